@@ -1,0 +1,223 @@
+//! Compression methods of PROTOCOL.md §6, bit-compatible with py2p's output
+//! where the same C library is used (zlib/gzip level 6, bz2 level 9, xz
+//! preset 6 with CRC64). Decompression enforces an output cap while it runs:
+//! output space is grown step by step and never beyond `max_output + 1`.
+
+use std::io::Write;
+
+use crate::error::{Error, Result};
+
+pub const SNAPPY: u8 = 0x20;
+pub const ZLIB: u8 = 0x13;
+pub const GZIP: u8 = 0x11;
+pub const BZ2: u8 = 0x10;
+pub const LZMA: u8 = 0x12;
+
+/// Supported flags in polyp2p's preference order.
+pub const METHODS: [u8; 5] = [SNAPPY, ZLIB, GZIP, BZ2, LZMA];
+
+/// Memory limit handed to the xz decoder (preset 9 needs about 65 MiB).
+const XZ_MEMLIMIT: u64 = 128 << 20;
+
+/// Whether this build implements `method`.
+pub fn is_supported(method: u8) -> bool {
+    METHODS.contains(&method)
+}
+
+fn failed(method: u8, reason: impl ToString) -> Error {
+    Error::DecompressFailed { method, reason: reason.to_string() }
+}
+
+/// Compress `data` with `method`.
+pub fn compress(data: &[u8], method: u8) -> Result<Vec<u8>> {
+    let io_err = |e: std::io::Error| failed(method, format!("compressor error: {e}"));
+    match method {
+        SNAPPY => snap::raw::Encoder::new()
+            .compress_vec(data)
+            .map_err(|e| failed(method, format!("compressor error: {e}"))),
+        ZLIB => {
+            let mut enc =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+            enc.write_all(data).map_err(io_err)?;
+            enc.finish().map_err(io_err)
+        }
+        GZIP => gzip_compress(data).map_err(io_err),
+        BZ2 => {
+            let mut enc =
+                bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(9));
+            enc.write_all(data).map_err(io_err)?;
+            enc.finish().map_err(io_err)
+        }
+        LZMA => {
+            let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 6);
+            enc.write_all(data).map_err(io_err)?;
+            enc.finish().map_err(io_err)
+        }
+        other => Err(Error::UnknownCompression(other as i64)),
+    }
+}
+
+/// A gzip member exactly as Python's zlib (wbits 31, level 6) writes it:
+/// MTIME 0, XFL 0, OS 3 (Unix), raw deflate, CRC-32, ISIZE.
+fn gzip_compress(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03];
+    let mut enc = flate2::write::DeflateEncoder::new(out, flate2::Compression::new(6));
+    enc.write_all(data)?;
+    out = enc.finish()?;
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    Ok(out)
+}
+
+/// Decompress `data`; output longer than `max_output` is an error
+/// (`ERR_DECOMPRESS_LIMIT`), detected before more than `max_output + 1`
+/// bytes of output space exist.
+pub fn decompress(data: &[u8], method: u8, max_output: usize) -> Result<Vec<u8>> {
+    match method {
+        SNAPPY => snappy_decompress(data, max_output),
+        ZLIB => {
+            let mut d = flate2::Decompress::new(true);
+            let (out, _) = capped(method, data, max_output, |input, out| {
+                let before = d.total_in();
+                let status = d
+                    .decompress_vec(input, out, flate2::FlushDecompress::None)
+                    .map_err(|e| e.to_string())?;
+                Ok((status == flate2::Status::StreamEnd, (d.total_in() - before) as usize))
+            })?;
+            Ok(out)
+        }
+        GZIP => gzip_decompress(data, max_output),
+        BZ2 => {
+            let mut d = bzip2::Decompress::new(false);
+            let (out, _) = capped(method, data, max_output, |input, out| {
+                let before = d.total_in();
+                let status = d.decompress_vec(input, out).map_err(|e| e.to_string())?;
+                Ok((status == bzip2::Status::StreamEnd, (d.total_in() - before) as usize))
+            })?;
+            Ok(out)
+        }
+        LZMA => {
+            let mut d = liblzma::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, 0)
+                .map_err(|e| failed(method, e))?;
+            let (out, _) = capped(method, data, max_output, |input, out| {
+                let before = d.total_in();
+                let status = d
+                    .process_vec(input, out, liblzma::stream::Action::Run)
+                    .map_err(|e| e.to_string())?;
+                Ok((
+                    status == liblzma::stream::Status::StreamEnd,
+                    (d.total_in() - before) as usize,
+                ))
+            })?;
+            Ok(out)
+        }
+        other => Err(Error::UnknownCompression(other as i64)),
+    }
+}
+
+fn snappy_decompress(data: &[u8], max_output: usize) -> Result<Vec<u8>> {
+    let len = snap::raw::decompress_len(data).map_err(|e| failed(SNAPPY, e))?;
+    if len > max_output {
+        return Err(Error::DecompressLimit { method: SNAPPY, limit: max_output as u64 });
+    }
+    let mut out = vec![0u8; len];
+    let n = snap::raw::Decoder::new()
+        .decompress(data, &mut out)
+        .map_err(|e| failed(SNAPPY, e))?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// Drive a streaming decompressor under an output cap. `step` feeds input and
+/// appends to the spare capacity of `out`, returning (stream ended, input
+/// bytes consumed). Returns the output and the number of input bytes the
+/// stream used (trailing input is left alone).
+fn capped(
+    method: u8,
+    input: &[u8],
+    max_output: usize,
+    mut step: impl FnMut(&[u8], &mut Vec<u8>) -> std::result::Result<(bool, usize), String>,
+) -> Result<(Vec<u8>, usize)> {
+    let limit = Error::DecompressLimit { method, limit: max_output as u64 };
+    let hard_cap = max_output.saturating_add(1);
+    let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).clamp(64, 1 << 16).min(hard_cap));
+    let mut used = 0usize;
+    loop {
+        if out.len() > max_output {
+            return Err(limit);
+        }
+        if out.len() == out.capacity() {
+            let target = out.capacity().saturating_mul(2).max(64).min(hard_cap);
+            out.reserve_exact(target - out.len());
+        }
+        let before_out = out.len();
+        let (end, consumed) = step(&input[used..], &mut out).map_err(|e| failed(method, e))?;
+        used += consumed;
+        if out.len() > max_output {
+            return Err(limit);
+        }
+        if end {
+            return Ok((out, used));
+        }
+        if consumed == 0 && out.len() == before_out {
+            return Err(failed(
+                method,
+                if used >= input.len() {
+                    "truncated stream (input ended before the end-of-stream marker)"
+                } else {
+                    "decompressor made no progress (corrupt stream)"
+                },
+            ));
+        }
+    }
+}
+
+fn gzip_decompress(data: &[u8], max_output: usize) -> Result<Vec<u8>> {
+    let bad = |why: &str| failed(GZIP, why);
+    if data.len() < 18 || data[0] != 0x1f || data[1] != 0x8b {
+        return Err(bad("not a gzip member (missing 1f 8b magic or too short)"));
+    }
+    if data[2] != 8 {
+        return Err(bad("unsupported gzip compression method (only deflate is defined)"));
+    }
+    let flags = data[3];
+    if flags & 0xe0 != 0 {
+        return Err(bad("reserved gzip header flags set"));
+    }
+    let mut pos = 10usize;
+    if flags & 0x04 != 0 {
+        let xlen = u16::from_le_bytes([data[pos], data[pos + 1]]) as usize;
+        pos += 2 + xlen;
+    }
+    for flag in [0x08u8, 0x10] {
+        if flags & flag != 0 {
+            let rest = data.get(pos..).ok_or_else(|| bad("truncated gzip header"))?;
+            let nul = rest.iter().position(|&b| b == 0).ok_or_else(|| bad("truncated gzip header"))?;
+            pos += nul + 1;
+        }
+    }
+    if flags & 0x02 != 0 {
+        pos += 2;
+    }
+    let body = data.get(pos..).ok_or_else(|| bad("truncated gzip header"))?;
+    let mut d = flate2::Decompress::new(false);
+    let (out, used) = capped(GZIP, body, max_output, |input, out| {
+        let before = d.total_in();
+        let status = d
+            .decompress_vec(input, out, flate2::FlushDecompress::None)
+            .map_err(|e| e.to_string())?;
+        Ok((status == flate2::Status::StreamEnd, (d.total_in() - before) as usize))
+    })?;
+    let trailer = body.get(used..used + 8).ok_or_else(|| bad("truncated gzip trailer"))?;
+    let mut crc = flate2::Crc::new();
+    crc.update(&out);
+    if trailer[..4] != crc.sum().to_le_bytes() {
+        return Err(bad("CRC-32 mismatch"));
+    }
+    if trailer[4..] != (out.len() as u32).to_le_bytes() {
+        return Err(bad("ISIZE mismatch"));
+    }
+    Ok(out)
+}

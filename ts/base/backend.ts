@@ -1,0 +1,154 @@
+/**
+ * The contract between polyp2p's TypeScript layers and its two base-layer
+ * implementations: the Rust core reached through N-API (crates/node) and the
+ * pure-TypeScript fallback (ts/base/js/). Both must give the same results to
+ * the byte; __test__/ runs every case against both.
+ *
+ * Value model for msgpack (identical in both backends):
+ *   nil -> null; bool -> boolean; int -> number when |n| <= 2^53-1, else bigint;
+ *   float32/float64 -> number; str -> string; bin -> Buffer; array -> Array;
+ *   map -> plain object (keys: str as is, bin as UTF-8 text, numbers as decimal
+ *   text); ext -> MsgpackExt instance.
+ * Encoding: null/undefined -> nil; boolean; integral number -> shortest int form
+ *   (uint64/int64 range), other numbers -> float64; bigint -> shortest int form
+ *   (error outside int64/uint64); string -> str; Uint8Array (incl. Buffer) -> bin;
+ *   Array -> array; Map -> map (keys encoded as values); MsgpackExt -> ext;
+ *   other objects -> map of own enumerable string keys (str keys).
+ *   With `js2pNumbers` (msgpack-lite's rules): integers outside [-2^31, 2^31-1]
+ *   and all non-integers -> float64; bigint as in the default mode.
+ */
+
+/** Decoded msgpack value. */
+export type MsgpackValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Buffer
+  | MsgpackValue[]
+  | { [key: string]: MsgpackValue }
+  | MsgpackExtLike;
+
+export interface MsgpackExtLike {
+  readonly type: number;
+  readonly data: Buffer;
+}
+
+export interface EncodeOptions {
+  /** Encode numbers the way js2p's msgpack-lite 0.1.27 does. */
+  js2pNumbers?: boolean;
+}
+
+/** Result of decoding one frame body (what follows the 4-byte length). */
+export interface DecodedBody {
+  /** The decoded msgpack array: [msg_type, sender, time, ...payload]. */
+  packets: MsgpackValue[];
+  /** SHA-256 of `msgpack`: the message ID (32 bytes). */
+  id: Buffer;
+  /** The msgpack bytes exactly as received (relays forward these unchanged). */
+  msgpack: Buffer;
+  /** The compression flag that decoded the body, or null when it was raw. */
+  compression: number | null;
+}
+
+/** An encoded message ready for the wire. */
+export interface EncodedMessage {
+  /** Complete frame: 4-byte big-endian length + (compressed) checksum+msgpack. */
+  frame: Buffer;
+  /** SHA-256 of `msgpack`: the message ID. */
+  id: Buffer;
+  msgpack: Buffer;
+}
+
+/** Streaming frame splitter. push() returns every body completed by `chunk`. */
+export interface FrameDecoderLike {
+  push(chunk: Uint8Array): Buffer[];
+  /** Bytes held waiting for the rest of a frame. */
+  readonly buffered: number;
+  readonly maxFrameSize: number;
+}
+
+/** Duplicate filter of the waterfall (PROTOCOL.md §11). */
+export interface WaterfallCacheLike {
+  /**
+   * Record (id, time). Returns true when the pair was already present (a
+   * duplicate: drop it), false when it is new (now recorded). Also prunes
+   * entries whose time <= now - window.
+   */
+  seen(id: Uint8Array, time: number, now: number): boolean;
+  has(id: Uint8Array, time: number): boolean;
+  prune(now: number): void;
+  clear(): void;
+  readonly size: number;
+  readonly maxEntries: number;
+  readonly windowSeconds: number;
+}
+
+export interface Backend {
+  readonly name: 'native' | 'js';
+
+  // --- base58 (PROTOCOL.md §7.1): integers only, Bitcoin alphabet ---------
+  base58EncodeInt(n: bigint): string;
+  /** Bytes read as one big-endian unsigned integer (leading zeros vanish). */
+  base58EncodeBytes(bytes: Uint8Array): string;
+  /** Throws ERR_BAD_BASE58 for characters outside the alphabet. */
+  base58DecodeInt(text: string): bigint;
+
+  // --- hashes and IDs (§4, §7.2-7.4) -------------------------------------
+  sha256(data: Uint8Array): Buffer;
+  sha384(data: Uint8Array): Buffer;
+  /** base58(int(SHA-384(preimage))) */
+  nodeIdFromPreimage(preimage: Uint8Array): string;
+  /** base58(int(SHA-256(UTF-8(subnet + encryption + version)))) */
+  protocolId(subnet: string, encryption: string, version: string): string;
+
+  // --- msgpack (§5) -------------------------------------------------------
+  msgpackEncode(value: unknown, options?: EncodeOptions): Buffer;
+  /** Throws ERR_BAD_MSGPACK on malformed, truncated or trailing bytes. */
+  msgpackDecode(bytes: Uint8Array): MsgpackValue;
+
+  // --- compression (§6) ---------------------------------------------------
+  /** Flags this backend can use, in polyp2p's preference order. */
+  readonly compressionMethods: readonly number[];
+  /** Throws ERR_UNKNOWN_COMPRESSION for an unsupported flag. */
+  compress(data: Uint8Array, method: number): Buffer;
+  /**
+   * Throws ERR_DECOMPRESS_LIMIT when the output would exceed maxOutput bytes
+   * (checked while decompressing, never after allocating), ERR_DECOMPRESS_FAILED
+   * for corrupt input, ERR_UNKNOWN_COMPRESSION for an unsupported flag.
+   */
+  decompress(data: Uint8Array, method: number, maxOutput: number): Buffer;
+
+  // --- messages and frames (§3-4) ----------------------------------------
+  /** msgpack(packets) -> checksum -> optional compression -> length header. */
+  encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions): EncodedMessage;
+  /** Frame from already-encoded msgpack bytes (the relay path: no re-encode). */
+  frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer;
+  /**
+   * Decode a frame body: try the given compression flags in order (unknown
+   * ones skipped), fall back to raw, verify the checksum, decode msgpack.
+   * Errors: ERR_TRUNCATED_FRAME, ERR_BAD_CHECKSUM, ERR_BAD_MSGPACK,
+   * ERR_DECOMPRESS_LIMIT.
+   */
+  decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number): DecodedBody;
+  createFrameDecoder(maxFrameSize: number): FrameDecoderLike;
+
+  // --- waterfall dedup (§11) ---------------------------------------------
+  createWaterfallCache(windowSeconds: number, maxEntries: number): WaterfallCacheLike;
+
+  // --- chord ring math (§15.1) -------------------------------------------
+  /** [sha1<<224, sha224<<160, sha256<<128, sha384, sha512] positions of a key. */
+  chordPositions(key: Uint8Array): bigint[];
+  /** (b - a) mod 2^384 */
+  ringDistance(a: bigint, b: bigint): bigint;
+  /** True when x lies in the ring interval (a, b] (a == b means the whole ring). */
+  ringBetween(x: bigint, a: bigint, b: bigint): boolean;
+  /** (position + 2^i) mod 2^384 for i in 0..count-1. */
+  fingerTargets(position: bigint, count: number): bigint[];
+  /**
+   * Index in `candidates` of the node closest at or before `target` going
+   * round the ring (smallest ringDistance(candidate, target)); -1 if empty.
+   */
+  closestPreceding(candidates: readonly bigint[], target: bigint): number;
+}

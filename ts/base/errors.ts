@@ -1,0 +1,88 @@
+/**
+ * Typed errors shared by both backends. Every error carries a stable `code`
+ * (the native addon throws plain errors with the same codes; toTypedError()
+ * turns them into these classes so callers can use instanceof or `code`).
+ */
+
+export type ErrorCode =
+  | 'ERR_FRAME_TOO_LARGE'
+  | 'ERR_BAD_CHECKSUM'
+  | 'ERR_BAD_MSGPACK'
+  | 'ERR_DECOMPRESS_LIMIT'
+  | 'ERR_DECOMPRESS_FAILED'
+  | 'ERR_UNKNOWN_COMPRESSION'
+  | 'ERR_BAD_BASE58'
+  | 'ERR_TRUNCATED_FRAME'
+  | 'ERR_MSGPACK_UNSUPPORTED';
+
+export class Polyp2pError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A frame announced a length above maxFrameSize. */
+export class FrameTooLargeError extends Polyp2pError {
+  constructor(message: string) { super('ERR_FRAME_TOO_LARGE', message); }
+}
+/** The SHA-256 checksum at the start of a body does not match its msgpack bytes. */
+export class ChecksumError extends Polyp2pError {
+  constructor(message: string) { super('ERR_BAD_CHECKSUM', message); }
+}
+/** The msgpack bytes are malformed, truncated, too deeply nested or have trailing bytes. */
+export class MsgpackError extends Polyp2pError {
+  constructor(message: string) { super('ERR_BAD_MSGPACK', message); }
+}
+/** A value cannot be encoded as msgpack (function, symbol, out-of-range bigint, cycle). */
+export class MsgpackEncodeError extends Polyp2pError {
+  constructor(message: string) { super('ERR_MSGPACK_UNSUPPORTED', message); }
+}
+/** Decompressed output would exceed the configured cap (decompression bomb guard). */
+export class DecompressLimitError extends Polyp2pError {
+  constructor(message: string) { super('ERR_DECOMPRESS_LIMIT', message); }
+}
+/** Compressed data is corrupt for the given method. */
+export class DecompressError extends Polyp2pError {
+  constructor(message: string) { super('ERR_DECOMPRESS_FAILED', message); }
+}
+/** A compression flag this build does not implement. */
+export class UnknownCompressionError extends Polyp2pError {
+  constructor(message: string) { super('ERR_UNKNOWN_COMPRESSION', message); }
+}
+/** Text with characters outside the base58 alphabet. */
+export class Base58Error extends Polyp2pError {
+  constructor(message: string) { super('ERR_BAD_BASE58', message); }
+}
+/** A frame body too short to hold the 32-byte checksum. */
+export class TruncatedFrameError extends Polyp2pError {
+  constructor(message: string) { super('ERR_TRUNCATED_FRAME', message); }
+}
+
+const byCode: Record<ErrorCode, new (message: string) => Polyp2pError> = {
+  ERR_FRAME_TOO_LARGE: FrameTooLargeError,
+  ERR_BAD_CHECKSUM: ChecksumError,
+  ERR_BAD_MSGPACK: MsgpackError,
+  ERR_DECOMPRESS_LIMIT: DecompressLimitError,
+  ERR_DECOMPRESS_FAILED: DecompressError,
+  ERR_UNKNOWN_COMPRESSION: UnknownCompressionError,
+  ERR_BAD_BASE58: Base58Error,
+  ERR_TRUNCATED_FRAME: TruncatedFrameError,
+  ERR_MSGPACK_UNSUPPORTED: MsgpackEncodeError,
+};
+
+/** Convert an error thrown by the native addon into the matching typed error. */
+export function toTypedError(err: unknown): unknown {
+  if (err instanceof Polyp2pError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code in byCode) {
+    return new byCode[code as ErrorCode]((err as Error).message);
+  }
+  return err;
+}
+
+export function hex(n: number): string {
+  return '0x' + n.toString(16).padStart(2, '0');
+}

@@ -1,0 +1,45 @@
+import * as zlib from 'zlib';
+import { DecompressError, DecompressLimitError, UnknownCompressionError, hex } from '../errors';
+import { snappyCompress, snappyDecompress } from './snappy';
+import { bzip2Compress, bzip2Decompress } from './bzip2';
+import { xzCompress, xzDecompress } from './xz';
+import { COMPRESSION_PREFERENCE, compressionName } from '../compression-flags';
+
+export const compressionMethods: readonly number[] = COMPRESSION_PREFERENCE;
+
+export function compress(data: Uint8Array, method: number): Buffer {
+  switch (method) {
+    case 0x20: return snappyCompress(data);
+    case 0x13: return zlib.deflateSync(data);
+    case 0x11: return zlib.gzipSync(data);
+    case 0x10: return bzip2Compress(data);
+    case 0x12: return xzCompress(data);
+    default:
+      throw new UnknownCompressionError(`unknown compression method ${hex(method)}; supported: ${compressionMethods.map(hex).join(', ')}`);
+  }
+}
+
+function zlibFamily(fn: (d: Uint8Array, o: zlib.ZlibOptions) => Buffer, name: string, data: Uint8Array, maxOutput: number): Buffer {
+  try {
+    // maxOutputLength stops inflation as soon as the cap is passed (no bomb allocation).
+    return fn(data, { maxOutputLength: Math.max(1, maxOutput) });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DecompressLimitError(`${name} data inflates beyond the decompression limit of ${maxOutput} bytes`);
+    }
+    throw new DecompressError(`${name}: corrupt input (${(e as Error).message})`);
+  }
+}
+
+export function decompress(data: Uint8Array, method: number, maxOutput: number): Buffer {
+  switch (method) {
+    case 0x20: return snappyDecompress(data, maxOutput);
+    case 0x13: return zlibFamily(zlib.inflateSync, 'zlib', data, maxOutput);
+    case 0x11: return zlibFamily(zlib.gunzipSync, 'gzip', data, maxOutput);
+    case 0x10: return bzip2Decompress(data, maxOutput);
+    case 0x12: return xzDecompress(data, maxOutput);
+    default:
+      throw new UnknownCompressionError(`unknown compression method ${hex(method)} (${compressionName(method)}); supported: ${compressionMethods.map(hex).join(', ')}`);
+  }
+}

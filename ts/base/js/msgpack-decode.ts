@@ -1,0 +1,143 @@
+import { MsgpackError } from '../errors';
+import { MsgpackExt } from '../ext';
+import type { MsgpackValue } from '../backend';
+
+const MAX_DEPTH = 512;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Strict msgpack decoder for bytes from untrusted peers: claimed lengths are
+ * checked against the bytes that remain before anything is allocated, nesting
+ * is bounded, invalid UTF-8 and trailing bytes are errors.
+ */
+class Reader {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  fail(what: string): never {
+    throw new MsgpackError(`malformed msgpack at byte ${this.pos} of ${this.buf.length}: ${what}`);
+  }
+  need(n: number): void {
+    if (this.pos + n > this.buf.length) this.fail(`needs ${n} more bytes, only ${this.buf.length - this.pos} remain (truncated)`);
+  }
+  str(len: number): string {
+    this.need(len);
+    const start = this.pos;
+    this.pos += len;
+    // Short ASCII strings are the common case (IDs, keys): skip TextDecoder.
+    if (len < 64) {
+      let ascii = true;
+      for (let i = start; i < start + len; i++) if (this.buf[i] > 0x7f) { ascii = false; break; }
+      if (ascii) return this.buf.toString('latin1', start, start + len);
+    }
+    try {
+      return utf8.decode(this.buf.subarray(start, start + len));
+    } catch {
+      this.pos = start;
+      return this.fail('str is not valid UTF-8');
+    }
+  }
+  bin(len: number): Buffer {
+    this.need(len);
+    const b = Buffer.from(this.buf.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return b;
+  }
+  int64(signed: boolean): number | bigint {
+    this.need(8);
+    const v = signed ? this.buf.readBigInt64BE(this.pos) : this.buf.readBigUInt64BE(this.pos);
+    this.pos += 8;
+    return v <= SAFE && v >= -SAFE ? Number(v) : v;
+  }
+  array(len: number, depth: number): MsgpackValue[] {
+    // every element takes at least one byte
+    if (len > this.buf.length - this.pos) this.fail(`array claims ${len} items but only ${this.buf.length - this.pos} bytes remain`);
+    const out: MsgpackValue[] = new Array(len);
+    for (let i = 0; i < len; i++) out[i] = this.value(depth + 1);
+    return out;
+  }
+  map(len: number, depth: number): { [key: string]: MsgpackValue } {
+    if (len * 2 > this.buf.length - this.pos) this.fail(`map claims ${len} entries but only ${this.buf.length - this.pos} bytes remain`);
+    const out: { [key: string]: MsgpackValue } = {};
+    for (let i = 0; i < len; i++) {
+      const k = this.value(depth + 1);
+      const key = mapKey(k);
+      const v = this.value(depth + 1);
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
+    }
+    return out;
+  }
+  ext(len: number): MsgpackExt {
+    this.need(len + 1);
+    const type = this.buf.readInt8(this.pos++);
+    return new MsgpackExt(type, this.bin(len));
+  }
+
+  value(depth: number): MsgpackValue {
+    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`);
+    this.need(1);
+    const buf = this.buf;
+    const t = buf[this.pos++];
+    if (t < 0x80) return t;
+    if (t >= 0xe0) return t - 0x100;
+    if (t < 0x90) return this.map(t & 0x0f, depth);
+    if (t < 0xa0) return this.array(t & 0x0f, depth);
+    if (t < 0xc0) return this.str(t & 0x1f);
+    let v: number;
+    switch (t) {
+      case 0xc0: return null;
+      case 0xc2: return false;
+      case 0xc3: return true;
+      case 0xc4: this.need(1); return this.bin(buf[this.pos++]);
+      case 0xc5: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.bin(v);
+      case 0xc6: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.bin(v);
+      case 0xc7: this.need(1); return this.ext(buf[this.pos++]);
+      case 0xc8: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.ext(v);
+      case 0xc9: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.ext(v);
+      case 0xca: this.need(4); v = buf.readFloatBE(this.pos); this.pos += 4; return v;
+      case 0xcb: this.need(8); v = buf.readDoubleBE(this.pos); this.pos += 8; return v;
+      case 0xcc: this.need(1); return buf[this.pos++];
+      case 0xcd: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return v;
+      case 0xce: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return v;
+      case 0xcf: return this.int64(false);
+      case 0xd0: this.need(1); return buf.readInt8(this.pos++);
+      case 0xd1: this.need(2); v = buf.readInt16BE(this.pos); this.pos += 2; return v;
+      case 0xd2: this.need(4); v = buf.readInt32BE(this.pos); this.pos += 4; return v;
+      case 0xd3: return this.int64(true);
+      case 0xd4: return this.ext(1);
+      case 0xd5: return this.ext(2);
+      case 0xd6: return this.ext(4);
+      case 0xd7: return this.ext(8);
+      case 0xd8: return this.ext(16);
+      case 0xd9: this.need(1); return this.str(buf[this.pos++]);
+      case 0xda: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.str(v);
+      case 0xdb: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.str(v);
+      case 0xdc: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.array(v, depth);
+      case 0xdd: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.array(v, depth);
+      case 0xde: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.map(v, depth);
+      case 0xdf: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.map(v, depth);
+      default:
+        this.pos--;
+        return this.fail(`reserved type byte 0x${t.toString(16)}`);
+    }
+  }
+}
+
+/** Map keys become strings, as js2p does: bin as UTF-8 text, numbers as decimal text. */
+function mapKey(k: MsgpackValue): string {
+  if (typeof k === 'string') return k;
+  if (Buffer.isBuffer(k)) return k.toString('utf8');
+  if (typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean') return String(k);
+  if (k === null) return 'null';
+  throw new MsgpackError('map key must be str, bin, number, bool or nil; arrays, maps and ext are not accepted as keys');
+}
+
+export function msgpackDecode(bytes: Uint8Array): MsgpackValue {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const r = new Reader(buf);
+  const v = r.value(0);
+  if (r.pos !== buf.length) r.fail(`${buf.length - r.pos} trailing bytes after the value`);
+  return v;
+}

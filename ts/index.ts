@@ -1,0 +1,60 @@
+/**
+ * polyp2p public API. The base layer runs on the native addon when it loads
+ * and on the pure-TypeScript fallback otherwise: see `backend`.
+ */
+import { core, backend, choice } from './native';
+import * as base from './compat/base';
+
+export { backend, core };
+/** Where the backend was loaded from (file or package), or why the fallback runs. */
+export const backendSource: string = choice.source;
+
+export * from './base/errors';
+export { MsgpackExt } from './base/ext';
+export { flags } from './base/flags';
+export { COMPRESSION, COMPRESSION_PREFERENCE, compressionName, negotiateCompression, receiveOrder } from './base/compression-flags';
+export {
+  PROTOCOL_VERSION,
+  protocolId,
+  nodeId,
+  js2pNodeIdPreimage,
+  py2pNodeIdPreimage,
+  createUserSalt,
+  requestId,
+  nowSeconds,
+} from './base/ids';
+export type {
+  Backend,
+  MsgpackValue,
+  EncodeOptions,
+  DecodedBody,
+  EncodedMessage,
+  FrameDecoderLike,
+  WaterfallCacheLike,
+} from './base/backend';
+export { encodeFrame } from './base/js/framing';
+export {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_DEDUP_WINDOW,
+  DEFAULT_DEDUP_ENTRIES,
+  FrameDecoder,
+  WaterfallCache,
+  encodeMessage,
+  decodeBody,
+  frameFromMsgpack,
+  msgpackEncode,
+  msgpackDecode,
+  compress,
+  decompress,
+  base58Encode,
+  base58Decode,
+  chordPositions,
+  ringDistance,
+  ringBetween,
+  fingerTargets,
+  closestPreceding,
+} from './base/api';
+
+/** js2p-compatible `base` module (also `require('polyp2p/compat/base')`). */
+export { base };
+export const version = '0.1.0';
