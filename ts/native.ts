@@ -74,10 +74,8 @@ export interface BackendChoice {
   loadErrors: string[];
 }
 
-function choose(): BackendChoice {
-  if (process.env.POLYP2P_FORCE_JS === '1') {
-    return { backend: jsBackend, source: 'POLYP2P_FORCE_JS=1', loadErrors: [] };
-  }
+/** Try the native candidates only (ignores POLYP2P_FORCE_JS); tests use this to run both backends. */
+export function loadNativeBackend(): BackendChoice | { backend: null; source: string; loadErrors: string[] } {
   const loadErrors: string[] = [];
   for (const c of candidates()) {
     try {
@@ -87,7 +85,16 @@ function choose(): BackendChoice {
       loadErrors.push(`${c.where}: ${(e as Error).message}`);
     }
   }
-  return { backend: jsBackend, source: 'no native addon found for ' + platformTriple(), loadErrors };
+  return { backend: null, source: 'no native addon found for ' + platformTriple(), loadErrors };
+}
+
+function choose(): BackendChoice {
+  if (process.env.POLYP2P_FORCE_JS === '1') {
+    return { backend: jsBackend, source: 'POLYP2P_FORCE_JS=1', loadErrors: [] };
+  }
+  const native = loadNativeBackend();
+  if (native.backend) return native as BackendChoice;
+  return { backend: jsBackend, source: native.source, loadErrors: native.loadErrors };
 }
 
 export const choice: BackendChoice = choose();

@@ -1,4 +1,5 @@
 import * as zlib from 'zlib';
+import { deflate, gzip } from 'pako';
 import { DecompressError, DecompressLimitError, UnknownCompressionError, hex } from '../errors';
 import { snappyCompress, snappyDecompress } from './snappy';
 import { bzip2Compress, bzip2Decompress } from './bzip2';
@@ -10,13 +11,19 @@ export const compressionMethods: readonly number[] = COMPRESSION_PREFERENCE;
 export function compress(data: Uint8Array, method: number): Buffer {
   switch (method) {
     case 0x20: return snappyCompress(data);
-    case 0x13: return zlib.deflateSync(data);
-    case 0x11: return zlib.gzipSync(data);
+    // pako is a faithful port of zlib 1.2: its bytes equal py2p's (and the Rust
+    // core's) exactly, where Node's bundled zlib fork sometimes differs.
+    case 0x13: return toBuffer(deflate(data));
+    case 0x11: return toBuffer(gzip(data, { header: { os: 3 } } as Parameters<typeof gzip>[1]));
     case 0x10: return bzip2Compress(data);
     case 0x12: return xzCompress(data);
     default:
       throw new UnknownCompressionError(`unknown compression method ${hex(method)}; supported: ${compressionMethods.map(hex).join(', ')}`);
   }
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
 function zlibFamily(fn: (d: Uint8Array, o: zlib.ZlibOptions) => Buffer, name: string, data: Uint8Array, maxOutput: number): Buffer {

@@ -1,0 +1,108 @@
+'use strict';
+// Property tests: both backends agree byte for byte; framing survives any split.
+const test = require('ava');
+const fc = require('fast-check');
+const { backends, jsBackend } = require('./helpers/backends');
+
+const value = fc.letrec((tie) => ({
+  leaf: fc.oneof(
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 32 }),
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true }),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }),
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 20 }),
+    fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
+  ),
+  node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node'), { maxLength: 6 }), fc.dictionary(fc.string({ maxLength: 8 }), tie('node'), { maxKeys: 5 })),
+}));
+const packets = fc.tuple(fc.constantFrom(0, 1, 2), fc.string({ minLength: 1, maxLength: 66 }), fc.nat(), fc.array(value.node, { maxLength: 8 })).map(([t, s, time, p]) => [t, s, time, ...p]);
+
+const native = backends.find((b) => b.name === 'native');
+
+test('native and fallback produce identical bytes for random messages', (t) => {
+  if (!native) return t.pass('native backend not loaded (POLYP2P_FORCE_JS=1); loader.spec.js enforces it under CI');
+  fc.assert(
+    fc.property(packets, fc.constantFrom(null, ...jsBackend.compressionMethods.filter((m) => m === 0x20 || m === 0x13 || m === 0x11)), fc.boolean(), (p, comp, js2p) => {
+      const a = jsBackend.encodeMessage(p, comp, { js2pNumbers: js2p });
+      const b = native.encodeMessage(p, comp, { js2pNumbers: js2p });
+      if (!a.frame.equals(b.frame)) throw new Error('frames differ');
+      const da = jsBackend.decodeBody(b.frame.subarray(4), comp == null ? [] : [comp], 1 << 24);
+      const db = native.decodeBody(a.frame.subarray(4), comp == null ? [] : [comp], 1 << 24);
+      t.deepEqual(da.packets, db.packets);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+for (const b of backends) {
+  test(`[${b.name}] random chunk splits of a frame stream give the same frames`, (t) => {
+    fc.assert(
+      fc.property(fc.array(packets, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 50 }), (msgs, cuts) => {
+        const frames = msgs.map((p) => b.encodeMessage(p, null).frame);
+        const stream = Buffer.concat(frames);
+        const dec = b.createFrameDecoder(1 << 24);
+        const out = [];
+        let pos = 0;
+        let i = 0;
+        while (pos < stream.length) {
+          const n = cuts[i++ % cuts.length];
+          out.push(...dec.push(stream.subarray(pos, pos + n)));
+          pos += n;
+        }
+        t.is(out.length, frames.length);
+        out.forEach((body, k) => t.true(body.equals(frames[k].subarray(4))));
+        t.is(dec.buffered, 0);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test(`[${b.name}] one byte at a time`, (t) => {
+    const frames = [b.encodeMessage([0, 'a', 1, 0, 'x'.repeat(300)], null).frame, b.encodeMessage([2, 'b', 2, 2], 0x13).frame];
+    const stream = Buffer.concat(frames);
+    const dec = b.createFrameDecoder(1 << 20);
+    const out = [];
+    for (let i = 0; i < stream.length; i++) out.push(...dec.push(stream.subarray(i, i + 1)));
+    t.is(out.length, 2);
+    t.deepEqual(b.decodeBody(out[1], [0x13], 1 << 20).packets, [2, 'b', 2, 2]);
+  });
+
+  test(`[${b.name}] compress/decompress round-trips for every method`, (t) => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.constantFrom(...b.compressionMethods), (data, m) => {
+        const back = b.decompress(b.compress(data, m), m, 1 << 20);
+        if (!back.equals(Buffer.from(data))) throw new Error(`round trip failed for 0x${m.toString(16)}`);
+      }),
+      { numRuns: 200 },
+    );
+    t.pass();
+  });
+
+  test(`[${b.name}] msgpack round trip keeps types`, (t) => {
+    fc.assert(
+      fc.property(value.node, (v) => {
+        const back = b.msgpackDecode(b.msgpackEncode(v));
+        t.deepEqual(normalise(back), normalise(v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+}
+
+// What a decoded value looks like: small bigints become numbers, -0 becomes 0.
+function normalise(v) {
+  if (typeof v === 'bigint') return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  if (typeof v === 'number' && Object.is(v, -0)) return 0;
+  // integral doubles beyond 2^53 go out as (u)int64 and come back as bigint
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER && Math.abs(v) < 2 ** 63) return BigInt(v);
+  if (Array.isArray(v)) return v.map(normalise);
+  if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+    const o = {};
+    for (const k of Object.keys(v)) o[k] = normalise(v[k]);
+    return o;
+  }
+  return v;
+}
