@@ -7,8 +7,8 @@
  * inverse BWT and the initial RLE are decoded with full bounds checking, and
  * every block CRC and the stream CRC are verified. Output is bounded while
  * decoding (DecompressLimitError as soon as it would exceed maxOutput); the
- * per-block working memory is fixed by the stream's block size (at most
- * 900 000 entries, ~3.6 MB). Limitations: the long-deprecated "randomised"
+ * per-block working memory is min(stream block size, ~1.25 * maxOutput)
+ * 32-bit entries (at most 900 000, ~3.6 MB). Limitations: the long-deprecated "randomised"
  * block mode (never written by bzip2 >= 0.9.5) is rejected; data after the
  * last stream that is not another bzip2 stream is rejected as corrupt.
  *
@@ -43,6 +43,10 @@ const CRC_TABLE = (() => {
 
 function fail(msg: string): never {
   throw new DecompressError('bzip2: ' + msg);
+}
+
+function limitHit(out: { max: number }): never {
+  throw new DecompressLimitError(`bzip2: decompressed data exceeds the limit of ${out.max} bytes`);
 }
 
 // ---------------------------------------------------------------- decoder
@@ -224,6 +228,7 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
     }
     if (runLen > 0) {
       if (nblock + runLen > blockMax) fail('corrupt block (block too long)');
+      if (nblock + runLen > tt.length) limitHit(out);
       const b = seqToUnseq[mtf[0]];
       unzftab[b] += runLen;
       tt.fill(b, nblock, nblock + runLen);
@@ -233,6 +238,7 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
     }
     if (sym === EOB) break;
     if (nblock >= blockMax) fail('corrupt block (block too long)');
+    if (nblock >= tt.length) limitHit(out);
     const j = sym - 1;
     const v = mtf[j];
     mtf.copyWithin(1, 0, j);
@@ -317,9 +323,12 @@ function decompress(data: Uint8Array, maxOutput: number): Buffer {
     const level = br.bits(8) - 0x30;
     if (level < 1 || level > 9) fail('bad block size in stream header');
     const blockMax = level * 100000;
-    if (ttSize < blockMax) {
-      tt = new Int32Array(blockMax);
-      ttSize = blockMax;
+    // A block of n pre-RLE bytes expands to at least ~4n/5 output bytes, so
+    // the BWT vector never needs more than ~5/4 of maxOutput entries.
+    const ttWant = Math.min(blockMax, Math.floor(max * 1.25) + 8);
+    if (ttSize < ttWant) {
+      tt = new Int32Array(ttWant);
+      ttSize = ttWant;
     }
     let combined = 0;
     for (;;) {

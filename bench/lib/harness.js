@@ -1,0 +1,67 @@
+'use strict';
+// Small benchmark harness: ops/s as the median of several timed runs, with spread.
+const fs = require('fs');
+const path = require('path');
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : 7;
+const RUN_MS = quick ? 150 : 500;
+
+/** Time `fn` (which does `batch` operations per call) and return { median, min, max } ops/s. */
+function measure(fn, { batch = 1, runs = RUNS, runMs = RUN_MS } = {}) {
+  // warm-up
+  const warmEnd = process.hrtime.bigint() + BigInt(Math.floor(runMs / 3) * 1e6);
+  while (process.hrtime.bigint() < warmEnd) fn();
+  const rates = [];
+  for (let r = 0; r < runs; r++) {
+    let ops = 0;
+    const start = process.hrtime.bigint();
+    const end = start + BigInt(runMs * 1e6);
+    let now = start;
+    while (now < end) {
+      fn();
+      ops += batch;
+      now = process.hrtime.bigint();
+    }
+    rates.push(ops / (Number(now - start) / 1e9));
+  }
+  rates.sort((a, b) => a - b);
+  return { median: rates[Math.floor(rates.length / 2)], min: rates[0], max: rates[rates.length - 1], runs };
+}
+
+function fmt(n) {
+  if (n == null) return '-';
+  if (n >= 1e6) return (n / 1e6).toFixed(2) + 'M';
+  if (n >= 1e3) return (n / 1e3).toFixed(1) + 'k';
+  return n.toFixed(n < 10 ? 2 : 0);
+}
+
+const spread = (m) => (m ? `±${(((m.max - m.min) / 2 / m.median) * 100).toFixed(0)}%` : '');
+
+/**
+ * rows: [{ name, results: { native, js, js2p } }] -> printed table with ratios.
+ */
+function printTable(title, rows, columns = ['native', 'js', 'js2p']) {
+  const header = ['benchmark', ...columns.map((c) => `${c} ops/s`), 'native/js2p', 'native/js', 'js/js2p'];
+  const lines = rows.map((r) => {
+    const get = (c) => r.results[c]?.median;
+    const ratio = (a, b) => (get(a) && get(b) ? (get(a) / get(b)).toFixed(1) + '×' : '-');
+    return [r.name, ...columns.map((c) => (r.results[c] ? `${fmt(get(c))} ${spread(r.results[c])}` : '-')), ratio('native', 'js2p'), ratio('native', 'js'), ratio('js', 'js2p')];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const row = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  console.log(`\n${title}\n`);
+  console.log(row(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const l of lines) console.log(row(l));
+}
+
+function saveResults(name, data) {
+  const dir = path.join(__dirname, '..', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const payload = { name, date: new Date().toISOString(), node: process.version, quick, ...data };
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(payload, null, 2));
+  console.log(`\nresults written to bench/results/${name}.json`);
+}
+
+module.exports = { measure, printTable, saveResults, quick, fmt };

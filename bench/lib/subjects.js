@@ -1,0 +1,29 @@
+'use strict';
+// The implementations compared side by side in one process.
+const { jsBackend, loadNativeBackend } = require('../../dist/native.js');
+
+function loadJs2p() {
+  const log = console.log;
+  const warn = console.warn;
+  try {
+    // js2p prints load-time warnings; keep the tables readable.
+    console.log = () => {};
+    console.warn = () => {};
+    const base = require('js2p/js_src/base.js');
+    const mesh = require('js2p/js_src/mesh.js');
+    return { base, mesh, BigInt: require('big-integer') };
+  } catch (e) {
+    return { error: e.message };
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
+}
+
+const nativeChoice = loadNativeBackend();
+const native = nativeChoice.backend;
+if (!native) console.log(`native backend not available: ${nativeChoice.source}`);
+const js2p = loadJs2p();
+if (js2p.error) console.log(`js2p not available: ${js2p.error}`);
+
+module.exports = { native, js: jsBackend, js2p: js2p.error ? null : js2p };

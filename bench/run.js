@@ -1,0 +1,12 @@
+'use strict';
+// `npm run bench [-- --quick]`: every benchmark suite, one after another.
+const { spawnSync } = require('child_process');
+const path = require('path');
+
+const suites = ['base.js'];
+let failed = 0;
+for (const s of suites) {
+  const r = spawnSync(process.execPath, [path.join(__dirname, s), ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);

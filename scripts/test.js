@@ -1,0 +1,62 @@
+'use strict';
+// `npm test`: cargo test (Rust core), tsc, ava (both backends), and js2p's own
+// mocha suites through the compat shims. Ends with one summary line.
+const { spawn, spawnSync } = require('child_process');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const CI = process.env.CI === 'true';
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failedSteps = [];
+
+function hasCargo() {
+  return spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Run a command, echo its output live, and count results with `count(output)`. */
+function run(name, cmd, args, { env = {}, count } = {}) {
+  return new Promise((resolve) => {
+    console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+    child.stderr.on('data', (d) => { out += d; process.stderr.write(d); });
+    child.on('close', (code) => {
+      const c = count ? count(out.replace(/\x1b\[[0-9;]*m/g, '')) : { passed: 0, failed: 0, skipped: 0 };
+      if (code !== 0 && c.failed === 0) c.failed = 1; // a crash or build failure counts as a failure
+      totals.passed += c.passed;
+      totals.failed += c.failed;
+      totals.skipped += c.skipped;
+      if (code !== 0) failedSteps.push(name);
+      resolve(code);
+    });
+  });
+}
+
+const sum = (re, s) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+const cargoCount = (s) => ({ passed: sum(/test result: \w+\. (\d+) passed/g, s), failed: sum(/(\d+) failed;/g, s), skipped: sum(/(\d+) ignored;/g, s) });
+const avaCount = (s) => ({ passed: sum(/(\d+) tests? passed/g, s), failed: sum(/(\d+) tests? failed/g, s) + sum(/(\d+) uncaught exceptions?/g, s), skipped: sum(/(\d+) tests? skipped/g, s) });
+const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+) failing/g, s), skipped: sum(/(\d+) pending/g, s) });
+
+(async () => {
+  if (hasCargo()) {
+    await run('cargo test (crates/core)', 'cargo', ['test', '--release', '-p', 'polyp2p-core'], { count: cargoCount });
+  } else if (CI) {
+    console.error('cargo not found: CI must test the Rust core');
+    totals.failed++;
+    failedSteps.push('cargo missing');
+  } else {
+    console.log('skipping cargo test: no Rust toolchain');
+  }
+  const tsc = await run('tsc', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  if (tsc === 0) {
+    await run('ava (native and fallback backends)', process.execPath, [path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')], { count: avaCount });
+    const suites = ['test_base.js'];
+    await run('js2p suite on the default backend', process.execPath, ['scripts/js2p-suite.js', ...suites], { count: mochaCount });
+    await run('js2p suite on the fallback', process.execPath, ['scripts/js2p-suite.js', ...suites], { env: { POLYP2P_FORCE_JS: '1' }, count: mochaCount });
+  }
+  const backend = spawnSync(process.execPath, ['-p', "require('./dist/index.js').backend"], { cwd: root }).stdout?.toString().trim();
+  console.log(`\npolyp2p backend for this run: ${backend || 'unknown'}${failedSteps.length ? `; failed steps: ${failedSteps.join(', ')}` : ''}`);
+  console.log(`summary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  process.exit(failedSteps.length ? 1 : 0);
+})();
