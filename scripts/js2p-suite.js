@@ -9,7 +9,10 @@ const { spawnSync } = require('child_process');
 const root = path.join(__dirname, '..');
 const suiteDir = path.join(root, '__test__', 'js2p-suite');
 const js2pTests = path.join(root, 'node_modules', 'js2p', 'js_src', 'test');
-const files = process.argv.slice(2).length ? process.argv.slice(2) : ['test_base.js'];
+const args = process.argv.slice(2);
+const grepAt = args.indexOf('--grep');
+const grep = grepAt >= 0 ? args.splice(grepAt, 2)[1] : null;
+const files = args.length ? args : ['test_base.js'];
 
 if (!fs.existsSync(js2pTests)) {
   const msg = `js2p's test files not found at ${js2pTests} (devDependency js2p@0.7.870)`;
@@ -26,7 +29,7 @@ fs.mkdirSync(testDir, { recursive: true });
 for (const f of files) fs.copyFileSync(path.join(js2pTests, f), path.join(testDir, f));
 
 const mocha = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
-const r = spawnSync(process.execPath, [mocha, '--reporter', 'dot', ...files.map((f) => path.join(testDir, f))], {
+const r = spawnSync(process.execPath, [mocha, '--reporter', 'spec', '--exit', ...(grep ? ['--grep', grep] : []), ...files.map((f) => path.join(testDir, f))], {
   stdio: 'inherit',
   env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--no-deprecation'].filter(Boolean).join(' ') },
 });

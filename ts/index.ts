@@ -4,6 +4,7 @@
  */
 import { core, backend, choice } from './native';
 import * as base from './compat/base';
+import * as mesh from './compat/mesh';
 
 export { backend, core };
 /** Where the backend was loaded from (file or package), or why the fallback runs. */
@@ -55,6 +56,10 @@ export {
   closestPreceding,
 } from './base/api';
 
-/** js2p-compatible `base` module (also `require('polyp2p/compat/base')`). */
-export { base };
+export { createMesh, MeshNode, MeshMessage, Peer } from './mesh';
+export type { MeshOptions, MeshStats, MessageHandler, PeerInfo, PeerErrorEvent } from './mesh';
+
+/** js2p-compatible modules (also `require('polyp2p/compat/base')`, `.../compat/mesh`). */
+export { base, mesh };
+export { MeshSocket } from './compat/mesh';
 export const version = '0.1.0';

@@ -13,7 +13,16 @@ export type ErrorCode =
   | 'ERR_UNKNOWN_COMPRESSION'
   | 'ERR_BAD_BASE58'
   | 'ERR_TRUNCATED_FRAME'
-  | 'ERR_MSGPACK_UNSUPPORTED';
+  | 'ERR_MSGPACK_UNSUPPORTED'
+  | 'ERR_WRONG_PROTOCOL'
+  | 'ERR_MAX_PEERS'
+  | 'ERR_HANDSHAKE_TIMEOUT'
+  | 'ERR_FRAME_TIMEOUT'
+  | 'ERR_IDLE_TIMEOUT'
+  | 'ERR_WRITE_BUFFER_FULL'
+  | 'ERR_CONNECT_FAILED'
+  | 'ERR_CLOSED'
+  | 'ERR_NOT_CONNECTED';
 
 export class Polyp2pError extends Error {
   readonly code: ErrorCode;
@@ -61,7 +70,44 @@ export class TruncatedFrameError extends Polyp2pError {
   constructor(message: string) { super('ERR_TRUNCATED_FRAME', message); }
 }
 
-const byCode: Record<ErrorCode, new (message: string) => Polyp2pError> = {
+/** The peer's handshake names another protocol (subnet, transport or version). */
+export class ProtocolMismatchError extends Polyp2pError {
+  constructor(message: string) { super('ERR_WRONG_PROTOCOL', message); }
+}
+/** A connection was refused or dropped because maxPeers connections are open. */
+export class PeerLimitError extends Polyp2pError {
+  constructor(message: string) { super('ERR_MAX_PEERS', message); }
+}
+/** The peer did not complete its handshake within handshakeTimeout. */
+export class HandshakeTimeoutError extends Polyp2pError {
+  constructor(message: string) { super('ERR_HANDSHAKE_TIMEOUT', message); }
+}
+/** The peer started a frame and stalled for longer than frameTimeout (slowloris). */
+export class FrameTimeoutError extends Polyp2pError {
+  constructor(message: string) { super('ERR_FRAME_TIMEOUT', message); }
+}
+/** A keep-alive capable peer sent nothing for longer than idleTimeout. */
+export class IdleTimeoutError extends Polyp2pError {
+  constructor(message: string) { super('ERR_IDLE_TIMEOUT', message); }
+}
+/** The peer stopped reading and more than maxWriteBuffer bytes queued up for it. */
+export class WriteBufferFullError extends Polyp2pError {
+  constructor(message: string) { super('ERR_WRITE_BUFFER_FULL', message); }
+}
+/** An outgoing connection could not be opened or closed before its handshake. */
+export class ConnectError extends Polyp2pError {
+  constructor(message: string) { super('ERR_CONNECT_FAILED', message); }
+}
+/** The node was closed. */
+export class ClosedError extends Polyp2pError {
+  constructor(message: string) { super('ERR_CLOSED', message); }
+}
+/** No direct connection to that peer. */
+export class NotConnectedError extends Polyp2pError {
+  constructor(message: string) { super('ERR_NOT_CONNECTED', message); }
+}
+
+const byCode: Partial<Record<ErrorCode, new (message: string) => Polyp2pError>> = {
   ERR_FRAME_TOO_LARGE: FrameTooLargeError,
   ERR_BAD_CHECKSUM: ChecksumError,
   ERR_BAD_MSGPACK: MsgpackError,
@@ -77,8 +123,9 @@ const byCode: Record<ErrorCode, new (message: string) => Polyp2pError> = {
 export function toTypedError(err: unknown): unknown {
   if (err instanceof Polyp2pError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code in byCode) {
-    return new byCode[code as ErrorCode]((err as Error).message);
+  const Ctor = typeof code === 'string' ? byCode[code as ErrorCode] : undefined;
+  if (Ctor) {
+    return new Ctor((err as Error).message);
   }
   return err;
 }

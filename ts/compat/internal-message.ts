@@ -4,6 +4,7 @@ import { core } from '../native';
 import { nowSeconds } from '../base/ids';
 import { TruncatedFrameError } from '../base/errors';
 import { flags } from '../base/flags';
+import type { DecodedBody } from '../base/backend';
 
 const DEFAULT_MAX = 16 * 1024 * 1024;
 
@@ -56,6 +57,16 @@ export class InternalMessage {
     const msg = new InternalMessage(p[0] as number, p[1], p.slice(3), compressions);
     msg._time = p[2] as number;
     msg.compression_fail = order.length > 0 && decoded.compression === null;
+    msg._id = decoded.id;
+    msg._str = decoded.msgpack;
+    return msg;
+  }
+
+  /** Wrap a frame decoded by the core (the received msgpack bytes are kept, so the ID is exact). */
+  static fromDecoded(decoded: DecodedBody, compressions: number[] = []): InternalMessage {
+    const p = decoded.packets;
+    const msg = new InternalMessage(p[0] as number, p[1], p.slice(3), compressions);
+    msg._time = p[2] as number;
     msg._id = decoded.id;
     msg._str = decoded.msgpack;
     return msg;

@@ -1,0 +1,169 @@
+/**
+ * One framed connection to a peer, independent of the network type above it:
+ * splits the byte stream into frames, decodes bodies with the peer's
+ * compression list, batches writes, and enforces per-connection limits.
+ * Protocol logic (handshakes, relaying) lives in mesh/.
+ */
+import { EventEmitter } from 'events';
+import type { Backend, DecodedBody, FrameDecoderLike } from './backend';
+import { Polyp2pError, WriteBufferFullError } from './errors';
+
+/** The part of a stream a connection needs (net.Socket, tls.TLSSocket, a ws adapter). */
+export interface ByteStream {
+  write(data: Uint8Array): boolean;
+  cork?(): void;
+  uncork?(): void;
+  destroy(error?: Error): void;
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  on(event: 'data', fn: (chunk: Buffer) => void): this;
+  on(event: 'close', fn: () => void): this;
+  on(event: 'error', fn: (err: Error) => void): this;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+export interface ConnectionLimits {
+  maxFrameSize: number;
+  /** Decompressed size cap for one body. */
+  maxDecompressedSize: number;
+  /** Bytes allowed to queue for a peer that is not reading before it is dropped. */
+  maxWriteBuffer: number;
+}
+
+export interface ConnectionCounters {
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface FramedConnectionEvents {
+  message: (decoded: DecodedBody) => void;
+  /** The connection failed; it is already being closed. */
+  fail: (error: Error) => void;
+  close: () => void;
+}
+
+export class FramedConnection extends EventEmitter {
+  readonly counters: ConnectionCounters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
+  /** Methods tried, in the peer's order, when decoding its frames. */
+  receiveCompressions: number[] = [];
+  /** Method used for frames we send, or null (uncompressed). */
+  sendCompression: number | null = null;
+  readonly openedAt = Date.now();
+  lastReceivedAt = Date.now();
+  /** When the peer started the frame that is still incomplete (0 when none). */
+  partialSince = 0;
+  closed = false;
+  private readonly decoder: FrameDecoderLike;
+  private corked = false;
+
+  constructor(
+    readonly stream: ByteStream,
+    private readonly core: Backend,
+    readonly limits: ConnectionLimits,
+  ) {
+    super();
+    this.decoder = core.createFrameDecoder(limits.maxFrameSize);
+    stream.on('data', (chunk) => this.onData(chunk));
+    stream.on('error', (err) => this.fail(err));
+    stream.on('close', () => this.onClose());
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.stream.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.stream.remotePort;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.counters.bytesIn += chunk.length;
+    this.lastReceivedAt = Date.now();
+    let bodies: Buffer[];
+    try {
+      bodies = this.decoder.push(chunk);
+    } catch (e) {
+      this.fail(e as Error);
+      return;
+    }
+    for (const body of bodies) {
+      if (this.closed) return;
+      let decoded: DecodedBody;
+      try {
+        decoded = this.core.decodeBody(body, this.receiveCompressions, this.limits.maxDecompressedSize);
+      } catch (e) {
+        this.fail(e as Error);
+        return;
+      }
+      this.counters.framesIn++;
+      // Handlers run synchronously, so a handshake updates receiveCompressions
+      // before the next body of the same chunk is decoded.
+      try {
+        this.emit('message', decoded);
+      } catch (e) {
+        this.fail(e as Error);
+        return;
+      }
+    }
+    this.partialSince = this.decoder.buffered > 0 ? this.partialSince || Date.now() : 0;
+  }
+
+  /**
+   * Queue one complete frame. Writes made in the same tick leave together
+   * (cork/uncork); a peer that lets more than maxWriteBuffer bytes pile up is
+   * dropped rather than buffered without bound.
+   */
+  writeFrame(frame: Buffer): boolean {
+    if (this.closed || this.stream.destroyed) return false;
+    if (this.stream.writableLength + frame.length > this.limits.maxWriteBuffer && this.stream.writableLength > 0) {
+      this.fail(
+        new WriteBufferFullError(
+          `${this.stream.writableLength} bytes are already queued for a peer that is not reading; ` +
+            `maxWriteBuffer is ${this.limits.maxWriteBuffer} bytes`,
+        ),
+      );
+      return false;
+    }
+    if (!this.corked && this.stream.cork) {
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        if (!this.stream.destroyed) this.stream.uncork?.();
+      });
+    }
+    this.counters.framesOut++;
+    this.counters.bytesOut += frame.length;
+    this.stream.write(frame);
+    return true;
+  }
+
+  /** Close because of `error` (reported once through 'fail'). */
+  fail(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('fail', error);
+    this.stream.destroy();
+    this.emit('close');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream.destroy();
+    this.emit('close');
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+  }
+}
+
+export function isPolyp2pError(e: unknown): e is Polyp2pError {
+  return e instanceof Polyp2pError;
+}

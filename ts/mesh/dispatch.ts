@@ -1,0 +1,237 @@
+/**
+ * What a mesh node does with each decoded frame (PROTOCOL.md §10-13):
+ * renegotiation and keep-alive first, then the waterfall for broadcasts, then
+ * built-in handlers by sub-flag, then the application's handlers, then
+ * delivery. Nothing a peer sends may throw out of here: malformed messages
+ * are ignored or close only that connection.
+ */
+import type { DecodedBody } from '../base/backend';
+import { FrameTimeoutError, HandshakeTimeoutError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
+import { flags } from '../base/flags';
+import { negotiateCompression, receiveOrder } from '../base/compression-flags';
+import { core } from '../native';
+import { nowSeconds } from '../base/ids';
+import type { MeshNode } from './mesh-node';
+import type { Peer } from './peer';
+import { MeshMessage } from './message';
+import { addrOf, flagListOf, sameSet, textOf } from './wire';
+
+const PING = 0x03;
+const PONG = 0x04;
+
+/** A built-in handler for one sub-flag; returns true when it consumed the message. */
+export type BuiltinHandler = (node: MeshNode, peer: Peer, msg: MeshMessage) => boolean;
+
+export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void {
+  const p = decoded.packets;
+  if (p.length < 4) return; // header without payload: nothing to act on (py2p would renegotiate)
+  const mainFlag = p[0];
+  const sender = textOf(p[1]);
+  const time = p[2];
+  if (typeof mainFlag !== 'number' || sender === null || typeof time !== 'number' || !Number.isFinite(time)) return;
+  const payload = p.slice(3);
+
+  if (mainFlag === flags.renegotiate) return renegotiate(node, peer, payload);
+  if (mainFlag === PING) {
+    if (payload[0] === PING) node.sendToPeer(peer, PONG, [PONG]);
+    return;
+  }
+  if (mainFlag === PONG) {
+    peer.answersPings = true;
+    return;
+  }
+
+  if (mainFlag === flags.broadcast) {
+    const now = nowSeconds();
+    if (time < now - node.options.dedupWindow) {
+      node.counters.stale++;
+      return;
+    }
+    if (node.seen.seen(decoded.id, time, now)) {
+      node.counters.duplicates++;
+      return;
+    }
+    relay(node, peer, decoded, sender);
+  }
+
+  const msg = new MeshMessage(mainFlag, sender, p[1], time, decoded.id, payload, peer, decoded, node);
+  const builtin = node.builtins.get(payload[0] as number);
+  if (builtin && builtin(node, peer, msg)) return;
+  for (const h of node.handlers) {
+    let claimed: unknown;
+    try {
+      claimed = h(msg, peer);
+    } catch (e) {
+      // An application handler bug must not cut the peer off.
+      node.reportError(e as Error, peer);
+      claimed = true;
+    }
+    if (claimed) return;
+  }
+  if (payload[0] === flags.broadcast || payload[0] === flags.whisper) node.deliver(msg);
+}
+
+/** Forward the received bytes to every peer except the author and the peer it came from. */
+function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string): void {
+  const cache = new Map<number | null, Buffer>();
+  let sent = 0;
+  for (const peer of node.peers.values()) {
+    if (peer === from || peer.id === sender) continue;
+    const m = peer.conn.sendCompression;
+    let frame = cache.get(m);
+    if (!frame) cache.set(m, (frame = core.frameFromMsgpack(decoded.msgpack, decoded.id, m)));
+    peer.conn.writeFrame(frame);
+    sent++;
+  }
+  if (sent) node.counters.relayed++;
+}
+
+function renegotiate(node: MeshNode, peer: Peer, payload: unknown[]): void {
+  if (payload[0] === flags.compression && Array.isArray(payload[1])) {
+    const next = flagListOf(payload[1]);
+    const changed = !sameSet(peer.compression, next);
+    setPeerCompression(node, peer, next);
+    if (changed) {
+      // Answer with what we both support, in our order (§13); never longer than the peer's list.
+      const common = node.options.compression.filter((m) => next.includes(m));
+      node.sendToPeer(peer, flags.renegotiate, [flags.compression, common]);
+    }
+  } else if (payload[0] === flags.resend && peer.lastSent) {
+    peer.conn.writeFrame(peer.lastSent);
+  }
+}
+
+function setPeerCompression(node: MeshNode, peer: Peer, list: number[]): void {
+  peer.compression = list;
+  peer.conn.receiveCompressions = receiveOrder(core.compressionMethods, list);
+  peer.conn.sendCompression = negotiateCompression(node.options.compression, list);
+}
+
+function handshake(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
+  const p = msg.packets;
+  if (p.length !== 5) return true; // §10.2: any other size is ignored
+  const pid = textOf(p[2]);
+  if (pid !== node.protocolId) {
+    node.reportError(
+      new ProtocolMismatchError(
+        `handshake names protocol ${pid === null ? typeof p[2] : pid}, this node runs ${node.protocolId} ` +
+          `(subnet ${JSON.stringify(node.options.subnet)}, ${node.options.encryption}, version 0.7); connection closed`,
+      ),
+      peer,
+    );
+    peer.conn.close();
+    return true;
+  }
+  const id = textOf(p[1]);
+  if (!id) return true;
+  if (id === node.id) {
+    peer.conn.close(); // connected to ourselves
+    return true;
+  }
+  if (peer.protocolIdForm === null) peer.protocolIdForm = typeof p[2] === 'string' ? 'str' : 'bin';
+  peer.addr = addrOf(p[3]);
+  setPeerCompression(node, peer, flagListOf(p[4]));
+  const first = !peer.handshakeReceived;
+  peer.handshakeReceived = true;
+  peer.id = id;
+
+  const existing = node.peers.get(id);
+  if (existing && existing !== peer && !existing.conn.closed) {
+    // Two connections to one node: keep the one opened by the larger ID (py2p's rule, §10.6).
+    const opener = (x: Peer) => core.base58DecodeInt(x.outgoing ? node.id : id);
+    const keepExisting = existing.outgoing === peer.outgoing || opener(existing) >= opener(peer);
+    if (keepExisting) {
+      node.awaiting.delete(peer);
+      if (!peer.handshakeSent) node.sendHandshake(peer, peer.protocolIdForm);
+      node.peerReady(peer, false);
+      peer.conn.close();
+      return true;
+    }
+    node.peers.delete(id);
+    existing.conn.close();
+  }
+  node.awaiting.delete(peer);
+  const wasEmpty = node.peers.size === 0;
+  node.peers.set(id, peer);
+  if (!peer.handshakeSent) node.sendHandshake(peer, peer.protocolIdForm);
+  node.sendPeers(peer);
+  node.peerReady(peer, first);
+  if (wasEmpty) node.emit('connect', node);
+  return true;
+}
+
+function peers(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
+  const list = msg.packets[1];
+  if (!Array.isArray(list)) return true;
+  for (const entry of list.slice(0, 256)) {
+    if (node.outgoingCount + node.dialingCount >= node.options.maxOutgoing) break;
+    if (!Array.isArray(entry) || entry.length !== 2) continue;
+    const addr = addrOf(entry[0]);
+    const id = textOf(entry[1]);
+    if (!addr || !id || id === node.id || node.peers.has(id)) continue;
+    if (node.isDialing(addr[0], addr[1])) continue;
+    let known = false;
+    for (const p of node.peers.values()) if (p.addr && p.addr[0] === addr[0] && p.addr[1] === addr[1]) known = true;
+    if (known) continue;
+    node.connect(addr[0], addr[1], { id }).catch(() => {
+      // A dead or bogus peer-list entry: nothing to do (bounded by maxOutgoing and connectTimeout).
+    });
+  }
+  return true;
+}
+
+function request(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
+  const p = msg.packets;
+  if (p.length === 2 && textOf(p[1]) === '*') {
+    node.sendPeers(peer);
+  } else if (p.length === 3) {
+    const wanted = textOf(p[2]);
+    const target = wanted ? node.peers.get(wanted) : undefined;
+    if (target?.addr) node.sendToPeer(peer, flags.broadcast, [flags.response, p[1], [[target.addr[0], target.addr[1]], wanted]]);
+  }
+  return true;
+}
+
+function response(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
+  const p = msg.packets;
+  const rid = textOf(p[1]);
+  if (p.length !== 3 || !rid || !Array.isArray(p[2])) return true;
+  const pending = node.requests.take(rid);
+  const addr = addrOf(p[2][0]);
+  const id = textOf(p[2][1]);
+  if (!pending || !addr || id !== pending.target) return true;
+  node
+    .connect(addr[0], addr[1], { id })
+    .then((target) => node.sendToPeer(target, flags.whisper, [flags.whisper, ...pending.data]))
+    .catch((e: Error) => node.reportError(e));
+  return true;
+}
+
+export const meshHandlers: Array<[number, BuiltinHandler]> = [
+  [flags.handshake, handshake],
+  [flags.peers, peers],
+  [flags.request, request],
+  [flags.response, response],
+];
+
+/** Once a second: timeouts, keep-alive, expiry. */
+export function maintain(node: MeshNode): void {
+  const now = Date.now();
+  const o = node.options;
+  for (const peer of node.connections) {
+    const c = peer.conn;
+    if (c.closed) continue;
+    if (!peer.handshakeReceived && now - c.openedAt > o.handshakeTimeout) {
+      c.fail(new HandshakeTimeoutError(`no handshake within handshakeTimeout (${o.handshakeTimeout} ms)`));
+    } else if (c.partialSince && now - c.partialSince > o.frameTimeout) {
+      c.fail(new FrameTimeoutError(`a frame started ${now - c.partialSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
+    } else if (peer.answersPings && now - c.lastReceivedAt > o.idleTimeout) {
+      c.fail(new IdleTimeoutError(`silent for ${now - c.lastReceivedAt} ms; idleTimeout is ${o.idleTimeout} ms`));
+    } else if (o.keepAliveInterval > 0 && peer.handshakeReceived && now - Math.max(c.lastReceivedAt, peer.lastPingAt) > o.keepAliveInterval) {
+      peer.lastPingAt = now;
+      node.sendToPeer(peer, PING, [PING]);
+    }
+  }
+  node.requests.prune(now);
+  node.seen.prune(nowSeconds());
+}

@@ -1,0 +1,390 @@
+/**
+ * MeshNode: a flood-broadcast network node (PROTOCOL.md §9-13), one
+ * implementation under both the typed API (createMesh) and the js2p drop-in
+ * (compat/mesh.ts). Incoming-message handling lives in dispatch.ts.
+ */
+import { EventEmitter } from 'events';
+import * as net from 'net';
+import { core } from '../native';
+import type { EncodedMessage, WaterfallCacheLike } from '../base/backend';
+import { FramedConnection, ByteStream } from '../base/connection';
+import { ClosedError, ConnectError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
+import { flags } from '../base/flags';
+import { createUserSalt, js2pNodeIdPreimage, nodeId, nowSeconds, protocolId as makeProtocolId, requestId as makeRequestId } from '../base/ids';
+import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options';
+import { Peer, PeerInfo, IdForm } from './peer';
+import { MeshMessage } from './message';
+import { PendingRequests } from './requests';
+import { dispatch, BuiltinHandler, meshHandlers, maintain } from './dispatch';
+import { dialTcp, listenTcp } from '../transport/tcp';
+
+/** Salt shared by every node of this process, as the originals do (§7.2). */
+const processSalt = createUserSalt();
+
+export type MessageHandler = (msg: MeshMessage, peer: Peer) => unknown;
+
+export interface PeerErrorEvent extends Error {
+  code?: string;
+  peer?: PeerInfo;
+}
+
+export interface MeshStats {
+  id: string;
+  peers: number;
+  awaiting: number;
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  sent: number;
+  delivered: number;
+  relayed: number;
+  duplicates: number;
+  stale: number;
+  errors: number;
+  queueDropped: number;
+  perPeer: Array<PeerInfo & { framesIn: number; framesOut: number; bytesIn: number; bytesOut: number }>;
+}
+
+export class MeshNode extends EventEmitter {
+  readonly options: ResolvedMeshOptions;
+  readonly protocolId: string;
+  id = '';
+  port: number;
+  host: string;
+  outAddr: [string, number];
+  /** The routing table: handshaked peers by node ID text. */
+  readonly peers = new Map<string, Peer>();
+  /** Connections still waiting for the peer's handshake. */
+  readonly awaiting = new Set<Peer>();
+  readonly seen: WaterfallCacheLike;
+  readonly requests: PendingRequests;
+  readonly builtins = new Map<number, BuiltinHandler>(meshHandlers);
+  readonly counters = { sent: 0, delivered: 0, relayed: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0 };
+  readonly handlers: MessageHandler[] = [];
+  closed = false;
+  private readonly all = new Set<Peer>();
+  private readonly dialing = new Set<string>();
+  private readonly closedTotals = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
+  private server: net.Server | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private queue: MeshMessage[] = [];
+  private readers: Array<() => void> = [];
+  private readonly connectWaiters = new Map<Peer, { resolve: (p: Peer) => void; reject: (e: Error) => void }>();
+
+  constructor(options: MeshOptions = {}) {
+    super();
+    this.options = resolveMeshOptions(options);
+    this.host = this.options.host;
+    this.port = this.options.port;
+    this.outAddr = this.options.outAddr ?? [this.host, this.port];
+    this.protocolId = makeProtocolId(this.options.subnet, this.options.encryption);
+    this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
+    this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
+    if (this.port) this.id = this.makeId();
+  }
+
+  private makeId(): string {
+    return nodeId(js2pNodeIdPreimage(this.host, this.port, this.protocolId, this.options.salt ?? processSalt));
+  }
+
+  /** Bind and accept peers. Resolves once listening. */
+  async listen(): Promise<this> {
+    if (this.closed) throw new ClosedError('this node was closed; create a new one');
+    this.server = await listenTcp(this.host, this.port, (socket) => this.accept(socket));
+    const address = this.server.address() as net.AddressInfo;
+    if (!this.port) {
+      this.port = address.port;
+      if (!this.options.outAddr) this.outAddr = [this.host, this.port];
+      this.id = this.makeId();
+    }
+    this.startTimer();
+    this.emit('listening');
+    return this;
+  }
+
+  private startTimer(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => maintain(this), 1000);
+    this.timer.unref();
+  }
+
+  private accept(stream: ByteStream): void {
+    if (this.closed) return stream.destroy();
+    if (this.all.size >= this.options.maxPeers) {
+      stream.destroy();
+      this.reportError(new PeerLimitError(`refused a connection from ${stream.remoteAddress}:${stream.remotePort}: maxPeers (${this.options.maxPeers}) connections are open`));
+      return;
+    }
+    this.attach(stream, false, null, 'str');
+  }
+
+  /** Open a connection; resolves with the peer once its handshake arrived. */
+  connect(host: string, port: number, options: { id?: string; idForm?: IdForm } = {}): Promise<Peer> {
+    if (this.closed) return Promise.reject(new ClosedError('this node was closed'));
+    if (!this.id) this.id = this.makeId();
+    this.startTimer();
+    if (options.id && options.id === this.id) return Promise.reject(new ConnectError('refusing to connect to this node itself'));
+    if ((host === this.outAddr[0] && port === this.outAddr[1]) || (host === this.host && port === this.port)) {
+      return Promise.reject(new ConnectError(`refusing to connect to this node's own address ${host}:${port}`));
+    }
+    for (const p of this.peers.values()) if (p.addr && p.addr[0] === host && p.addr[1] === port) return Promise.resolve(p);
+    if (this.all.size + this.dialing.size >= this.options.maxPeers) {
+      return Promise.reject(new PeerLimitError(`cannot connect to ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open`));
+    }
+    const key = `${host}:${port}`;
+    this.dialing.add(key);
+    return dialTcp(host, port, this.options.connectTimeout)
+      .finally(() => this.dialing.delete(key))
+      .then(
+        (stream) =>
+          new Promise<Peer>((resolve, reject) => {
+            if (this.closed) {
+              stream.destroy();
+              return reject(new ClosedError('this node was closed'));
+            }
+            const peer = this.attach(stream, true, options.id ?? null, options.idForm ?? 'str');
+            this.connectWaiters.set(peer, { resolve, reject });
+          }),
+        (err: Error) => {
+          throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`);
+        },
+      )
+      .catch((err: Error) => {
+        // py2p 0.7.878 closes on a str protocol ID: try once more with bin (§18.3 rule 1).
+        if ((err as { retryWithBin?: boolean }).retryWithBin && options.idForm !== 'bin') return this.connect(host, port, { ...options, idForm: 'bin' });
+        throw err;
+      });
+  }
+
+  get dialingCount(): number {
+    return this.dialing.size;
+  }
+
+  isDialing(host: string, port: number): boolean {
+    return this.dialing.has(`${host}:${port}`);
+  }
+
+  private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm): Peer {
+    const conn = new FramedConnection(stream, core, this.options);
+    const peer = new Peer(conn, outgoing, this, expectedId);
+    this.all.add(peer);
+    this.awaiting.add(peer);
+    conn.on('message', (decoded) => dispatch(this, peer, decoded));
+    conn.on('fail', (err: Error) => this.reportError(err, peer));
+    conn.on('close', () => this.onPeerClosed(peer));
+    // Wait briefly for the peer's handshake so ours can mirror its protocol-ID type.
+    const wait = setTimeout(() => {
+      if (!peer.handshakeSent && !conn.closed) this.sendHandshake(peer, defaultForm);
+    }, this.options.handshakeMirrorWait);
+    wait.unref();
+    conn.once('close', () => clearTimeout(wait));
+    return peer;
+  }
+
+  private onPeerClosed(peer: Peer): void {
+    this.all.delete(peer);
+    this.awaiting.delete(peer);
+    for (const k of Object.keys(this.closedTotals) as Array<keyof typeof this.closedTotals>) this.closedTotals[k] += peer.conn.counters[k];
+    const waiter = this.connectWaiters.get(peer);
+    if (waiter) {
+      this.connectWaiters.delete(peer);
+      const err = new ConnectError(`${peer.describe()} closed the connection before its handshake`);
+      (err as { retryWithBin?: boolean }).retryWithBin = peer.outgoing && peer.handshakeSent && !peer.handshakeReceived && peer.protocolIdForm === null;
+      waiter.reject(err);
+    }
+    if (peer.id && this.peers.get(peer.id) === peer) {
+      this.peers.delete(peer.id);
+      this.emit('peer-left', peer);
+      this.emit('disconnect', peer);
+    }
+  }
+
+  /** Called by dispatch when a handshake moves a peer into the routing table. */
+  peerReady(peer: Peer, first: boolean): void {
+    const waiter = this.connectWaiters.get(peer);
+    if (waiter) {
+      this.connectWaiters.delete(peer);
+      waiter.resolve(peer);
+    }
+    if (first) this.emit('peer', peer);
+  }
+
+  reportError(err: Error, peer?: Peer): void {
+    this.counters.errors++;
+    const e = err as PeerErrorEvent;
+    if (peer) {
+      e.peer = peer.info;
+      if (!e.message.startsWith(peer.describe())) e.message = `${peer.describe()}: ${e.message}`;
+    }
+    this.emit('peerError', e);
+  }
+
+  // --- sending --------------------------------------------------------------
+
+  private frameFor(peer: Peer, enc: EncodedMessage, cache: Map<number, Buffer>): Buffer {
+    const m = peer.conn.sendCompression;
+    if (m == null) return enc.frame;
+    let f = cache.get(m);
+    if (!f) cache.set(m, (f = core.frameFromMsgpack(enc.msgpack, enc.id, m)));
+    return f;
+  }
+
+  /** Encode [mainFlag, ownId, now, ...payload] once and send it to every handshaked peer. */
+  sendAll(mainFlag: number, payload: unknown[]): Buffer {
+    if (this.closed) throw new ClosedError('this node was closed');
+    const time = nowSeconds();
+    const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null);
+    if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, time);
+    const cache = new Map<number, Buffer>();
+    for (const peer of this.peers.values()) {
+      const frame = this.frameFor(peer, enc, cache);
+      peer.conn.writeFrame(frame);
+      peer.lastSent = frame;
+    }
+    this.counters.sent++;
+    return enc.id;
+  }
+
+  /** Flood `data` to the whole network (sub-flag broadcast). Returns the message ID. */
+  broadcast(...data: unknown[]): Buffer {
+    return this.sendAll(flags.broadcast, [flags.broadcast, ...data]);
+  }
+
+  /** Send `data` to one directly connected peer (sub-flag whisper). */
+  whisper(peerId: string, ...data: unknown[]): void {
+    const peer = this.peers.get(peerId);
+    if (!peer) throw new NotConnectedError(`not connected to ${peerId}; whisper needs a direct connection`);
+    this.sendToPeer(peer, flags.whisper, [flags.whisper, ...data]);
+  }
+
+  /** One message on one connection (js2p's connection.send). */
+  sendToPeer(peer: Peer, mainFlag: number, payload: unknown[], idOverride?: string, timeOverride?: number, uncompressed = false): void {
+    if (peer.conn.closed) return;
+    const time = timeOverride ?? nowSeconds();
+    const enc = core.encodeMessage([mainFlag, idOverride ?? this.id, time, ...payload], null);
+    if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, nowSeconds());
+    const m = uncompressed ? null : peer.conn.sendCompression;
+    const frame = m == null ? enc.frame : core.frameFromMsgpack(enc.msgpack, enc.id, m);
+    peer.conn.writeFrame(frame);
+    if (mainFlag === flags.broadcast || mainFlag === flags.whisper) peer.lastSent = frame;
+  }
+
+  sendHandshake(peer: Peer, form: IdForm): void {
+    peer.handshakeSent = true;
+    const pid = form === 'bin' ? Buffer.from(this.protocolId) : this.protocolId;
+    // Handshakes always go uncompressed (§6.2), with exactly five payload items.
+    this.sendToPeer(peer, flags.whisper, [flags.handshake, this.id, pid, [this.outAddr[0], this.outAddr[1]], [...this.options.compression]], undefined, undefined, true);
+  }
+
+  sendPeers(peer: Peer): void {
+    const list: unknown[] = [];
+    for (const p of this.peers.values()) if (p.addr && p.id) list.push([[p.addr[0], p.addr[1]], p.id]);
+    this.sendToPeer(peer, flags.whisper, [flags.peers, list]);
+  }
+
+  /** Whisper back to a message's author, directly or after an address request (§12.1). */
+  replyTo(msg: { sender: string; senderRaw?: unknown }, data: unknown[]): void {
+    const peer = this.peers.get(msg.sender);
+    if (peer) return this.sendToPeer(peer, flags.whisper, [flags.whisper, ...data]);
+    const rid = makeRequestId(msg.sender, nowSeconds());
+    this.requests.add(rid, msg.sender, data);
+    this.sendAll(flags.broadcast, [flags.request, rid, msg.sender]);
+  }
+
+  // --- receiving ------------------------------------------------------------
+
+  /** Register a handler run after the built-in ones; a truthy return claims the message. */
+  registerHandler(fn: MessageHandler): void {
+    this.handlers.push(fn);
+  }
+
+  /** Queue a message for the application (bounded: the oldest is dropped when full). */
+  deliver(msg: MeshMessage): void {
+    this.counters.delivered++;
+    if (this.queue.length >= this.options.maxQueue) {
+      this.queue.shift();
+      this.counters.queueDropped++;
+    }
+    this.queue.push(msg);
+    const readers = this.readers;
+    this.readers = [];
+    for (const r of readers) r();
+    this.emit('message', msg);
+  }
+
+  /** Oldest queued message, or undefined. */
+  recv(): MeshMessage | undefined {
+    return this.queue.shift();
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** `for await (const msg of mesh)`: messages in arrival order until close(). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<MeshMessage> {
+    while (true) {
+      const msg = this.queue.shift();
+      if (msg) {
+        yield msg;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => this.readers.push(resolve));
+    }
+  }
+
+  // --- state ------------------------------------------------------------------
+
+  get connections(): Peer[] {
+    return [...this.all];
+  }
+
+  /** Routing-table peers this node opened. */
+  get outgoingCount(): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.outgoing) n++;
+    return n;
+  }
+
+  stats(): MeshStats {
+    const t = { ...this.closedTotals };
+    const perPeer = [];
+    for (const p of this.all) {
+      const c = p.conn.counters;
+      t.framesIn += c.framesIn;
+      t.framesOut += c.framesOut;
+      t.bytesIn += c.bytesIn;
+      t.bytesOut += c.bytesOut;
+      perPeer.push({ ...p.info, ...c });
+    }
+    return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, ...t, ...this.counters, perPeer };
+  }
+
+  /** Close the listener and every connection; resolves when all are closed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const waits: Promise<unknown>[] = [];
+    if (this.server) {
+      const server = this.server;
+      waits.push(new Promise((r) => server.close(() => r(undefined))));
+    }
+    for (const peer of this.all) {
+      waits.push(new Promise((r) => (peer.conn.closed && peer.conn.stream.destroyed ? r(undefined) : peer.conn.stream.on('close', () => r(undefined)))));
+      peer.conn.close();
+    }
+    for (const [, w] of this.connectWaiters) w.reject(new ClosedError('this node was closed'));
+    this.connectWaiters.clear();
+    const readers = this.readers;
+    this.readers = [];
+    for (const r of readers) r();
+    await Promise.all(waits);
+    this.emit('close');
+  }
+}
+
+export { Polyp2pError };

@@ -1,0 +1,84 @@
+/** Mesh options, every limit with its documented default (README: "Limits"). */
+import { DEFAULT_DEDUP_ENTRIES, DEFAULT_DEDUP_WINDOW, DEFAULT_MAX_FRAME_SIZE } from '../base/api';
+import { core } from '../native';
+
+export interface MeshOptions {
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+  /** Port to bind; 0 picks a free one (default 0). */
+  port?: number;
+  /** Subnet name hashed into the protocol ID (default 'mesh'). */
+  subnet?: string;
+  /** Transport name hashed into the protocol ID (default 'Plaintext' = TCP). */
+  encryption?: string;
+  /** Address advertised to peers (default [host, port]). */
+  outAddr?: [string, number];
+  /** Compression methods offered, in preference order (default: all five). */
+  compression?: number[];
+  /** Automatic outgoing connections made from peer lists (default 4, as the originals). */
+  maxOutgoing?: number;
+  /** Open connections of any kind, incoming + outgoing + handshaking (default 128). */
+  maxPeers?: number;
+  /** Largest frame accepted (default 16 MiB); checked on the length header. */
+  maxFrameSize?: number;
+  /** Largest decompressed body (default maxFrameSize). */
+  maxDecompressedSize?: number;
+  /** Bytes queued for a peer that is not reading before it is dropped (default 8 MiB). */
+  maxWriteBuffer?: number;
+  /** ms for a new connection to complete its handshake (default 10 000). */
+  handshakeTimeout?: number;
+  /**
+   * ms to wait for the peer's handshake before sending ours, so that ours can
+   * mirror its protocol-ID type (str for js2p/py2p 0.7.870, bin for py2p 0.7.878).
+   * The originals send theirs at once (default 150).
+   */
+  handshakeMirrorWait?: number;
+  /** ms a started frame may stall before the connection is dropped (default 30 000). */
+  frameTimeout?: number;
+  /** ms between keep-alive pings on quiet connections; 0 disables (default 15 000). */
+  keepAliveInterval?: number;
+  /** ms of silence after which a peer that answers pings is dropped (default 45 000). */
+  idleTimeout?: number;
+  /** ms for an outgoing TCP connect (default 5 000). */
+  connectTimeout?: number;
+  /** Seconds a broadcast stays in the duplicate set; older broadcasts are dropped (default 60). */
+  dedupWindow?: number;
+  /** Cap on remembered broadcasts (default 200 000). */
+  dedupMaxEntries?: number;
+  /** Messages held for recv()/async iteration when the application reads slowly (default 10 000; oldest dropped). */
+  maxQueue?: number;
+  /** Pending reply() address requests kept (default 256), each for at most 60 s. */
+  maxPendingRequests?: number;
+  /** Salt of the node ID preimage (default: a random UUID per process, as the originals). */
+  salt?: string;
+}
+
+export type ResolvedMeshOptions = Required<Omit<MeshOptions, 'outAddr' | 'salt'>> & Pick<MeshOptions, 'outAddr' | 'salt'>;
+
+export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
+  const maxFrameSize = o.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+  return {
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 0,
+    subnet: o.subnet ?? 'mesh',
+    encryption: o.encryption ?? 'Plaintext',
+    outAddr: o.outAddr,
+    compression: o.compression ?? [...core.compressionMethods],
+    maxOutgoing: o.maxOutgoing ?? 4,
+    maxPeers: o.maxPeers ?? 128,
+    maxFrameSize,
+    maxDecompressedSize: o.maxDecompressedSize ?? maxFrameSize,
+    maxWriteBuffer: o.maxWriteBuffer ?? 8 * 1024 * 1024,
+    handshakeTimeout: o.handshakeTimeout ?? 10_000,
+    handshakeMirrorWait: o.handshakeMirrorWait ?? 150,
+    frameTimeout: o.frameTimeout ?? 30_000,
+    keepAliveInterval: o.keepAliveInterval ?? 15_000,
+    idleTimeout: o.idleTimeout ?? 45_000,
+    connectTimeout: o.connectTimeout ?? 5_000,
+    dedupWindow: o.dedupWindow ?? DEFAULT_DEDUP_WINDOW,
+    dedupMaxEntries: o.dedupMaxEntries ?? DEFAULT_DEDUP_ENTRIES,
+    maxQueue: o.maxQueue ?? 10_000,
+    maxPendingRequests: o.maxPendingRequests ?? 256,
+    salt: o.salt,
+  };
+}

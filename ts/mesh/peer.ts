@@ -1,0 +1,72 @@
+/**
+ * A connection to one peer as the mesh sees it. It also has the shape of
+ * js2p's MeshConnection (id, addr, compression, outgoing, send(), close()),
+ * so js2p handlers that receive "the connection" keep working.
+ */
+import type { FramedConnection } from '../base/connection';
+import type { MeshNode } from './mesh-node';
+
+export type IdForm = 'str' | 'bin';
+
+export interface PeerInfo {
+  id: string | null;
+  host: string | undefined;
+  port: number | undefined;
+  outgoing: boolean;
+}
+
+export class Peer {
+  /** Peer's node ID as text (null until its handshake). */
+  id: string | null = null;
+  /** Advertised outward address [host, port] (null until its handshake). */
+  addr: [string, number] | null = null;
+  /** Peer's advertised compression list. */
+  compression: number[] = [];
+  /** How the peer encodes its protocol ID (we answer in the same msgpack type). */
+  protocolIdForm: IdForm | null = null;
+  handshakeSent = false;
+  handshakeReceived = false;
+  /** The peer answered a keep-alive ping: it is a polyp2p node and can be idle-checked. */
+  answersPings = false;
+  lastPingAt = 0;
+  /** Last whisper/broadcast frame sent to this peer (for a resend request, §13). */
+  lastSent: Buffer | null = null;
+  /** ID expected from a peer list entry (an outgoing connection to a known node). */
+  expectedId: string | null;
+
+  constructor(
+    readonly conn: FramedConnection,
+    readonly outgoing: boolean,
+    readonly node: MeshNode,
+    expectedId: string | null = null,
+  ) {
+    this.expectedId = expectedId;
+  }
+
+  get handshaked(): boolean {
+    return this.handshakeReceived;
+  }
+
+  get info(): PeerInfo {
+    return { id: this.id, host: this.addr?.[0] ?? this.conn.remoteAddress, port: this.addr?.[1] ?? this.conn.remotePort, outgoing: this.outgoing };
+  }
+
+  /** Describes the peer in error messages. */
+  describe(): string {
+    const where = this.addr ? `${this.addr[0]}:${this.addr[1]}` : `${this.conn.remoteAddress}:${this.conn.remotePort}`;
+    return this.id ? `peer ${this.id.slice(0, 12)}… at ${where}` : `unidentified peer at ${where}`;
+  }
+
+  /** js2p: send(msg_type, packs, id?, time?) — main flag and full payload on this connection. */
+  send(msgType: number, packs: unknown[], id?: string, time?: number): void {
+    this.node.sendToPeer(this, msgType, packs, id, time);
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+
+  get counters() {
+    return this.conn.counters;
+  }
+}
