@@ -50,10 +50,16 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
   }
   const tsc = await run('tsc', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   if (tsc === 0) {
-    await run('ava (native and fallback backends)', process.execPath, [path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')], { count: avaCount });
-    const suites = ['test_base.js'];
-    await run('js2p suite on the default backend', process.execPath, ['scripts/js2p-suite.js', ...suites], { count: mochaCount });
-    await run('js2p suite on the fallback', process.execPath, ['scripts/js2p-suite.js', ...suites], { env: { POLYP2P_FORCE_JS: '1' }, count: mochaCount });
+    const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
+    // Base-layer tests cover both backends in one process; network tests use
+    // the loaded backend, so they run a second time on the forced fallback.
+    await run('ava (all tests, default backend)', process.execPath, [ava], { count: avaCount });
+    await run('ava (network tests on the fallback)', process.execPath, [ava, '__test__/mesh/**/*.spec.js'], { env: { POLYP2P_FORCE_JS: '1' }, count: avaCount });
+    for (const env of [{}, { POLYP2P_FORCE_JS: '1' }]) {
+      const which = env.POLYP2P_FORCE_JS ? 'fallback' : 'default backend';
+      await run(`js2p test_base.js (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_base.js'], { env, count: mochaCount });
+      await run(`js2p test_mesh.js plaintext (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_mesh.js', '--grep', 'plaintext'], { env, count: mochaCount });
+    }
   }
   const backend = spawnSync(process.execPath, ['-p', "require('./dist/index.js').backend"], { cwd: root }).stdout?.toString().trim();
   console.log(`\npolyp2p backend for this run: ${backend || 'unknown'}${failedSteps.length ? `; failed steps: ${failedSteps.join(', ')}` : ''}`);

@@ -49,6 +49,7 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
     }
     if (node.seen.seen(decoded.id, time, now)) {
       node.counters.duplicates++;
+      if (node.listenerCount('duplicate')) node.emit('duplicate', { id: decoded.id, sender, peer });
       return;
     }
     relay(node, peer, decoded, sender);
