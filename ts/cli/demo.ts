@@ -1,0 +1,110 @@
+/**
+ * `npm start`: a local demonstration network on loopback — N polyp2p nodes in
+ * a ring with chords, plus a js2p 0.7.870 node when the devDependency is
+ * installed — with a live status table, for a bounded time, then a summary.
+ */
+import { createMesh, MeshNode } from '../mesh';
+import { backend } from '../native';
+
+interface Js2pNode {
+  name: string;
+  socket: { id: string; routing_table: Map<unknown, unknown>; send(p: unknown[]): void; recv(): unknown; on(e: string, f: () => void): void; close(): void; connect(h: string, p: number): void };
+  received: number;
+  sent: number;
+}
+
+function loadJs2pMesh(): { MeshSocket: new (addr: string, port: number) => Js2pNode['socket'] } | null {
+  const log = console.log;
+  const warn = console.warn;
+  try {
+    console.log = () => {};
+    console.warn = () => {};
+    return require('js2p/js_src/mesh.js');
+  } catch {
+    return null;
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
+}
+
+export async function demoCommand(options: Record<string, string | true>): Promise<void> {
+  const count = Math.max(2, Math.min(32, Number(options.nodes ?? 6)));
+  const seconds = Math.max(2, Math.min(600, Number(options.seconds ?? 20)));
+  const rate = Math.max(1, Math.min(20000, Number(options.rate ?? 200))); // broadcasts/s network-wide
+  const nodes: MeshNode[] = [];
+  for (let i = 0; i < count; i++) nodes.push(await createMesh({ host: '127.0.0.1', port: 0, maxOutgoing: 2 }));
+  for (let i = 0; i < count; i++) await nodes[i].connect('127.0.0.1', nodes[(i + 1) % count].port).catch(() => undefined);
+
+  let js2p: Js2pNode | null = null;
+  const js2pMesh = options['no-js2p'] ? null : loadJs2pMesh();
+  if (js2pMesh) {
+    const port = nodes[count - 1].port + 1000 > 65000 ? 40000 + Math.floor(Math.random() * 20000) : nodes[count - 1].port + 1000;
+    try {
+      const socket = new js2pMesh.MeshSocket('127.0.0.1', port);
+      js2p = { name: 'js2p', socket, received: 0, sent: 0 };
+      socket.on('message', () => {
+        while (socket.recv()) js2p!.received++;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      await nodes[0].connect('127.0.0.1', port);
+    } catch (e) {
+      console.log(`js2p node not started: ${(e as Error).message}`);
+      js2p = null;
+    }
+  }
+
+  const received = nodes.map(() => 0);
+  nodes.forEach((n, i) => n.on('message', () => received[i]++));
+  const started = Date.now();
+  let seq = 0;
+  const perTick = Math.max(1, Math.round(rate / 20));
+  const sender = setInterval(() => {
+    for (let k = 0; k < perTick; k++) nodes[seq++ % count].broadcast('demo', seq);
+    if (js2p && seq % 50 === 0) {
+      js2p.socket.send(['from js2p', seq]);
+      js2p.sent++;
+    }
+  }, 50);
+
+  const tty = process.stdout.isTTY;
+  let last = nodes.map((n) => n.stats());
+  let lastAt = Date.now();
+  const draw = (final = false) => {
+    const now = Date.now();
+    const dt = (now - lastAt) / 1000 || 1;
+    const stats = nodes.map((n) => n.stats());
+    const rows = stats.map((s, i) => {
+      const inRate = (s.framesIn - last[i].framesIn) / dt;
+      const outRate = (s.framesOut - last[i].framesOut) / dt;
+      return [`polyp2p-${i}`, s.id.slice(0, 10) + '…', String(s.peers), inRate.toFixed(0), outRate.toFixed(0), String(received[i]), String(s.duplicates), String(s.relayed)];
+    });
+    if (js2p) rows.push(['js2p-0.7.870', js2p.socket.id.slice(0, 10) + '…', String(js2p.socket.routing_table.size), '-', '-', String(js2p.received), '-', '-']);
+    last = stats;
+    lastAt = now;
+    const header = ['node', 'id', 'peers', 'frames in/s', 'frames out/s', 'delivered', 'dups dropped', 'relayed'];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((x, c) => x.padEnd(widths[c])).join('  ');
+    const out = [
+      `polyp2p demo — ${count} nodes${js2p ? ' + js2p' : ''}, backend ${backend}, ${rate} broadcasts/s, ${((now - started) / 1000).toFixed(0)}/${seconds} s`,
+      '',
+      line(header),
+      ...rows.map(line),
+    ].join('\n');
+    if (tty && !final) process.stdout.write('\x1b[H\x1b[2J' + out + '\n');
+    else console.log(out + '\n');
+  };
+  const drawer = setInterval(() => draw(), tty ? 500 : 2000);
+
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  clearInterval(sender);
+  clearInterval(drawer);
+  await new Promise((r) => setTimeout(r, 300)); // let the last broadcasts land
+  draw(true);
+  const expected = seq * (count - 1) + (js2p ? js2p.sent * count : 0);
+  const delivered = received.reduce((a, b) => a + b, 0);
+  console.log(`summary: ${seq} broadcasts from polyp2p nodes${js2p ? ` and ${js2p.sent} from js2p` : ''}, ${delivered}/${expected} expected deliveries to polyp2p nodes (${((delivered / Math.max(1, expected)) * 100).toFixed(1)}%)` + (js2p ? `; js2p received ${js2p.received}, sent ${js2p.sent}` : ''));
+  await Promise.all(nodes.map((n) => n.close()));
+  if (js2p) js2p.socket.close();
+  setTimeout(() => process.exit(0), 200).unref();
+}
