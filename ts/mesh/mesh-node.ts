@@ -246,6 +246,30 @@ export class MeshNode extends EventEmitter {
     return enc.id;
   }
 
+  /**
+   * Resolves when every peer's write buffer has drained (backpressure for
+   * bulk senders: `mesh.broadcast(x); if (mesh.congested) await mesh.drain()`).
+   */
+  async drain(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const peer of this.all) {
+      const s = peer.conn.stream as unknown as { writableNeedDrain?: boolean; once(e: string, f: () => void): void };
+      if (!peer.conn.closed && s.writableNeedDrain) {
+        waits.push(new Promise((r) => {
+          s.once('drain', r);
+          peer.conn.once('close', r);
+        }));
+      }
+    }
+    await Promise.all(waits);
+  }
+
+  /** True when some peer has more queued than its socket's high-water mark. */
+  get congested(): boolean {
+    for (const peer of this.all) if ((peer.conn.stream as unknown as { writableNeedDrain?: boolean }).writableNeedDrain) return true;
+    return false;
+  }
+
   /** Flood `data` to the whole network (sub-flag broadcast). Returns the message ID. */
   broadcast(...data: unknown[]): Buffer {
     return this.sendAll(flags.broadcast, [flags.broadcast, ...data]);
