@@ -97,7 +97,7 @@ function normalise(v) {
   if (typeof v === 'bigint') return v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   if (typeof v === 'number' && Object.is(v, -0)) return 0;
   // integral doubles beyond 2^53 go out as (u)int64 and come back as bigint
-  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER && Math.abs(v) < 2 ** 63) return BigInt(v);
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER && v >= -(2 ** 63) && v < 2 ** 64) return BigInt(v);
   if (Array.isArray(v)) return v.map(normalise);
   if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
     const o = {};

@@ -1,6 +1,7 @@
 //! Compression methods of PROTOCOL.md §6, bit-compatible with py2p's output
 //! where the same C library is used (zlib/gzip level 6, bz2 level 9, xz
-//! preset 6 with CRC64). Decompression enforces an output cap while it runs:
+//! preset 6 with CRC64) and with js2p's snappy (a port of C++ snappy 1.1.2,
+//! see `snappy.rs`). Decompression enforces an output cap while it runs:
 //! output space is grown step by step and never beyond `max_output + 1`.
 
 use std::io::Write;
@@ -32,9 +33,7 @@ fn failed(method: u8, reason: impl ToString) -> Error {
 pub fn compress(data: &[u8], method: u8) -> Result<Vec<u8>> {
     let io_err = |e: std::io::Error| failed(method, format!("compressor error: {e}"));
     match method {
-        SNAPPY => snap::raw::Encoder::new()
-            .compress_vec(data)
-            .map_err(|e| failed(method, format!("compressor error: {e}"))),
+        SNAPPY => Ok(crate::snappy::compress(data)),
         ZLIB => {
             let mut enc =
                 flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
@@ -76,7 +75,7 @@ fn gzip_compress(data: &[u8]) -> std::io::Result<Vec<u8>> {
 /// bytes of output space exist.
 pub fn decompress(data: &[u8], method: u8, max_output: usize) -> Result<Vec<u8>> {
     match method {
-        SNAPPY => snappy_decompress(data, max_output),
+        SNAPPY => crate::snappy::decompress(data, max_output),
         ZLIB => {
             let mut d = flate2::Decompress::new(true);
             let (out, _) = capped(method, data, max_output, |input, out| {
@@ -115,19 +114,6 @@ pub fn decompress(data: &[u8], method: u8, max_output: usize) -> Result<Vec<u8>>
         }
         other => Err(Error::UnknownCompression(other as i64)),
     }
-}
-
-fn snappy_decompress(data: &[u8], max_output: usize) -> Result<Vec<u8>> {
-    let len = snap::raw::decompress_len(data).map_err(|e| failed(SNAPPY, e))?;
-    if len > max_output {
-        return Err(Error::DecompressLimit { method: SNAPPY, limit: max_output as u64 });
-    }
-    let mut out = vec![0u8; len];
-    let n = snap::raw::Decoder::new()
-        .decompress(data, &mut out)
-        .map_err(|e| failed(SNAPPY, e))?;
-    out.truncate(n);
-    Ok(out)
 }
 
 /// Drive a streaming decompressor under an output cap. `step` feeds input and

@@ -189,17 +189,85 @@ fn check_depth(depth: usize) -> Result<()> {
 }
 
 /// Decode exactly one value; trailing bytes are an error.
+///
+/// Iterative (an explicit stack of open containers), so hostile nesting
+/// cannot exhaust the native stack.
 pub fn decode(bytes: &[u8]) -> Result<Value> {
     let mut r = Reader { buf: bytes, pos: 0 };
-    let v = r.value(0)?;
-    if r.pos != bytes.len() {
-        return Err(Error::BadMsgpack(format!(
-            "{} trailing bytes after the value at offset {}",
-            bytes.len() - r.pos,
-            r.pos
-        )));
+    let mut stack: Vec<Open> = Vec::new();
+    loop {
+        let mut value = match r.item()? {
+            Item::Value(v) => v,
+            Item::Array(_) | Item::Map(_) if stack.len() >= MAX_DEPTH => {
+                return Err(Error::BadMsgpack(format!(
+                    "nesting deeper than {MAX_DEPTH} levels at offset {}",
+                    r.pos
+                )));
+            }
+            Item::Array(0) => Value::Array(Vec::new()),
+            Item::Map(0) => Value::Map(Vec::new()),
+            Item::Array(n) => {
+                // Every element takes at least one byte.
+                let items = Vec::with_capacity(n.min(r.remaining()));
+                stack.push(Open::Array(items, n));
+                continue;
+            }
+            Item::Map(n) => {
+                let pairs = Vec::with_capacity(n.min(r.remaining() / 2));
+                stack.push(Open::Map(pairs, None, n));
+                continue;
+            }
+        };
+        // Attach the finished value to its parent, closing full containers.
+        loop {
+            match stack.last_mut() {
+                None => {
+                    if r.pos != bytes.len() {
+                        return Err(Error::BadMsgpack(format!(
+                            "{} trailing bytes after the value at offset {}",
+                            bytes.len() - r.pos,
+                            r.pos
+                        )));
+                    }
+                    return Ok(value);
+                }
+                Some(Open::Array(items, n)) => {
+                    items.push(value);
+                    if items.len() < *n {
+                        break;
+                    }
+                    value = Value::Array(std::mem::take(items));
+                }
+                Some(Open::Map(pairs, key, n)) => match key.take() {
+                    None => {
+                        *key = Some(value);
+                        break;
+                    }
+                    Some(k) => {
+                        pairs.push((k, value));
+                        if pairs.len() < *n {
+                            break;
+                        }
+                        value = Value::Map(std::mem::take(pairs));
+                    }
+                },
+            }
+            stack.pop();
+        }
     }
-    Ok(v)
+}
+
+/// A container being filled: collected items and the announced count.
+enum Open {
+    Array(Vec<Value>, usize),
+    Map(Vec<(Value, Value)>, Option<Value>, usize),
+}
+
+/// One decoded token: a complete scalar or a container header.
+enum Item {
+    Value(Value),
+    Array(usize),
+    Map(usize),
 }
 
 struct Reader<'a> {
@@ -241,12 +309,12 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value> {
+    fn item(&mut self) -> Result<Item> {
         let b = self.u8()?;
-        Ok(match b {
+        Ok(Item::Value(match b {
             0x00..=0x7f => Value::UInt(b as u64),
-            0x80..=0x8f => self.map((b & 0x0f) as usize, depth)?,
-            0x90..=0x9f => self.arr((b & 0x0f) as usize, depth)?,
+            0x80..=0x8f => return Ok(Item::Map((b & 0x0f) as usize)),
+            0x90..=0x9f => return Ok(Item::Array((b & 0x0f) as usize)),
             0xa0..=0xbf => self.str((b & 0x1f) as usize)?,
             0xc0 => Value::Nil,
             0xc1 => {
@@ -280,16 +348,10 @@ impl<'a> Reader<'a> {
                 let n = self.len(1 << (b - 0xd9))?;
                 self.str(n)?
             }
-            0xdc | 0xdd => {
-                let n = self.len(if b == 0xdc { 2 } else { 4 })?;
-                self.arr(n, depth)?
-            }
-            0xde | 0xdf => {
-                let n = self.len(if b == 0xde { 2 } else { 4 })?;
-                self.map(n, depth)?
-            }
+            0xdc | 0xdd => return Ok(Item::Array(self.len(if b == 0xdc { 2 } else { 4 })?)),
+            0xde | 0xdf => return Ok(Item::Map(self.len(if b == 0xde { 2 } else { 4 })?)),
             0xe0..=0xff => Value::Int(b as i8 as i64),
-        })
+        }))
     }
 
     fn str(&mut self, n: usize) -> Result<Value> {
@@ -306,36 +368,5 @@ impl<'a> Reader<'a> {
     fn ext(&mut self, n: usize) -> Result<Value> {
         let kind = self.u8()? as i8;
         Ok(Value::Ext(kind, self.take(n)?.to_vec()))
-    }
-
-    fn enter(&self, depth: usize) -> Result<()> {
-        if depth >= MAX_DEPTH {
-            return Err(Error::BadMsgpack(format!(
-                "nesting deeper than {MAX_DEPTH} levels at offset {}",
-                self.pos
-            )));
-        }
-        Ok(())
-    }
-
-    fn arr(&mut self, n: usize, depth: usize) -> Result<Value> {
-        self.enter(depth)?;
-        // Every element takes at least one byte.
-        let mut items = Vec::with_capacity(n.min(self.remaining()));
-        for _ in 0..n {
-            items.push(self.value(depth + 1)?);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn map(&mut self, n: usize, depth: usize) -> Result<Value> {
-        self.enter(depth)?;
-        let mut pairs = Vec::with_capacity(n.min(self.remaining() / 2));
-        for _ in 0..n {
-            let k = self.value(depth + 1)?;
-            let v = self.value(depth + 1)?;
-            pairs.push((k, v));
-        }
-        Ok(Value::Map(pairs))
     }
 }

@@ -1,0 +1,90 @@
+//! The stateful exports: FrameDecoder and WaterfallCache.
+
+use napi::bindgen_prelude::{Buffer, Uint8ArraySlice};
+use napi_derive::napi;
+use polyp2p_core::framing::FrameDecoder as CoreFrameDecoder;
+use polyp2p_core::waterfall::WaterfallCache as CoreWaterfallCache;
+
+use crate::convert::core_err;
+use crate::size;
+
+/// Streaming frame splitter; push() returns every body completed by a chunk.
+#[napi]
+pub struct FrameDecoder {
+    inner: CoreFrameDecoder,
+}
+
+#[napi]
+impl FrameDecoder {
+    #[napi(constructor)]
+    pub fn new(max_frame_size: f64) -> Self {
+        FrameDecoder { inner: CoreFrameDecoder::new(size(max_frame_size) as u64) }
+    }
+
+    /// Throws ERR_FRAME_TOO_LARGE as soon as a header announces too much.
+    #[napi]
+    pub fn push(&mut self, chunk: Uint8ArraySlice) -> napi::Result<Vec<Buffer>, String> {
+        let bodies = self.inner.push(&chunk).map_err(core_err)?;
+        Ok(bodies.into_iter().map(Buffer::from).collect())
+    }
+
+    #[napi(getter)]
+    pub fn buffered(&self) -> f64 {
+        self.inner.buffered() as f64
+    }
+
+    #[napi(getter)]
+    pub fn max_frame_size(&self) -> f64 {
+        self.inner.max_frame_size() as f64
+    }
+}
+
+/// Waterfall duplicate filter keyed by (message ID, time).
+#[napi]
+pub struct WaterfallCache {
+    inner: CoreWaterfallCache,
+}
+
+#[napi]
+impl WaterfallCache {
+    #[napi(constructor)]
+    pub fn new(window_seconds: f64, max_entries: f64) -> Self {
+        WaterfallCache { inner: CoreWaterfallCache::new(window_seconds, size(max_entries)) }
+    }
+
+    /// True when (id, time) was already present; records it otherwise.
+    #[napi]
+    pub fn seen(&mut self, id: Uint8ArraySlice, time: f64, now: f64) -> bool {
+        self.inner.seen(&id, time, now)
+    }
+
+    #[napi]
+    pub fn has(&self, id: Uint8ArraySlice, time: f64) -> bool {
+        self.inner.has(&id, time)
+    }
+
+    #[napi]
+    pub fn prune(&mut self, now: f64) {
+        self.inner.prune(now)
+    }
+
+    #[napi]
+    pub fn clear(&mut self) {
+        self.inner.clear()
+    }
+
+    #[napi(getter)]
+    pub fn size(&self) -> f64 {
+        self.inner.len() as f64
+    }
+
+    #[napi(getter)]
+    pub fn max_entries(&self) -> f64 {
+        self.inner.max_entries() as f64
+    }
+
+    #[napi(getter)]
+    pub fn window_seconds(&self) -> f64 {
+        self.inner.window_seconds()
+    }
+}
