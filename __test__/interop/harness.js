@@ -115,6 +115,9 @@ async function startNode(impl, opts = {}) {
     env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
   });
   live.add(child);
+  // A node a test forgot to close must not keep the test process alive; the exit hook kills it.
+  child.unref();
+  for (const s of [child.stdin, child.stdout, child.stderr]) if (s && typeof s.unref === 'function') s.unref();
 
   const label = `${impl}:${port}`;
   const events = [];
@@ -238,14 +241,13 @@ async function startNode(impl, opts = {}) {
         try {
           child.stdin.end();
         } catch {}
-        const timer = new Promise((r) => setTimeout(r, CLOSE_GRACE).unref());
-        await Promise.race([exitPromise, timer]);
+        await raceTimeout(exitPromise, CLOSE_GRACE);
       }
       if (!exited) {
         try {
           child.kill('SIGKILL');
         } catch {}
-        await Promise.race([exitPromise, new Promise((r) => setTimeout(r, 1000).unref())]);
+        await raceTimeout(exitPromise, 1000);
       }
       live.delete(child);
     })();
@@ -279,11 +281,28 @@ async function startNode(impl, opts = {}) {
       command({ cmd: 'peers' });
       return (await waitFor((e) => e.event === 'peers', timeoutMs, from)).ids;
     },
+    /**
+     * Poll the routing table until it lists `peerId` (text); resolves with the IDs. Needed because
+     * py2p emits 'connect' before it puts the peer in its routing table (mesh.py
+     * __handle_handshake), so a peers query right after 'connect' can miss it.
+     */
+    async waitForPeer(peerId, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      let ids = [];
+      for (;;) {
+        ids = await node.peers(Math.max(500, Math.min(3000, deadline - Date.now())));
+        if (ids.includes(peerId)) return ids;
+        if (Date.now() >= deadline) {
+          throw new Error(`waitForPeer: ${peerId} not in the routing table of ${label} after ${timeoutMs} ms (has ${JSON.stringify(ids)})\n${describeState()}`);
+        }
+        await delay(100);
+      }
+    },
     describe: describeState,
   };
 
   try {
-    const ready = await waitFor((e) => e.event === 'ready' || (e.event === 'error' && e.source === 'startup'), opts.readyTimeout || READY_TIMEOUT);
+    const ready = await waitFor((e) => e.event === 'ready' || (e.event === 'error' && (e.source === 'startup' || e.source === 'listen')), opts.readyTimeout || READY_TIMEOUT);
     if (ready.event !== 'ready') throw new Error(`${label} failed to start: ${ready.message}`);
     node.id = ready.id;
     node.protocolId = ready.protocol_id;
@@ -297,9 +316,15 @@ async function startNode(impl, opts = {}) {
 
 /** Close every node given (skips and nulls allowed); always resolves. */
 function closeAll(...nodes) {
-  return Promise.all(nodes.flat().filter((n) => n && typeof n.close === 'function').map((n) => n.close()));
+  return Promise.all(nodes.flat().filter((n) => n && typeof n.close === 'function').map((n) => n.close())).then(() => undefined);
 }
 
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait for `promise` at most `ms`; the timer is cleared as soon as the promise settles. */
+function raceTimeout(promise, ms) {
+  let timer;
+  return Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
 
 module.exports = { startNode, freePort, closeAll, unavailable, delay, IMPLS };

@@ -16,8 +16,11 @@ function interopTest(title, impls, fn) {
 }
 
 async function startPair(t, serverImpl, clientImpl, opts = {}) {
-  const [server, client] = await Promise.all([startNode(serverImpl, opts), startNode(clientImpl, opts)]);
+  const started = await Promise.allSettled([startNode(serverImpl, opts), startNode(clientImpl, opts)]);
+  const [server, client] = started.map((r) => (r.status === 'fulfilled' ? r.value : null));
   t.teardown(() => closeAll(server, client));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return { server, client };
 }
 
@@ -34,8 +37,8 @@ async function meshBothWays(t, serverImpl, clientImpl) {
     server.waitFor((e) => e.event === 'connect', CONNECT_TIMEOUT),
     client.waitFor((e) => e.event === 'connect', CONNECT_TIMEOUT),
   ]);
-  t.true((await server.peers()).includes(client.id), 'server lists the client');
-  t.true((await client.peers()).includes(server.id), 'client lists the server');
+  // Poll: py2p fires 'connect' just before it adds the peer to its routing table.
+  await Promise.all([server.waitForPeer(client.id), client.waitForPeer(server.id)]);
 
   const fromServer = `from ${serverImpl} (server)`;
   const fromClient = `from ${clientImpl} (client)`;
@@ -104,6 +107,7 @@ interopTest('sync: js2p <-> py2p-0.7.870 sets travel both ways', ['js2p', 'py2p-
     server.waitFor((e) => e.event === 'connect', CONNECT_TIMEOUT),
     client.waitFor((e) => e.event === 'connect', CONNECT_TIMEOUT),
   ]);
+  await Promise.all([server.waitForPeer(client.id), client.waitForPeer(server.id)]);
   client.command({ cmd: 'set', key: 'from-py', value: 'v1' });
   server.command({ cmd: 'set', key: 'from-js', value: { $bin: '0102' } });
   const [atJs, atPy] = await Promise.all([

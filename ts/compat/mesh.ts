@@ -43,6 +43,7 @@ export class MeshSocket extends EventEmitter {
       encryption: String(protocol.encryption),
       outAddr: this.out_addr,
       salt: (base as { user_salt: string }).user_salt ?? user_salt,
+      queueMessages: true, // js2p programs read with recv() after the 'message' event
       ...extra,
     });
     this.node.on('connect', () => this.emit('connect', this));

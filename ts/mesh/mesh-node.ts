@@ -70,6 +70,7 @@ export class MeshNode extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private queue: MeshMessage[] = [];
   private readers: Array<() => void> = [];
+  private iterators = 0;
   private readonly connectWaiters = new Map<Peer, { resolve: (p: Peer) => void; reject: (e: Error) => void }>();
 
   constructor(options: MeshOptions = {}) {
@@ -253,13 +254,19 @@ export class MeshNode extends EventEmitter {
   async drain(): Promise<void> {
     const waits: Promise<void>[] = [];
     for (const peer of this.all) {
-      const s = peer.conn.stream as unknown as { writableNeedDrain?: boolean; once(e: string, f: () => void): void };
-      if (!peer.conn.closed && s.writableNeedDrain) {
-        waits.push(new Promise((r) => {
-          s.once('drain', r);
-          peer.conn.once('close', r);
-        }));
-      }
+      const s = peer.conn.stream as unknown as NodeJS.EventEmitter & { writableNeedDrain?: boolean };
+      if (peer.conn.closed || !s.writableNeedDrain) continue;
+      waits.push(
+        new Promise((resolve) => {
+          const done = () => {
+            s.off('drain', done);
+            peer.conn.off('close', done);
+            resolve();
+          };
+          s.on('drain', done);
+          peer.conn.on('close', done);
+        }),
+      );
     }
     await Promise.all(waits);
   }
@@ -301,9 +308,22 @@ export class MeshNode extends EventEmitter {
     this.sendToPeer(peer, flags.whisper, [flags.handshake, this.id, pid, [this.outAddr[0], this.outAddr[1]], [...this.options.compression]], undefined, undefined, true);
   }
 
+  /**
+   * Send our peer list. Only peers the receiver can handshake with are listed
+   * (same protocol-ID type, or polyp2p nodes, which accept both): offering
+   * py2p 0.7.878 a js2p node makes it connect, fail, ask again, forever.
+   * At most one list per second per connection.
+   */
   sendPeers(peer: Peer): void {
+    const now = Date.now();
+    if (now - peer.lastPeersSentAt < 1000) return;
+    peer.lastPeersSentAt = now;
     const list: unknown[] = [];
-    for (const p of this.peers.values()) if (p.addr && p.id) list.push([[p.addr[0], p.addr[1]], p.id]);
+    for (const p of this.peers.values()) {
+      if (p === peer || !p.addr || !p.id) continue;
+      if (peer.protocolIdForm && p.protocolIdForm !== peer.protocolIdForm && !p.answersPings) continue;
+      list.push([[p.addr[0], p.addr[1]], p.id]);
+    }
     this.sendToPeer(peer, flags.whisper, [flags.peers, list]);
   }
 
@@ -323,9 +343,20 @@ export class MeshNode extends EventEmitter {
     this.handlers.push(fn);
   }
 
-  /** Queue a message for the application (bounded: the oldest is dropped when full). */
+  /**
+   * Hand a message to the application: the 'message' event, and the queue read
+   * by recv() and async iteration. With queueMessages 'auto' the queue is only
+   * used while nobody listens for 'message' or someone iterates, so a
+   * listener-only application retains nothing. Bounded: the oldest is dropped.
+   */
   deliver(msg: MeshMessage): void {
     this.counters.delivered++;
+    const q = this.options.queueMessages;
+    if (q === true || (q === 'auto' && (this.iterators > 0 || this.listenerCount('message') === 0))) this.enqueue(msg);
+    this.emit('message', msg);
+  }
+
+  private enqueue(msg: MeshMessage): void {
     if (this.queue.length >= this.options.maxQueue) {
       this.queue.shift();
       this.counters.queueDropped++;
@@ -334,7 +365,6 @@ export class MeshNode extends EventEmitter {
     const readers = this.readers;
     this.readers = [];
     for (const r of readers) r();
-    this.emit('message', msg);
   }
 
   /** Oldest queued message, or undefined. */
@@ -348,14 +378,19 @@ export class MeshNode extends EventEmitter {
 
   /** `for await (const msg of mesh)`: messages in arrival order until close(). */
   async *[Symbol.asyncIterator](): AsyncGenerator<MeshMessage> {
-    while (true) {
-      const msg = this.queue.shift();
-      if (msg) {
-        yield msg;
-        continue;
+    this.iterators++;
+    try {
+      while (true) {
+        const msg = this.queue.shift();
+        if (msg) {
+          yield msg;
+          continue;
+        }
+        if (this.closed) return;
+        await new Promise<void>((resolve) => this.readers.push(resolve));
       }
-      if (this.closed) return;
-      await new Promise<void>((resolve) => this.readers.push(resolve));
+    } finally {
+      this.iterators--;
     }
   }
 

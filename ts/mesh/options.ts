@@ -47,6 +47,12 @@ export interface MeshOptions {
   dedupMaxEntries?: number;
   /** Messages held for recv()/async iteration when the application reads slowly (default 10 000; oldest dropped). */
   maxQueue?: number;
+  /**
+   * Keep delivered messages for recv()/async iteration: 'auto' (default) only
+   * while no 'message' listener is attached or an iterator runs; true always
+   * (the js2p drop-in); false never.
+   */
+  queueMessages?: 'auto' | boolean;
   /** Pending reply() address requests kept (default 256), each for at most 60 s. */
   maxPendingRequests?: number;
   /** Salt of the node ID preimage (default: a random UUID per process, as the originals). */
@@ -78,6 +84,7 @@ export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
     dedupWindow: o.dedupWindow ?? DEFAULT_DEDUP_WINDOW,
     dedupMaxEntries: o.dedupMaxEntries ?? DEFAULT_DEDUP_ENTRIES,
     maxQueue: o.maxQueue ?? 10_000,
+    queueMessages: o.queueMessages ?? 'auto',
     maxPendingRequests: o.maxPendingRequests ?? 256,
     salt: o.salt,
   };

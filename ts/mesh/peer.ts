@@ -29,6 +29,7 @@ export class Peer {
   /** The peer answered a keep-alive ping: it is a polyp2p node and can be idle-checked. */
   answersPings = false;
   lastPingAt = 0;
+  lastPeersSentAt = 0;
   /** Last whisper/broadcast frame sent to this peer (for a resend request, §13). */
   lastSent: Buffer | null = null;
   /** ID expected from a peer list entry (an outgoing connection to a known node). */
