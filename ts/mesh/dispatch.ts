@@ -37,7 +37,11 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
     return;
   }
   if (mainFlag === PONG) {
-    peer.answersPings = true;
+    if (!peer.answersPings) {
+      peer.answersPings = true;
+      // A pong means a polyp2p node: extensions (sync anti-entropy, chord routing) may talk to it.
+      node.emit('polyp2p-peer', peer);
+    }
     return;
   }
 
@@ -156,6 +160,8 @@ function handshake(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
   node.peers.set(id, peer);
   if (!peer.handshakeSent) node.sendHandshake(peer, peer.protocolIdForm);
   node.sendPeers(peer);
+  // One ping right away: polyp2p peers answer (and are then known as such); the originals ignore it.
+  if (first) node.sendToPeer(peer, PING, [PING]);
   node.peerReady(peer, first);
   if (wasEmpty) node.emit('connect', node);
   return true;
@@ -226,7 +232,7 @@ export function maintain(node: MeshNode): void {
       c.fail(new HandshakeTimeoutError(`no handshake within handshakeTimeout (${o.handshakeTimeout} ms)`));
     } else if (c.partialSince && now - c.partialSince > o.frameTimeout) {
       c.fail(new FrameTimeoutError(`a frame started ${now - c.partialSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
-    } else if (peer.answersPings && now - c.lastReceivedAt > o.idleTimeout) {
+    } else if (o.keepAliveInterval > 0 && peer.answersPings && now - c.lastReceivedAt > o.idleTimeout) {
       c.fail(new IdleTimeoutError(`silent for ${now - c.lastReceivedAt} ms; idleTimeout is ${o.idleTimeout} ms`));
     } else if (o.keepAliveInterval > 0 && peer.handshakeReceived && now - Math.max(c.lastReceivedAt, peer.lastPingAt) > o.keepAliveInterval) {
       peer.lastPingAt = now;
