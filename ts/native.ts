@@ -11,6 +11,7 @@ import { join } from 'path';
 import type { Backend } from './base/backend';
 import { jsBackend } from './base/js';
 import { createNativeBackend, NativeAddon } from './base/native-backend';
+import { createHybridBackend } from './base/hybrid-backend';
 
 const root = join(__dirname, '..');
 
@@ -93,7 +94,7 @@ function choose(): BackendChoice {
     return { backend: jsBackend, source: 'POLYP2P_FORCE_JS=1', loadErrors: [] };
   }
   const native = loadNativeBackend();
-  if (native.backend) return native as BackendChoice;
+  if (native.backend) return { ...native, backend: createHybridBackend(native.backend, jsBackend) } as BackendChoice;
   return { backend: jsBackend, source: native.source, loadErrors: native.loadErrors };
 }
 

@@ -3,72 +3,94 @@ import { ChecksumError, DecompressLimitError, MsgpackError, TruncatedFrameError 
 import type { DecodedBody, EncodeOptions, EncodedMessage } from '../backend';
 import { msgpackEncodeInto } from './msgpack-encode';
 import { msgpackDecode } from './msgpack-decode';
-import { compress, decompress, compressionMethods } from './compression';
+import { compress as jsCompress, decompress as jsDecompress, compressionMethods } from './compression';
 
 const CHECKSUM = 32;
 const HEADER = 4;
 
-/** length(4) + compress(checksum || msgpack) (PROTOCOL.md §3-4). */
-export function frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer {
-  if (compression == null) {
-    const frame = Buffer.allocUnsafe(HEADER + CHECKSUM + msgpack.length);
-    frame.writeUInt32BE(CHECKSUM + msgpack.length, 0);
-    frame.set(id, HEADER);
-    frame.set(msgpack, HEADER + CHECKSUM);
+type Compress = (data: Uint8Array, method: number) => Buffer;
+type Decompress = (data: Uint8Array, method: number, maxOutput: number) => Buffer;
+
+export interface MessageCodec {
+  frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer;
+  encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions): EncodedMessage;
+  decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number): DecodedBody;
+}
+
+/**
+ * Frames and bodies in TypeScript over the given compressors (the fallback's
+ * own, or the native ones: see ../hybrid-backend.ts).
+ */
+export function createMessageCodec(compress: Compress, decompress: Decompress): MessageCodec {
+  /** length(4) + compress(checksum || msgpack) (PROTOCOL.md §3-4). */
+  function frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer {
+    if (compression == null) {
+      const frame = Buffer.allocUnsafe(HEADER + CHECKSUM + msgpack.length);
+      frame.writeUInt32BE(CHECKSUM + msgpack.length, 0);
+      frame.set(id, HEADER);
+      frame.set(msgpack, HEADER + CHECKSUM);
+      return frame;
+    }
+    const plain = Buffer.allocUnsafe(CHECKSUM + msgpack.length);
+    plain.set(id, 0);
+    plain.set(msgpack, CHECKSUM);
+    const body = compress(plain, compression);
+    const frame = Buffer.allocUnsafe(HEADER + body.length);
+    frame.writeUInt32BE(body.length, 0);
+    body.copy(frame, HEADER);
     return frame;
   }
-  const plain = Buffer.allocUnsafe(CHECKSUM + msgpack.length);
-  plain.set(id, 0);
-  plain.set(msgpack, CHECKSUM);
-  const body = compress(plain, compression);
-  const frame = Buffer.allocUnsafe(HEADER + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, HEADER);
-  return frame;
-}
 
-export function encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions): EncodedMessage {
-  // Encode straight into the frame buffer, leaving room for length + checksum.
-  const { buf, start, end } = msgpackEncodeInto(packets, options, HEADER + CHECKSUM);
-  const msgpackView = buf.subarray(start, end);
-  const id = createHash('sha256').update(msgpackView).digest();
-  if (compression == null) {
-    const frame = buf.subarray(0, end);
-    frame.writeUInt32BE(end - HEADER, 0);
-    id.copy(frame, HEADER);
-    return { frame, id, msgpack: frame.subarray(start, end) };
-  }
-  const msgpack = Buffer.from(msgpackView);
-  return { frame: frameFromMsgpack(msgpack, id, compression), id, msgpack };
-}
-
-function tryDecompress(body: Uint8Array, compressions: readonly number[], maxSize: number): [Buffer, number | null] {
-  for (const method of compressions) {
-    if (!compressionMethods.includes(method)) continue;
-    try {
-      return [decompress(body, method, maxSize), method];
-    } catch (e) {
-      // A bomb is an error, not a reason to guess another method.
-      if (e instanceof DecompressLimitError) throw e;
+  function encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions): EncodedMessage {
+    // Encode straight into the frame buffer, leaving room for length + checksum.
+    const { buf, start, end } = msgpackEncodeInto(packets, options, HEADER + CHECKSUM);
+    const msgpackView = buf.subarray(start, end);
+    const id = createHash('sha256').update(msgpackView).digest();
+    if (compression == null) {
+      const frame = buf.subarray(0, end);
+      frame.writeUInt32BE(end - HEADER, 0);
+      id.copy(frame, HEADER);
+      return { frame, id, msgpack: frame.subarray(start, end) };
     }
+    const msgpack = Buffer.from(msgpackView);
+    return { frame: frameFromMsgpack(msgpack, id, compression), id, msgpack };
   }
-  return [Buffer.isBuffer(body) ? body : Buffer.from(body), null];
+
+  function tryDecompress(body: Uint8Array, compressions: readonly number[], maxSize: number): [Buffer, number | null] {
+    for (const method of compressions) {
+      if (!compressionMethods.includes(method)) continue;
+      try {
+        return [decompress(body, method, maxSize), method];
+      } catch (e) {
+        // A bomb is an error, not a reason to guess another method.
+        if (e instanceof DecompressLimitError) throw e;
+      }
+    }
+    return [Buffer.isBuffer(body) ? body : Buffer.from(body), null];
+  }
+
+  function decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number): DecodedBody {
+    const [plain, used] = tryDecompress(body, compressions, maxSize);
+    if (plain.length < CHECKSUM) {
+      throw new TruncatedFrameError(`frame body of ${plain.length} bytes is shorter than the 32-byte checksum; the peer sent a truncated or empty frame`);
+    }
+    const msgpack = plain.subarray(CHECKSUM);
+    const id = createHash('sha256').update(msgpack).digest();
+    if (!id.equals(plain.subarray(0, CHECKSUM))) {
+      throw new ChecksumError(
+        `checksum mismatch: body says ${plain.subarray(0, 8).toString('hex')}…, SHA-256 of the message is ${id.subarray(0, 8).toString('hex')}…` +
+          (used == null ? ' (no advertised compression decoded it; was it compressed with a method the peer did not announce?)' : ''),
+      );
+    }
+    const packets = msgpackDecode(msgpack);
+    if (!Array.isArray(packets)) throw new MsgpackError('message body is not a msgpack array [msg_type, sender, time, ...payload]');
+    return { packets, id, msgpack, compression: used };
+  }
+
+  return { frameFromMsgpack, encodeMessage, decodeBody };
 }
 
-export function decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number): DecodedBody {
-  const [plain, used] = tryDecompress(body, compressions, maxSize);
-  if (plain.length < CHECKSUM) {
-    throw new TruncatedFrameError(`frame body of ${plain.length} bytes is shorter than the 32-byte checksum; the peer sent a truncated or empty frame`);
-  }
-  const msgpack = plain.subarray(CHECKSUM);
-  const id = createHash('sha256').update(msgpack).digest();
-  if (!id.equals(plain.subarray(0, CHECKSUM))) {
-    throw new ChecksumError(
-      `checksum mismatch: body says ${plain.subarray(0, 8).toString('hex')}…, SHA-256 of the message is ${id.subarray(0, 8).toString('hex')}…` +
-        (used == null ? ' (no advertised compression decoded it; was it compressed with a method the peer did not announce?)' : ''),
-    );
-  }
-  const packets = msgpackDecode(msgpack);
-  if (!Array.isArray(packets)) throw new MsgpackError('message body is not a msgpack array [msg_type, sender, time, ...payload]');
-  return { packets, id, msgpack, compression: used };
-}
+const jsCodec = createMessageCodec(jsCompress, jsDecompress);
+export const frameFromMsgpack = jsCodec.frameFromMsgpack;
+export const encodeMessage = jsCodec.encodeMessage;
+export const decodeBody = jsCodec.decodeBody;
