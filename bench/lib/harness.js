@@ -42,11 +42,15 @@ const spread = (m) => (m ? `±${(((m.max - m.min) / 2 / m.median) * 100).toFixed
  * rows: [{ name, results: { native, js, js2p } }] -> printed table with ratios.
  */
 function printTable(title, rows, columns = ['native', 'js', 'js2p']) {
-  const header = ['benchmark', ...columns.map((c) => `${c} ops/s`), 'native/js2p', 'native/js', 'js/js2p'];
+  const ratios = [];
+  for (const c of columns) if (c !== 'js2p' && columns.includes('js2p')) ratios.push([c, 'js2p']);
+  if (columns.includes('hybrid') && columns.includes('js')) ratios.push(['hybrid', 'js']);
+  else if (columns.includes('native') && columns.includes('js')) ratios.push(['native', 'js']);
+  const header = ['benchmark', ...columns.map((c) => `${c} ops/s`), ...ratios.map(([a, b]) => `${a}/${b}`)];
   const lines = rows.map((r) => {
     const get = (c) => r.results[c]?.median;
     const ratio = (a, b) => (get(a) && get(b) ? (get(a) / get(b)).toFixed(1) + '×' : '-');
-    return [r.name, ...columns.map((c) => (r.results[c] ? `${fmt(get(c))} ${spread(r.results[c])}` : '-')), ratio('native', 'js2p'), ratio('native', 'js'), ratio('js', 'js2p')];
+    return [r.name, ...columns.map((c) => (r.results[c] ? `${fmt(get(c))} ${spread(r.results[c])}` : '-')), ...ratios.map(([a, b]) => ratio(a, b))];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const row = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';

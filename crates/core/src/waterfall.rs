@@ -1,36 +1,100 @@
-//! Duplicate filter of the mesh "waterfall" (PROTOCOL.md §11): remembers
-//! (message ID, time) pairs for `window` seconds, at most `max_entries` of them.
+//! The waterfall's seen-message set (PROTOCOL.md §11): (message ID, time)
+//! pairs, O(1) insert and lookup, pruned by age and hard-capped in size.
 //!
-//! Lookups and inserts are O(1) through a HashMap; a queue in insertion order
-//! drives pruning (pop from the front while the front's time is at or before
-//! `now - window`) and eviction of the oldest insertions beyond the cap.
+//! Message IDs are SHA-256 outputs, so keys are fixed 32-byte arrays (no heap
+//! allocation per entry) hashed by their first bytes mixed with a per-process
+//! seed: cheap, and a peer cannot aim collisions at a table it cannot predict.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Default window of the originals, in seconds.
 pub const DEFAULT_WINDOW: f64 = 60.0;
 
-type Key = (Vec<u8>, u64);
-
-fn key(id: &[u8], time: f64) -> Key {
-    // Normalise -0.0 so it matches 0.0.
-    let time = if time == 0.0 { 0.0 } else { time };
-    (id.to_vec(), time.to_bits())
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+struct Key {
+    id: [u8; 32],
+    len: u8,
+    time: u64,
 }
 
-/// The recent-message set.
+fn key(id: &[u8], time: f64) -> Key {
+    let time = if time == 0.0 { 0.0 } else { time }; // -0 and 0 are one time
+    let mut k = Key { id: [0; 32], len: 0, time: time.to_bits() };
+    if id.len() <= 32 {
+        k.id[..id.len()].copy_from_slice(id);
+        k.len = id.len() as u8;
+    } else {
+        // Not a SHA-256 ID: fold it to 32 bytes with SHA-256 (len 33 marks the fold).
+        use sha2::{Digest, Sha256};
+        k.id.copy_from_slice(&Sha256::digest(id));
+        k.len = 33;
+    }
+    k
+}
+
+fn seed() -> u64 {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    *SEED.get_or_init(|| {
+        let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let addr = &t as *const u64 as u64;
+        (t ^ addr.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
+    })
+}
+
+/// Hashes a Key from its first ID bytes and time (written by the derived Hash).
+#[derive(Default)]
+struct IdHasher {
+    state: u64,
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // The derived Hash writes the id array first: 8 of its bytes are enough entropy.
+        if self.state == 0 && bytes.len() >= 8 {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[..8]);
+            self.state = u64::from_le_bytes(w) ^ seed();
+        } else {
+            for b in bytes {
+                self.state = (self.state.rotate_left(5) ^ *b as u64).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+            }
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.state ^= i as u64;
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.state = (self.state ^ i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, _: usize) {} // array length prefix: constant
+    fn finish(&self) -> u64 {
+        self.state ^ (self.state >> 29)
+    }
+}
+
+#[derive(Clone, Copy, Default, Debug)]
+struct BuildIdHasher;
+
+impl BuildHasher for BuildIdHasher {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher::default()
+    }
+}
+
 #[derive(Debug)]
 pub struct WaterfallCache {
     window: f64,
     max_entries: usize,
-    map: HashMap<Key, ()>,
+    map: HashMap<Key, (), BuildIdHasher>,
     order: VecDeque<(Key, f64)>,
 }
 
 impl WaterfallCache {
-    /// A cache with the given window (seconds) and entry cap.
     pub fn new(window: f64, max_entries: usize) -> Self {
-        WaterfallCache { window, max_entries, map: HashMap::new(), order: VecDeque::new() }
+        WaterfallCache { window, max_entries, map: HashMap::with_hasher(BuildIdHasher), order: VecDeque::new() }
     }
 
     pub fn window_seconds(&self) -> f64 {
@@ -49,15 +113,13 @@ impl WaterfallCache {
         self.map.is_empty()
     }
 
-    /// Prune, then record (id, time). Returns true when it was already
-    /// present (a duplicate), false when it is new (now recorded).
+    /// Record (id, time); true when it was already there (a duplicate).
     pub fn seen(&mut self, id: &[u8], time: f64, now: f64) -> bool {
         self.prune(now);
         let k = key(id, time);
-        if self.map.contains_key(&k) {
+        if self.map.insert(k, ()).is_some() {
             return true;
         }
-        self.map.insert(k.clone(), ());
         self.order.push_back((k, time));
         while self.order.len() > self.max_entries {
             self.pop_front();
@@ -65,12 +127,10 @@ impl WaterfallCache {
         false
     }
 
-    /// Whether (id, time) is recorded.
     pub fn has(&self, id: &[u8], time: f64) -> bool {
         self.map.contains_key(&key(id, time))
     }
 
-    /// Drop entries from the front whose time <= now - window.
     pub fn prune(&mut self, now: f64) {
         let cutoff = now - self.window;
         while matches!(self.order.front(), Some((_, t)) if *t <= cutoff) {
