@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'ERR_WRITE_BUFFER_FULL'
   | 'ERR_CONNECT_FAILED'
   | 'ERR_CLOSED'
-  | 'ERR_NOT_CONNECTED';
+  | 'ERR_NOT_CONNECTED'
+  | 'ERR_LEASE';
 
 export class Polyp2pError extends Error {
   readonly code: ErrorCode;
@@ -105,6 +106,11 @@ export class ClosedError extends Polyp2pError {
 /** No direct connection to that peer. */
 export class NotConnectedError extends Polyp2pError {
   constructor(message: string) { super('ERR_NOT_CONNECTED', message); }
+}
+
+/** A sync-table write refused by the lease rule (PROTOCOL.md §14.4): another node holds the key. */
+export class LeaseError extends Polyp2pError {
+  constructor(message: string) { super('ERR_LEASE', message); }
 }
 
 const byCode: Partial<Record<ErrorCode, new (message: string) => Polyp2pError>> = {

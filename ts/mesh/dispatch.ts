@@ -82,6 +82,7 @@ function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string)
   let sent = 0;
   for (const peer of node.peers.values()) {
     if (peer === from || peer.id === sender) continue;
+    if (node.relayFilter && !node.relayFilter(peer, decoded)) continue;
     const m = peer.conn.sendCompression;
     let frame = cache.get(m);
     if (!frame) cache.set(m, (frame = core.frameFromMsgpack(decoded.msgpack, decoded.id, m)));

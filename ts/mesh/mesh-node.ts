@@ -4,9 +4,8 @@
  * (compat/mesh.ts). Incoming-message handling lives in dispatch.ts.
  */
 import { EventEmitter } from 'events';
-import * as net from 'net';
 import { core } from '../native';
-import type { EncodedMessage, WaterfallCacheLike } from '../base/backend';
+import type { DecodedBody, EncodedMessage, WaterfallCacheLike } from '../base/backend';
 import { FramedConnection, ByteStream } from '../base/connection';
 import { ClosedError, ConnectError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
 import { flags } from '../base/flags';
@@ -16,7 +15,7 @@ import { Peer, PeerInfo, IdForm } from './peer';
 import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain } from './dispatch';
-import { dialTcp, listenTcp } from '../transport/tcp';
+import { transportFor, Transport, TransportServer } from '../transport';
 
 /** Salt shared by every node of this process, as the originals do (§7.2). */
 const processSalt = createUserSalt();
@@ -63,10 +62,13 @@ export class MeshNode extends EventEmitter {
   readonly counters = { sent: 0, delivered: 0, relayed: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0 };
   readonly handlers: MessageHandler[] = [];
   closed = false;
+  /** Extension hook: return false to keep a relayed broadcast from one peer (e.g. sync deletes from js2p). */
+  relayFilter: ((to: Peer, decoded: DecodedBody) => boolean) | null = null;
   private readonly all = new Set<Peer>();
   private readonly dialing = new Set<string>();
   private readonly closedTotals = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
-  private server: net.Server | null = null;
+  private server: TransportServer | null = null;
+  readonly transport: Transport;
   private timer: NodeJS.Timeout | null = null;
   private queue: MeshMessage[] = [];
   private readers: Array<() => void> = [];
@@ -80,6 +82,7 @@ export class MeshNode extends EventEmitter {
     this.port = this.options.port;
     this.outAddr = this.options.outAddr ?? [this.host, this.port];
     this.protocolId = makeProtocolId(this.options.subnet, this.options.encryption);
+    this.transport = this.options.transport ?? transportFor(this.options.encryption);
     this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
     this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
     if (this.port) this.id = this.makeId();
@@ -92,10 +95,9 @@ export class MeshNode extends EventEmitter {
   /** Bind and accept peers. Resolves once listening. */
   async listen(): Promise<this> {
     if (this.closed) throw new ClosedError('this node was closed; create a new one');
-    this.server = await listenTcp(this.host, this.port, (socket) => this.accept(socket));
-    const address = this.server.address() as net.AddressInfo;
+    this.server = await this.transport.listen(this.host, this.port, (stream) => this.accept(stream));
     if (!this.port) {
-      this.port = address.port;
+      this.port = this.server.port;
       if (!this.options.outAddr) this.outAddr = [this.host, this.port];
       this.id = this.makeId();
     }
@@ -135,7 +137,7 @@ export class MeshNode extends EventEmitter {
     }
     const key = `${host}:${port}`;
     this.dialing.add(key);
-    return dialTcp(host, port, this.options.connectTimeout)
+    return this.transport.dial(host, port, this.options.connectTimeout)
       .finally(() => this.dialing.delete(key))
       .then(
         (stream) =>
@@ -428,10 +430,7 @@ export class MeshNode extends EventEmitter {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const waits: Promise<unknown>[] = [];
-    if (this.server) {
-      const server = this.server;
-      waits.push(new Promise((r) => server.close(() => r(undefined))));
-    }
+    if (this.server) waits.push(this.server.close());
     for (const peer of this.all) {
       waits.push(new Promise((r) => (peer.conn.closed && peer.conn.stream.destroyed ? r(undefined) : peer.conn.stream.on('close', () => r(undefined)))));
       peer.conn.close();

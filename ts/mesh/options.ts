@@ -1,6 +1,7 @@
 /** Mesh options, every limit with its documented default (README: "Limits"). */
 import { DEFAULT_DEDUP_ENTRIES, DEFAULT_DEDUP_WINDOW, DEFAULT_MAX_FRAME_SIZE } from '../base/api';
 import { core } from '../native';
+import type { Transport } from '../transport';
 
 export interface MeshOptions {
   /** Address to bind (default 127.0.0.1). */
@@ -55,11 +56,13 @@ export interface MeshOptions {
   queueMessages?: 'auto' | boolean;
   /** Pending reply() address requests kept (default 256), each for at most 60 s. */
   maxPendingRequests?: number;
+  /** Transport object to use instead of the one named by `encryption` (e.g. an in-memory transport). */
+  transport?: Transport;
   /** Salt of the node ID preimage (default: a random UUID per process, as the originals). */
   salt?: string;
 }
 
-export type ResolvedMeshOptions = Required<Omit<MeshOptions, 'outAddr' | 'salt'>> & Pick<MeshOptions, 'outAddr' | 'salt'>;
+export type ResolvedMeshOptions = Required<Omit<MeshOptions, 'outAddr' | 'salt' | 'transport'>> & Pick<MeshOptions, 'outAddr' | 'salt' | 'transport'>;
 
 export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
   const maxFrameSize = o.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -87,5 +90,6 @@ export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
     queueMessages: o.queueMessages ?? 'auto',
     maxPendingRequests: o.maxPendingRequests ?? 256,
     salt: o.salt,
+    transport: o.transport,
   };
 }

@@ -1,5 +1,6 @@
 /** TCP transport ("Plaintext", §2.1). */
 import * as net from 'net';
+import type { Transport, TransportServer } from './transport';
 
 export function listenTcp(host: string, port: number, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -38,3 +39,17 @@ export function dialTcp(host: string, port: number, timeoutMs: number): Promise<
     });
   });
 }
+
+/** Close a net.Server (or tls.Server) and resolve when it is closed. */
+export function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export const tcpTransport: Transport = {
+  name: 'Plaintext',
+  async listen(host, port, onConnection): Promise<TransportServer> {
+    const server = await listenTcp(host, port, onConnection);
+    return { port: (server.address() as net.AddressInfo).port, close: () => closeServer(server) };
+  },
+  dial: dialTcp,
+};

@@ -1,0 +1,20 @@
+/** Transport chosen by the protocol's `encryption` name (PROTOCOL.md §2). */
+import type { Transport } from './transport';
+import { tcpTransport } from './tcp';
+
+export type { Transport, TransportServer } from './transport';
+
+const registry = new Map<string, Transport>([[tcpTransport.name, tcpTransport]]);
+
+/** Make a transport available under its name (TLS and WebSocket register themselves). */
+export function registerTransport(t: Transport): void {
+  registry.set(t.name, t);
+}
+
+export function transportFor(encryption: string): Transport {
+  const t = registry.get(encryption);
+  if (!t) {
+    throw new Error(`Unknown transport protocol ${JSON.stringify(encryption)}: available are ${[...registry.keys()].map((k) => JSON.stringify(k)).join(', ')}`);
+  }
+  return t;
+}
