@@ -54,7 +54,7 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
     // Base-layer tests cover both backends in one process; network tests use
     // the loaded backend, so they run a second time on the forced fallback.
     await run('ava (all tests, default backend)', process.execPath, [ava], { count: avaCount });
-    await run('ava (network tests on the fallback)', process.execPath, [ava, '__test__/mesh/**/*.spec.js'], { env: { POLYP2P_FORCE_JS: '1' }, count: avaCount });
+    await run('ava (network and interop tests on the fallback)', process.execPath, [ava, '__test__/mesh/**/*.spec.js', '__test__/interop/mesh.spec.js'], { env: { POLYP2P_FORCE_JS: '1' }, count: avaCount });
     for (const env of [{}, { POLYP2P_FORCE_JS: '1' }]) {
       const which = env.POLYP2P_FORCE_JS ? 'fallback' : 'default backend';
       await run(`js2p test_base.js (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_base.js'], { env, count: mochaCount });
