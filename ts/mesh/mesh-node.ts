@@ -200,7 +200,18 @@ export class MeshNode extends EventEmitter {
       this.peers.delete(peer.id);
       this.emit('peer-left', peer);
       this.emit('disconnect', peer);
+      if (!this.closed) this.refillPeers();
     }
+  }
+
+  /**
+   * After losing a peer, ask the remaining ones for their lists (as py2p does),
+   * so automatic connections can replace it. `*` goes as bin, the form py2p
+   * understands (§12.3); answers are rate-limited on the other side.
+   */
+  private refillPeers(): void {
+    if (this.options.maxOutgoing <= 0 || this.outgoingCount + this.dialing.size >= this.options.maxOutgoing) return;
+    for (const p of this.peers.values()) this.sendToPeer(p, flags.whisper, [flags.request, Buffer.from('*')]);
   }
 
   /** Called by dispatch when a handshake moves a peer into the routing table. */

@@ -1,0 +1,85 @@
+'use strict';
+// Shared pieces of the simulator: seeded randomness, a network of real
+// MeshNode instances on the in-memory transport, and summary statistics.
+const { createMesh } = require('../dist/index.js');
+const { MemoryNetwork } = require('../dist/transport/memory.js');
+
+/** mulberry32: small, fast, seedable. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitUntil(cond, ms, what) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await sleep(20);
+  }
+  throw new Error(`simulation: timed out after ${ms} ms waiting for ${what}`);
+}
+
+function quantile(sorted, q) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** A simulated network: N real nodes, each linked to `links` random earlier nodes. */
+class SimNetwork {
+  constructor({ seed = 1, latencyMs = 5, jitterMs = 5, bandwidth = 0, nodeOptions = {} } = {}) {
+    this.random = rng(seed);
+    this.net = new MemoryNetwork({ link: { latencyMs, jitterMs, bandwidth }, random: this.random });
+    this.nodes = [];
+    this.nextHost = 0;
+    this.nodeOptions = nodeOptions;
+  }
+
+  async addNode() {
+    const host = `sim-${this.nextHost++}`;
+    const node = await createMesh({
+      host,
+      port: 1,
+      transport: this.net.transport(host),
+      keepAliveInterval: 0,
+      handshakeMirrorWait: 2, // polyp2p-only network: no originals to mirror
+      maxPeers: 256,
+      ...this.nodeOptions,
+    });
+    this.nodes.push(node);
+    return node;
+  }
+
+  live() {
+    return this.nodes.filter((n) => !n.closed);
+  }
+
+  pick(list) {
+    return list[Math.floor(this.random() * list.length)];
+  }
+
+  /** Link `node` to `count` distinct random live nodes (other than itself). */
+  async link(node, count) {
+    const others = this.live().filter((n) => n !== node);
+    const chosen = new Set();
+    while (chosen.size < Math.min(count, others.length)) chosen.add(this.pick(others));
+    await Promise.all([...chosen].map((o) => node.connect(o.host, o.port).catch(() => undefined)));
+  }
+
+  async kill(node) {
+    await node.close();
+  }
+
+  async closeAll() {
+    await Promise.all(this.nodes.map((n) => n.close()));
+  }
+}
+
+module.exports = { rng, sleep, waitUntil, quantile, SimNetwork };
