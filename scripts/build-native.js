@@ -38,6 +38,12 @@ function main() {
     console.log(FALLBACK);
     return;
   }
+  // Installed from the registry: no Rust sources ship; the prebuilt binary comes
+  // from the per-platform package (optional dependency) or prebuilds/.
+  if (!require('fs').existsSync(path.join(root, 'crates', 'node', 'Cargo.toml'))) {
+    console.log('polyp2p: using a prebuilt binary if one exists for this platform, else the pure-TypeScript backend');
+    return;
+  }
   const cli = napiCli();
   if (!cli || !hasCargo()) {
     console.log(FALLBACK);
