@@ -54,11 +54,11 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
     // Base-layer tests cover both backends in one process; network tests use
     // the loaded backend, so they run a second time on the forced fallback.
     await run('ava (all tests, default backend)', process.execPath, [ava], { count: avaCount });
-    await run('ava (network and interop tests on the fallback)', process.execPath, [ava, '__test__/mesh/**/*.spec.js', '__test__/interop/mesh.spec.js'], { env: { POLYP2P_FORCE_JS: '1' }, count: avaCount });
+    await run('ava (network and interop tests on the fallback)', process.execPath, [ava, '__test__/mesh/**/*.spec.js', '__test__/sync/**/*.spec.js', '__test__/interop/mesh.spec.js', '__test__/interop/sync.spec.js'], { env: { POLYP2P_FORCE_JS: '1' }, count: avaCount });
     for (const env of [{}, { POLYP2P_FORCE_JS: '1' }]) {
       const which = env.POLYP2P_FORCE_JS ? 'fallback' : 'default backend';
       await run(`js2p test_base.js (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_base.js'], { env, count: mochaCount });
-      await run(`js2p test_mesh.js plaintext (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_mesh.js', '--grep', 'plaintext'], { env, count: mochaCount });
+      await run(`js2p test_mesh.js plaintext, SSL/TLS, websocket (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_mesh.js'], { env, count: mochaCount });
     }
   }
   const backend = spawnSync(process.execPath, ['-p', "require('./dist/index.js').backend"], { cwd: root }).stdout?.toString().trim();

@@ -63,3 +63,10 @@ export type { MeshOptions, MeshStats, MessageHandler, PeerInfo, PeerErrorEvent }
 export { base, mesh };
 export { MeshSocket } from './compat/mesh';
 export const version = '0.1.0';
+
+export { createSync, SyncNode, leaseAllows, compareVersions, LEASE_SECONDS } from './sync';
+export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource, Meta as SyncMeta } from './sync';
+import * as sync from './compat/sync';
+/** js2p-compatible sync module (also `require('polyp2p/compat/sync')`). */
+export { sync };
+export { SyncSocket } from './compat/sync';

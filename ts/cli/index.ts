@@ -3,9 +3,11 @@
 import { parseArgs } from './args';
 import { meshCommand } from './mesh-command';
 import { demoCommand } from './demo';
+import { syncCommand } from './sync-command';
 
 const usage = `usage:
   polyp2p mesh --port 4444 [--host 127.0.0.1] [--connect host:port] [--subnet mesh]
+  polyp2p sync --port 4444 [--host 127.0.0.1] [--connect host:port] [--subnet sync] [--no-leasing]
   polyp2p demo [--nodes 6] [--seconds 20] [--rate 200] [--no-js2p]`;
 
 async function main(): Promise<void> {
@@ -13,6 +15,8 @@ async function main(): Promise<void> {
   switch (positional[0]) {
     case 'mesh':
       return meshCommand(options);
+    case 'sync':
+      return syncCommand(options);
     case 'demo':
       return demoCommand(options);
     default:

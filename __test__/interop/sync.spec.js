@@ -1,0 +1,132 @@
+'use strict';
+// polyp2p sync nodes with the real originals (separate processes, loopback): js2p 0.7.870,
+// py2p 0.7.870 and py2p 0.7.878. Values set on any node reach every node that can represent
+// them. Deletes: polyp2p sends them to py2p and polyp2p peers, never to js2p (js2p throws on a
+// delete and drops the link, PROTOCOL.md §14.6), and never relays a py2p delete to js2p either.
+const test = require('ava');
+const { startNode, closeAll, delay } = require('./harness');
+const { createSync } = require('../../dist/index.js');
+const { waitFor } = require('../helpers/mesh');
+
+const ORIGINALS = ['js2p', 'py2p-0.7.870', 'py2p-0.7.878'];
+
+async function polyp2p(t, options = {}) {
+  const node = await createSync({ host: '127.0.0.1', port: 0, keepAliveInterval: 0, antiEntropyInterval: 0, ...options });
+  t.teardown(() => node.close());
+  return node;
+}
+
+async function original(t, impl, options = {}) {
+  const n = await startNode(impl, { kind: 'sync', leasing: true, ...options });
+  if (n.skip) return null;
+  t.teardown(() => closeAll(n));
+  return n;
+}
+
+/** The original's value for `key` (JSON-rendered by the driver). */
+async function valueAt(node, key) {
+  const from = node.events.length;
+  node.command({ cmd: 'get', key });
+  return (await node.waitFor((e) => e.event === 'value' && e.key === key, 3000, from)).value;
+}
+
+async function waitValue(node, key, expected, ms = 6000) {
+  const end = Date.now() + ms;
+  let v;
+  while (Date.now() < end) {
+    v = await valueAt(node, key);
+    if (JSON.stringify(v) === JSON.stringify(expected)) return v;
+    await delay(100);
+  }
+  throw new Error(`${node.impl}: ${key} is ${JSON.stringify(v)}, expected ${JSON.stringify(expected)}\n${node.describe()}`);
+}
+
+for (const impl of ORIGINALS) {
+  test(`polyp2p and ${impl}: values both ways, initial sync both ways, deletes as documented`, async (t) => {
+    const theirs = await original(t, impl);
+    if (!theirs) return t.pass(`${impl} not installed (run node scripts/setup-interop.js)`);
+    const ours = await polyp2p(t);
+    // initial sync both ways: each holds a key before the link exists
+    theirs.command({ cmd: 'set', key: 'early-theirs', value: 'E' });
+    await theirs.waitFor((e) => e.event === 'ok' && e.cmd === 'set', 3000);
+    ours.set('early-ours', 0); // a falsy value
+    await ours.connect('127.0.0.1', theirs.port);
+    await theirs.waitForPeer(ours.id, 8000);
+    await waitFor(() => ours.get('early-theirs') === 'E', 6000, `initial sync from ${impl}`);
+    // (js2p's get() hides falsy values, so look at the 'update' event)
+    await theirs.waitFor((e) => e.event === 'update' && e.key_text === 'early-ours' && e.value === 0, 6000);
+    // live values both ways (str keys from js2p's initial sync and bin keys are one key here)
+    ours.set('p', { n: 1, list: [1, 'two', true] });
+    await waitValue(theirs, 'p', { n: 1, list: [1, 'two', true] });
+    theirs.command({ cmd: 'set', key: 'o', value: [7, 'seven'] });
+    await waitFor(() => JSON.stringify(ours.get('o')) === JSON.stringify([7, 'seven']), 6000, `value from ${impl}`);
+    t.is(ours.metadata('o').owner, theirs.id, 'the original is the owner');
+    ours.applyDelta('d', { a: 1 });
+    await waitValue(theirs, 'd', { a: 1 });
+    // a delete from polyp2p
+    const peer = ours.peers.get(theirs.id);
+    t.true(ours.delete('p'));
+    if (impl === 'js2p') {
+      await delay(500);
+      t.deepEqual(await valueAt(theirs, 'p'), { n: 1, list: [1, 'two', true] }, 'js2p is not sent deletes: it keeps the value');
+    } else {
+      await waitValue(theirs, 'p', null);
+    }
+    ours.set('after', 'still linked');
+    await waitValue(theirs, 'after', 'still linked');
+    t.false(peer.conn.closed, 'the link survived the delete');
+    // a delete from py2p reaches polyp2p
+    if (impl !== 'js2p') {
+      theirs.command({ cmd: 'del', key: 'o' });
+      await waitFor(() => !ours.has('o'), 6000, `delete from ${impl}`);
+      t.true(ours.table.any('o').deleted);
+    }
+    // the lease is enforced against the original's key
+    await delay(1100);
+    t.throws(() => ours.set('early-theirs', 'mine'), { code: 'ERR_LEASE' });
+  });
+}
+
+test('polyp2p bridges js2p and py2p 0.7.870; py2p deletes are not relayed to js2p', async (t) => {
+  const js = await original(t, 'js2p');
+  const py = await original(t, 'py2p-0.7.870');
+  if (!js || !py) return t.pass('an original is not installed');
+  const ours = await polyp2p(t, { maxOutgoing: 0 });
+  await ours.connect('127.0.0.1', js.port);
+  await ours.connect('127.0.0.1', py.port);
+  await js.waitForPeer(ours.id, 8000);
+  await py.waitForPeer(ours.id, 8000);
+  js.command({ cmd: 'set', key: 'from-js', value: 'J' });
+  py.command({ cmd: 'set', key: 'from-py', value: 'P' });
+  ours.set('from-polyp2p', 'X');
+  await waitFor(() => ours.get('from-js') === 'J' && ours.get('from-py') === 'P', 6000, 'both originals at polyp2p');
+  await waitValue(js, 'from-py', 'P');
+  await waitValue(py, 'from-js', 'J');
+  await waitValue(js, 'from-polyp2p', 'X');
+  await waitValue(py, 'from-polyp2p', 'X');
+  const jsPeer = ours.peers.get(js.id);
+  py.command({ cmd: 'del', key: 'from-py' });
+  await waitFor(() => !ours.has('from-py'), 6000, 'py2p delete at polyp2p');
+  await delay(300);
+  t.false(jsPeer.conn.closed, 'polyp2p did not relay the delete to js2p');
+  ours.set('later', 1);
+  await waitValue(js, 'later', 1);
+  t.is(js.eventsOf('error').filter((e) => e.source !== 'status').length, 0);
+});
+
+test('js2p built without the leasing argument (advertises leasing, enforces nothing) still connects', async (t) => {
+  const js = await original(t, 'js2p', { leasing: 'omit' });
+  if (!js) return t.pass('js2p not installed');
+  const ours = await polyp2p(t);
+  await ours.connect('127.0.0.1', js.port);
+  await js.waitForPeer(ours.id, 8000);
+  ours.set('k', 'ours');
+  await waitValue(js, 'k', 'ours');
+  const refused = [];
+  ours.on('refused', (r) => refused.push(r));
+  await delay(1100);
+  js.command({ cmd: 'set', key: 'k', value: 'overwritten' }); // js2p enforces nothing locally
+  await waitFor(() => refused.length > 0, 6000, 'polyp2p refuses the overwrite');
+  t.is(ours.get('k'), 'ours', 'polyp2p enforces the lease');
+  t.regex(refused[0].reason, /holds the lease/);
+});

@@ -1,0 +1,16 @@
+import { SyncNode, type SyncOptions } from './sync-node';
+
+export { SyncNode, localKey, mergeMapping } from './sync-node';
+export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource } from './sync-node';
+export { leaseAllows, leaseRuleThatAllows, refusalReason, LEASE_SECONDS } from './lease';
+export type { Meta, LeaseContext } from './lease';
+export { compareVersions } from './resolve';
+export type { VersionMeta } from './resolve';
+export { SyncTable } from './table';
+
+/** Create a sync node and start listening: `const sync = await createSync({ port: 4444, leasing: true })`. */
+export async function createSync(options: SyncOptions = {}): Promise<SyncNode> {
+  const node = new SyncNode(options);
+  await node.listen();
+  return node;
+}

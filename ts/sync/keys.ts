@@ -1,0 +1,55 @@
+/**
+ * Sync keys and values on the wire: keys arrive as msgpack str (js2p's
+ * initial sync) or bin (everything else) and are filed under one text key
+ * (§14.5, §18.3 rule 3); values are hashed canonically for digests.
+ */
+import { createHash } from 'crypto';
+import { core } from '../native';
+
+/** The text key for a str or bin key; null for other types or bytes that are not UTF-8. */
+export function keyText(k: unknown): string | null {
+  if (typeof k === 'string') return k;
+  if (k instanceof Uint8Array) {
+    const b = Buffer.isBuffer(k) ? k : Buffer.from(k.buffer, k.byteOffset, k.byteLength);
+    const text = b.toString('utf8');
+    return Buffer.from(text, 'utf8').equals(b) ? text : null;
+  }
+  return null;
+}
+
+/** Keys go on the wire as bin. */
+export function keyBytes(text: string): Buffer {
+  return Buffer.from(text, 'utf8');
+}
+
+/** Owner / node ID as text from a str or bin field. */
+export function idText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return null;
+}
+
+/** A value that is a mapping (msgpack map decoded as a plain object). */
+export function isMapping(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function canonical(v: unknown, depth = 0): unknown {
+  if (depth > 64) return v;
+  if (Array.isArray(v)) return v.map((x) => canonical(x, depth + 1));
+  if (isMapping(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) Object.defineProperty(out, k, { value: canonical(v[k], depth + 1), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
+}
+
+/** 16 bytes of SHA-256 over the value's msgpack with map keys sorted (equal content, equal hash). */
+export function valueHash(v: unknown): Buffer {
+  return createHash('sha256').update(core.msgpackEncode(canonical(v))).digest().subarray(0, 16);
+}
+
+export const DELETED_HASH = Buffer.alloc(16);

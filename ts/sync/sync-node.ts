@@ -1,0 +1,272 @@
+/**
+ * SyncNode: a mesh node whose peers replicate one dictionary (PROTOCOL.md
+ * §14). Local operations and state live here; what is done with incoming
+ * sync messages lives in replication.ts. The typed API behaves like a
+ * Map<string, value>; the js2p drop-in is compat/sync.ts.
+ */
+import { ClosedError, LeaseError } from '../base/errors';
+import { flags } from '../base/flags';
+import { nowSeconds } from '../base/ids';
+import { core } from '../native';
+import { MeshNode } from '../mesh/mesh-node';
+import type { MeshOptions } from '../mesh/options';
+import type { Peer, PeerInfo } from '../mesh/peer';
+import { leaseAllows, refusalReason, type Meta } from './lease';
+import { isMapping, keyBytes, keyText, valueHash } from './keys';
+import { SyncTable, type Entry, type IdForm } from './table';
+import { isStoreOfNil } from './wire';
+import { installHandlers, sendDigest } from './replication';
+
+export interface SyncOptions extends MeshOptions {
+  /** Lease enforcement (default true). The subnet gets the suffix '1' (on) or '0' (off), §14.1. */
+  leasing?: boolean;
+  /** Subnet before the leasing suffix (default 'sync'). */
+  subnet?: string;
+  /** Seconds a tombstone (deleted key) is kept for late joiners and healed partitions (default 3600). */
+  tombstoneTtl?: number;
+  /** Cap on tombstones; the oldest are forgotten first (default 100 000). */
+  maxTombstones?: number;
+  /** ms between digest exchanges with polyp2p peers; 0: only when a link comes up (default 30 000). */
+  antiEntropyInterval?: number;
+}
+
+export type ChangeSource = 'local' | 'remote' | 'initial-sync' | 'anti-entropy';
+
+export interface SyncUpdate {
+  key: string;
+  /** The key as it arrived (string or Buffer); a Buffer for local changes. */
+  rawKey: string | Buffer;
+  value: unknown;
+  owner: string;
+  timestamp: number;
+  source: ChangeSource;
+  /** The peer the change came from (absent for local changes). */
+  peer?: PeerInfo;
+}
+
+export type SyncDelete = Omit<SyncUpdate, 'value'>;
+
+export interface SyncRefusal {
+  key: string | null;
+  /** Why, in words. */
+  reason: string;
+  /**
+   * 'incoming': this node refused a change a peer sent; 'superseded': a write
+   * made here lost to another replica's version (another node refused it).
+   */
+  kind: 'incoming' | 'superseded';
+  /** The refused change's writer and time, when known. */
+  owner?: string;
+  timestamp?: number;
+  value?: unknown;
+  peer?: PeerInfo;
+}
+
+export class SyncNode extends MeshNode {
+  readonly leasing: boolean;
+  readonly baseSubnet: string;
+  readonly table: SyncTable;
+  /** How each peer encodes node IDs in its handshake (js2p and polyp2p: str, py2p: bin). */
+  readonly idForms = new WeakMap<Peer, IdForm>();
+  private aeTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: SyncOptions = {}) {
+    const leasing = options.leasing !== false;
+    const baseSubnet = options.subnet ?? 'sync';
+    super({ ...options, subnet: baseSubnet + (leasing ? '1' : '0') });
+    this.leasing = leasing;
+    this.baseSubnet = baseSubnet;
+    this.table = new SyncTable((options.tombstoneTtl ?? 3600) * 1000, options.maxTombstones ?? 100_000);
+    installHandlers(this);
+    // A polyp2p node never relays a delete to a peer that may be js2p (it would drop the link, §14.6).
+    this.relayFilter = (to, decoded) => !(this.mayBeJs2p(to) && isStoreOfNil(decoded));
+    const interval = options.antiEntropyInterval ?? 30_000;
+    if (interval > 0) {
+      this.aeTimer = setInterval(() => {
+        this.table.prune();
+        for (const p of this.peers.values()) if (p.answersPings) sendDigest(this, p);
+      }, interval);
+      this.aeTimer.unref();
+    }
+  }
+
+  /** Not known to be polyp2p and not known to be py2p: treat as js2p (no deletes). */
+  mayBeJs2p(peer: Peer): boolean {
+    return !peer.answersPings && this.idForms.get(peer) !== 'bin';
+  }
+
+  // --- Map-like API ----------------------------------------------------------
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  has(key: string | Uint8Array): boolean {
+    return this.table.live(localKey(key)) !== undefined;
+  }
+
+  get(key: string | Uint8Array): unknown {
+    return this.table.live(localKey(key))?.value;
+  }
+
+  /** The key's (owner, timestamp), or undefined when absent. */
+  metadata(key: string | Uint8Array): Meta | undefined {
+    return this.table.meta(localKey(key));
+  }
+
+  /** Store and broadcast. Throws LeaseError when another node holds the key's lease. */
+  set(key: string | Uint8Array, value: unknown): this {
+    if (value === null || value === undefined) throw new TypeError('sync values cannot be null or undefined (nil means "deleted" on the wire); use delete()');
+    const k = localKey(key);
+    this.checkWritable(k, false);
+    const hash = valueHash(value); // also proves the value encodes
+    const now = nowSeconds();
+    this.table.put(k, value, this.id, 'str', now, hash);
+    this.emit('update', { key: k, rawKey: keyBytes(k), value, owner: this.id, timestamp: now, source: 'local' } satisfies SyncUpdate);
+    this.sendAll(flags.broadcast, [flags.store, keyBytes(k), value]);
+    return this;
+  }
+
+  /**
+   * Delete and broadcast the delete to every peer except possible js2p peers
+   * (js2p drops the link on a delete). False when the key is absent.
+   */
+  delete(key: string | Uint8Array): boolean {
+    const k = localKey(key);
+    if (!this.table.live(k)) return false;
+    this.checkWritable(k, false);
+    const now = nowSeconds();
+    this.table.tombstone(k, this.id, 'str', now);
+    this.emit('delete', { key: k, rawKey: keyBytes(k), owner: this.id, timestamp: now, source: 'local' } satisfies SyncDelete);
+    this.broadcastTo([flags.store, keyBytes(k), null], (p) => !this.mayBeJs2p(p));
+    return true;
+  }
+
+  /** Merge a mapping's top-level entries into the mapping stored at `key` (absent: {}). Returns the result. */
+  applyDelta(key: string | Uint8Array, delta: Record<string, unknown>): Record<string, unknown> {
+    if (!isMapping(delta)) throw new TypeError('a delta must be a plain object (msgpack map)');
+    const k = localKey(key);
+    const prev = this.table.live(k);
+    if (prev && !isMapping(prev.value)) throw new TypeError(`cannot apply a delta to ${JSON.stringify(k)}: its value is not a mapping`);
+    this.checkWritable(k, true);
+    const merged = mergeMapping(prev?.value as Record<string, unknown> | undefined, delta);
+    const hash = valueHash(merged);
+    const now = nowSeconds();
+    this.table.put(k, merged, this.id, 'str', now, hash);
+    this.emit('update', { key: k, rawKey: keyBytes(k), value: merged, owner: this.id, timestamp: now, source: 'local' } satisfies SyncUpdate);
+    this.sendAll(flags.broadcast, [flags.delta, keyBytes(k), delta]);
+    return merged;
+  }
+
+  /** set() for each entry (stops at the first LeaseError). */
+  update(entries: Record<string, unknown> | Iterable<[string, unknown]>): this {
+    const list = Symbol.iterator in Object(entries) ? [...(entries as Iterable<[string, unknown]>)] : Object.entries(entries);
+    for (const [k, v] of list) this.set(k, v);
+    return this;
+  }
+
+  /** Delete every key this node may delete; returns the keys it could not (leased elsewhere). */
+  clear(): string[] {
+    const kept: string[] = [];
+    for (const k of [...this.keys()]) {
+      try {
+        this.delete(k);
+      } catch (e) {
+        if (e instanceof LeaseError) kept.push(k);
+        else throw e;
+      }
+    }
+    return kept;
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const e of this.table.liveEntries()) yield e.key;
+  }
+
+  *values(): IterableIterator<unknown> {
+    for (const e of this.table.liveEntries()) yield e.value;
+  }
+
+  *entries(): IterableIterator<[string, unknown]> {
+    for (const e of this.table.liveEntries()) yield [e.key, e.value];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, unknown]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: unknown, key: string, node: this) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
+
+  /** A plain-object snapshot of the table. */
+  toObject(): Record<string, unknown> {
+    return mergeMapping(undefined, Object.fromEntries(this.entries()));
+  }
+
+  async close(): Promise<void> {
+    if (this.aeTimer) clearInterval(this.aeTimer);
+    this.aeTimer = null;
+    await super.close();
+  }
+
+  // --- internals shared with replication.ts ------------------------------------
+
+  private checkWritable(key: string, delta: boolean): void {
+    if (this.closed) throw new ClosedError('this node was closed');
+    const existing = this.table.meta(key);
+    const change = { owner: this.id, timestamp: nowSeconds() };
+    const ctx = { leasing: this.leasing, delta, now: change.timestamp };
+    if (!leaseAllows(existing, change, ctx)) throw new LeaseError(`cannot change ${JSON.stringify(key)}: ${refusalReason(existing!, change, ctx)}`);
+  }
+
+  /** One broadcast (same message ID for all) to the handshaked peers `include` accepts. */
+  broadcastTo(payload: unknown[], include: (p: Peer) => boolean): void {
+    if (this.closed) throw new ClosedError('this node was closed');
+    const time = nowSeconds();
+    const enc = core.encodeMessage([flags.broadcast, this.id, time, ...payload], null);
+    this.seen.seen(enc.id, time, time);
+    for (const peer of this.peers.values()) {
+      if (peer.conn.closed || !include(peer)) continue;
+      const m = peer.conn.sendCompression;
+      const frame = m == null ? enc.frame : core.frameFromMsgpack(enc.msgpack, enc.id, m);
+      peer.conn.writeFrame(frame);
+      peer.lastSent = frame;
+    }
+    this.counters.sent++;
+  }
+
+  /** Store a version that arrived from a peer and emit the event; returns the replaced entry. */
+  applyVersion(key: string, rawKey: string | Buffer, v: { value: unknown; owner: string; ownerForm: IdForm; timestamp: number; deleted: boolean }, source: ChangeSource, peer?: Peer): Entry | undefined {
+    const prev = this.table.any(key);
+    const info = peer?.info;
+    if (v.deleted) {
+      this.table.tombstone(key, v.owner, v.ownerForm, v.timestamp);
+      if (prev && !prev.deleted) this.emit('delete', { key, rawKey, owner: v.owner, timestamp: v.timestamp, source, peer: info } satisfies SyncDelete);
+    } else {
+      this.table.put(key, v.value, v.owner, v.ownerForm, v.timestamp);
+      this.emit('update', { key, rawKey, value: v.value, owner: v.owner, timestamp: v.timestamp, source, peer: info } satisfies SyncUpdate);
+    }
+    return prev;
+  }
+
+  refused(r: SyncRefusal): void {
+    this.emit('refused', r);
+  }
+}
+
+/** A caller's key as text: strings as they are, bytes as UTF-8. */
+export function localKey(key: unknown): string {
+  const k = keyText(key);
+  if (k === null) throw new TypeError(typeof key === 'string' || key instanceof Uint8Array ? 'key bytes are not valid UTF-8' : `sync keys are strings or bytes, not ${typeof key}`);
+  return k;
+}
+
+/** A copy of `base` with `delta`'s top-level entries (own properties only; '__proto__' is just a key). */
+export function mergeMapping(base: Record<string, unknown> | undefined, delta: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const src of [base ?? {}, delta]) {
+    for (const k of Object.keys(src)) Object.defineProperty(out, k, { value: src[k], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
