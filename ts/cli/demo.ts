@@ -3,8 +3,16 @@
  * a ring with chords, plus a js2p 0.7.870 node when the devDependency is
  * installed — with a live status table, for a bounded time, then a summary.
  */
+import { createHash } from 'crypto';
 import { createMesh, MeshNode } from '../mesh';
+import { createSync, SyncNode } from '../sync';
 import { backend } from '../native';
+
+/** Short digest of a replica's contents: equal digests = replicas agree. */
+function tableDigest(node: SyncNode): string {
+  const entries = [...node.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 10);
+}
 
 interface Js2pNode {
   name: string;
@@ -54,6 +62,23 @@ export async function demoCommand(options: Record<string, string | true>): Promi
     }
   }
 
+  // A sync table replicated over its own ring of nodes; each node writes its own keys.
+  const syncNodes: SyncNode[] = [];
+  for (let i = 0; i < count; i++) syncNodes.push(await createSync({ host: '127.0.0.1', port: 0, maxOutgoing: 2, keepAliveInterval: 0 }));
+  for (let i = 0; i < count; i++) await syncNodes[i].connect('127.0.0.1', syncNodes[(i + 1) % count].port).catch(() => undefined);
+  let syncWrites = 0;
+  let syncDeletes = 0;
+  const syncWriter = setInterval(() => {
+    const i = syncWrites % count;
+    syncNodes[i].set(`node${i}/counter`, syncWrites);
+    syncNodes[i].set(`node${i}/item${syncWrites % 4}`, { at: Date.now(), by: i });
+    if (syncWrites % 5 === 4) {
+      const own = [...syncNodes[i].keys()].find((k) => k.startsWith(`node${i}/item`) && k !== `node${i}/item${syncWrites % 4}`);
+      if (own && syncNodes[i].delete(own)) syncDeletes++;
+    }
+    syncWrites++;
+  }, 100);
+
   const received = nodes.map(() => 0);
   nodes.forEach((n, i) => n.on('message', () => received[i]++));
   const started = Date.now();
@@ -83,13 +108,22 @@ export async function demoCommand(options: Record<string, string | true>): Promi
     last = stats;
     lastAt = now;
     const header = ['node', 'id', 'peers', 'frames in/s', 'frames out/s', 'delivered', 'dups dropped', 'relayed'];
-    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-    const line = (r: string[]) => r.map((x, c) => x.padEnd(widths[c])).join('  ');
+    const table = (h: string[], rs: string[][]) => {
+      const widths = h.map((x, c) => Math.max(x.length, ...rs.map((r) => r[c].length)));
+      const line = (r: string[]) => r.map((x, c) => x.padEnd(widths[c])).join('  ');
+      return [line(h), ...rs.map(line)];
+    };
+    const digests = syncNodes.map(tableDigest);
+    const majority = digests.slice().sort((a, b) => digests.filter((d) => d === b).length - digests.filter((d) => d === a).length)[0];
+    const syncRows = syncNodes.map((n, i) => [`sync-${i}`, String(n.peers.size), String(n.size), digests[i], digests[i] === majority ? 'yes' : 'converging']);
     const out = [
       `polyp2p demo — ${count} nodes${js2p ? ' + js2p' : ''}, backend ${backend}, ${rate} broadcasts/s, ${((now - started) / 1000).toFixed(0)}/${seconds} s`,
       '',
-      line(header),
-      ...rows.map(line),
+      'mesh',
+      ...table(header, rows),
+      '',
+      `sync table (${syncWrites} writes, ${syncDeletes} deletes so far)`,
+      ...table(['node', 'peers', 'keys', 'digest', 'agrees'], syncRows),
     ].join('\n');
     if (tty && !final) process.stdout.write('\x1b[H\x1b[2J' + out + '\n');
     else console.log(out + '\n');
@@ -99,12 +133,15 @@ export async function demoCommand(options: Record<string, string | true>): Promi
   await new Promise((r) => setTimeout(r, seconds * 1000));
   clearInterval(sender);
   clearInterval(drawer);
-  await new Promise((r) => setTimeout(r, 300)); // let the last broadcasts land
+  clearInterval(syncWriter);
+  await new Promise((r) => setTimeout(r, 500)); // let the last broadcasts and writes land
   draw(true);
   const expected = seq * (count - 1) + (js2p ? js2p.sent * count : 0);
   const delivered = received.reduce((a, b) => a + b, 0);
   console.log(`summary: ${seq} broadcasts from polyp2p nodes${js2p ? ` and ${js2p.sent} from js2p` : ''}, ${delivered}/${expected} expected deliveries to polyp2p nodes (${((delivered / Math.max(1, expected)) * 100).toFixed(1)}%)` + (js2p ? `; js2p received ${js2p.received}, sent ${js2p.sent}` : ''));
-  await Promise.all(nodes.map((n) => n.close()));
+  const finalDigests = new Set(syncNodes.map(tableDigest));
+  console.log(`sync: ${syncWrites} writes and ${syncDeletes} deletes; ${syncNodes.length} replicas of ${syncNodes[0].size} keys ${finalDigests.size === 1 ? 'agree' : `do not agree yet (${finalDigests.size} versions)`}`);
+  await Promise.all([...nodes, ...syncNodes].map((n) => n.close()));
   if (js2p) js2p.socket.close();
   setTimeout(() => process.exit(0), 200).unref();
 }
