@@ -58,7 +58,8 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
     for (const env of [{}, { POLYP2P_FORCE_JS: '1' }]) {
       const which = env.POLYP2P_FORCE_JS ? 'fallback' : 'default backend';
       await run(`js2p test_base.js (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_base.js'], { env, count: mochaCount });
-      await run(`js2p test_mesh.js plaintext, SSL/TLS, websocket (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_mesh.js'], { env, count: mochaCount });
+      await run(`js2p test_mesh.js plaintext (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_mesh.js', '--grep', 'plaintext'], { env, count: mochaCount });
+      await run(`js2p test_sync.js plaintext (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_sync.js', '--grep', 'plaintext'], { env, count: mochaCount });
     }
   }
   const backend = spawnSync(process.execPath, ['-p', "require('./dist/index.js').backend"], { cwd: root }).stdout?.toString().trim();

@@ -23,8 +23,12 @@ export const base_58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwx
 /** Default decompression cap for compat calls (js2p had none): 16 MiB, like maxFrameSize. */
 export const max_decompressed_size = 16 * 1024 * 1024;
 
-/** Available compression flags in preference order (js2p: [0x20, 0x13, 0x11]). */
-export const compression: number[] = [...core.compressionMethods];
+/**
+ * Compression flags this module offers, in preference order: js2p's own list
+ * ([0x20, 0x13, 0x11]). compress()/decompress() also accept bz2 (0x10) and
+ * lzma (0x12), which py2p uses; polyp2p's mesh offers all five.
+ */
+export const compression: number[] = [0x20, 0x13, 0x11].filter((m) => core.compressionMethods.includes(m));
 
 /** Module-wide salt read by socket constructors; tests may overwrite it, as with js2p. */
 export let user_salt: string = createUserSalt();
