@@ -144,6 +144,15 @@ function pushCorrection(node: SyncNode, key: string): void {
   if (e) for (const p of polyp2pPeers(node)) sendEntries(node, p, [e]);
 }
 
+/**
+ * Two live versions written in the same second with different contents: when
+ * both are mappings they are merged (concurrent deltas), so each side needs
+ * the other's value whichever version would win.
+ */
+function mergeableTie(ours: VersionMeta & { value?: unknown }, theirs: VersionMeta): boolean {
+  return !ours.deleted && !theirs.deleted && ours.timestamp === theirs.timestamp && !ours.hash.equals(theirs.hash) && (ours.value === undefined || isMapping(ours.value));
+}
+
 /** Their digest: ask for every key where their version beats ours (or we have none). */
 function onDigest(node: SyncNode, peer: Peer, msg: MeshMessage): void {
   const list = msg.packets[1];
@@ -157,7 +166,7 @@ function onDigest(node: SyncNode, peer: Peer, msg: MeshMessage): void {
     if (key === null || owner === null || !isTime(item[2]) || typeof item[3] !== 'boolean' || !Buffer.isBuffer(item[4])) continue;
     const theirs: VersionMeta = { owner, timestamp: item[2], deleted: item[3], hash: item[4] };
     const ours = node.table.any(key);
-    if (!ours || compareVersions(ours, theirs, node.leasing, now) > 0) want.push(keyBytes(key));
+    if (!ours || compareVersions(ours, theirs, node.leasing, now) > 0 || mergeableTie(ours, theirs)) want.push(keyBytes(key));
   }
   for (const part of chunks(want, DIGEST_CHUNK)) node.sendToPeer(peer, flags.whisper, [SUB_WANT, part]);
 }
@@ -196,6 +205,19 @@ function onEntries(node: SyncNode, peer: Peer, msg: MeshMessage): void {
     const value = deleted ? undefined : item[1];
     const theirs = { owner, timestamp: item[3], deleted, hash: deleted ? DELETED_HASH : valueHash(value) };
     const ours = node.table.any(key);
+    if (ours && !deleted && mergeableTie(ours, theirs) && isMapping(value) && isMapping(ours.value)) {
+      // Concurrent deltas (same second): keep the union, the winner's fields first.
+      const oursFirst = compareVersions(ours, theirs, node.leasing, now) < 0;
+      const winner = oursFirst ? ours : theirs;
+      const merged = oursFirst ? mergeMapping(value, ours.value as Record<string, unknown>) : mergeMapping(ours.value as Record<string, unknown>, value);
+      const hash = valueHash(merged);
+      if (!hash.equals(ours.hash)) {
+        node.applyVersion(key, item[0] as string | Buffer, { value: merged, owner: winner.owner, ownerForm: oursFirst ? ours.ownerForm : formOf(item[2]), timestamp: winner.timestamp, deleted: false }, 'anti-entropy', peer);
+        adopted.push(node.table.any(key)!);
+      }
+      if (!hash.equals(theirs.hash)) oursWin.push(node.table.any(key)!);
+      continue;
+    }
     const c = ours ? compareVersions(ours, theirs, node.leasing, now) : 1;
     if (c < 0) oursWin.push(ours!);
     if (c <= 0) continue;
