@@ -53,6 +53,10 @@ const VENVS = [
       'u-msgpack-python==2.3.0',
       'pyee==3.0.3',
       'custom-inherit==2.1.1',
+      // py2p's TLS ("SSL") transport makes its certificate with cryptography (+ cffi, pycparser).
+      'cryptography==43.0.3',
+      'cffi==1.17.1',
+      'pycparser==2.22',
     ],
   },
 ];

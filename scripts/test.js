@@ -51,15 +51,20 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
   const tsc = await run('tsc', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   if (tsc === 0) {
     const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
-    // Base-layer tests cover both backends in one process; network tests use
-    // the loaded backend, so they run a second time on the forced fallback.
+    // Base-layer tests cover native, hybrid and TS in one process; everything
+    // that runs over the network uses the loaded backend, so it runs a second
+    // time on the forced fallback.
     await run('ava (all tests, default backend)', process.execPath, [ava], { count: avaCount });
-    await run('ava (network and interop tests on the fallback)', process.execPath, [ava, '__test__/mesh/**/*.spec.js', '__test__/sync/**/*.spec.js', '__test__/interop/mesh.spec.js', '__test__/interop/sync.spec.js'], { env: { POLYP2P_FORCE_JS: '1' }, count: avaCount });
+    const networkFolders = ['mesh', 'sync', 'chord', 'transport', 'hostile', 'fuzz'].map((f) => `__test__/${f}/**/*.spec.js`);
+    const interop = ['mesh', 'sync', 'chord'].map((f) => `__test__/interop/${f}.spec.js`);
+    await run('ava (network, interop, hostile input and fuzz on the fallback)', process.execPath, [ava, ...networkFolders, ...interop], { env: { POLYP2P_FORCE_JS: '1' }, count: avaCount });
+    // js2p 0.7.870's own suites, unchanged, through the compat shims: all 39 cases
+    // (plaintext, SSL/TLS and websocket), on both backends.
     for (const env of [{}, { POLYP2P_FORCE_JS: '1' }]) {
       const which = env.POLYP2P_FORCE_JS ? 'fallback' : 'default backend';
-      await run(`js2p test_base.js (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_base.js'], { env, count: mochaCount });
-      await run(`js2p test_mesh.js plaintext (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_mesh.js', '--grep', 'plaintext'], { env, count: mochaCount });
-      await run(`js2p test_sync.js plaintext (${which})`, process.execPath, ['scripts/js2p-suite.js', 'test_sync.js', '--grep', 'plaintext'], { env, count: mochaCount });
+      for (const suite of ['test_base.js', 'test_mesh.js', 'test_sync.js', 'test_chord.js']) {
+        await run(`js2p ${suite} (${which})`, process.execPath, ['scripts/js2p-suite.js', suite], { env, count: mochaCount });
+      }
     }
   }
   const backend = spawnSync(process.execPath, ['-p', "require('./dist/index.js').backend"], { cwd: root }).stdout?.toString().trim();

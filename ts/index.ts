@@ -70,3 +70,17 @@ import * as sync from './compat/sync';
 /** js2p-compatible sync module (also `require('polyp2p/compat/sync')`). */
 export { sync };
 export { SyncSocket } from './compat/sync';
+
+/** Transports by `encryption` name: 'Plaintext' (TCP), 'SSL' (TLS), 'ws' (WebSocket). */
+export { registerTransport, transportFor } from './transport';
+export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim } from './transport';
+export { TlsTransport, pinnedNodeId } from './transport/tls';
+export { WsTransport } from './transport/ws';
+export { selfSignedCertificate, spkiFingerprint, pinnedSalt } from './transport/certificate';
+
+export { createChord, ChordNode, TABLES, READ_QUORUM } from './chord';
+export type { ChordOptions, ChordStats, KeyEvent, ReadOptions } from './chord';
+import * as chord from './compat/chord';
+/** js2p-compatible chord module (also `require('polyp2p/compat/chord')`). */
+export { chord };
+export { ChordSocket } from './compat/chord';

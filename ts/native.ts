@@ -60,7 +60,10 @@ function candidates(): Candidate[] {
     where: prebuildDir,
     load: () => {
       if (!existsSync(prebuildDir)) return undefined;
-      const file = readdirSync(prebuildDir).find((f) => f.endsWith('.node'));
+      // prebuildify tags: prefer this libc's build (polyp2p.napi.glibc.node / .musl.node), then an untagged one.
+      const files = readdirSync(prebuildDir).filter((f) => f.endsWith('.node'));
+      const libc = process.platform === 'linux' ? (isMusl() ? '.musl.' : '.glibc.') : null;
+      const file = (libc && files.find((f) => f.includes(libc))) || files.find((f) => !/\.(glibc|musl)\./.test(f));
       return file ? require(join(prebuildDir, file)) : undefined;
     },
   });

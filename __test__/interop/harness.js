@@ -90,7 +90,8 @@ function summarize(events, n = 15) {
 /**
  * Start one original node. `impl` is 'js2p' | 'py2p-0.7.870' | 'py2p-0.7.878'.
  * Options: kind 'mesh'|'sync' (default mesh), port (default: a free one), host (127.0.0.1),
- * subnet, leasing (true/false, or 'omit' to leave the constructor argument out), readyTimeout.
+ * subnet, encryption ('Plaintext' default, 'SSL', or 'ws' for js2p only), leasing (true/false,
+ * or 'omit' to leave the constructor argument out), readyTimeout.
  * Resolves to a node handle after its 'ready' event, or to { skip: reason } (not under CI).
  */
 async function startNode(impl, opts = {}) {
@@ -105,6 +106,7 @@ async function startNode(impl, opts = {}) {
   const port = opts.port || (await freePort());
   const args = ['--kind', kind, '--port', String(port), '--host', host];
   if (opts.subnet) args.push('--subnet', opts.subnet);
+  if (opts.encryption) args.push('--encryption', opts.encryption);
   if (opts.leasing !== undefined) args.push('--leasing', opts.leasing === 'omit' ? 'omit' : opts.leasing ? '1' : '0');
 
   const driver = path.join(driversDir, spec.driver);

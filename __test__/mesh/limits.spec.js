@@ -8,14 +8,14 @@ const { startNodes, waitFor, sleep, rawPeer } = require('../helpers/mesh');
 async function honestPair(t, options) {
   const [victim, friend] = await startNodes(t, 2, options);
   await friend.connect('127.0.0.1', victim.port);
-  await waitFor(() => victim.peers.size === 1, 3000, 'honest link');
+  await waitFor(() => victim.peers.size === 1, 8000, 'honest link');
   const got = [];
   friend.on('message', (m) => got.push(m.data[0]));
   const errors = [];
   victim.on('peerError', (e) => errors.push(e));
   const stillWorks = async (label) => {
     victim.broadcast(label);
-    await waitFor(() => got.includes(label), 3000, `honest peer to receive ${label}`);
+    await waitFor(() => got.includes(label), 8000, `honest peer to receive ${label}`);
     t.true(friend.peers.has(victim.id), 'honest peer still connected');
   };
   return { victim, friend, errors, stillWorks };
@@ -27,8 +27,8 @@ test('oversized length header: dropped on the header', async (t) => {
   const { victim, errors, stillWorks } = await honestPair(t, { maxFrameSize: 1 << 20 });
   const bad = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
   bad.sock.write(Buffer.from([0xff, 0xff, 0xff, 0xff]));
-  await waitFor(hasError(errors, 'ERR_FRAME_TOO_LARGE'), 3000, 'frame too large error');
-  await waitFor(() => bad.closed, 3000, 'connection closed');
+  await waitFor(hasError(errors, 'ERR_FRAME_TOO_LARGE'), 8000, 'frame too large error');
+  await waitFor(() => bad.closed, 8000, 'connection closed');
   const e = errors.find((x) => x.code === 'ERR_FRAME_TOO_LARGE');
   t.regex(e.message, /maxFrameSize 1048576/);
   t.truthy(e.peer, 'the error names the peer');
@@ -43,7 +43,7 @@ test('bad checksum, garbage msgpack and a decompression bomb each close only tha
   const frame = Buffer.from(core.encodeMessage([0, p1.id, Math.floor(Date.now() / 1000), 0, 'x'], null).frame);
   frame[10] ^= 0xff;
   p1.sock.write(frame);
-  await waitFor(hasError(errors, 'ERR_BAD_CHECKSUM'), 3000, 'checksum error');
+  await waitFor(hasError(errors, 'ERR_BAD_CHECKSUM'), 8000, 'checksum error');
   // valid checksum over bytes that are not msgpack
   const p2 = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
   const junk = Buffer.from([0x95, 0xc1, 0xc1]);
@@ -51,7 +51,7 @@ test('bad checksum, garbage msgpack and a decompression bomb each close only tha
   const len = Buffer.alloc(4);
   len.writeUInt32BE(body.length);
   p2.sock.write(Buffer.concat([len, body]));
-  await waitFor(hasError(errors, 'ERR_BAD_MSGPACK'), 3000, 'msgpack error');
+  await waitFor(hasError(errors, 'ERR_BAD_MSGPACK'), 8000, 'msgpack error');
   // zlib bomb from a peer that advertised zlib
   const p3 = await rawPeer(t, victim.port, { protocolId: victim.protocolId, compression: [0x13] });
   await sleep(100);
@@ -60,14 +60,14 @@ test('bad checksum, garbage msgpack and a decompression bomb each close only tha
   blen.writeUInt32BE(bomb.length);
   p3.sock.write(Buffer.concat([blen, bomb]));
   await waitFor(hasError(errors, 'ERR_DECOMPRESS_LIMIT'), 5000, 'decompression limit');
-  await waitFor(() => p1.closed && p2.closed && p3.closed, 3000, 'bad peers closed');
+  await waitFor(() => p1.closed && p2.closed && p3.closed, 8000, 'bad peers closed');
   await stillWorks('after-garbage');
 });
 
 test('wrong protocol: refused, nothing sent back but our own handshake', async (t) => {
   const { victim, errors, stillWorks } = await honestPair(t, {});
   const p = await rawPeer(t, victim.port, { protocolId: 'NotTheRightProtocolId' });
-  await waitFor(() => p.closed, 3000, 'closed');
+  await waitFor(() => p.closed, 8000, 'closed');
   t.true(errors.some((e) => e.code === 'ERR_WRONG_PROTOCOL' && /NotTheRightProtocolId/.test(e.message)));
   await stillWorks('after-wrong-protocol');
 });
@@ -89,7 +89,7 @@ test('connection flood beyond maxPeers', async (t) => {
   const { victim, errors, stillWorks } = await honestPair(t, { maxPeers: 4 });
   const extra = [];
   for (let i = 0; i < 6; i++) extra.push(await rawPeer(t, victim.port, { handshake: false }));
-  await waitFor(() => extra.filter((p) => p.closed).length >= 3, 3000, 'extra connections refused');
+  await waitFor(() => extra.filter((p) => p.closed).length >= 3, 8000, 'extra connections refused');
   t.true(errors.some((e) => e.code === 'ERR_MAX_PEERS' && /maxPeers \(4\)/.test(e.message)));
   t.true(victim.connections.length <= 4);
   await stillWorks('after-flood');
@@ -98,7 +98,7 @@ test('connection flood beyond maxPeers', async (t) => {
 test('a peer that stops reading is dropped when its write buffer is full', async (t) => {
   const { victim, errors, stillWorks } = await honestPair(t, { maxWriteBuffer: 256 * 1024 });
   const sink = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
-  await waitFor(() => victim.peers.size === 2, 3000, 'sink handshake');
+  await waitFor(() => victim.peers.size === 2, 8000, 'sink handshake');
   sink.sock.pause(); // never read again
   const chunk = 'z'.repeat(60000);
   for (let i = 0; i < 2000 && !errors.some((e) => e.code === 'ERR_WRITE_BUFFER_FULL'); i++) {
@@ -113,7 +113,7 @@ test('a peer that stops reading is dropped when its write buffer is full', async
 test('stale and replayed broadcasts are dropped; whispers are delivered whatever their age', async (t) => {
   const [victim] = await startNodes(t, 1);
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
-  await waitFor(() => victim.peers.size === 1, 3000, 'handshake');
+  await waitFor(() => victim.peers.size === 1, 8000, 'handshake');
   const got = [];
   victim.on('message', (m) => got.push(m.data[0]));
   const old = Math.floor(Date.now() / 1000) - 120;
@@ -121,7 +121,7 @@ test('stale and replayed broadcasts are dropped; whispers are delivered whatever
   p.send(2, [2, 'old whisper'], 'SomeAuthor', old);
   p.send(0, [0, 'fresh'], 'SomeAuthor', old + 120);
   p.send(0, [0, 'fresh'], 'SomeAuthor', old + 120); // replay
-  await waitFor(() => got.length >= 2, 3000, 'deliveries');
+  await waitFor(() => got.length >= 2, 8000, 'deliveries');
   await sleep(200);
   t.deepEqual(got.sort(), ['fresh', 'old whisper']);
   t.is(victim.stats().stale, 1);
@@ -131,19 +131,19 @@ test('stale and replayed broadcasts are dropped; whispers are delivered whatever
 test('compression renegotiation is answered and resend repeats the last message (§13)', async (t) => {
   const [victim] = await startNodes(t, 1);
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, compression: [0x13, 0x11] });
-  await waitFor(() => victim.peers.size === 1, 3000, 'handshake');
-  await waitFor(() => p.received.some((m) => m.packets && m.packets[3] === 7), 3000, 'peers list');
+  await waitFor(() => victim.peers.size === 1, 8000, 'handshake');
+  await waitFor(() => p.received.some((m) => m.packets && m.packets[3] === 7), 8000, 'peers list');
   // shrink to gzip only: the node must answer with what both support
   p.send(1, [1, [0x11]]);
-  await waitFor(() => p.received.some((m) => m.packets && m.packets[0] === 1), 3000, 'renegotiation answer');
+  await waitFor(() => p.received.some((m) => m.packets && m.packets[0] === 1), 8000, 'renegotiation answer');
   const answer = p.received.find((m) => m.packets && m.packets[0] === 1);
   t.deepEqual(answer.packets.slice(3), [1, [0x11]]);
   victim.broadcast('last one');
-  await waitFor(() => p.received.some((m) => m.packets && m.packets[4] === 'last one'), 3000, 'broadcast');
+  await waitFor(() => p.received.some((m) => m.packets && m.packets[4] === 'last one'), 8000, 'broadcast');
   t.is(p.received.find((m) => m.packets && m.packets[4] === 'last one').compression, 0x11, 'sent with the renegotiated method');
   const before = p.received.length;
   p.send(1, [9]);
-  await waitFor(() => p.received.length > before, 3000, 'resend');
+  await waitFor(() => p.received.length > before, 8000, 'resend');
   t.is(p.received[p.received.length - 1].packets[4], 'last one');
 });
 
@@ -166,7 +166,7 @@ test('keep-alive: polyp2p peers answer pings, a silent one is dropped by idleTim
 test('peer-list poisoning: automatic connections stay within maxOutgoing and time out', async (t) => {
   const [victim] = await startNodes(t, 1, { maxOutgoing: 3, connectTimeout: 500 });
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
-  await waitFor(() => victim.peers.size === 1, 3000, 'handshake');
+  await waitFor(() => victim.peers.size === 1, 8000, 'handshake');
   const bogus = [];
   for (let i = 0; i < 300; i++) bogus.push([['127.0.0.1', 1 + i], `Bogus${i}`]);
   p.send(2, [7, bogus]);

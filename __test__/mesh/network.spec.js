@@ -58,7 +58,7 @@ test('whisper, reply and reply through an address request', async (t) => {
   const [a, b, c] = await startNodes(t, 3, { maxOutgoing: 0 });
   await b.connect('127.0.0.1', a.port);
   await c.connect('127.0.0.1', b.port);
-  await waitFor(() => b.peers.size === 2, 3000, 'links');
+  await waitFor(() => b.peers.size === 2, 8000, 'links');
   // direct whisper and reply
   const got = [];
   a.registerHandler((m) => {
@@ -69,7 +69,7 @@ test('whisper, reply and reply through an address request', async (t) => {
   });
   b.on('message', (m) => got.push(m.data));
   b.whisper(a.id, 'ping');
-  await waitFor(() => got.length === 1, 3000, 'reply');
+  await waitFor(() => got.length === 1, 8000, 'reply');
   t.deepEqual(got[0], ['pong', b.id]);
   // A is not connected to C: reply() asks the network for C's address, connects, sends
   const atC = [];
@@ -94,29 +94,29 @@ test('a node leaving and rejoining', async (t) => {
   const [a, b, c] = nodes;
   await b.connect('127.0.0.1', a.port);
   await c.connect('127.0.0.1', b.port);
-  await waitFor(() => a.peers.size === 1 && c.peers.size === 1, 3000, 'links');
+  await waitFor(() => a.peers.size === 1 && c.peers.size === 1, 8000, 'links');
   const left = [];
   a.on('peer-left', (p) => left.push(p.id));
   const bId = b.id;
   await b.close();
-  await waitFor(() => left.length === 1, 3000, 'peer-left');
+  await waitFor(() => left.length === 1, 8000, 'peer-left');
   t.is(left[0], bId);
   t.is(a.peers.size, 0);
   const [b2] = await startNodes(t, 1, { maxOutgoing: 0 });
   await b2.connect('127.0.0.1', a.port);
   await b2.connect('127.0.0.1', c.port);
-  await waitFor(() => a.peers.size === 1 && c.peers.size === 1, 3000, 'links');
+  await waitFor(() => a.peers.size === 1 && c.peers.size === 1, 8000, 'links');
   const atC = [];
   c.on('message', (m) => atC.push(m.data[0]));
   a.broadcast('after rejoin');
-  await waitFor(() => atC.includes('after rejoin'), 3000, 'broadcast through the new node');
+  await waitFor(() => atC.includes('after rejoin'), 8000, 'broadcast through the new node');
   t.pass();
 });
 
 test('async iteration, stats and close()', async (t) => {
   const [a, b] = await startNodes(t, 2);
   await b.connect('127.0.0.1', a.port);
-  await waitFor(() => a.peers.size === 1, 3000, 'link');
+  await waitFor(() => a.peers.size === 1, 8000, 'link');
   const it = a[Symbol.asyncIterator]();
   b.broadcast('one');
   b.broadcast('two', { n: 2 });
@@ -131,7 +131,7 @@ test('async iteration, stats and close()', async (t) => {
   await a.close();
   t.true((await pending).done, 'iteration ends on close');
   t.is(a.connections.length, 0);
-  await waitFor(() => b.peers.size === 0, 3000, 'b sees a leave');
+  await waitFor(() => b.peers.size === 0, 8000, 'b sees a leave');
 });
 
 test('a different subnet is refused on both sides', async (t) => {

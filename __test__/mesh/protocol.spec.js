@@ -8,7 +8,7 @@ test('relays forward the received msgpack bytes unchanged (same message ID)', as
   const [relay] = await startNodes(t, 1);
   const a = await rawPeer(t, relay.port, { protocolId: relay.protocolId, id: 'AuthorA' });
   const c = await rawPeer(t, relay.port, { protocolId: relay.protocolId, id: 'ReceiverC' });
-  await waitFor(() => relay.peers.size === 2, 3000, 'handshakes');
+  await waitFor(() => relay.peers.size === 2, 8000, 'handshakes');
   // A msgpack form polyp2p itself never writes: time as float64, an int as int64.
   const time = Math.floor(Date.now() / 1000);
   const tb = Buffer.alloc(9);
@@ -20,7 +20,7 @@ test('relays forward the received msgpack bytes unchanged (same message ID)', as
   ]);
   const id = core.sha256(msgpack);
   a.sock.write(core.frameFromMsgpack(msgpack, id, null));
-  await waitFor(() => c.received.some((m) => m.id && m.id.equals(id)), 3000, 'relayed copy at C');
+  await waitFor(() => c.received.some((m) => m.id && m.id.equals(id)), 8000, 'relayed copy at C');
   const copy = c.received.find((m) => m.id && m.id.equals(id));
   t.true(copy.msgpack.equals(msgpack), 'byte-identical msgpack, so the ID survives the relay');
   t.deepEqual(copy.packets, [0, 'AuthorA', time, 0, 5]);
@@ -33,12 +33,12 @@ test('"*" peer requests are answered in str and bin form (§12.2-12.3)', async (
   await nodes[1].connect('127.0.0.1', nodes[0].port);
   await nodes[2].connect('127.0.0.1', nodes[0].port);
   const p = await rawPeer(t, nodes[0].port, { protocolId: nodes[0].protocolId });
-  await waitFor(() => nodes[0].peers.size === 3, 3000, 'handshakes');
+  await waitFor(() => nodes[0].peers.size === 3, 8000, 'handshakes');
   await sleep(1100); // one list per second per link
   for (const star of ['*', Buffer.from('*')]) {
     const before = p.received.length;
     p.send(2, [8, star]);
-    await waitFor(() => p.received.slice(before).some((m) => m.packets && m.packets[3] === 7), 3000, 'peers answer');
+    await waitFor(() => p.received.slice(before).some((m) => m.packets && m.packets[3] === 7), 8000, 'peers answer');
     const list = p.received.slice(before).find((m) => m.packets[3] === 7).packets[4];
     const ids = list.map((e) => e[1]).sort();
     t.deepEqual(ids, [nodes[1].id, nodes[2].id].sort(), 'lists the other peers, not the asker');
@@ -62,13 +62,13 @@ test('two nodes connecting to each other at once keep one connection (§10.6)', 
   const got = [];
   b.on('message', (m) => got.push(m.data[0]));
   a.broadcast('still works');
-  await waitFor(() => got.includes('still works'), 3000, 'message over the kept link');
+  await waitFor(() => got.includes('still works'), 8000, 'message over the kept link');
 });
 
 test('malformed control messages never crash the node', async (t) => {
   const [node, friend] = await startNodes(t, 2);
   await friend.connect('127.0.0.1', node.port);
-  await waitFor(() => node.peers.size === 1, 3000, 'honest link');
+  await waitFor(() => node.peers.size === 1, 8000, 'honest link');
   const p = await rawPeer(t, node.port, { protocolId: node.protocolId });
   const weird = [
     [2, [5]], [2, [5, 1, 2, 3]], [2, [7, 'not a list']], [2, [7, [[1, 2], [['h', 'port'], 'x'], null]]],
@@ -84,10 +84,10 @@ test('malformed control messages never crash the node', async (t) => {
   node.on('peerError', (e) => errors.push(e.code));
   const q = await rawPeer(t, node.port, { handshake: false });
   q.send(2, [5, 'Q', null, null, null]);
-  await waitFor(() => q.closed, 3000, 'refused');
+  await waitFor(() => q.closed, 8000, 'refused');
   t.deepEqual(errors, ['ERR_WRONG_PROTOCOL']);
   const got = [];
   friend.on('message', (m) => got.push(m.data[0]));
   node.broadcast('alive');
-  await waitFor(() => got.includes('alive'), 3000, 'node still works');
+  await waitFor(() => got.includes('alive'), 8000, 'node still works');
 });

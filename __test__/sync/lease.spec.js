@@ -61,7 +61,7 @@ for (const leasing of [true, false]) {
     const node = await createSync({ host: '127.0.0.1', port: 0, leasing, keepAliveInterval: 0 });
     t.teardown(() => node.close());
     const peer = await rawPeer(t, node.port, { protocolId: node.protocolId });
-    await waitFor(() => node.peers.size === 1, 3000, 'raw peer handshake');
+    await waitFor(() => node.peers.size === 1, 8000, 'raw peer handshake');
     const outcome = new Map();
     node.on('update', (u) => u.source === 'remote' && outcome.set(u.key, true));
     node.on('refused', (r) => r.kind === 'incoming' && outcome.set(r.key, false));

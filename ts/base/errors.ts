@@ -23,7 +23,12 @@ export type ErrorCode =
   | 'ERR_CONNECT_FAILED'
   | 'ERR_CLOSED'
   | 'ERR_NOT_CONNECTED'
-  | 'ERR_LEASE';
+  | 'ERR_LEASE'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_QUORUM'
+  | 'ERR_TIMEOUT'
+  | 'ERR_PEER_AUTH'
+  | 'ERR_TEXT_MESSAGE';
 
 export class Polyp2pError extends Error {
   readonly code: ErrorCode;
@@ -111,6 +116,28 @@ export class NotConnectedError extends Polyp2pError {
 /** A sync-table write refused by the lease rule (PROTOCOL.md §14.4): another node holds the key. */
 export class LeaseError extends Polyp2pError {
   constructor(message: string) { super('ERR_LEASE', message); }
+}
+
+/** A peer failed authentication (TLS node-ID pinning or an expected ID that it could not prove). */
+export class PeerAuthError extends Polyp2pError {
+  constructor(message: string) { super('ERR_PEER_AUTH', message); }
+}
+/** A WebSocket peer sent a text message; the protocol only uses binary messages (PROTOCOL.md §2.3). */
+export class TextMessageError extends Polyp2pError {
+  constructor(message: string) { super('ERR_TEXT_MESSAGE', message); }
+}
+
+/** A chord read found no value: at least three of the five tables answered "absent" (PROTOCOL.md §15.4). */
+export class NotFoundError extends Polyp2pError {
+  constructor(message: string) { super('ERR_NOT_FOUND', message); }
+}
+/** A chord read got answers, but no value was agreed by three of the five tables. */
+export class QuorumError extends Polyp2pError {
+  constructor(message: string) { super('ERR_QUORUM', message); }
+}
+/** A chord operation did not complete within its timeout. */
+export class TimeoutError extends Polyp2pError {
+  constructor(message: string) { super('ERR_TIMEOUT', message); }
 }
 
 const byCode: Partial<Record<ErrorCode, new (message: string) => Polyp2pError>> = {

@@ -114,3 +114,36 @@ export class Protocol {
 export const default_protocol = new Protocol('', 'Plaintext');
 
 export { InternalMessage, Message } from './internal-message';
+
+/**
+ * js2p's get_server(protocol): an unbound server for the protocol's transport
+ * (net.Server, tls.Server with a fresh self-signed certificate, or an
+ * http.Server whose `wss` is a `ws` WebSocketServer); throws on unknown ones.
+ */
+export function get_server(aProtocol: Protocol): import('net').Server {
+  const enc = String(aProtocol.encryption);
+  if (enc === 'Plaintext') return new (require('net') as typeof import('net')).Server();
+  if (enc === 'SSL') {
+    const { selfSignedCertificate } = require('../transport/certificate') as typeof import('../transport/certificate');
+    return (require('tls') as typeof import('tls')).createServer(selfSignedCertificate());
+  }
+  if (enc === 'ws') {
+    const server = (require('http') as typeof import('http')).createServer();
+    const { WebSocketServer } = require('ws') as typeof import('ws');
+    (server as unknown as { wss: unknown }).wss = new WebSocketServer({ server });
+    return server;
+  }
+  throw new Error('Unknown transport protocol');
+}
+
+/** js2p's get_socket(addr, port, protocol): a client socket, already connecting. */
+export function get_socket(addr: string, port: number, aProtocol: Protocol): unknown {
+  const enc = String(aProtocol.encryption);
+  if (enc === 'Plaintext') return (require('net') as typeof import('net')).connect(port, addr);
+  if (enc === 'SSL') return (require('tls') as typeof import('tls')).connect(port, addr, { rejectUnauthorized: false });
+  if (enc === 'ws') {
+    const WebSocket = require('ws') as typeof import('ws');
+    return new WebSocket(`ws://${addr}:${port}`);
+  }
+  throw new Error('Unknown transport protocol');
+}

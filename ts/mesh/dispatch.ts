@@ -103,7 +103,13 @@ function renegotiate(node: MeshNode, peer: Peer, payload: unknown[]): void {
       node.sendToPeer(peer, flags.renegotiate, [flags.compression, common]);
     }
   } else if (payload[0] === flags.resend && peer.lastSent) {
-    peer.conn.writeFrame(peer.lastSent);
+    // At most one resend per second per link: a 10-byte request must not pull
+    // back megabytes (amplification).
+    const now = Date.now();
+    if (now - peer.lastResendAt >= 1000) {
+      peer.lastResendAt = now;
+      peer.conn.writeFrame(peer.lastSent);
+    }
   }
 }
 
@@ -134,6 +140,7 @@ function handshake(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
     peer.conn.close(); // connected to ourselves
     return true;
   }
+  if (!peer.handshakeReceived && !node.authenticate(peer, id, addrOf(p[3]))) return true;
   if (peer.protocolIdForm === null) peer.protocolIdForm = typeof p[2] === 'string' ? 'str' : 'bin';
   peer.addr = addrOf(p[3]);
   setPeerCompression(node, peer, flagListOf(p[4]));
@@ -172,7 +179,7 @@ function peers(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
   const list = msg.packets[1];
   if (!Array.isArray(list)) return true;
   for (const entry of list.slice(0, 256)) {
-    if (node.outgoingCount + node.dialingCount >= node.options.maxOutgoing) break;
+    if (node.outgoingOpen >= node.options.maxOutgoing) break;
     if (!Array.isArray(entry) || entry.length !== 2) continue;
     const addr = addrOf(entry[0]);
     const id = textOf(entry[1]);

@@ -82,14 +82,39 @@ export class MeshNode extends EventEmitter {
     this.port = this.options.port;
     this.outAddr = this.options.outAddr ?? [this.host, this.port];
     this.protocolId = makeProtocolId(this.options.subnet, this.options.encryption);
-    this.transport = this.options.transport ?? transportFor(this.options.encryption);
+    if (this.options.transport) this.transport = this.options.transport;
+    else {
+      const t = transportFor(this.options.encryption);
+      this.transport = t.configure ? t.configure({ maxFrameSize: this.options.maxFrameSize, tls: this.options.tls }) : t;
+    }
     this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
     this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
     if (this.port) this.id = this.makeId();
   }
 
   private makeId(): string {
+    // A transport that binds IDs to a key (TLS pinning) supplies the salt; the
+    // advertised address is then hashed, since that is what peers can check.
+    const pinned = this.transport.idSalt;
+    if (pinned) return nodeId(js2pNodeIdPreimage(this.outAddr[0], this.outAddr[1], this.protocolId, pinned));
     return nodeId(js2pNodeIdPreimage(this.host, this.port, this.protocolId, this.options.salt ?? processSalt));
+  }
+
+  /**
+   * Let the transport check a handshake's ID against what it authenticated
+   * (TLS pinning). Returns false, after closing the connection, to refuse.
+   */
+  authenticate(peer: Peer, id: string, addr: [string, number] | null): boolean {
+    if (!this.transport.verifyPeer) return true;
+    try {
+      peer.pinned = this.transport.verifyPeer(peer.conn.stream, { id, addr, protocolId: this.protocolId, expectedId: peer.expectedId }).pinned;
+      return true;
+    } catch (e) {
+      peer.refusedWith = e as Error;
+      this.reportError(e as Error, peer);
+      peer.conn.close();
+      return false;
+    }
   }
 
   /** Bind and accept peers. Resolves once listening. */
@@ -160,6 +185,16 @@ export class MeshNode extends EventEmitter {
       });
   }
 
+  /**
+   * Outgoing connections that count against maxOutgoing: being dialled,
+   * handshaking, or in the routing table.
+   */
+  get outgoingOpen(): number {
+    let n = this.dialing.size;
+    for (const p of this.all) if (p.outgoing && !p.conn.closed) n++;
+    return n;
+  }
+
   get dialingCount(): number {
     return this.dialing.size;
   }
@@ -176,10 +211,20 @@ export class MeshNode extends EventEmitter {
     conn.on('message', (decoded) => dispatch(this, peer, decoded));
     conn.on('fail', (err: Error) => this.reportError(err, peer));
     conn.on('close', () => this.onPeerClosed(peer));
-    // Wait briefly for the peer's handshake so ours can mirror its protocol-ID type.
+    // Wait briefly for the peer's handshake so ours can mirror its protocol-ID type
+    // (not needed when the transport knows the peer is a polyp2p node). An
+    // original that dials us sends its handshake as soon as it is connected, so
+    // it arrives right after our accept: the accepting side waits at most 50 ms,
+    // and two polyp2p nodes finish their handshake in about that time. A dialer
+    // waits the full handshakeMirrorWait (the server's handshake needs a round trip).
+    const mirrorWait = this.transport.handshakeAtOnce?.(stream)
+      ? 0
+      : outgoing
+        ? this.options.handshakeMirrorWait
+        : Math.min(this.options.handshakeMirrorWait, 50);
     const wait = setTimeout(() => {
       if (!peer.handshakeSent && !conn.closed) this.sendHandshake(peer, defaultForm);
-    }, this.options.handshakeMirrorWait);
+    }, mirrorWait);
     wait.unref();
     conn.once('close', () => clearTimeout(wait));
     return peer;
@@ -192,8 +237,8 @@ export class MeshNode extends EventEmitter {
     const waiter = this.connectWaiters.get(peer);
     if (waiter) {
       this.connectWaiters.delete(peer);
-      const err = new ConnectError(`${peer.describe()} closed the connection before its handshake`);
-      (err as { retryWithBin?: boolean }).retryWithBin = peer.outgoing && peer.handshakeSent && !peer.handshakeReceived && peer.protocolIdForm === null;
+      const err = peer.refusedWith ?? new ConnectError(`${peer.describe()} closed the connection before its handshake`);
+      if (!peer.refusedWith) (err as { retryWithBin?: boolean }).retryWithBin = peer.outgoing && peer.handshakeSent && !peer.handshakeReceived && peer.protocolIdForm === null;
       waiter.reject(err);
     }
     if (peer.id && this.peers.get(peer.id) === peer) {
@@ -210,7 +255,7 @@ export class MeshNode extends EventEmitter {
    * understands (§12.3); answers are rate-limited on the other side.
    */
   private refillPeers(): void {
-    if (this.options.maxOutgoing <= 0 || this.outgoingCount + this.dialing.size >= this.options.maxOutgoing) return;
+    if (this.options.maxOutgoing <= 0 || this.outgoingOpen >= this.options.maxOutgoing) return;
     for (const p of this.peers.values()) this.sendToPeer(p, flags.whisper, [flags.request, Buffer.from('*')]);
   }
 
@@ -333,7 +378,7 @@ export class MeshNode extends EventEmitter {
     peer.lastPeersSentAt = now;
     const list: unknown[] = [];
     for (const p of this.peers.values()) {
-      if (p === peer || !p.addr || !p.id) continue;
+      if (p === peer || !p.addr || !p.addr[1] || !p.id) continue; // port 0: a client-only node (browser)
       if (peer.protocolIdForm && p.protocolIdForm !== peer.protocolIdForm && !p.answersPings) continue;
       list.push([[p.addr[0], p.addr[1]], p.id]);
     }

@@ -1,7 +1,7 @@
 /** Mesh options, every limit with its documented default (README: "Limits"). */
 import { DEFAULT_DEDUP_ENTRIES, DEFAULT_DEDUP_WINDOW, DEFAULT_MAX_FRAME_SIZE } from '../base/api';
 import { core } from '../native';
-import type { Transport } from '../transport';
+import type { TlsOptions, Transport } from '../transport';
 
 export interface MeshOptions {
   /** Address to bind (default 127.0.0.1). */
@@ -31,7 +31,8 @@ export interface MeshOptions {
   /**
    * ms to wait for the peer's handshake before sending ours, so that ours can
    * mirror its protocol-ID type (str for js2p/py2p 0.7.870, bin for py2p 0.7.878).
-   * The originals send theirs at once (default 150).
+   * The originals send theirs at once (default 150; an accepting node waits at
+   * most 50, since a dialing original's handshake arrives right after the accept).
    */
   handshakeMirrorWait?: number;
   /** ms a started frame may stall before the connection is dropped (default 30 000). */
@@ -58,11 +59,13 @@ export interface MeshOptions {
   maxPendingRequests?: number;
   /** Transport object to use instead of the one named by `encryption` (e.g. an in-memory transport). */
   transport?: Transport;
-  /** Salt of the node ID preimage (default: a random UUID per process, as the originals). */
+  /** Salt of the node ID preimage (default: a random UUID per process, as the originals; with TLS pinning, the certificate key's fingerprint). */
   salt?: string;
+  /** TLS settings for encryption 'SSL': own key/cert, private CA, node-ID pinning (README "TLS security model"). */
+  tls?: TlsOptions;
 }
 
-export type ResolvedMeshOptions = Required<Omit<MeshOptions, 'outAddr' | 'salt' | 'transport'>> & Pick<MeshOptions, 'outAddr' | 'salt' | 'transport'>;
+export type ResolvedMeshOptions = Required<Omit<MeshOptions, 'outAddr' | 'salt' | 'transport' | 'tls'>> & Pick<MeshOptions, 'outAddr' | 'salt' | 'transport' | 'tls'>;
 
 export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
   const maxFrameSize = o.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -91,5 +94,6 @@ export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
     maxPendingRequests: o.maxPendingRequests ?? 256,
     salt: o.salt,
     transport: o.transport,
+    tls: o.tls,
   };
 }

@@ -28,8 +28,13 @@ export class Peer {
   handshakeReceived = false;
   /** The peer answered a keep-alive ping: it is a polyp2p node and can be idle-checked. */
   answersPings = false;
+  /** TLS: the peer proved its node ID with its certificate key (node-ID pinning). */
+  pinned = false;
+  /** Why this node refused the peer (reported to a waiting connect()). */
+  refusedWith: Error | null = null;
   lastPingAt = 0;
   lastPeersSentAt = 0;
+  lastResendAt = 0;
   /** Last whisper/broadcast frame sent to this peer (for a resend request, §13). */
   lastSent: Buffer | null = null;
   /** ID expected from a peer list entry (an outgoing connection to a known node). */

@@ -1,12 +1,14 @@
 /** Transport chosen by the protocol's `encryption` name (PROTOCOL.md §2). */
 import type { Transport } from './transport';
 import { tcpTransport } from './tcp';
+import { tlsTransport } from './tls';
+import { wsTransport } from './ws';
 
-export type { Transport, TransportServer } from './transport';
+export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim } from './transport';
 
-const registry = new Map<string, Transport>([[tcpTransport.name, tcpTransport]]);
+const registry = new Map<string, Transport>([tcpTransport, tlsTransport, wsTransport].map((t) => [t.name, t]));
 
-/** Make a transport available under its name (TLS and WebSocket register themselves). */
+/** Make a transport available under its name. */
 export function registerTransport(t: Transport): void {
   registry.set(t.name, t);
 }

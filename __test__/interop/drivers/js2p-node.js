@@ -19,7 +19,7 @@ function emit(obj) {
 }
 
 function parseArgs(argv) {
-  const opts = { kind: 'mesh', host: '127.0.0.1', subnet: null, leasing: '1', port: null };
+  const opts = { kind: 'mesh', host: '127.0.0.1', subnet: null, leasing: '1', port: null, encryption: 'Plaintext' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -28,12 +28,14 @@ function parseArgs(argv) {
     else if (a === '--host') opts.host = v;
     else if (a === '--subnet') opts.subnet = v;
     else if (a === '--leasing') opts.leasing = v;
+    else if (a === '--encryption') opts.encryption = v;
     else throw new Error(`unknown argument ${a}`);
     i++;
   }
-  if (!['mesh', 'sync'].includes(opts.kind)) throw new Error(`--kind must be mesh or sync, not ${opts.kind}`);
+  if (!['mesh', 'sync', 'chord'].includes(opts.kind)) throw new Error(`--kind must be mesh, sync or chord, not ${opts.kind}`);
   if (!Number.isInteger(opts.port)) throw new Error('--port is required');
   if (!['0', '1', 'omit'].includes(opts.leasing)) throw new Error('--leasing must be 0, 1 or omit');
+  if (!['Plaintext', 'SSL', 'ws'].includes(opts.encryption)) throw new Error('--encryption must be Plaintext, SSL or ws');
   return opts;
 }
 
@@ -83,16 +85,23 @@ function main() {
   const sync = require(path.join(js2pDir, 'js_src', 'sync.js'));
 
   let sock;
-  if (opts.kind === 'mesh') {
-    sock = new mesh.MeshSocket(opts.host, opts.port, new base.Protocol(opts.subnet || 'mesh', 'Plaintext'));
+  if (opts.kind === 'chord') {
+    const chord = require(path.join(js2pDir, 'js_src', 'chord.js'));
+    sock = new chord.ChordSocket(opts.host, opts.port, new base.Protocol(opts.subnet || 'chord', opts.encryption));
+  } else if (opts.kind === 'mesh') {
+    sock = new mesh.MeshSocket(opts.host, opts.port, new base.Protocol(opts.subnet || 'mesh', opts.encryption));
   } else {
     const leasing = opts.leasing === 'omit' ? undefined : opts.leasing === '1';
-    sock = new sync.SyncSocket(opts.host, opts.port, new base.Protocol(opts.subnet || 'sync', 'Plaintext'), leasing);
+    sock = new sync.SyncSocket(opts.host, opts.port, new base.Protocol(opts.subnet || 'sync', opts.encryption), leasing);
   }
 
   const state = { replyNext: null, seenExc: 0, closing: false };
 
   sock.on('connect', () => emit({ event: 'connect' }));
+  if (opts.kind === 'chord') {
+    sock.on('add', (_s, key) => emit({ event: 'add', key: render(key), key_text: text(key) }));
+    sock.on('delete', (_s, key) => emit({ event: 'delete', key: render(key), key_text: text(key) }));
+  }
   if (opts.kind === 'sync') {
     sock.on('update', (_s, key, value, meta) => {
       const ev = { event: 'update', key: render(key), key_text: text(key), value: render(value) };
@@ -167,7 +176,44 @@ function main() {
     setTimeout(() => process.exit(0), 500).unref();
   }
 
+  /** Chord commands (--kind chord); returns false for commands shared with mesh. */
+  function handleChord(cmd) {
+    switch (cmd.cmd) {
+      case 'join':
+      case 'unjoin':
+        sock[cmd.cmd]();
+        emit({ event: 'ok', cmd: cmd.cmd });
+        return true;
+      case 'set':
+        sock.set(parse(cmd.key), parse(cmd.value));
+        emit({ event: 'ok', cmd: cmd.cmd });
+        return true;
+      case 'del':
+        sock.del(parse(cmd.key));
+        emit({ event: 'ok', cmd: cmd.cmd });
+        return true;
+      case 'get': {
+        // js2p's promise ignores the fallback and rejects on a miss/timeout: report the fallback then.
+        const fallback = cmd.fallback === undefined ? null : cmd.fallback;
+        const timeout = cmd.timeout === undefined ? undefined : Number(cmd.timeout);
+        sock.get(parse(cmd.key), parse(fallback), timeout).then(
+          (v) => emit({ event: 'value', key: cmd.key, value: render(v), found: true }),
+          (e) => emit({ event: 'value', key: cmd.key, value: fallback, found: false, error: errMsg(e) }),
+        );
+        return true;
+      }
+      case 'keys': {
+        const keys = [...new Set([...sock.keys()].map((k) => k.toString('hex')))].map((h) => Buffer.from(h, 'hex'));
+        emit({ event: 'keys', keys: keys.map(render), key_texts: keys.map(text) });
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
   function handle(cmd) {
+    if (opts.kind === 'chord' && handleChord(cmd)) return;
     switch (cmd.cmd) {
       case 'connect':
         sock.connect(cmd.host || '127.0.0.1', Number(cmd.port));

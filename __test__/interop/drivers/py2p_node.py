@@ -103,18 +103,23 @@ def key_text(key):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--kind', choices=('mesh', 'sync'), default='mesh')
+    ap.add_argument('--kind', choices=('mesh', 'sync', 'chord'), default='mesh')
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--host', default='127.0.0.1')
     ap.add_argument('--subnet', default=None)
     ap.add_argument('--leasing', choices=('0', '1', 'omit'), default='1')
+    # py2p has no WebSocket transport; its TLS needs ssl.wrap_socket (Python <= 3.11).
+    ap.add_argument('--encryption', choices=('Plaintext', 'SSL'), default='Plaintext')
     args = ap.parse_args()
 
-    if args.kind == 'mesh':
-        prot = Protocol(args.subnet or 'mesh', 'Plaintext')
+    if args.kind == 'chord':
+        prot = Protocol(args.subnet or 'chord', args.encryption)
+        sock = py2p.ChordSocket(args.host, args.port, prot=prot)
+    elif args.kind == 'mesh':
+        prot = Protocol(args.subnet or 'mesh', args.encryption)
         sock = py2p.MeshSocket(args.host, args.port, prot=prot)
     else:
-        prot = Protocol(args.subnet or 'sync', 'Plaintext')
+        prot = Protocol(args.subnet or 'sync', args.encryption)
         if args.leasing == 'omit':
             sock = py2p.SyncSocket(args.host, args.port, prot=prot)
         else:
@@ -126,6 +131,16 @@ def main():
         emit({'event': 'connect'})
 
     sock.on('connect', on_connect)
+
+    if args.kind == 'chord':
+        def on_add(_sock, key):
+            emit({'event': 'add', 'key': render(key), 'key_text': key_text(key)})
+
+        def on_chord_delete(_sock, key):
+            emit({'event': 'delete', 'key': render(key), 'key_text': key_text(key)})
+
+        sock.on('add', on_add)
+        sock.on('delete', on_chord_delete)
 
     if args.kind == 'sync':
         def on_update(_sock, key, value, meta=None):
@@ -183,8 +198,42 @@ def main():
         if args.kind != 'sync':
             raise TypeError('not a sync socket')
 
+    def chord_get(cmd):
+        # getSync blocks (polling the tables for up to `timeout` s): run it off the stdin thread
+        fallback = parse(cmd.get('fallback'))
+        try:
+            value = sock.getSync(parse(cmd['key']), ifError=fallback, timeout=cmd.get('timeout', 10))
+            emit({'event': 'value', 'key': cmd['key'], 'value': render(value), 'found': value is not fallback})
+        except Exception as e:
+            emit({'event': 'value', 'key': cmd['key'], 'value': render(fallback), 'found': False,
+                  'error': '%s: %s' % (type(e).__name__, e)})
+
+    def handle_chord(cmd):
+        """Chord commands (--kind chord); False for commands shared with mesh."""
+        name = cmd.get('cmd')
+        if name in ('join', 'unjoin'):
+            getattr(sock, name)()
+            emit({'event': 'ok', 'cmd': name})
+        elif name == 'set':
+            sock.set(parse(cmd['key']), parse(cmd.get('value')))
+            emit({'event': 'ok', 'cmd': name})
+        elif name == 'del':
+            # `del sock[k]` raises KeyError for keys py2p never heard of; set(k, None) is the delete itself
+            sock.set(parse(cmd['key']), None)
+            emit({'event': 'ok', 'cmd': name})
+        elif name == 'get':
+            threading.Thread(target=chord_get, args=(cmd,), daemon=True).start()
+        elif name == 'keys':
+            keys = list(sock.keys())
+            emit({'event': 'keys', 'keys': [render(k) for k in keys], 'key_texts': [key_text(k) for k in keys]})
+        else:
+            return False
+        return True
+
     def handle(cmd):
         name = cmd.get('cmd')
+        if args.kind == 'chord' and handle_chord(cmd):
+            return True
         if name == 'connect':
             sock.connect(cmd.get('host', '127.0.0.1'), int(cmd['port']))
             emit({'event': 'ok', 'cmd': name})

@@ -42,9 +42,12 @@ impl FrameDecoder {
         self.max_frame_size
     }
 
-    /// Bytes held waiting for the rest of a frame (header bytes included).
+    /// Bytes of the frame in progress received so far (header bytes
+    /// included, also once the header has been parsed): 0 exactly when the
+    /// stream sits between frames. Callers time out a frame that stays
+    /// incomplete (slowloris) while this is non-zero.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() + if self.expected.is_some() { HEADER_LEN } else { 0 }
     }
 
     /// Feed a chunk; returns every body it completed, in order.
@@ -57,7 +60,7 @@ impl FrameDecoder {
         loop {
             match self.expected {
                 None => {
-                    let have = self.buffered();
+                    let have = self.buf.len();
                     let need = HEADER_LEN - have;
                     if input.len() < need {
                         self.buf.extend_from_slice(input);
@@ -77,7 +80,7 @@ impl FrameDecoder {
                     self.expected = Some(size as usize);
                 }
                 Some(size) => {
-                    let have = self.buffered();
+                    let have = self.buf.len();
                     if have == 0 && input.len() >= size {
                         // Whole body inside this chunk: no intermediate copy.
                         bodies.push(input[..size].to_vec());
@@ -86,7 +89,7 @@ impl FrameDecoder {
                         let take = (size - have).min(input.len());
                         self.buf.extend_from_slice(&input[..take]);
                         input = &input[take..];
-                        if self.buffered() < size {
+                        if self.buf.len() < size {
                             break;
                         }
                         bodies.push(self.buf.clone());

@@ -241,3 +241,23 @@ fn decode_body_method_order_and_fallback() {
 fn sample_decoded() -> Value {
     decode(&encode(&sample()).unwrap()).unwrap()
 }
+
+/// Found by the hostile catalogue (slowloris from the first header byte):
+/// `buffered()` fell to 0 once a header was parsed and before any body byte
+/// arrived, so the frame timeout restarted at every header boundary.
+#[test]
+fn a_parsed_header_counts_as_a_frame_in_progress() {
+    let mut d = FrameDecoder::new(100);
+    assert_eq!(d.buffered(), 0);
+    d.push(&[0, 0]).unwrap();
+    assert_eq!(d.buffered(), 2);
+    d.push(&[0, 10]).unwrap();
+    assert_eq!(d.buffered(), 4, "header complete, body not started: still mid-frame");
+    d.push(&[1, 2, 3]).unwrap();
+    assert_eq!(d.buffered(), 7);
+    assert_eq!(d.push(&[4, 5, 6, 7, 8, 9, 10]).unwrap().len(), 1);
+    assert_eq!(d.buffered(), 0);
+    // a header at the very end of a chunk that completed another frame
+    assert_eq!(d.push(&[0, 0, 0, 1, 9, 0, 0, 0, 5]).unwrap(), vec![vec![9]]);
+    assert_eq!(d.buffered(), 4);
+}

@@ -13,8 +13,13 @@ export class FrameDecoder implements FrameDecoderLike {
 
   constructor(readonly maxFrameSize: number) {}
 
+  /**
+   * Bytes of the frame in progress received so far, header included (also
+   * once it has been parsed): 0 exactly between frames, so a frame whose
+   * header arrived but no body byte yet still counts as started (slowloris).
+   */
   get buffered(): number {
-    return this.held;
+    return this.held + (this.expected >= 0 ? 4 : 0);
   }
 
   push(chunk: Uint8Array): Buffer[] {

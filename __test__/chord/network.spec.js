@@ -1,0 +1,72 @@
+'use strict';
+// polyp2p-only chord rings: agreement, O(log N) lookups with few connections, replication and repair.
+const test = require('ava');
+const { ring, converged, copies, waitFor, sleep } = require('./helpers');
+const { createChord, NotFoundError } = require('../../dist/index.js');
+
+test.serial('five nodes agree on set, get, applyDelta and delete', async (t) => {
+  const nodes = await ring(t, 5);
+  for (let i = 0; i < 20; i++) await nodes[i % 5].set(`key-${i}`, { i, text: '测试' });
+  for (let i = 0; i < 20; i++) for (const n of nodes) t.deepEqual(await n.get(`key-${i}`), { i, text: '测试' });
+  t.deepEqual(await nodes[2].applyDelta('key-3', { extra: [1, 2] }), { i: 3, text: '测试', extra: [1, 2] });
+  for (const n of nodes) t.deepEqual(await n.get('key-3'), { i: 3, text: '测试', extra: [1, 2] });
+  await nodes[4].delete('key-5');
+  for (const n of nodes) await t.throwsAsync(n.get('key-5'), { instanceOf: NotFoundError });
+  t.is(await nodes[0].getOr('key-5', 'gone'), 'gone');
+  await waitFor(() => nodes.every((n) => n.keys().some((k) => k.toString() === 'key-7')), 3000, 'notifies');
+  t.false(nodes[0].keys().some((k) => k.toString() === 'key-5'), 'a delete removes the key from key lists');
+  // copies to successors follow the acknowledgement asynchronously; repair completes them
+  await waitFor(() => [...copies(nodes).values()].every((c) => c === 3), 15000, 'r = 3 copies of every item');
+  t.pass();
+});
+
+test.serial('16 nodes: lookups take at most ⌈log2 N⌉ + 1 hops with few connections each', async (t) => {
+  const N = 16;
+  const nodes = await ring(t, N);
+  // let pruning settle: outgoing links beyond fingers and successors are closed one per round
+  await sleep(7000);
+  for (let i = 0; i < 40; i++) await nodes[i % N].set(`k${i}`, i);
+  for (const n of nodes) n.hops.length = 0;
+  for (let i = 0; i < 40; i++) t.is(await nodes[(i * 5 + 3) % N].get(`k${i}`), i);
+  const hops = nodes.flatMap((n) => n.hops);
+  const mean = hops.reduce((a, b) => a + b, 0) / hops.length;
+  const bound = Math.ceil(Math.log2(N));
+  const conns = nodes.map((n) => n.peers.size);
+  const meanConns = conns.reduce((a, b) => a + b, 0) / N;
+  t.log(`hops: mean ${mean.toFixed(2)}, max ${Math.max(...hops)} (⌈log2 ${N}⌉ = ${bound}); connections per node ${conns.join(',')}, mean ${meanConns.toFixed(1)}`);
+  t.true(mean <= bound);
+  t.true(Math.max(...hops) <= bound + 1);
+  t.true(meanConns < N - 1, 'not a full mesh');
+});
+
+test.serial('killing 2 of 16 nodes loses no acknowledged key and restores 3 copies', async (t) => {
+  const nodes = await ring(t, 16);
+  for (let i = 0; i < 60; i++) await nodes[i % 16].set(`item-${i}`, `value-${i}`);
+  // an acknowledgement means min(r, N) = 3 nodes hold every table's copy: kill at once
+  await Promise.all([nodes[4].close({ leave: false }), nodes[11].close({ leave: false })]);
+  const alive = nodes.filter((_, i) => i !== 4 && i !== 11);
+  await converged(alive);
+  const hist = () => { const h = {}; for (const c of copies(alive).values()) h[c] = (h[c] || 0) + 1; return `${copies(alive).size} slots, copies ${JSON.stringify(h)}`; };
+  t.teardown(() => t.log(hist()));
+  await waitFor(() => [...copies(alive).values()].every((c) => c === 3) && copies(alive).size === 300, 25000, 'three copies of every item');
+  for (let i = 0; i < 60; i++) t.is(await alive[i % alive.length].get(`item-${i}`), `value-${i}`);
+});
+
+test.serial('a joining node takes over its keys; after it leaves no stale answer remains', async (t) => {
+  const nodes = await ring(t, 6);
+  for (let i = 0; i < 30; i++) await nodes[i % 6].set(`j${i}`, i);
+  const late = await createChord({ host: '127.0.0.1', port: 0, keepAliveInterval: 0, stabilizeInterval: 200, failureTimeout: 8000 });
+  t.teardown(() => late.close({ leave: false }));
+  await late.connect('127.0.0.1', nodes[0].port);
+  const all = [...nodes, late];
+  await converged(all);
+  t.teardown(() => { const h = {}; for (const c of copies(all).values()) h[c] = (h[c] || 0) + 1; t.log(`${copies(all).size} slots, copies ${JSON.stringify(h)}, items ${all.map((n) => n.chordStats().items)}`); });
+  await waitFor(() => [...copies(all).values()].every((c) => c === 3) && copies(all).size === 150, 25000, 'handover to the new node');
+  t.true(late.chordStats().items > 0, 'the new node holds items it is responsible for');
+  for (let i = 0; i < 30; i++) t.is(await late.get(`j${i}`), i);
+  await late.set('j0', 'changed');
+  await late.close(); // graceful: hands its items over
+  await converged(nodes);
+  t.is(await nodes[3].get('j0'), 'changed');
+  for (let i = 1; i < 30; i++) t.is(await nodes[i % 6].get(`j${i}`), i);
+});

@@ -1,0 +1,250 @@
+'use strict';
+// The install path a user gets (issue 7, point 5): `npm pack` the project and the
+// linux-x64-gnu platform package, install the tarballs into an empty folder with
+// install scripts disabled and no cargo on PATH, then, in a child process, check
+// which backend loaded and that two nodes exchange a broadcast over loopback.
+//
+//   root tarball + platform tarball     -> 'native' from the npm package polyp2p-<triple>
+//   root tarball alone (no prebuilds/)  -> 'js' (the pure-TypeScript fallback)
+//   root tarball alone, as packed       -> 'native' from prebuilds/ when it ships one for
+//                                          this platform (npm run build:prebuilds), else 'js'
+//
+// The root package's dependencies (ws, node-forge, pako, big-integer) come from the
+// registry (npm's cache first). When the registry is unreachable and the cache cannot
+// serve them, the tests skip with a printed reason; a failed install while the registry
+// is reachable is a failure.
+//
+// Packing uses --ignore-scripts: "prepare" would delete and rebuild dist/ under the feet of
+// concurrently running tests. dist/ must be built (npm test runs tsc before ava).
+const test = require('ava');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const https = require('https');
+const { execFile } = require('child_process');
+const { promisify } = require('util');
+
+const run = promisify(execFile);
+const root = path.join(__dirname, '..', '..');
+const CI = process.env.CI === 'true';
+const { platformTriple } = require(path.join(root, 'dist', 'native.js'));
+const triple = platformTriple();
+const prebuildDir = `prebuilds/${process.platform}-${process.arch}/`;
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'polyp2p-pack-'));
+test.after.always(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** The environment of every npm and node child: no cargo on PATH, no inherited npm run state. */
+function cleanEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('npm_') && !['npm_config_registry', 'npm_config_cache', 'npm_config_userconfig'].includes(k)) continue;
+    if (['INIT_CWD', 'NODE_PATH', 'NODE_OPTIONS', 'POLYP2P_FORCE_JS', 'POLYP2P_SKIP_NATIVE'].includes(k)) continue;
+    env[k] = v;
+  }
+  const sep = path.delimiter;
+  env.PATH = (process.env.PATH || '')
+    .split(sep)
+    .filter((p) => p && !/[\\/]\.cargo[\\/]bin[\\/]?$/.test(p) && !fs.existsSync(path.join(p, process.platform === 'win32' ? 'cargo.exe' : 'cargo')))
+    .join(sep);
+  // node and npm must stay reachable: put node's own directory first.
+  env.PATH = [path.dirname(process.execPath), env.PATH].join(sep);
+  return env;
+}
+const env = cleanEnv();
+
+async function npm(args, cwd, timeout = 90_000) {
+  return run('npm', args, { cwd, env, timeout, maxBuffer: 16 << 20 });
+}
+
+function registryReachable() {
+  return new Promise((resolve) => {
+    let registry = process.env.npm_config_registry || 'https://registry.npmjs.org/';
+    if (!registry.endsWith('/')) registry += '/';
+    if (!registry.startsWith('https:')) registry = registry.replace(/^http:/, 'https:');
+    const req = https.get(`${registry}ws`, { timeout: 5000, headers: { accept: 'application/vnd.npm.install-v1+json' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode >= 200 && res.statusCode < 400);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** `npm pack` a folder into `dest`; returns the tarball path and its file list. */
+async function pack(dir, dest) {
+  const { stdout } = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dest], dir);
+  const [info] = JSON.parse(stdout);
+  return { tarball: path.join(dest, info.filename), files: info.files.map((f) => f.path) };
+}
+
+const setup = (async () => {
+  if (!fs.existsSync(path.join(root, 'dist', 'index.js'))) throw new Error('dist/ is not built: run `npx tsc -p tsconfig.json` first');
+  const reachable = await registryReachable();
+  const tarballs = path.join(work, 'tarballs');
+  fs.mkdirSync(tarballs);
+
+  // 1. The root package, exactly as `npm pack` makes it from this checkout.
+  const rootPack = await pack(root, tarballs);
+
+  // 2. The same package without prebuilds/ (what a clean clone packs, and what a user on a
+  //    platform with no binary gets): extracted and packed again.
+  const repack = path.join(work, 'repack');
+  fs.mkdirSync(repack);
+  await run('tar', ['-xzf', rootPack.tarball, '-C', repack]);
+  fs.rmSync(path.join(repack, 'package', 'prebuilds'), { recursive: true, force: true });
+  const bareDest = path.join(tarballs, 'bare');
+  fs.mkdirSync(bareDest);
+  const barePack = await pack(path.join(repack, 'package'), bareDest);
+
+  // 3. The platform package npm/<triple>, with this machine's build in it.
+  let platformPack = null;
+  let platformMissing = null;
+  const pkgDir = path.join(root, 'npm', triple);
+  if (!fs.existsSync(path.join(pkgDir, 'package.json'))) {
+    platformMissing = `no npm/${triple}/package.json for this platform`;
+  } else {
+    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+    const binary = [path.join(root, `polyp2p.${triple}.node`), path.join(pkgDir, pkg.main)].find((f) => fs.existsSync(f));
+    if (!binary) {
+      platformMissing = `no native build for ${triple} (run "npm run build:native")`;
+    } else {
+      const stage = path.join(work, 'platform');
+      fs.mkdirSync(stage);
+      for (const f of fs.readdirSync(pkgDir)) if (!f.endsWith('.node')) fs.copyFileSync(path.join(pkgDir, f), path.join(stage, f));
+      fs.copyFileSync(binary, path.join(stage, pkg.main));
+      platformPack = { ...(await pack(stage, tarballs)), name: pkg.name, main: pkg.main };
+    }
+  }
+  return { reachable, rootPack, barePack, platformPack, platformMissing };
+})();
+// Reported by the tests that await it.
+setup.catch(() => {});
+
+/** Skip (pass with a printed reason), or fail under CI=true when `failUnderCI`. */
+function skip(t, reason, failUnderCI = false) {
+  const msg = `pack-install: skipped: ${reason}`;
+  console.log(msg);
+  if (CI && failUnderCI) t.fail(msg);
+  else t.pass(msg);
+}
+
+const errorLine = (e) => {
+  const lines = String(e.stderr || e.message).trim().split('\n');
+  return (lines.find((l) => /npm error (code|\w+ )/.test(l) && !/complete log/.test(l)) || lines[0]).trim();
+};
+
+/** A fresh folder with the tarballs installed; null when the test was skipped. */
+async function install(t, tarballs, reachable) {
+  const dir = fs.mkdtempSync(path.join(work, 'app-'));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'polyp2p-install-check', version: '1.0.0', private: true }));
+  const args = ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', '--prefer-offline'];
+  if (!reachable) args.push('--offline');
+  try {
+    await npm([...args, ...tarballs], dir, 120_000);
+  } catch (e) {
+    if (!reachable) {
+      skip(t, `the npm registry is unreachable and npm's cache cannot serve polyp2p's dependencies (${errorLine(e)})`);
+      return null;
+    }
+    throw new Error(`npm install failed: ${e.stderr || e.message}`);
+  }
+  return dir;
+}
+
+/** In a child process of the install folder: backend, its source, and a two-node broadcast. */
+const PROBE = `
+const { spawnSync } = require('child_process');
+const polyp2p = require('polyp2p');
+(async () => {
+  const out = { backend: polyp2p.backend, source: polyp2p.backendSource, resolved: require.resolve('polyp2p') };
+  out.cargo = !spawnSync('cargo', ['--version'], { stdio: 'ignore' }).error;
+  out.compat = ['polyp2p/compat/base', 'polyp2p/compat/mesh', 'polyp2p/compat/sync', 'polyp2p/compat/chord']
+    .map((m) => typeof require(m) === 'object');
+  out.esm = (await import('polyp2p')).backend;
+  const a = await polyp2p.createMesh({ host: '127.0.0.1', port: 0, keepAliveInterval: 0 });
+  const b = await polyp2p.createMesh({ host: '127.0.0.1', port: 0, keepAliveInterval: 0 });
+  try {
+    const got = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no broadcast within 10 s')), 10000);
+      b.on('message', (m) => { clearTimeout(timer); resolve(m.data); });
+    });
+    await b.connect('127.0.0.1', a.port);
+    const end = Date.now() + 5000;
+    while (a.peers.size < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    a.broadcast('hello', { from: 'a' });
+    out.data = await got;
+    out.sender = a.id;
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e && e.stack || e); process.exit(1); });
+`;
+
+async function probe(dir) {
+  const { stdout } = await run(process.execPath, ['-e', PROBE], { cwd: dir, env, timeout: 30_000 });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+function checkInstalled(t, dir, r) {
+  t.is(r.resolved, path.join(fs.realpathSync(dir), 'node_modules', 'polyp2p', 'dist', 'index.js'), 'polyp2p resolved from the install folder');
+  // cargo is gone unless it sits in node's own directory (which must stay on PATH).
+  if (!fs.existsSync(path.join(path.dirname(process.execPath), 'cargo'))) t.false(r.cargo, 'cargo is not on PATH in the install environment');
+  t.deepEqual(r.compat, [true, true, true, true], 'the compat entry points resolve');
+  t.is(r.esm, r.backend, 'import() gives the same module');
+  t.deepEqual(r.data, ['hello', { from: 'a' }], 'two-node broadcast over loopback');
+  // Nothing was built at install: no local addon next to dist/.
+  const installed = path.join(dir, 'node_modules', 'polyp2p');
+  t.deepEqual(fs.readdirSync(installed).filter((f) => f.endsWith('.node')), []);
+}
+
+test('the packed root package ships what it needs at runtime and no Rust sources', async (t) => {
+  const { rootPack } = await setup;
+  const files = rootPack.files;
+  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/native.js', 'dist/compat/mesh.js', 'dist/browser/polyp2p.mjs', 'dist/cli/index.js', 'scripts/build-native.js']) {
+    t.true(files.includes(f), `${f} in the tarball`);
+  }
+  t.false(files.some((f) => /^(crates|ts|target|__test__|npm)\//.test(f) || /^polyp2p\..*\.node$/.test(f)), 'no sources, tests or local builds');
+});
+
+test('root + platform tarball, scripts disabled, no cargo: native backend from the platform package', async (t) => {
+  t.timeout(180_000);
+  const { reachable, rootPack, platformPack, platformMissing } = await setup;
+  if (!platformPack) return skip(t, platformMissing, true);
+  const dir = await install(t, [rootPack.tarball, platformPack.tarball], reachable);
+  if (!dir) return;
+  t.true(fs.existsSync(path.join(dir, 'node_modules', platformPack.name, platformPack.main)), 'the platform package holds its .node');
+  const r = await probe(dir);
+  t.is(r.backend, 'native');
+  t.is(r.source, `npm package ${platformPack.name}`);
+  checkInstalled(t, dir, r);
+});
+
+test('root tarball without prebuilds/ and no platform package: falls back to js', async (t) => {
+  t.timeout(180_000);
+  const { reachable, barePack } = await setup;
+  t.false(barePack.files.some((f) => f.startsWith('prebuilds/')));
+  const dir = await install(t, [barePack.tarball], reachable);
+  if (!dir) return;
+  const r = await probe(dir);
+  t.is(r.backend, 'js');
+  t.regex(r.source, new RegExp(`no native addon found for ${triple}`));
+  checkInstalled(t, dir, r);
+});
+
+test('root tarball as packed, no platform package: prebuilds/ when it ships one, else js', async (t) => {
+  t.timeout(180_000);
+  const { reachable, rootPack } = await setup;
+  const shipsPrebuild = rootPack.files.some((f) => f.startsWith(prebuildDir) && f.endsWith('.node'));
+  const dir = await install(t, [rootPack.tarball], reachable);
+  if (!dir) return;
+  const r = await probe(dir);
+  if (shipsPrebuild) {
+    t.is(r.backend, 'native');
+    t.is(r.source, path.join(fs.realpathSync(dir), 'node_modules', 'polyp2p', prebuildDir.slice(0, -1)));
+  } else {
+    t.is(r.backend, 'js');
+  }
+  checkInstalled(t, dir, r);
+});

@@ -1,0 +1,17 @@
+/** The browser bundle's transport registry (replaces ts/transport/index.ts there): "ws" only. */
+import type { Transport } from '../transport/transport';
+import { browserWsTransport } from './ws-transport';
+
+export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim } from '../transport/transport';
+
+const registry = new Map<string, Transport>([[browserWsTransport.name, browserWsTransport]]);
+
+export function registerTransport(t: Transport): void {
+  registry.set(t.name, t);
+}
+
+export function transportFor(encryption: string): Transport {
+  const t = registry.get(encryption);
+  if (!t) throw new Error(`Unknown transport protocol ${JSON.stringify(encryption)} in the browser: only "ws" (a browser node dials WebSocket servers)`);
+  return t;
+}

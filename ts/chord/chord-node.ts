@@ -1,0 +1,247 @@
+/**
+ * ChordNode: a mesh node whose peers form a distributed dictionary
+ * (PROTOCOL.md §15). With the originals it speaks their protocol exactly
+ * (legacy.ts); among polyp2p nodes it runs a real DHT (overlay.ts: finger
+ * table, successor lists, r replicas, acknowledged writes). Reads need three
+ * of the five tables to agree in both cases (reads.ts).
+ */
+import { ClosedError, TimeoutError } from '../base/errors';
+import { flags } from '../base/flags';
+import { MeshNode } from '../mesh/mesh-node';
+import type { Peer } from '../mesh/peer';
+import { ChordOptions, ResolvedChordOptions, resolveChordOptions } from './options';
+import { ChordStore, type Version } from './store';
+import { Membership, type Member } from './ring';
+import { isMapping, keyBytes, slotsOf, type Slot } from './positions';
+import { installLegacy, legacyStore, legacyDelta, LegacyPending, sendMeta } from './legacy';
+import { installOverlay, Overlay } from './overlay';
+import { readQuorum, type ReadOptions } from './reads';
+
+export interface ChordStats {
+  id: string;
+  storing: boolean;
+  /** 'overlay' among polyp2p nodes only; 'legacy' when an original stores data next to us. */
+  mode: 'overlay' | 'legacy';
+  ringSize: number;
+  fingers: number;
+  successors: number;
+  connections: number;
+  /** Live items held here, and how many of them are replicas (this node is not responsible). */
+  items: number;
+  replicas: number;
+  /** Hops of the overlay lookups this node started (last 1000). */
+  lookups: number;
+  meanHops: number;
+  maxHops: number;
+}
+
+export interface KeyEvent {
+  key: Buffer;
+  keyText: string;
+  peer?: Peer;
+}
+
+export class ChordNode extends MeshNode {
+  readonly chord: ResolvedChordOptions;
+  storing = false;
+  readonly store: ChordStore;
+  /** Peers known to store data (they sent meta "0"). */
+  readonly storingPeers = new WeakSet<Peer>();
+  /** Keys heard of (own sets and notifies), by hex of their bytes. */
+  readonly keySet = new Map<string, Buffer>();
+  readonly legacyPending = new LegacyPending();
+  private _membership: Membership | null = null;
+  overlay!: Overlay;
+  readonly hops: number[] = [];
+
+  constructor(options: ChordOptions = {}) {
+    super({ ...options, subnet: options.subnet ?? 'chord' });
+    this.chord = resolveChordOptions(options);
+    this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems);
+    installLegacy(this);
+    installOverlay(this);
+    this.on('listening', () => {
+      if (this.chord.join) this.join();
+    });
+  }
+
+  get membership(): Membership {
+    if (!this._membership || this._membership.selfId !== this.id) {
+      this._membership = new Membership(this.id, this.overlay.selfPos());
+    }
+    return this._membership;
+  }
+
+  isStoring(peer: Peer): boolean {
+    return this.storingPeers.has(peer);
+  }
+
+  /**
+   * 'overlay' when every data-storing neighbour is a polyp2p node (they
+   * answered our capability ping); 'legacy' as soon as one is an original.
+   * A peer that is a member of the overlay ring (only polyp2p nodes gossip
+   * member lists) counts as polyp2p before its pong: on a fresh link its meta
+   * arrives a round trip before the pong, and writes or reads in that window
+   * must not fall back to the originals' protocol.
+   */
+  get mode(): 'overlay' | 'legacy' {
+    let poly = false;
+    for (const p of this.peers.values()) {
+      if (!this.isStoring(p)) continue;
+      if (!p.answersPings && !(p.id && this.membership.members.has(p.id))) return 'legacy';
+      poly = true;
+    }
+    return poly || this.membership.ring(false).length > 0 ? 'overlay' : 'legacy';
+  }
+
+  // --- membership in the table ------------------------------------------------
+
+  /** Become data-storing and tell every peer (meta "0"). */
+  join(): void {
+    if (this.closed || this.storing) return;
+    this.storing = true;
+    for (const p of this.peers.values()) {
+      sendMeta(this, p);
+      this.sendPeers(p);
+    }
+    this.overlay.changed();
+  }
+
+  /** Stop storing: hand every item to the nodes now responsible, then clear the local tables. */
+  async unjoin(): Promise<void> {
+    if (!this.storing || this.closed) return;
+    this.storing = false;
+    for (const p of this.peers.values()) sendMeta(this, p);
+    if (this.mode === 'overlay') await this.overlay.handOverAll();
+    else for (const item of [...this.store.all()]) if (item.value !== undefined) legacyStore(this, item.table, item.pos, item.value);
+    this.store.clear();
+  }
+
+  // --- dictionary API ----------------------------------------------------------
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ClosedError('this chord node was closed');
+  }
+
+  /** Store `value` under `key` in all five tables; resolves once the responsible nodes stored it. */
+  async set(key: string | Uint8Array, value: unknown): Promise<void> {
+    this.ensureOpen();
+    if (value === undefined || value === null) throw new TypeError('chord values cannot be null or undefined (nil means "delete" on the wire); use delete()');
+    const bytes = keyBytes(key);
+    await this.write(slotsOf(bytes), value, this.chord.timeout);
+    this.announce(bytes, false);
+  }
+
+  /** Remove `key` from all five tables. */
+  async delete(key: string | Uint8Array): Promise<void> {
+    this.ensureOpen();
+    const bytes = keyBytes(key);
+    await this.write(slotsOf(bytes), undefined, this.chord.timeout);
+    this.announce(bytes, true);
+  }
+
+  /** Value of `key` agreed by three of the five tables. Rejects with NotFoundError, QuorumError or TimeoutError. */
+  async get(key: string | Uint8Array, options: ReadOptions = {}): Promise<unknown> {
+    this.ensureOpen();
+    return readQuorum(this, slotsOf(keyBytes(key)), { timeout: this.chord.timeout, ...options });
+  }
+
+  /** Like get(), but resolves with `fallback` when the key is missing or the read fails. */
+  async getOr<T>(key: string | Uint8Array, fallback: T, options: ReadOptions = {}): Promise<unknown> {
+    try {
+      return await this.get(key, options);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_CLOSED') throw e;
+      return fallback;
+    }
+  }
+
+  /** Merge `delta`'s entries into the mapping stored at `key` (created when absent). Resolves with the merged mapping. */
+  async applyDelta(key: string | Uint8Array, delta: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.ensureOpen();
+    if (!isMapping(delta)) throw new TypeError('a delta must be a plain object');
+    const bytes = keyBytes(key);
+    const current = await this.getOr(bytes, undefined);
+    if (current !== undefined && !isMapping(current)) throw new TypeError('this key holds a value that is not a mapping');
+    const slots = slotsOf(bytes);
+    if (this.mode === 'overlay') await this.overlay.writeAll(slots, 'delta', delta, this.chord.timeout);
+    else for (const s of slots) legacyDelta(this, s.table, s.pos, delta);
+    this.announce(bytes, false);
+    return { ...((current as Record<string, unknown>) ?? {}), ...delta };
+  }
+
+  /** Keys this node has heard of (its own sets and other nodes' notifies). */
+  keys(): Buffer[] {
+    return [...this.keySet.values()];
+  }
+
+  private async write(slots: Slot[], value: unknown, timeout: number): Promise<void> {
+    if (this.mode === 'overlay') {
+      await this.overlay.writeAll(slots, 'put', value, timeout);
+      return;
+    }
+    for (const s of slots) legacyStore(this, s.table, s.pos, value);
+  }
+
+  /** Notify the network of an added / deleted key (§15.4), as a bin key like both originals. */
+  private announce(bytes: Buffer, deleted: boolean): void {
+    const hex = bytes.toString('hex');
+    if (!deleted && !this.keySet.has(hex)) {
+      this.keySet.set(hex, Buffer.from(bytes));
+      if (this.peers.size) this.sendAll(flags.broadcast, [flags.notify, bytes]);
+    } else if (deleted && this.keySet.has(hex)) {
+      this.keySet.delete(hex);
+      if (this.peers.size) this.sendAll(flags.broadcast, [flags.notify, bytes, Buffer.from('del')]);
+    }
+  }
+
+  newVersion(): Version {
+    return [Date.now(), this.id];
+  }
+
+  recordHops(h: number): void {
+    this.hops.push(h);
+    if (this.hops.length > 1000) this.hops.shift();
+  }
+
+  chordStats(): ChordStats {
+    const ring = this.membership.ring(this.storing);
+    let items = 0;
+    let replicas = 0;
+    for (const it of this.store.all()) {
+      if (it.value === undefined) continue;
+      items++;
+      const set = Membership.replicaSet(ring, it.pos, 1);
+      if (set.length && set[0].id !== this.id) replicas++;
+    }
+    const sum = this.hops.reduce((a, b) => a + b, 0);
+    return {
+      id: this.id,
+      storing: this.storing,
+      mode: this.mode,
+      ringSize: ring.length,
+      fingers: this.overlay.fingers.length,
+      successors: this.overlay.successors.length,
+      connections: this.peers.size,
+      items,
+      replicas,
+      lookups: this.hops.length,
+      meanHops: this.hops.length ? sum / this.hops.length : 0,
+      maxHops: this.hops.length ? Math.max(...this.hops) : 0,
+    };
+  }
+
+  /** Close. By default a data-storing node first hands its items over (like unjoin); `{ leave: false }` just drops off. */
+  async close(options: { leave?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    if (options.leave !== false && this.storing) {
+      await Promise.race([this.unjoin(), new Promise((r) => setTimeout(r, this.chord.timeout).unref())]);
+    }
+    this.overlay.stop();
+    this.legacyPending.clear();
+    await super.close();
+  }
+}
+
+export type { Member };
+export { TimeoutError };

@@ -1,0 +1,243 @@
+/**
+ * The originals' chord protocol (PROTOCOL.md §15.2-15.4): meta handshake,
+ * notifies, and store / retrieve / retrieved / delta routed to `find(pos)`
+ * among directly connected data-storing peers, with the early nil answer of a
+ * forwarding node. Every field a peer sends is validated; nothing throws out.
+ */
+import { flags } from '../base/flags';
+import { textOf } from '../mesh/wire';
+import type { Peer } from '../mesh/peer';
+import type { MeshMessage } from '../mesh/message';
+import type { BuiltinHandler } from '../mesh/dispatch';
+import type { MeshNode } from '../mesh/mesh-node';
+import type { ChordNode } from './chord-node';
+import { isMapping, positionOf, ringDistance, tableOf, type TableName } from './positions';
+import { core } from '../native';
+
+const PENDING_TTL = 15_000;
+
+interface Waiter {
+  peer: Peer;
+  table: unknown;
+  pos: unknown;
+}
+
+/** One outstanding retrieve per (table, base58 position). */
+export interface LegacySlot {
+  value: unknown;
+  answered: boolean;
+  changedAt: number;
+  createdAt: number;
+  waiters: Waiter[];
+}
+
+export class LegacyPending {
+  readonly slots = new Map<string, LegacySlot>();
+  max = 10_000;
+  get(table: string, b58: string): LegacySlot | undefined {
+    return this.slots.get(`${table},${b58}`);
+  }
+  open(table: string, b58: string): LegacySlot | null {
+    const k = `${table},${b58}`;
+    let s = this.slots.get(k);
+    if (!s) {
+      if (this.slots.size >= this.max) this.prune(Date.now());
+      if (this.slots.size >= this.max) return null;
+      s = { value: undefined, answered: false, changedAt: Date.now(), createdAt: Date.now(), waiters: [] };
+      this.slots.set(k, s);
+    }
+    return s;
+  }
+  prune(now: number): void {
+    for (const [k, s] of this.slots) if (now - s.createdAt > PENDING_TTL) this.slots.delete(k);
+  }
+  clear(): void {
+    this.slots.clear();
+  }
+}
+
+/** find(pos): the data-storing node closest at or before pos (§15.2); 'self', a peer, or null. */
+export function legacyFind(node: ChordNode, pos: bigint): 'self' | Peer | null {
+  let best: 'self' | Peer | null = null;
+  let gap = 0n;
+  if (node.storing) {
+    best = 'self';
+    gap = ringDistance(node.overlay.selfPos(), pos);
+  }
+  for (const p of node.peers.values()) {
+    if (!node.isStoring(p) || !p.id) continue;
+    const pp = node.overlay.peerPos(p);
+    if (pp === null) continue;
+    const d = ringDistance(pp, pos);
+    if (best === null || d < gap) {
+      best = p;
+      gap = d;
+    }
+  }
+  return best;
+}
+
+export function sendMeta(node: ChordNode, peer: Peer): void {
+  node.sendToPeer(peer, flags.whisper, [flags.handshake, node.storing ? '0' : '1']);
+}
+
+function storeLocal(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer: string): void {
+  node.store.put(table, pos, value === null ? undefined : value, [Date.now(), writer]);
+}
+
+/** Store (value null/undefined = delete) at find(pos), locally or with a whisper. */
+export function legacyStore(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer = node.id): void {
+  const target = legacyFind(node, pos);
+  if (target === 'self' || target === null) return storeLocal(node, table, pos, value, writer);
+  node.sendToPeer(target, flags.whisper, [flags.store, table, core.base58EncodeInt(pos), value ?? null]);
+}
+
+export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer = node.id): void {
+  const target = legacyFind(node, pos);
+  if (target === 'self' || target === null) {
+    mergeLocal(node, table, pos, delta, writer);
+    return;
+  }
+  node.sendToPeer(target, flags.whisper, [flags.delta, table, core.base58EncodeInt(pos), delta]);
+}
+
+export function mergeLocal(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer: string): boolean {
+  const cur = node.store.value(table, pos);
+  if (cur !== undefined && !isMapping(cur)) return false; // py2p would raise; we keep the value
+  return node.store.put(table, pos, { ...((cur as Record<string, unknown>) ?? {}), ...delta }, [Date.now(), writer]);
+}
+
+/**
+ * Start (or join) a retrieve for one table position. Returns the local value
+ * when this node is responsible, else the pending slot to watch.
+ */
+export function legacyLookup(node: ChordNode, table: TableName, pos: bigint, waiter?: Waiter): { local: unknown } | { slot: LegacySlot } {
+  const target = legacyFind(node, pos);
+  if (target === 'self' || target === null) return { local: node.store.value(table, pos) };
+  const b58 = core.base58EncodeInt(pos);
+  const existing = node.legacyPending.get(table, b58);
+  const slot = existing ?? node.legacyPending.open(table, b58);
+  if (!slot) return { local: undefined };
+  if (waiter && slot.waiters.length < 64) slot.waiters.push(waiter);
+  if (!existing || !waiter || Date.now() - slot.createdAt > 1000) {
+    slot.createdAt = Date.now();
+    node.sendToPeer(target, flags.whisper, [flags.retrieve, table, b58]);
+  }
+  return { slot };
+}
+
+// --- handlers -------------------------------------------------------------------
+
+function handleMeta(node: ChordNode, peer: Peer, msg: MeshMessage): void {
+  const flag = textOf(msg.packets[1]);
+  if (flag !== '0' && flag !== '1') return;
+  const storing = flag === '0';
+  if (storing === node.isStoring(peer)) return;
+  sendMeta(node, peer);
+  if (storing) node.storingPeers.add(peer);
+  else node.storingPeers.delete(peer);
+  if (storing) node.emit('storing-peer', peer);
+  if (!storing || !node.storing) return node.overlay.changed();
+  node.sendPeers(peer);
+  node.overlay.changed();
+  if (peer.answersPings) return; // polyp2p peers get their items through the overlay's repair
+  // Hand over what is now closer to the new peer; the local copy is kept (§15.3).
+  const pp = node.overlay.peerPos(peer);
+  if (pp === null) return;
+  const self = node.overlay.selfPos();
+  for (const it of [...node.store.all()]) {
+    if (it.value !== undefined && ringDistance(pp, it.pos) < ringDistance(self, it.pos)) {
+      node.sendToPeer(peer, flags.whisper, [flags.store, it.table, core.base58EncodeInt(it.pos), it.value]);
+    }
+  }
+}
+
+function handleNotify(node: ChordNode, peer: Peer, msg: MeshMessage): boolean {
+  const p = msg.packets;
+  const raw = p[1];
+  if (!(typeof raw === 'string' || Buffer.isBuffer(raw))) return true;
+  const key = Buffer.isBuffer(raw) ? Buffer.from(raw) : Buffer.from(raw, 'utf8');
+  if (key.length > 64 * 1024) return true;
+  const hex = key.toString('hex');
+  if (p.length >= 3) {
+    if (node.keySet.delete(hex)) node.emit('delete', { key, keyText: key.toString('utf8'), peer });
+  } else if (p.length === 2) {
+    const fresh = !node.keySet.has(hex);
+    if (fresh && node.keySet.size < node.chord.maxItems) node.keySet.set(hex, key);
+    if (fresh) node.emit('add', { key, keyText: key.toString('utf8'), peer });
+  }
+  return true;
+}
+
+function handleStoreOrDelta(node: ChordNode, peer: Peer, msg: MeshMessage, delta: boolean): boolean {
+  const p = msg.packets;
+  if (p.length !== 4) return true;
+  const table = tableOf(p[1]);
+  const pos = positionOf(p[2]);
+  if (!table || pos === null) return true;
+  const value = p[3];
+  if (delta && !isMapping(value)) return true;
+  if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
+    node.overlay.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender);
+  } else if (delta) legacyDelta(node, table, pos, value as Record<string, unknown>, msg.sender);
+  else legacyStore(node, table, pos, value, msg.sender);
+  return true;
+}
+
+function handleRetrieve(node: ChordNode, peer: Peer, msg: MeshMessage): boolean {
+  const p = msg.packets;
+  if (p.length !== 3) return true;
+  const table = tableOf(p[1]);
+  const pos = positionOf(p[2]);
+  if (!table || pos === null) return true;
+  const answer = (v: unknown) => node.sendToPeer(peer, flags.whisper, [flags.retrieved, p[1], p[2], v === undefined ? null : v]);
+  if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
+    node.overlay.retrieveForLegacy(table, pos, answer);
+    return true;
+  }
+  const r = legacyLookup(node, table, pos, { peer, table: p[1], pos: p[2] });
+  answer('local' in r ? r.local : undefined); // the early nil answer when forwarding (§15.4)
+  return true;
+}
+
+function handleRetrieved(node: ChordNode, _peer: Peer, msg: MeshMessage): boolean {
+  const p = msg.packets;
+  if (p.length !== 4) return true;
+  const table = textOf(p[1]);
+  const b58 = textOf(p[2]);
+  if (table === null || b58 === null) return true;
+  const slot = node.legacyPending.get(table, b58);
+  if (!slot) return true;
+  const v = p[3] === null ? undefined : p[3];
+  slot.value = v;
+  slot.answered = true;
+  slot.changedAt = Date.now();
+  for (const w of slot.waiters) {
+    if (!w.peer.conn.closed) node.sendToPeer(w.peer, flags.whisper, [flags.retrieved, w.table, w.pos, v === undefined ? null : v]);
+  }
+  return true;
+}
+
+export function installLegacy(node: ChordNode): void {
+  const meshHandshake = node.builtins.get(flags.handshake);
+  const guard = (fn: (n: ChordNode, p: Peer, m: MeshMessage) => boolean | void): BuiltinHandler =>
+    (_n: MeshNode, peer: Peer, msg: MeshMessage) => {
+      try {
+        fn(node, peer, msg);
+      } catch (e) {
+        node.reportError(e as Error, peer);
+      }
+      return true;
+    };
+  // Sub-flag 0x05 is both the mesh handshake (5 items) and the chord meta (2 items).
+  node.builtins.set(flags.handshake, (n, peer, msg) => {
+    if (msg.packets.length === 2) return guard(handleMeta)(n, peer, msg);
+    return meshHandshake ? meshHandshake(n, peer, msg) : true;
+  });
+  node.builtins.set(flags.notify, guard(handleNotify));
+  node.builtins.set(flags.store, guard((n, p, m) => handleStoreOrDelta(n, p, m, false)));
+  node.builtins.set(flags.delta, guard((n, p, m) => handleStoreOrDelta(n, p, m, true)));
+  node.builtins.set(flags.retrieve, guard(handleRetrieve));
+  node.builtins.set(flags.retrieved, guard(handleRetrieved));
+  node.on('peer', (peer: Peer) => sendMeta(node, peer));
+}

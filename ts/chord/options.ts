@@ -1,0 +1,56 @@
+/** Chord options, every default documented (README: "Chord table"). */
+import type { MeshOptions } from '../mesh/options';
+
+export interface ChordOptions extends MeshOptions {
+  /** Subnet (default 'chord', the originals' default protocol). */
+  subnet?: string;
+  /** Start data-storing at once (default true; the originals start leeching, the compat socket too). */
+  join?: boolean;
+  /** Copies of each item among polyp2p nodes: the responsible node and its next r-1 successors (default 3). */
+  replicas?: number;
+  /** ms between stabilisation rounds: heartbeat, member-list exchange, finger/successor upkeep, repair (default 1000). */
+  stabilizeInterval?: number;
+  /** ms without a heartbeat after which a member is considered gone (default 15 000). */
+  failureTimeout?: number;
+  /** Default timeout of get/set/delete/applyDelta in ms (default 10 000, the originals' read timeout). */
+  timeout?: number;
+  /** ms a read waits for a later answer after three tables answered "absent" through a forwarding original (default 1000). */
+  missGrace?: number;
+  /** ms a delete's tombstone is kept so a stale replica cannot bring the value back (default 600 000). */
+  tombstoneTtl?: number;
+  /** Cap on items held (default 1 000 000). */
+  maxItems?: number;
+  /** Cap on outstanding forwarded requests (default 10 000). */
+  maxPendingLookups?: number;
+}
+
+export interface ResolvedChordOptions {
+  join: boolean;
+  replicas: number;
+  stabilizeInterval: number;
+  failureTimeout: number;
+  timeout: number;
+  missGrace: number;
+  tombstoneTtl: number;
+  maxItems: number;
+  maxPendingLookups: number;
+}
+
+export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
+  const positive = (v: number | undefined, d: number, name: string) => {
+    if (v === undefined) return d;
+    if (typeof v !== 'number' || !(v > 0)) throw new TypeError(`chord option ${name} must be a positive number`);
+    return v;
+  };
+  return {
+    join: o.join ?? true,
+    replicas: Math.floor(positive(o.replicas, 3, 'replicas')),
+    stabilizeInterval: positive(o.stabilizeInterval, 1000, 'stabilizeInterval'),
+    failureTimeout: positive(o.failureTimeout, 15_000, 'failureTimeout'),
+    timeout: positive(o.timeout, 10_000, 'timeout'),
+    missGrace: positive(o.missGrace, 1000, 'missGrace'),
+    tombstoneTtl: positive(o.tombstoneTtl, 600_000, 'tombstoneTtl'),
+    maxItems: positive(o.maxItems, 1_000_000, 'maxItems'),
+    maxPendingLookups: positive(o.maxPendingLookups, 10_000, 'maxPendingLookups'),
+  };
+}

@@ -1,0 +1,644 @@
+/**
+ * The DHT among polyp2p nodes, on sub-flags the originals never see (only sent
+ * to peers that answered the capability ping):
+ *
+ *   0x30 members  [0x30, [[id, host, port, seq, storing, dead], ...]]   stabilisation round
+ *   0x31 route    [0x31, reqId, op, table, pos58, value, version, hops]  op: get | put | delta
+ *   0x32 routed   [0x32, reqId, status, value, version, hops]            answer, back along the path
+ *   0x33 replica  [0x33, [[table, pos58, value, version], ...], batchId] copies (value nil = tombstone)
+ *   0x34 unlink   [0x34]                          "closing this link, I am alive" (pruning)
+ *   0x35 stored   [0x35, batchId, [status, ...]]  answer to a replica batch, one status per item:
+ *                 0 not held, 1 held (this or a newer version), 2 held and the receiver is in the
+ *                 item's replica set by its own view (it keeps the copy)
+ *
+ * A copy counts only once its holder answered 0x35: a frame written to a link
+ * can still be lost (two nodes dialling each other keep one of the two links
+ * and close the other, with whatever it carried). So the responsible node
+ * answers a write once min(r, ring size) nodes hold it, and repair drops a
+ * copy only after every member of the item's replica set answered 2, and
+ * never while this node's ring view is younger than two stabilisation rounds.
+ *
+ * Requests travel hop by hop to the connected node closest at or before the
+ * position (greedy over fingers and successors: about log2 N hops) until the
+ * node responsible by its ring view handles them; it stores, copies to its
+ * r-1 successors and answers. Repair runs whenever the ring view changes.
+ */
+import { randomBytes } from 'crypto';
+import { TimeoutError } from '../base/errors';
+import { flags } from '../base/flags';
+import { textOf } from '../mesh/wire';
+import type { Peer } from '../mesh/peer';
+import type { MeshMessage } from '../mesh/message';
+import { core } from '../native';
+import type { ChordNode } from './chord-node';
+import { Membership, MAX_MEMBERS, type Member } from './ring';
+import { compareVersions, versionOf, type Item, type Version } from './store';
+import { isMapping, positionOf, ringDistance, tableOf, type Slot, type TableName } from './positions';
+import { mergeLocal } from './legacy';
+
+export const SUB = { members: 0x30, route: 0x31, routed: 0x32, replica: 0x33, unlink: 0x34, stored: 0x35 } as const;
+const MAX_HOPS = 64;
+/** ms to wait for a replica batch's 0x35 answer. */
+const ACK_MS = 3000;
+/** Longest single routing attempt of a write; a lost request is sent again after it. */
+const ATTEMPT_MS = 4000;
+/** Replica-batch status per item (0x35). */
+const NOT_HELD = 0;
+const HELD = 1;
+const KEEPS = 2;
+const FULL_REPAIR_MS = 10_000;
+type Op = 'get' | 'put' | 'delta';
+const OPS: readonly string[] = ['get', 'put', 'delta'];
+
+export interface OverlayAnswer {
+  status: 'ok' | 'absent' | 'error' | 'timeout';
+  value?: unknown;
+  ver?: Version;
+  hops: number;
+}
+
+type Hop = { kind: 'self' } | { kind: 'peer'; peer: Peer } | { kind: 'connect'; member: Member } | { kind: 'none' };
+
+interface Pending {
+  from?: Peer;
+  resolve?: (a: OverlayAnswer) => void;
+  toId?: string;
+  at: number;
+}
+
+export class Overlay {
+  seq = 1;
+  fingers: Member[] = [];
+  successors: Member[] = [];
+  predecessors: Member[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Immediate | null = null;
+  private readonly pending = new Map<string, Pending>();
+  private lastRing: Member[] | null = null;
+  private derivedVersion = -1;
+  private repairedVersion = -1;
+  private lastFullRepair = Date.now();
+  private readonly dialed = new Map<string, number>();
+  private posFor = { id: '', pos: 0n };
+  /** Replica batches awaiting their 0x35 answer. */
+  private readonly acks = new Map<string, { toId: string; n: number; resolve: (s: number[] | null) => void }>();
+  /** Ring version seen last, and when it changed (drops wait for the view to settle). */
+  private viewVersion = -1;
+  private viewChangedAt = Date.now();
+  private pushFailed = false;
+
+  constructor(private readonly node: ChordNode) {}
+
+  selfPos(): bigint {
+    if (this.posFor.id !== this.node.id) this.posFor = { id: this.node.id, pos: this.node.id ? core.base58DecodeInt(this.node.id) : 0n };
+    return this.posFor.pos;
+  }
+
+  peerPos(peer: Peer): bigint | null {
+    return peer.id ? positionOf(peer.id) : null;
+  }
+
+  start(): void {
+    if (this.timer || this.node.closed) return;
+    this.timer = setInterval(() => this.tick(), this.node.chord.stabilizeInterval);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearImmediate(this.soon);
+    this.timer = null;
+    this.soon = null;
+    for (const [, p] of this.pending) p.resolve?.({ status: 'timeout', hops: -1 });
+    this.pending.clear();
+    for (const [, a] of this.acks) a.resolve(null);
+    this.acks.clear();
+  }
+
+  /** Something changed (meta, membership): run a round soon. */
+  changed(): void {
+    if (this.soon || this.node.closed || !this.node.id) return;
+    this.start();
+    this.soon = setImmediate(() => {
+      this.soon = null;
+      this.tick(false);
+    });
+  }
+
+  private selfEntry(): [string, string, number, number, boolean, boolean] {
+    return [this.node.id, this.node.outAddr[0], this.node.outAddr[1], this.seq, this.node.storing, false];
+  }
+
+  sendMembers(peer: Peer): void {
+    if (!peer.answersPings || peer.conn.closed) return;
+    this.node.sendToPeer(peer, flags.whisper, [SUB.members, this.node.membership.wire(this.selfEntry())]);
+  }
+
+  private tick(beat = true): void {
+    const node = this.node;
+    if (node.closed || !node.id) return;
+    const now = Date.now();
+    if (beat) this.seq++;
+    node.membership.expire(now, node.chord.failureTimeout);
+    this.derive();
+    if (node.membership.version !== this.viewVersion) {
+      this.viewVersion = node.membership.version;
+      this.viewChangedAt = now;
+    }
+    for (const p of node.peers.values()) this.sendMembers(p);
+    if (node.storing) this.ensureConnections(now);
+    if (node.storing && node.mode === 'overlay') this.prune(now);
+    const ringVersion = node.membership.version;
+    // a full re-push every FULL_REPAIR_MS, sooner (at most once a second) after a copy went unanswered
+    const fullDue = now - this.lastFullRepair > FULL_REPAIR_MS || (this.pushFailed && now - this.lastFullRepair > 1000);
+    if (ringVersion !== this.repairedVersion || fullDue) {
+      const full = fullDue;
+      if (full) this.pushFailed = false;
+      if (full) this.lastFullRepair = now;
+      this.repairedVersion = ringVersion;
+      if (node.mode === 'overlay') this.repair(full);
+    }
+    for (const [id, p] of this.pending) if (!p.resolve && now - p.at > 60_000) this.pending.delete(id);
+    node.legacyPending.prune(now);
+    node.store.prune();
+  }
+
+  private derive(): void {
+    const m = this.node.membership;
+    const key = m.version * 2 + (this.node.storing ? 1 : 0);
+    if (key === this.derivedVersion) return;
+    this.derivedVersion = key;
+    const ring = m.ring(this.node.storing);
+    const r = this.node.chord.replicas;
+    this.successors = Membership.successors(ring, this.node.id, r);
+    this.predecessors = Membership.predecessors(ring, this.node.id, Math.max(1, r - 1));
+    this.fingers = fingerTable(ring, this.node.id, this.selfPos());
+  }
+
+  /** Links the overlay keeps open: fingers and the r-1 nearest successors. */
+  private wanted(): Map<string, Member> {
+    const want = new Map<string, Member>();
+    for (const m of [...this.successors.slice(0, Math.max(1, this.node.chord.replicas - 1)), ...this.fingers]) want.set(m.id, m);
+    return want;
+  }
+
+  /**
+   * Keep few connections: close one outgoing link per round to a polyp2p node
+   * that is neither a finger nor a near successor, once more than maxOutgoing
+   * are open. The peer is told first (0x34) so it does not take it for a failure.
+   */
+  private prune(now: number): void {
+    const node = this.node;
+    const want = this.wanted();
+    if (node.outgoingCount <= Math.max(node.options.maxOutgoing, want.size)) return;
+    for (const p of node.peers.values()) {
+      if (!p.outgoing || !p.answersPings || !p.id || want.has(p.id) || now - p.conn.openedAt < 5000) continue;
+      node.sendToPeer(p, flags.whisper, [SUB.unlink]);
+      this.unlinked.add(p);
+      setTimeout(() => p.conn.close(), 200).unref();
+      return;
+    }
+  }
+
+  readonly unlinked = new WeakSet<Peer>();
+
+
+  private ensureConnections(now: number): void {
+    const want = this.wanted();
+    for (const m of want.values()) {
+      if (this.node.peers.has(m.id)) continue;
+      const last = this.dialed.get(m.id) ?? 0;
+      if (now - last < 2000) continue;
+      this.dialed.set(m.id, now);
+      this.node.connect(m.host, m.port, { id: m.id }).catch(() => undefined);
+    }
+  }
+
+  // --- routing -------------------------------------------------------------------
+
+  nextHop(pos: bigint): Hop {
+    const node = this.node;
+    const ring = node.membership.ring(node.storing);
+    if (!ring.length) return node.storing ? { kind: 'self' } : { kind: 'none' };
+    const resp = ring[Membership.responsibleIndex(ring, pos)];
+    if (resp.id === node.id) return { kind: 'self' };
+    let best: Peer | null = null;
+    let gap = node.storing ? ringDistance(this.selfPos(), pos) : -1n;
+    for (const p of node.peers.values()) {
+      if (!p.answersPings || !p.id || !node.isStoring(p)) continue;
+      const m = node.membership.members.get(p.id);
+      if (!m || m.dead || !m.storing) continue;
+      const d = ringDistance(m.pos, pos);
+      if (gap < 0n || d < gap) {
+        gap = d;
+        best = p;
+      }
+    }
+    return best ? { kind: 'peer', peer: best } : { kind: 'connect', member: resp };
+  }
+
+  private send(hop: Hop, payload: unknown[], onFail: () => void): string | undefined {
+    if (hop.kind === 'peer') {
+      this.node.sendToPeer(hop.peer, flags.whisper, payload);
+      return hop.peer.id ?? undefined;
+    }
+    if (hop.kind === 'connect') {
+      this.node
+        .connect(hop.member.host, hop.member.port, { id: hop.member.id })
+        .then(
+          (peer) => {
+            // of two links to one node only one survives: use the one kept
+            const use = peer.conn.closed ? this.node.peers.get(hop.member.id) : peer;
+            if (use && !use.conn.closed) this.node.sendToPeer(use, flags.whisper, payload);
+            else onFail();
+          },
+          () => onFail(),
+        );
+      return hop.member.id;
+    }
+    onFail();
+    return undefined;
+  }
+
+  /** Start an overlay request here; resolves with the responsible node's answer (never rejects). */
+  originate(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, timeout: number, record = true): Promise<OverlayAnswer> {
+    const hop = this.nextHop(pos);
+    if (hop.kind === 'self' || (hop.kind === 'none' && this.node.storing)) {
+      if (record) this.node.recordHops(0);
+      return this.perform(table, pos, op, value, ver).then((a) => ({ ...a, hops: 0 }));
+    }
+    return new Promise((resolve) => {
+      const reqId = randomBytes(12).toString('hex');
+      const timer = setTimeout(() => {
+        this.pending.delete(reqId);
+        resolve({ status: 'timeout', hops: -1 });
+      }, timeout);
+      timer.unref?.();
+      const p: Pending = {
+        at: Date.now(),
+        resolve: (a) => {
+          clearTimeout(timer);
+          if (record && a.hops >= 0) this.node.recordHops(a.hops);
+          resolve(a);
+        },
+      };
+      this.pending.set(reqId, p);
+      p.toId = this.send(hop, [SUB.route, reqId, op, table, core.base58EncodeInt(pos), value ?? null, ver, 1], () => {
+        this.pending.delete(reqId);
+        p.resolve!({ status: 'error', hops: -1 });
+      });
+    });
+  }
+
+  lookup(slot: Slot, op: Op, value: unknown, timeout: number): Promise<OverlayAnswer> {
+    return this.originate(slot.table, slot.pos, op, value, op === 'get' ? null : this.node.newVersion(), timeout);
+  }
+
+  /** A put/delta for every slot with one version; resolves when at least three tables acknowledged. */
+  async writeAll(slots: Slot[], op: 'put' | 'delta', value: unknown, timeout: number): Promise<void> {
+    const ver = this.node.newVersion();
+    const deadline = Date.now() + timeout;
+    // A slot whose route failed (a link closed mid-way, a dial lost a race) is retried until the deadline.
+    const one = async (s: Slot): Promise<boolean> => {
+      for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+        const left = deadline - Date.now();
+        if (left <= 0 || this.node.closed) return false;
+        const a = await this.originate(s.table, s.pos, op, value, ver, Math.min(left, ATTEMPT_MS), false);
+        if (a.status === 'ok') return true;
+        await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
+      }
+    };
+    const ok = (await Promise.all(slots.map(one))).filter(Boolean).length;
+    if (ok < 3) throw new TimeoutError(`write acknowledged by ${ok} of the five tables' responsible nodes within ${timeout} ms`);
+  }
+
+  routeFromLegacy(table: TableName, pos: bigint, op: 'put' | 'delta', value: unknown, writer: string): void {
+    void this.originate(table, pos, op, value, [Date.now(), writer], this.node.chord.timeout, false);
+  }
+
+  retrieveForLegacy(table: TableName, pos: bigint, answer: (v: unknown) => void): void {
+    const hop = this.nextHop(pos);
+    if (hop.kind === 'self' || hop.kind === 'none') return answer(this.node.store.value(table, pos));
+    answer(undefined); // the originals' early nil answer
+    void this.originate(table, pos, 'get', undefined, null, this.node.chord.timeout, false).then((a) => {
+      if (a.status === 'ok') answer(a.value);
+    });
+  }
+
+  /**
+   * Apply an operation here (this node is responsible) and copy writes to the
+   * successors; a write is answered 'ok' once min(r, ring size) nodes hold it
+   * (this one and successors that answered 0x35), 'error' otherwise (the writer retries).
+   */
+  private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null): Promise<Omit<OverlayAnswer, 'hops'>> {
+    const store = this.node.store;
+    if (op === 'get') {
+      const it = store.get(table, pos);
+      return it && it.value !== undefined ? { status: 'ok', value: it.value, ver: it.ver } : { status: 'absent' };
+    }
+    const v = ver ?? this.node.newVersion();
+    if (op === 'delta') {
+      if (!isMapping(value)) return { status: 'error' };
+      const cur = store.get(table, pos);
+      const use: Version = cur && compareVersions(cur.ver, v) >= 0 ? [cur.ver[0] + 1, v[1]] : v;
+      if (cur && cur.value !== undefined && !isMapping(cur.value)) return { status: 'error' };
+      store.put(table, pos, { ...((cur?.value as Record<string, unknown>) ?? {}), ...value }, use);
+    } else {
+      store.put(table, pos, value === null ? undefined : value, v);
+    }
+    const it = store.get(table, pos);
+    if (!it) return { status: 'error' };
+    const ring = this.node.membership.ring(this.node.storing);
+    const need = Math.min(this.node.chord.replicas, ring.length) - 1;
+    const targets = this.successors.slice(0, this.node.chord.replicas - 1);
+    const answers = await Promise.all(this.pushTo(targets, [it]));
+    const held = answers.filter((a) => a !== null && a[0] >= HELD).length;
+    if (held < need) return { status: 'error' };
+    return { status: 'ok', value: it.value, ver: it.ver };
+  }
+
+  // --- replication -----------------------------------------------------------------
+
+  /**
+   * Send copies in batches of up to 500, one promise per (target, batch): it
+   * resolves with the target's per-item statuses (0x35), or null when no answer
+   * came within ACK_MS. A frame written to a link is not a copy yet.
+   */
+  private pushTo(targets: Member[], items: Item[]): Promise<number[] | null>[] {
+    const out: Promise<number[] | null>[] = [];
+    if (!items.length) return out;
+    const wire = items.map((i) => [i.table, core.base58EncodeInt(i.pos), i.value === undefined ? null : i.value, i.ver]);
+    for (const m of targets) {
+      if (m.id === this.node.id) continue;
+      for (let i = 0; i < wire.length; i += 500) {
+        const batch = wire.slice(i, i + 500);
+        const batchId = randomBytes(8).toString('hex');
+        const payload = [SUB.replica, batch, batchId];
+        out.push(
+          new Promise<number[] | null>((resolve) => {
+            const timer = setTimeout(() => finish(null), ACK_MS);
+            timer.unref?.();
+            const finish = (st: number[] | null) => {
+              if (!this.acks.has(batchId)) return;
+              this.acks.delete(batchId);
+              clearTimeout(timer);
+              if (st === null) this.pushFailed = true; // no answer: push everything again soon
+              resolve(st);
+            };
+            this.acks.set(batchId, { toId: m.id, n: batch.length, resolve: finish });
+            const sendOn = (p: Peer) => {
+              // of two links to one node only one survives: use the one kept
+              const use = p.conn.closed ? this.node.peers.get(m.id) : p;
+              if (use && !use.conn.closed) this.node.sendToPeer(use, flags.whisper, payload);
+            };
+            const peer = this.node.peers.get(m.id);
+            if (peer && !peer.conn.closed) sendOn(peer);
+            else this.node.connect(m.host, m.port, { id: m.id }).then(sendOn, () => finish(null));
+          }),
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
+   * After the ring view changed: the responsible node copies each item to the
+   * replica-set members that are new; a replica whose responsible node is new
+   * sends it there; a node outside the replica set hands the item over and drops it.
+   */
+  private repair(full: boolean, leaving = false): Promise<unknown>[] {
+    const node = this.node;
+    const ring = node.membership.ring(node.storing);
+    const prev = this.lastRing ?? [];
+    this.lastRing = ring;
+    if (!ring.length) return [];
+    const r = node.chord.replicas;
+    const batches = new Map<string, { member: Member; items: Item[] }>();
+    const add = (m: Member, it: Item) => {
+      if (m.id === node.id) return;
+      const b = batches.get(m.id) ?? { member: m, items: [] };
+      b.items.push(it);
+      batches.set(m.id, b);
+    };
+    const drop: Item[] = [];
+    for (const it of node.store.all()) {
+      const set = Membership.replicaSet(ring, it.pos, r);
+      const old = new Set(Membership.replicaSet(prev, it.pos, r).map((m) => m.id));
+      const mine = set.findIndex((m) => m.id === node.id);
+      if (mine === 0) {
+        for (const m of set.slice(1)) if (full || !old.has(m.id)) add(m, it);
+      } else if (mine > 0) {
+        if (full || !old.has(set[0].id)) add(set[0], it);
+      } else {
+        for (const m of set) add(m, it);
+        drop.push(it);
+      }
+    }
+    // per target: the status it answered for each item sent (by slot), once its batches are answered
+    const sends = new Map<string, Promise<Map<Item, number>>>();
+    for (const b of batches.values()) {
+      sends.set(
+        b.member.id,
+        Promise.all(this.pushTo([b.member], b.items)).then((answers) => {
+          const st = new Map<Item, number>();
+          answers.forEach((a, k) => {
+            if (!a) return;
+            for (let j = 0; j < a.length; j++) {
+              const it = b.items[k * 500 + j];
+              if (it) st.set(it, a[j]);
+            }
+          });
+          return st;
+        }),
+      );
+    }
+    // An item handed over is dropped only once every member of its replica set (by the
+    // view at drop time) confirmed holding it and keeping it, the version here is still
+    // the one sent, and this node's view has been stable for two rounds (unless leaving).
+    const need = leaving ? HELD : KEEPS;
+    const dropped = drop.map(async (it) => {
+      const sent = Membership.replicaSet(ring, it.pos, r).filter((m) => m.id !== node.id);
+      const answers = await Promise.all(sent.map((m) => sends.get(m.id) ?? Promise.resolve(new Map<Item, number>())));
+      const acked = new Map(sent.map((m, k) => [m.id, answers[k].get(it) ?? NOT_HELD] as const));
+      const nowRing = node.membership.ring(node.storing);
+      const nowSet = Membership.replicaSet(nowRing, it.pos, r);
+      const settled = leaving || Date.now() - this.viewChangedAt >= 2 * node.chord.stabilizeInterval;
+      const cur = node.store.get(it.table, it.pos);
+      const safe =
+        settled &&
+        nowSet.length > 0 &&
+        !nowSet.some((m) => m.id === node.id) &&
+        nowSet.every((m) => (acked.get(m.id) ?? NOT_HELD) >= need) &&
+        cur !== undefined &&
+        compareVersions(cur.ver, it.ver) === 0;
+      if (safe) node.store.drop(it.table, it.pos);
+      else this.repairedVersion = -1; // keep the copy; try again next round
+    });
+    return [...sends.values(), ...dropped];
+  }
+
+  /** unjoin(): tell the ring, then give every item to its replica set. */
+  async handOverAll(): Promise<void> {
+    this.seq++;
+    this.derivedVersion = -1;
+    this.derive();
+    for (const p of this.node.peers.values()) this.sendMembers(p);
+    this.lastRing = null;
+    await Promise.all(this.repair(true, true));
+  }
+
+  // --- handlers --------------------------------------------------------------------
+
+  onMembers(peer: Peer, msg: MeshMessage): void {
+    const list = msg.packets[1];
+    if (!Array.isArray(list)) return;
+    let changed = false;
+    const now = Date.now();
+    for (const e of list.slice(0, MAX_MEMBERS)) {
+      if (Array.isArray(e) && textOf(e[0]) === this.node.id) {
+        // someone declared us dead (a dropped link): outlive the rumour
+        if (e[5] === true && typeof e[3] === 'number' && e[3] >= this.seq) this.seq = Math.floor(e[3]) + 1;
+        continue;
+      }
+      if (this.node.membership.merge(e, now)) changed = true;
+    }
+    if (changed) this.changed();
+    void peer;
+  }
+
+  onRoute(peer: Peer, msg: MeshMessage): void {
+    const [, rid, opRaw, tableRaw, posRaw, value, verRaw, hopsRaw] = msg.packets;
+    const reqId = textOf(rid);
+    const op = textOf(opRaw);
+    const table = tableOf(tableRaw);
+    const pos = positionOf(posRaw);
+    if (msg.packets.length !== 8 || !reqId || reqId.length > 64 || !op || !OPS.includes(op) || !table || pos === null) return;
+    if (typeof hopsRaw !== 'number' || !Number.isInteger(hopsRaw) || hopsRaw < 0) return;
+    const ver = op === 'get' ? null : versionOf(verRaw);
+    if (op !== 'get' && !ver) return;
+    const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) =>
+      this.node.sendToPeer(peer, flags.whisper, [SUB.routed, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
+    const hop = this.nextHop(pos);
+    if (hop.kind === 'self' || (hop.kind === 'none' && this.node.storing)) {
+      void this.perform(table, pos, op as Op, value, ver).then(
+        (a) => reply(a.status, op === 'get' ? a.value : null, a.ver ?? null),
+        () => reply('error'),
+      );
+      return;
+    }
+    if (hopsRaw >= MAX_HOPS || this.pending.size >= this.node.chord.maxPendingLookups || this.pending.has(reqId)) return reply('error');
+    const p: Pending = { from: peer, at: Date.now() };
+    this.pending.set(reqId, p);
+    p.toId = this.send(hop, [SUB.route, reqId, op, table, posRaw, value, verRaw, hopsRaw + 1], () => {
+      this.pending.delete(reqId);
+      reply('error');
+    });
+  }
+
+  onRouted(peer: Peer, msg: MeshMessage): void {
+    const [, rid, statusRaw, value, verRaw, hops] = msg.packets;
+    const reqId = textOf(rid);
+    const status = textOf(statusRaw);
+    if (msg.packets.length !== 6 || !reqId || !status || !['ok', 'absent', 'error'].includes(status)) return;
+    if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0) return;
+    const p = this.pending.get(reqId);
+    if (!p || (p.toId && p.toId !== peer.id)) return;
+    this.pending.delete(reqId);
+    if (p.from) {
+      if (!p.from.conn.closed) this.node.sendToPeer(p.from, flags.whisper, msg.packets);
+      return;
+    }
+    p.resolve?.({ status: status as OverlayAnswer['status'], value: value === null ? undefined : value, ver: versionOf(verRaw) ?? undefined, hops });
+  }
+
+  onReplica(peer: Peer, msg: MeshMessage): void {
+    const list = msg.packets[1];
+    if (!Array.isArray(list)) return;
+    const batchId = msg.packets.length >= 3 ? textOf(msg.packets[2]) : null;
+    const node = this.node;
+    const ring = node.membership.ring(node.storing);
+    const mineNow: Item[] = [];
+    const statuses: number[] = [];
+    for (const e of list.slice(0, 1000)) {
+      statuses.push(NOT_HELD);
+      if (!Array.isArray(e) || e.length !== 4) continue;
+      const table = tableOf(e[0]);
+      const pos = positionOf(e[1]);
+      const ver = versionOf(e[3]);
+      if (!table || pos === null || !ver) continue;
+      const stored = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver);
+      const cur = node.store.get(table, pos);
+      if (!cur || compareVersions(cur.ver, ver) < 0) continue;
+      const set = Membership.replicaSet(ring, pos, node.chord.replicas);
+      statuses[statuses.length - 1] = node.storing && set.some((m) => m.id === node.id) ? KEEPS : HELD;
+      if (stored && set.length && set[0].id === node.id) mineNow.push(cur);
+    }
+    if (batchId && batchId.length <= 64 && !peer.conn.closed) this.node.sendToPeer(peer, flags.whisper, [SUB.stored, batchId, statuses]);
+    // newly responsible for these: make sure the successors have them too
+    if (mineNow.length) void Promise.all(this.pushTo(this.successors.slice(0, node.chord.replicas - 1), mineNow));
+  }
+
+  onStored(peer: Peer, msg: MeshMessage): void {
+    const [, idRaw, list] = msg.packets;
+    const batchId = textOf(idRaw);
+    if (!batchId || !Array.isArray(list)) return;
+    const a = this.acks.get(batchId);
+    if (!a || a.toId !== peer.id || list.length !== a.n) return;
+    a.resolve(list.map((x) => (x === HELD || x === KEEPS ? x : NOT_HELD)));
+  }
+}
+
+/** Finger i: the first ring node at or after self + 2^i (targets from the core's ring math); distinct, nearest first. */
+function fingerTable(ring: Member[], selfId: string, selfPos: bigint): Member[] {
+  if (ring.length < 2) return [];
+  const out: Member[] = [];
+  const seen = new Set<string>([selfId]);
+  for (const t of core.fingerTargets(selfPos, 384)) {
+    let lo = 0;
+    let hi = ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ring[mid].pos < t) lo = mid + 1;
+      else hi = mid;
+    }
+    const m = ring[lo % ring.length];
+    if (!seen.has(m.id)) {
+      seen.add(m.id);
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+export function installOverlay(node: ChordNode): void {
+  const overlay = new Overlay(node);
+  node.overlay = overlay;
+  const guard = (fn: (peer: Peer, msg: MeshMessage) => void) => (_n: unknown, peer: Peer, msg: MeshMessage) => {
+    // Sent only to peers known as polyp2p nodes; accepted from anyone (a fresh link may carry a
+    // request before the peer's pong), and validated field by field.
+    try {
+      fn(peer, msg);
+    } catch (e) {
+      node.reportError(e as Error, peer);
+    }
+    return true;
+  };
+  // member lists only from known polyp2p nodes (they are not time-critical; a pong comes first)
+  node.builtins.set(SUB.members, guard((p, m) => p.answersPings && overlay.onMembers(p, m)));
+  node.builtins.set(SUB.route, guard((p, m) => overlay.onRoute(p, m)));
+  node.builtins.set(SUB.routed, guard((p, m) => overlay.onRouted(p, m)));
+  node.builtins.set(SUB.replica, guard((p, m) => overlay.onReplica(p, m)));
+  node.builtins.set(SUB.unlink, guard((p) => overlay.unlinked.add(p)));
+  node.builtins.set(SUB.stored, guard((p, m) => overlay.onStored(p, m)));
+  node.on('listening', () => overlay.start());
+  node.on('polyp2p-peer', (peer: Peer) => {
+    overlay.sendMembers(peer);
+    overlay.changed();
+  });
+  node.on('peer-left', (peer: Peer) => {
+    // a link closed without notice: the node is taken for dead (it raises its counter if it is not)
+    if (peer.id && !overlay.unlinked.has(peer) && node.membership.markDead(peer.id)) overlay.changed();
+  });
+}
+
+export { mergeLocal };

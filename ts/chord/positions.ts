@@ -1,0 +1,71 @@
+/**
+ * Ring positions and the five tables (PROTOCOL.md §15.1), plus the small
+ * field readers the chord handlers use to validate what peers send.
+ */
+import { core } from '../native';
+import { textOf } from '../mesh/wire';
+
+export const TABLES = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export type TableName = (typeof TABLES)[number];
+export const RING = 1n << 384n;
+/** Reads agree when at least this many of the five tables return the same value (py2p's rule). */
+export const READ_QUORUM = 3;
+
+export interface Slot {
+  table: TableName;
+  /** Position as stored and sent (the SHA-512 table is not reduced mod 2^384). */
+  pos: bigint;
+  /** base58 text of pos, as on the wire. */
+  b58: string;
+}
+
+/** Key bytes as the originals see them: text is UTF-8, bytes as they are. */
+export function keyBytes(key: string | Uint8Array): Buffer {
+  if (typeof key === 'string') return Buffer.from(key, 'utf8');
+  if (key instanceof Uint8Array) return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  throw new TypeError(`a chord key must be a string or bytes, not ${typeof key}`);
+}
+
+/** The five (table, position) slots of a key. */
+export function slotsOf(key: string | Uint8Array): Slot[] {
+  const pos = core.chordPositions(keyBytes(key));
+  return TABLES.map((table, i) => ({ table, pos: pos[i], b58: core.base58EncodeInt(pos[i]) }));
+}
+
+/** A table-name field (str or bin); null unless it names one of the five tables. */
+export function tableOf(v: unknown): TableName | null {
+  const t = textOf(v);
+  return t !== null && (TABLES as readonly string[]).includes(t) ? (t as TableName) : null;
+}
+
+/** A base58 position field (str or bin); null when malformed or absurdly large. */
+export function positionOf(v: unknown): bigint | null {
+  const t = textOf(v);
+  if (t === null || t.length === 0 || t.length > 100) return null;
+  try {
+    return core.base58DecodeInt(t);
+  } catch {
+    return null;
+  }
+}
+
+/** A node ID text as a ring position; null when not base58. */
+export function idPosition(id: string): bigint | null {
+  return positionOf(id);
+}
+
+export const ringDistance = (a: bigint, b: bigint): bigint => core.ringDistance(a, b);
+
+/** Stable equality key for a decoded value (msgpack bytes). */
+export function valueKey(v: unknown): string {
+  try {
+    return core.msgpackEncode(v).toString('hex');
+  } catch {
+    return `unencodable:${String(v)}`;
+  }
+}
+
+/** A plain msgpack map (what a delta carries). */
+export function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof Uint8Array) && Object.getPrototypeOf(v) === Object.prototype;
+}

@@ -1,0 +1,77 @@
+/**
+ * A WebSocket as a ByteStream (PROTOCOL.md §2.3): every write is one binary
+ * message (the framing layer writes one whole frame per call); incoming binary
+ * messages are appended to the byte stream, so frames split across messages
+ * or several frames in one message parse as on TCP. Text messages are refused
+ * (js2p re-encoded them lossily). Works over `ws` in Node and the browser's
+ * WebSocket: both have send/close/readyState/bufferedAmount.
+ */
+import { EventEmitter } from 'events';
+import { TextMessageError } from '../base/errors';
+
+/** The part of a WebSocket (ws or the browser's) the stream uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  terminate?(): void;
+}
+
+const OPEN = 1;
+
+export class WebSocketStream extends EventEmitter {
+  destroyed = false;
+  private closeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly ws: WebSocketLike,
+    public remoteAddress?: string,
+    public remotePort?: number,
+  ) {
+    super();
+  }
+
+  get writableLength(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.destroyed || this.ws.readyState !== OPEN) return false;
+    this.ws.send(data);
+    return true;
+  }
+
+  /** Called by the adapter for each incoming message. */
+  receive(data: Uint8Array | string, isBinary: boolean): void {
+    if (this.destroyed) return;
+    if (!isBinary || typeof data === 'string') {
+      this.destroy(undefined, 1003); // 1003: unsupported data
+      this.emit('error', new TextMessageError('received a text WebSocket message; polyp2p frames travel only as binary messages'));
+      return;
+    }
+    this.emit('data', Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  /** Close the WebSocket (close frame, then a hard close after 1 s if the peer does not answer). */
+  destroy(_error?: Error, code = 1000): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    try {
+      if (this.ws.readyState <= OPEN) this.ws.close(code);
+    } catch {
+      // already closing
+    }
+    if (this.ws.terminate) {
+      this.closeTimer = setTimeout(() => this.ws.terminate?.(), 1000);
+      (this.closeTimer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Called by the adapter when the WebSocket has closed. */
+  closed(): void {
+    this.destroyed = true;
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.emit('close');
+  }
+}
