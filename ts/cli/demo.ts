@@ -6,6 +6,7 @@
 import { createHash } from 'crypto';
 import { createMesh, MeshNode } from '../mesh';
 import { createSync, SyncNode } from '../sync';
+import { createChord, ChordNode } from '../chord';
 import { backend } from '../native';
 
 /** Short digest of a replica's contents: equal digests = replicas agree. */
@@ -79,6 +80,62 @@ export async function demoCommand(options: Record<string, string | true>): Promi
     syncWrites++;
   }, 100);
 
+  // A chord ring (a DHT) of as many nodes, each introduced to one earlier node only;
+  // keys are set once, read back from every node in rounds, and one node leaves
+  // two thirds of the way through the run.
+  const chordKeys = 30;
+  const chordNodes: ChordNode[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = await createChord({ host: '127.0.0.1', port: 0, keepAliveInterval: 0, stabilizeInterval: 200, failureTimeout: 8000, timeout: 3000 });
+    chordNodes.push(c);
+    if (i) await c.connect('127.0.0.1', chordNodes[(i * 7) % i].port).catch(() => undefined);
+  }
+  const liveChord = () => chordNodes.filter((c) => !c.closed);
+  const chordConverged = () => liveChord().every((c) => c.chordStats().ringSize === liveChord().length);
+  const waitUntil = async (cond: () => boolean, ms: number) => {
+    const end = Date.now() + ms;
+    while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    return cond();
+  };
+  await waitUntil(chordConverged, 10_000);
+  let chordSet = 0;
+  for (let k = 0; k < chordKeys; k++) {
+    try {
+      await chordNodes[k % count].set(`demo-key-${k}`, { k, at: Date.now() });
+      chordSet++;
+    } catch {
+      /* counted as not set */
+    }
+  }
+  /** Keys readable from `node` (each get bounded by its timeout). */
+  const readableFrom = async (node: ChordNode, timeout = 2000): Promise<number> => {
+    const got = await Promise.all(
+      Array.from({ length: chordKeys }, (_, k) =>
+        node.get(`demo-key-${k}`, { timeout }).then(
+          (v) => ((v as { k?: number } | undefined)?.k === k ? 1 : 0),
+          () => 0,
+        ),
+      ),
+    );
+    return got.reduce<number>((a, b) => a + b, 0);
+  };
+  const chordReadable: (number | null)[] = chordNodes.map(() => null);
+  let chordLeft: number | null = null;
+  let chordRunning = true;
+  const chordReader = (async () => {
+    while (chordRunning) {
+      for (let i = 0; i < count && chordRunning; i++) {
+        if (!chordNodes[i].closed) chordReadable[i] = await readableFrom(chordNodes[i]).catch(() => 0);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  const leaveTimer = setTimeout(() => {
+    chordLeft = count - 1;
+    chordReadable[count - 1] = null;
+    void chordNodes[count - 1].close().catch(() => undefined); // graceful: hands its items over
+  }, Math.round((seconds * 1000 * 2) / 3));
+
   const received = nodes.map(() => 0);
   nodes.forEach((n, i) => n.on('message', () => received[i]++));
   const started = Date.now();
@@ -116,6 +173,11 @@ export async function demoCommand(options: Record<string, string | true>): Promi
     const digests = syncNodes.map(tableDigest);
     const majority = digests.slice().sort((a, b) => digests.filter((d) => d === b).length - digests.filter((d) => d === a).length)[0];
     const syncRows = syncNodes.map((n, i) => [`sync-${i}`, String(n.peers.size), String(n.size), digests[i], digests[i] === majority ? 'yes' : 'converging']);
+    const chordRows = chordNodes.map((c, i) => {
+      if (c.closed) return [`chord-${i}`, '-', '-', '-', '-', '-', 'left'];
+      const st = c.chordStats();
+      return [`chord-${i}`, String(st.connections), String(st.ringSize), String(st.items), String(st.replicas), chordReadable[i] === null ? '…' : `${chordReadable[i]}/${chordKeys}`, st.mode];
+    });
     const out = [
       `polyp2p demo — ${count} nodes${js2p ? ' + js2p' : ''}, backend ${backend}, ${rate} broadcasts/s, ${((now - started) / 1000).toFixed(0)}/${seconds} s`,
       '',
@@ -124,6 +186,9 @@ export async function demoCommand(options: Record<string, string | true>): Promi
       '',
       `sync table (${syncWrites} writes, ${syncDeletes} deletes so far)`,
       ...table(['node', 'peers', 'keys', 'digest', 'agrees'], syncRows),
+      '',
+      `chord table (${chordSet}/${chordKeys} keys set, 5 tables × 3 copies each${chordLeft !== null ? `; chord-${chordLeft} left` : `; chord-${count - 1} leaves at ${Math.round((seconds * 2) / 3)} s`})`,
+      ...table(['node', 'peers', 'ring', 'items', 'replicas', 'keys readable', 'mode'], chordRows),
     ].join('\n');
     if (tty && !final) process.stdout.write('\x1b[H\x1b[2J' + out + '\n');
     else console.log(out + '\n');
@@ -134,6 +199,27 @@ export async function demoCommand(options: Record<string, string | true>): Promi
   clearInterval(sender);
   clearInterval(drawer);
   clearInterval(syncWriter);
+  clearTimeout(leaveTimer);
+  chordRunning = false;
+  await chordReader;
+  if (chordLeft === null) {
+    // the run was too short for the timer: the node leaves now
+    chordLeft = count - 1;
+    chordReadable[count - 1] = null;
+    await chordNodes[count - 1].close().catch(() => undefined);
+  }
+  await waitUntil(chordConverged, 5000);
+  // a key counts as readable when every remaining node reads it
+  const remaining = liveChord();
+  const perKey = await Promise.all(
+    Array.from({ length: chordKeys }, async (_, k) => {
+      const ok = await Promise.all(remaining.map((c) => c.get(`demo-key-${k}`, { timeout: 3000 }).then((v) => (v as { k?: number } | undefined)?.k === k, () => false)));
+      return ok.every(Boolean);
+    }),
+  );
+  const chordFinal = perKey.filter(Boolean).length;
+  remaining.forEach((c) => (chordReadable[chordNodes.indexOf(c)] = null));
+  await Promise.all(remaining.map(async (c) => (chordReadable[chordNodes.indexOf(c)] = await readableFrom(c, 3000))));
   await new Promise((r) => setTimeout(r, 500)); // let the last broadcasts and writes land
   draw(true);
   const expected = seq * (count - 1) + (js2p ? js2p.sent * count : 0);
@@ -141,7 +227,9 @@ export async function demoCommand(options: Record<string, string | true>): Promi
   console.log(`summary: ${seq} broadcasts from polyp2p nodes${js2p ? ` and ${js2p.sent} from js2p` : ''}, ${delivered}/${expected} expected deliveries to polyp2p nodes (${((delivered / Math.max(1, expected)) * 100).toFixed(1)}%)` + (js2p ? `; js2p received ${js2p.received}, sent ${js2p.sent}` : ''));
   const finalDigests = new Set(syncNodes.map(tableDigest));
   console.log(`sync: ${syncWrites} writes and ${syncDeletes} deletes; ${syncNodes.length} replicas of ${syncNodes[0].size} keys ${finalDigests.size === 1 ? 'agree' : `do not agree yet (${finalDigests.size} versions)`}`);
+  console.log(`chord: ${chordFinal}/${chordKeys} keys readable after a node left (from each of the ${remaining.length} remaining nodes; ${chordSet}/${chordKeys} set)`);
   await Promise.all([...nodes, ...syncNodes].map((n) => n.close()));
+  await Promise.all(chordNodes.map((c) => c.close({ leave: false }).catch(() => undefined)));
   if (js2p) js2p.socket.close();
   setTimeout(() => process.exit(0), 200).unref();
 }

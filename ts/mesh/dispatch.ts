@@ -188,7 +188,7 @@ function peers(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
     let known = false;
     for (const p of node.peers.values()) if (p.addr && p.addr[0] === addr[0] && p.addr[1] === addr[1]) known = true;
     if (known) continue;
-    node.connect(addr[0], addr[1], { id }).catch(() => {
+    node.connect(addr[0], addr[1], { id, refusedRetries: 0 }).catch(() => {
       // A dead or bogus peer-list entry: nothing to do (bounded by maxOutgoing and connectTimeout).
     });
   }

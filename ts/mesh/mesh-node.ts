@@ -148,7 +148,7 @@ export class MeshNode extends EventEmitter {
   }
 
   /** Open a connection; resolves with the peer once its handshake arrived. */
-  connect(host: string, port: number, options: { id?: string; idForm?: IdForm } = {}): Promise<Peer> {
+  connect(host: string, port: number, options: { id?: string; idForm?: IdForm; refusedRetries?: number } = {}): Promise<Peer> {
     if (this.closed) return Promise.reject(new ClosedError('this node was closed'));
     if (!this.id) this.id = this.makeId();
     this.startTimer();
@@ -162,7 +162,7 @@ export class MeshNode extends EventEmitter {
     }
     const key = `${host}:${port}`;
     this.dialing.add(key);
-    return this.transport.dial(host, port, this.options.connectTimeout)
+    return this.dialRetryingRefused(host, port, options.refusedRetries ?? 3)
       .finally(() => this.dialing.delete(key))
       .then(
         (stream) =>
@@ -193,6 +193,23 @@ export class MeshNode extends EventEmitter {
     let n = this.dialing.size;
     for (const p of this.all) if (p.outgoing && !p.conn.closed) n++;
     return n;
+  }
+
+  /**
+   * A node that was just created may not be bound yet when another connects
+   * to it in the same tick (js2p programs and tests do this): a refused dial
+   * is retried a few times, 100 ms apart. Automatic connections from peer
+   * lists pass 0 retries, so bogus entries cost one attempt each.
+   */
+  private async dialRetryingRefused(host: string, port: number, retries: number): Promise<ByteStream> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.transport.dial(host, port, this.options.connectTimeout);
+      } catch (e) {
+        if (attempt >= retries || this.closed || (e as { code?: string }).code !== 'ECONNREFUSED') throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   get dialingCount(): number {
