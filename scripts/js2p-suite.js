@@ -29,8 +29,17 @@ fs.mkdirSync(testDir, { recursive: true });
 for (const f of files) fs.copyFileSync(path.join(js2pTests, f), path.join(testDir, f));
 
 const mocha = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
+// js2p's tests set no mocha timeout (their expression evaluates to 0), so a
+// missing callback would hang forever: bound the whole file instead.
+const LIMIT_MS = Number(process.env.POLYP2P_JS2P_SUITE_TIMEOUT_MS || 180_000);
 const r = spawnSync(process.execPath, [mocha, '--reporter', 'spec', '--exit', ...(grep ? ['--grep', grep] : []), ...files.map((f) => path.join(testDir, f))], {
   stdio: 'inherit',
+  timeout: LIMIT_MS,
+  killSignal: 'SIGKILL',
   env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--no-deprecation'].filter(Boolean).join(' ') },
 });
+if (r.error && r.error.code === 'ETIMEDOUT') {
+  console.error(`js2p suite ${files.join(' ')} did not finish within ${LIMIT_MS} ms: a test is waiting for a callback that never came`);
+  process.exit(1);
+}
 process.exit(r.status == null ? 1 : r.status);
