@@ -4,7 +4,7 @@
 // polyp2p native vs polyp2p fallback vs js2p 0.7.870, in one run; each subject
 // and size runs in its own child process (bench/chord-worker.js).
 const path = require('path');
-const { fork } = require('child_process');
+const { runWorker, table, ratio: x } = require('./lib/workers');
 const { saveResults, quick, fmt } = require('./lib/harness');
 
 const WORKER = path.join(__dirname, 'chord-worker.js');
@@ -17,38 +17,9 @@ const SUBJECTS = [
 ];
 
 function runChild(subject, n) {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ...subject.env };
-    if (!subject.env.POLYP2P_FORCE_JS) delete env.POLYP2P_FORCE_JS;
-    const child = fork(WORKER, [subject.key, String(n), ...(quick ? ['--quick'] : [])], {
-      env,
-      // js2p writes to stdout; keep the tables readable, let stderr through.
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    let result = null;
-    const timer = setTimeout(() => {
-      result = result || { error: `timed out after ${CHILD_TIMEOUT_MS} ms` };
-      child.kill('SIGKILL');
-    }, CHILD_TIMEOUT_MS);
-    child.on('message', (m) => (result = m));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!result) result = { error: `exited with ${signal || code} before reporting` };
-      resolve(result);
-    });
-  });
+  return runWorker(WORKER, [subject.key, String(n), ...(quick ? ['--quick'] : [])], { env: subject.env, timeoutMs: CHILD_TIMEOUT_MS });
 }
 
-function table(title, header, lines) {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const row = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
-  console.log(`\n${title}\n`);
-  console.log(row(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const l of lines) console.log(row(l));
-}
-
-const x = (a, b) => (a && b ? (a / b).toFixed(a / b < 10 ? 2 : 1) + '×' : '-');
 const ms = (v) => (v == null ? '-' : v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v.toFixed(1));
 
 async function main() {

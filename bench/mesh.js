@@ -4,7 +4,7 @@
 // polyp2p native vs polyp2p fallback vs js2p 0.7.870 vs a raw-TCP ceiling, in one run.
 // Each subject runs in its own child process (bench/mesh-worker.js).
 const path = require('path');
-const { fork } = require('child_process');
+const { runWorker, table, ratio: x } = require('./lib/workers');
 const { saveResults, quick, fmt } = require('./lib/harness');
 
 const WORKER = path.join(__dirname, 'mesh-worker.js');
@@ -18,39 +18,9 @@ const SUBJECTS = [
 
 /** Run one worker to completion; resolves with the JSON it sent back (or { error }). */
 function runChild(role, subject) {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ...subject.env };
-    if (!subject.env.POLYP2P_FORCE_JS) delete env.POLYP2P_FORCE_JS;
-    const child = fork(WORKER, [role, subject.key, ...(quick ? ['--quick'] : [])], {
-      env,
-      execArgv: ['--expose-gc'],
-      // js2p writes to stdout; keep the tables readable, let stderr through.
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    let result = null;
-    const timer = setTimeout(() => {
-      result = result || { error: `timed out after ${CHILD_TIMEOUT_MS} ms` };
-      child.kill('SIGKILL');
-    }, CHILD_TIMEOUT_MS);
-    child.on('message', (m) => (result = m));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!result) result = { error: `exited with ${signal || code} before reporting` };
-      resolve(result);
-    });
-  });
+  return runWorker(WORKER, [role, subject.key, ...(quick ? ['--quick'] : [])], { env: subject.env, timeoutMs: CHILD_TIMEOUT_MS, execArgv: ['--expose-gc'] });
 }
 
-function table(title, header, lines) {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const row = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
-  console.log(`\n${title}\n`);
-  console.log(row(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const l of lines) console.log(row(l));
-}
-
-const x = (a, b) => (a && b ? (a / b).toFixed(a / b < 10 ? 2 : 1) + '×' : '-');
 const pct = (a, b) => (a && b ? ((a / b) * 100).toFixed(a / b < 0.1 ? 2 : 1) + '%' : '-');
 const spread = (m) => (m && m.runs > 1 && m.median ? ` ±${(((m.max - m.min) / 2 / m.median) * 100).toFixed(0)}%` : '');
 const bytes = (n) => (n == null ? '-' : Math.abs(n) >= 1048576 ? (n / 1048576).toFixed(1) + ' MiB' : (n / 1024).toFixed(1) + ' KiB');

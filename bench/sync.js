@@ -5,7 +5,7 @@
 // Each subject runs in its own child process (bench/sync-worker.js).
 const os = require('os');
 const path = require('path');
-const { fork } = require('child_process');
+const { runWorker, table, ratio: x } = require('./lib/workers');
 const { saveResults, quick, fmt } = require('./lib/harness');
 
 const WORKER = path.join(__dirname, 'sync-worker.js');
@@ -18,40 +18,10 @@ const SUBJECTS = [
 
 /** Run one worker to completion; resolves with the JSON it sent back (or { error }). */
 function runChild(subject) {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ...subject.env };
-    if (!subject.env.POLYP2P_FORCE_JS) delete env.POLYP2P_FORCE_JS;
-    const child = fork(WORKER, [subject.key, ...(quick ? ['--quick'] : [])], {
-      env,
-      // --no-deprecation: js2p calls new Buffer() on every get/set.
-      execArgv: ['--expose-gc', '--no-deprecation'],
-      // js2p writes to stdout; keep the tables readable, let stderr through.
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    let result = null;
-    const timer = setTimeout(() => {
-      result = result || { error: `timed out after ${CHILD_TIMEOUT_MS} ms` };
-      child.kill('SIGKILL');
-    }, CHILD_TIMEOUT_MS);
-    child.on('message', (m) => (result = m));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!result) result = { error: `exited with ${signal || code} before reporting` };
-      resolve(result);
-    });
-  });
+  // --no-deprecation: js2p calls new Buffer() on every get/set.
+  return runWorker(WORKER, [subject.key, ...(quick ? ['--quick'] : [])], { env: subject.env, timeoutMs: CHILD_TIMEOUT_MS, execArgv: ['--expose-gc', '--no-deprecation'] });
 }
 
-function table(title, header, lines) {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const row = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
-  console.log(`\n${title}\n`);
-  console.log(row(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const l of lines) console.log(row(l));
-}
-
-const x = (a, b) => (a && b ? (a / b).toFixed(a / b < 10 ? 2 : 1) + '×' : '-');
 const spread = (m) => (m && m.runs > 1 && m.median ? ` ±${(((m.max - m.min) / 2 / m.median) * 100).toFixed(0)}%` : '');
 const ms = (v) => (v == null ? '-' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 
