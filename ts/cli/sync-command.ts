@@ -2,23 +2,10 @@
  * `polyp2p sync --port 4444 [--host h] [--connect host:port] [--subnet sync] [--no-leasing]`
  * stdin commands: `set k v` (v parsed as JSON when it is JSON, else text), `get k`, `del k`, `keys`.
  */
-import * as readline from 'readline';
 import { createSync } from '../sync';
 import type { SyncDelete, SyncRefusal, SyncUpdate } from '../sync';
 import { backend } from '../native';
-import { hostPort } from './args';
-
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-const short = (id: string | null | undefined) => (id ? id.slice(0, 10) + '…' : '?');
-
-function parseValue(text: string): unknown {
-  try {
-    const v = JSON.parse(text);
-    return v === null ? text : v;
-  } catch {
-    return text;
-  }
-}
+import { attachConsole, commandLoop, parseValue, short, show } from './node-console';
 
 export async function syncCommand(options: Record<string, string | true>): Promise<void> {
   const sync = await createSync({
@@ -30,43 +17,22 @@ export async function syncCommand(options: Record<string, string | true>): Promi
   console.log(`polyp2p sync node ${sync.id}`);
   console.log(`listening on ${sync.host}:${sync.port} (subnet ${sync.options.subnet}, leasing ${sync.leasing ? 'on' : 'off'}, backend ${backend})`);
   console.log('commands: set <key> <value> | get <key> | del <key> | keys; Ctrl-D to quit');
-  sync.on('peer', (p) => console.log(`+ peer ${short(p.id)} at ${p.addr?.join(':')}`));
-  sync.on('peer-left', (p) => console.log(`- peer ${short(p.id)} left`));
-  sync.on('peerError', (e) => console.log(`! ${e.message}`));
   sync.on('update', (u: SyncUpdate) => u.source !== 'local' && console.log(`~ ${u.key} = ${show(u.value)} (by ${short(u.owner)}, ${u.source})`));
   sync.on('delete', (d: SyncDelete) => d.source !== 'local' && console.log(`~ ${d.key} deleted (by ${short(d.owner)}, ${d.source})`));
   sync.on('refused', (r: SyncRefusal) => console.log(`! refused ${r.key ?? '?'}: ${r.reason}`));
-  if (typeof options.connect === 'string') {
-    const [h, p] = hostPort(options.connect);
-    sync.connect(h, p).catch((e: Error) => console.log(`! ${e.message}`));
-  }
-  const rl = readline.createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    const m = /^\s*(\S+)(?:\s+(\S+))?(?:\s+(.*))?$/.exec(line);
-    if (!m) return;
-    const [, cmd, key, rest] = m;
-    try {
-      if (cmd === 'set' && key && rest !== undefined) {
-        sync.set(key, parseValue(rest));
-        console.log(`ok ${key}`);
-      } else if (cmd === 'get' && key) {
-        console.log(sync.has(key) ? `${key} = ${show(sync.get(key))}` : `${key} is not set`);
-      } else if (cmd === 'del' && key) {
-        console.log(sync.delete(key) ? `deleted ${key}` : `${key} is not set`);
-      } else if (cmd === 'keys') {
-        console.log(`keys: ${[...sync.keys()].join(' ')}`);
-      } else {
-        console.log('? commands: set <key> <value> | get <key> | del <key> | keys');
-      }
-    } catch (e) {
-      console.log(`! ${(e as Error).message}`);
+  attachConsole(sync, options);
+  commandLoop(sync, (cmd, key, rest) => {
+    if (cmd === 'set' && key && rest !== undefined) {
+      sync.set(key, parseValue(rest));
+      console.log(`ok ${key}`);
+    } else if (cmd === 'get' && key) {
+      console.log(sync.has(key) ? `${key} = ${show(sync.get(key))}` : `${key} is not set`);
+    } else if (cmd === 'del' && key) {
+      console.log(sync.delete(key) ? `deleted ${key}` : `${key} is not set`);
+    } else if (cmd === 'keys') {
+      console.log(`keys: ${[...sync.keys()].join(' ')}`);
+    } else {
+      console.log('? commands: set <key> <value> | get <key> | del <key> | keys');
     }
   });
-  const stop = async () => {
-    rl.close();
-    await sync.close();
-    process.exit(0);
-  };
-  rl.on('close', stop);
-  process.on('SIGINT', stop);
 }
