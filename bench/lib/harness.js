@@ -2,6 +2,7 @@
 // Small benchmark harness: ops/s as the median of several timed runs, with spread.
 const fs = require('fs');
 const path = require('path');
+const { table } = require('./workers');
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 7;
@@ -52,12 +53,7 @@ function printTable(title, rows, columns = ['native', 'js', 'js2p']) {
     const ratio = (a, b) => (get(a) && get(b) ? (get(a) / get(b)).toFixed(1) + '×' : '-');
     return [r.name, ...columns.map((c) => (r.results[c] ? `${fmt(get(c))} ${spread(r.results[c])}` : '-')), ...ratios.map(([a, b]) => ratio(a, b))];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const row = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
-  console.log(`\n${title}\n`);
-  console.log(row(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const l of lines) console.log(row(l));
+  table(title, header, lines);
 }
 
 function saveResults(name, data) {
