@@ -25,7 +25,7 @@ async function startNodes(t, count, options = {}) {
 }
 
 /** A raw TCP peer speaking the wire protocol by hand (for probes and hostile input). */
-async function rawPeer(t, port, { handshake = true, protocolId, id = 'RawPeer1111111111111111111111111111111111111111111111111111111111', compression = [] } = {}) {
+async function rawPeer(t, port, { handshake = true, protocolId, id = 'RawPeer1111111111111111111111111111111111111111111111111111111111', compression = [], decodeWith = compression } = {}) {
   const sock = net.connect({ host: '127.0.0.1', port });
   await new Promise((res, rej) => sock.once('connect', res).once('error', rej));
   const decoder = core.createFrameDecoder(1 << 26);
@@ -34,7 +34,9 @@ async function rawPeer(t, port, { handshake = true, protocolId, id = 'RawPeer111
   sock.on('data', (d) => {
     for (const body of decoder.push(d)) {
       try {
-        received.push(core.decodeBody(body, [0x20, 0x13, 0x11, 0x10, 0x12], 1 << 26));
+        // Like a real peer (§6.2): try only the methods this peer advertised
+        // (decodeWith: the lists it renegotiated to as well).
+        received.push(core.decodeBody(body, decodeWith.filter((m) => core.compressionMethods.includes(m)), 1 << 26));
       } catch (e) {
         received.push({ error: e });
       }

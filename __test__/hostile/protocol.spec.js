@@ -68,7 +68,7 @@ test('connection flood beyond maxPeers: refused with ERR_MAX_PEERS, the count ne
 const STORM = core.name === 'js' || process.env.POLYP2P_FORCE_JS === '1' ? 1000 : 4000;
 test(`renegotiation storm: ${STORM} alternating compression lists, the node stays responsive`, async (t) => {
   const { victim, errors, honest } = await arena(t);
-  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, compression: [0x13] });
+  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, compression: [0x13], decodeWith: [0x13, 0x11] });
   await waitFor(() => victim.peers.size === 3, 8000, 'attacker handshake');
   const before = await settledMemory();
   let frames = [];
