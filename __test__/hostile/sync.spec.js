@@ -8,6 +8,9 @@ const { rawPeer, waitFor, sleep } = require('../helpers/mesh');
 const { startSync, link, converged } = require('../sync/helpers');
 
 const now = () => Math.floor(Date.now() / 1000);
+// Same-second lease ties go to the smaller ID (§14.4): the attacker's ID sorts
+// after every base58 node ID, so the lease rule alone decides.
+const EVIL = 'z'.repeat(80) + 'Evil';
 
 test('forged sync lease: a third party cannot take a leased key; a peer forging the owner ID can (unauthenticated protocol)', async (t) => {
   const [a, b] = await startSync(t, 2);
@@ -16,12 +19,12 @@ test('forged sync lease: a third party cannot take a leased key; a peer forging 
   await waitFor(() => b.get('leased') === 'by a', 8000, 'replication');
   const refusals = [];
   a.on('refused', (r) => refusals.push(r));
-  const evil = await rawPeer(t, a.port, { protocolId: a.protocolId, id: 'EvilNode' });
-  await waitFor(() => a.peers.has('EvilNode'), 8000, 'attacker handshake');
+  const evil = await rawPeer(t, a.port, { protocolId: a.protocolId, id: EVIL });
+  await waitFor(() => a.peers.has(EVIL), 8000, 'attacker handshake');
   // 1. overwrite under its own ID: refused by the lease rule
-  evil.send(0, [0x0b, Buffer.from('leased'), 'stolen'], 'EvilNode', now());
+  evil.send(0, [0x0b, Buffer.from('leased'), 'stolen'], EVIL, now());
   // 2. claim an older write time to win the lease: still another owner, refused
-  evil.send(0, [0x0b, Buffer.from('leased'), 'stolen-older'], 'EvilNode', now() - 30);
+  evil.send(0, [0x0b, Buffer.from('leased'), 'stolen-older'], EVIL, now() - 30);
   // 3. initial-sync store with a forged owner and timestamp for a key we hold: ignored
   evil.send(2, [0x0b, Buffer.from('leased'), 'stolen-initial', a.id, now() - 7200]);
   await waitFor(() => refusals.length >= 2, 8000, 'refusals');

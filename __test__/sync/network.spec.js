@@ -7,6 +7,9 @@ const { waitFor, sleep } = require('../helpers/mesh');
 const { rawPeer } = require('../helpers/mesh');
 const { startSync, link, isolate, snapshot, converged } = require('./helpers');
 
+/** An owner ID that sorts after every base58 node ID (same-second lease ties go to the smaller ID). */
+const LATE_ID = 'z'.repeat(80) + 'Other';
+
 for (const leasing of [true, false]) {
   test(`three nodes agree after set, delete and delta (leasing ${leasing})`, async (t) => {
     const [a, b, c] = await startSync(t, 3, { leasing });
@@ -162,7 +165,9 @@ test('bad changes from a peer are refused with an event that says why; the link 
   peer.send(0, [0x11, k('d'), [1, 2]]);                            // delta not a mapping
   peer.send(0, [0x11, k('text'), { a: 1 }]);                       // delta onto a non-mapping
   peer.send(2, [0x0b, k('fresh'), 1, 42, 'not a time']);           // initial store without owner/time
-  peer.send(0, [0x0b, k('leased'), 'theirs'], 'SomeoneElse');      // lease held by a
+  // lease held by a; a same-second write wins when its owner ID is smaller (§14.4),
+  // so the other owner must sort after any base58 node ID
+  peer.send(0, [0x0b, k('leased'), 'theirs'], LATE_ID);
   peer.send(2, [0x30, 'garbage']);                                 // extension messages from a non-polyp2p peer: ignored
   peer.send(2, [0x31, [[k('leased'), 'x', 'Z', 1, false]]]);
   peer.send(2, [0x32, [k('leased')]]);
@@ -176,7 +181,7 @@ test('bad changes from a peer are refused with an event that says why; the link 
   t.true(refused.every((r) => r.kind === 'incoming'));
   t.is(a.get('leased'), 'mine');
   t.is(a.get('text'), 'not a mapping');
-  peer.send(0, [0x0b, k('ok'), 'fine'], 'SomeoneElse');
+  peer.send(0, [0x0b, k('ok'), 'fine'], LATE_ID);
   await waitFor(() => a.get('ok') === 'fine', 8000, 'a good change after the bad ones');
   t.false(peer.closed);
   t.is(a.stats().errors, 0, 'no handler threw');
