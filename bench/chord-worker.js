@@ -15,19 +15,9 @@ const HOST = '127.0.0.1';
 const SETUP_MS = quick ? 30_000 : 60_000; // bound on building / converging a network
 const SETTLE_MS = quick ? 3000 : 8000; // let polyp2p prune links down to fingers + successors
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const tick = () => new Promise((r) => setImmediate(r));
-async function waitFor(cond, ms, what) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-const bounded = (p, ms) => {
-  let t;
-  return Promise.race([p, new Promise((r) => (t = setTimeout(r, ms)))]).finally(() => clearTimeout(t));
-};
+const { sleep, tick, waitFor: waitForEvery, bounded, requireJs2p } = require('./lib/worker-util');
+// polls every 20 ms: many nodes, long waits
+const waitFor = (cond, ms, what) => waitForEvery(cond, ms, what, 20);
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -121,19 +111,7 @@ async function polyp2p() {
 
 async function js2p() {
   if (N > 8) return { subject, nodes: N, skipped: `js2p has no routing beyond direct peers: a ${N}-node network would have to be a full mesh (${(N * (N - 1)) / 2} connections); only run at 8` };
-  const log = console.log;
-  const warn = console.warn;
-  let base, mesh, chord;
-  try {
-    console.log = () => {};
-    console.warn = () => {};
-    base = require('js2p/js_src/base.js');
-    mesh = require('js2p/js_src/mesh.js');
-    chord = require('js2p/js_src/chord.js');
-  } finally {
-    console.log = log;
-    console.warn = warn;
-  }
+  const { base, mesh, chord } = requireJs2p('base', 'mesh', 'chord');
   mesh.max_outgoing = 64;
   chord.max_outgoing = 64; // fully connected: no pruning
   const list = [];

@@ -21,16 +21,8 @@ const PEERS_K = quick ? 50 : 200;
 const HOST = '127.0.0.1';
 const SETUP_MS = 10_000; // bound on any wait for connections
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const tick = () => new Promise((r) => setImmediate(r));
-async function waitFor(cond, ms, what) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(2);
-  }
-}
-/** Resolve when `p` settles or after `ms`, whichever comes first (keeps every wait bounded). */
+const { sleep, tick, waitFor, bounded, textOf: payloadOf, requireJs2p } = require('./lib/worker-util');
+
 /** Resolve on the first of `events` on `emitter`, then remove every listener added here. */
 function onceAny(emitter, events) {
   return new Promise((resolve) => {
@@ -40,24 +32,6 @@ function onceAny(emitter, events) {
     };
     for (const e of events) emitter.on(e, done);
   });
-}
-const bounded = (p, ms) => {
-  let t;
-  return Promise.race([p, new Promise((r) => (t = setTimeout(r, ms)))]).finally(() => clearTimeout(t));
-};
-
-/** Deterministic, incompressible-looking text payload of exactly `n` bytes. */
-function payloadOf(n) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let s = '';
-  let x = 0x9e3779b9 ^ n;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    s += abc[(x >>> 0) % abc.length];
-  }
-  return s;
 }
 
 function freePort() {
@@ -201,18 +175,7 @@ function polyp2pSubject() {
 }
 
 function js2pSubject() {
-  const log = console.log;
-  const warn = console.warn;
-  let base, mesh;
-  try {
-    console.log = () => {};
-    console.warn = () => {};
-    base = require('js2p/js_src/base.js');
-    mesh = require('js2p/js_src/mesh.js');
-  } finally {
-    console.log = log;
-    console.warn = warn;
-  }
+  const { base, mesh } = requireJs2p('base', 'mesh');
   base.compression.splice(0); // uncompressed, as the other subjects
   mesh.max_outgoing = 0; // keep the chain a chain (no dialing from peer lists)
 

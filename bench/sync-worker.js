@@ -34,20 +34,7 @@ const TOPOLOGIES = [
   { key: 'star5', n: 5, shape: 'star' },
 ];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const tick = () => new Promise((r) => setImmediate(r));
-async function waitFor(cond, ms, what) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(2);
-  }
-}
-/** Resolve when `p` settles or after `ms`, whichever comes first (keeps every wait bounded). */
-const bounded = (p, ms) => {
-  let t;
-  return Promise.race([p, new Promise((r) => (t = setTimeout(r, ms)))]).finally(() => clearTimeout(t));
-};
+const { sleep, tick, waitFor, bounded, textOf, requireJs2p } = require('./lib/worker-util');
 /** Resolve on the first of `events` on `emitter`, then remove every listener added here. */
 function onceAny(emitter, events) {
   return new Promise((resolve) => {
@@ -73,19 +60,6 @@ function freePort() {
   });
 }
 
-/** Deterministic, incompressible-looking text of exactly `n` bytes. */
-function textOf(n) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let s = '';
-  let x = 0x9e3779b9 ^ n;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    s += abc[(x >>> 0) % abc.length];
-  }
-  return s;
-}
 const BODY = textOf(VALUE_BYTES - 10);
 /** 100 B value that names its sequence number, so a replica holding the wrong version shows up. */
 const valueOf = (seq) => String(seq).padStart(10, '0') + BODY;
@@ -157,19 +131,7 @@ function polyp2pSubject() {
 }
 
 function js2pSubject() {
-  const log = console.log;
-  const warn = console.warn;
-  let base, mesh, sync;
-  try {
-    console.log = () => {};
-    console.warn = () => {};
-    base = require('js2p/js_src/base.js');
-    mesh = require('js2p/js_src/mesh.js');
-    sync = require('js2p/js_src/sync.js');
-  } finally {
-    console.log = log;
-    console.warn = warn;
-  }
+  const { base, mesh, sync } = requireJs2p('base', 'mesh', 'sync');
   base.compression.splice(0); // uncompressed, as the other subjects
   mesh.max_outgoing = 0; // keep the topology as built (no dialing from peer lists)
   const conns = (s) => [...s.routing_table.values()].map((c) => c.sock);

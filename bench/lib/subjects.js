@@ -1,22 +1,14 @@
 'use strict';
 // The implementations compared side by side in one process.
 const { jsBackend, loadNativeBackend } = require('../../dist/native.js');
+const { requireJs2p } = require('./worker-util');
 
 function loadJs2p() {
-  const log = console.log;
-  const warn = console.warn;
   try {
-    // js2p prints load-time warnings; keep the tables readable.
-    console.log = () => {};
-    console.warn = () => {};
-    const base = require('js2p/js_src/base.js');
-    const mesh = require('js2p/js_src/mesh.js');
+    const { base, mesh } = requireJs2p('base', 'mesh');
     return { base, mesh, BigInt: require('big-integer') };
   } catch (e) {
     return { error: e.message };
-  } finally {
-    console.log = log;
-    console.warn = warn;
   }
 }
 

@@ -1,0 +1,54 @@
+'use strict';
+// Small helpers shared by the benchmark workers (bench/*-worker.js).
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const tick = () => new Promise((r) => setImmediate(r));
+
+/** Poll `cond` every `pollMs` until true; throw after `ms` naming `what`. */
+async function waitFor(cond, ms, what, pollMs = 2) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
+/** Resolve when `p` settles or after `ms`, whichever comes first (keeps every wait bounded). */
+const bounded = (p, ms) => {
+  let t;
+  return Promise.race([p, new Promise((r) => (t = setTimeout(r, ms)))]).finally(() => clearTimeout(t));
+};
+
+/** Deterministic, incompressible-looking text of exactly `n` bytes. */
+function textOf(n) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = '';
+  let x = 0x9e3779b9 ^ n;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    s += abc[(x >>> 0) % abc.length];
+  }
+  return s;
+}
+
+/**
+ * Load js2p 0.7.870's modules (`names` of js_src/*.js) with its load-time
+ * console noise silenced, so the benchmark's output stays readable.
+ */
+function requireJs2p(...names) {
+  const { log, warn } = console;
+  try {
+    console.log = () => {};
+    console.warn = () => {};
+    const out = {};
+    for (const n of names) out[n] = require(`js2p/js_src/${n}.js`);
+    return out;
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
+}
+
+module.exports = { sleep, tick, waitFor, bounded, textOf, requireJs2p };
