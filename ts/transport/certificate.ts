@@ -4,7 +4,12 @@
  * public-key fingerprint that TLS node-ID pinning hashes into the node ID.
  */
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'crypto';
-import * as forge from 'node-forge';
+import type * as Forge from 'node-forge';
+
+// node-forge is about 1 MiB of JS: loaded on the first certificate, not by every plain-TCP node.
+let forgeLib: typeof Forge | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const forge = (): typeof Forge => (forgeLib ??= require('node-forge') as typeof Forge);
 
 export interface KeyAndCertificate {
   key: string;
@@ -18,8 +23,8 @@ export function selfSignedCertificate(commonName = 'polyp2p'): KeyAndCertificate
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
   });
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  const cert = forge().pki.createCertificate();
+  cert.publicKey = forge().pki.publicKeyFromPem(publicKey);
   const serial = randomBytes(16);
   serial[0] &= 0x7f; // a positive INTEGER
   cert.serialNumber = serial.toString('hex');
@@ -34,8 +39,8 @@ export function selfSignedCertificate(commonName = 'polyp2p'): KeyAndCertificate
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { key: privateKey, cert: forge.pki.certificateToPem(cert) };
+  cert.sign(forge().pki.privateKeyFromPem(privateKey), forge().md.sha256.create());
+  return { key: privateKey, cert: forge().pki.certificateToPem(cert) };
 }
 
 /** SHA-256 of the DER SubjectPublicKeyInfo, hex. */

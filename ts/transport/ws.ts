@@ -5,7 +5,12 @@
  * the frame length header; this caps each message.
  */
 import * as net from 'net';
-import WebSocket, { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+
+// `ws` is loaded on the first WebSocket listen or dial, not by every plain-TCP node.
+let wsLib: typeof import('ws') | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const wsModule = (): typeof import('ws') => (wsLib ??= require('ws') as typeof import('ws'));
 import type { ByteStream } from '../base/connection';
 import type { Transport, TransportConfig, TransportServer } from './transport';
 import { WebSocketStream } from './ws-stream';
@@ -37,7 +42,7 @@ export class WsTransport implements Transport {
 
   listen(host: string, port: number, onConnection: (stream: ByteStream) => void): Promise<TransportServer> {
     return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({ host, port, maxPayload: this.maxPayload, perMessageDeflate: false, clientTracking: true });
+      const wss = new (wsModule().WebSocketServer)({ host, port, maxPayload: this.maxPayload, perMessageDeflate: false, clientTracking: true });
       wss.on('connection', (ws, req) => {
         (req.socket as net.Socket).setNoDelay(true);
         onConnection(wrap(ws, req.socket.remoteAddress, req.socket.remotePort));
@@ -61,7 +66,7 @@ export class WsTransport implements Transport {
   dial(host: string, port: number, timeoutMs: number): Promise<ByteStream> {
     return new Promise((resolve, reject) => {
       const url = `ws://${net.isIPv6(host) ? `[${host}]` : host}:${port}/`;
-      const ws = new WebSocket(url, { maxPayload: this.maxPayload, perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      const ws = new (wsModule().WebSocket)(url, { maxPayload: this.maxPayload, perMessageDeflate: false, handshakeTimeout: timeoutMs });
       const stream = wrap(ws, host, port);
       const fail = (e: Error) => {
         ws.terminate();

@@ -1,5 +1,10 @@
 import * as zlib from 'zlib';
-import { deflate, gzip } from 'pako';
+import type * as Pako from 'pako';
+
+// pako only encodes (Node's zlib decodes); loaded on the first zlib/gzip encode.
+let pakoLib: typeof Pako | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pako = (): typeof Pako => (pakoLib ??= require('pako') as typeof Pako);
 import { DecompressError, DecompressLimitError, UnknownCompressionError, hex } from '../errors';
 import { snappyCompress, snappyDecompress } from './snappy';
 import { bzip2Compress, bzip2Decompress } from './bzip2';
@@ -13,8 +18,8 @@ export function compress(data: Uint8Array, method: number): Buffer {
     case 0x20: return snappyCompress(data);
     // pako is a faithful port of zlib 1.2: its bytes equal py2p's (and the Rust
     // core's) exactly, where Node's bundled zlib fork sometimes differs.
-    case 0x13: return toBuffer(deflate(data));
-    case 0x11: return toBuffer(gzip(data, { header: { os: 3 } } as Parameters<typeof gzip>[1]));
+    case 0x13: return toBuffer(pako().deflate(data));
+    case 0x11: return toBuffer(pako().gzip(data, { header: { os: 3 } } as Parameters<typeof Pako.gzip>[1]));
     case 0x10: return bzip2Compress(data);
     case 0x12: return xzCompress(data);
     default:
