@@ -78,7 +78,9 @@ for (const m of [0x20, 0x13, 0x11, 0x10, 0x12]) {
 // The set holds `size` remembered broadcasts; each op is what a relay does per
 // message: a new ID is recorded, and the same ID arriving from a second peer a
 // moment later is found as a duplicate. Flat cost = O(1) whatever the size.
-for (const size of [1000, 100000]) {
+// Swept over sizes for the dedup chart (bench/results/dedup-vs-seen.svg).
+const DEDUP_SIZES = quick ? [1000, 10000, 100000] : [1000, 3000, 10000, 30000, 100000];
+for (const size of DEDUP_SIZES) {
   const fresh = Array.from({ length: 8192 }, () => crypto.randomBytes(32));
   const r = {};
   for (const [k, b] of Object.entries(polyp2p)) {
@@ -117,8 +119,9 @@ for (const size of [1000, 100000]) {
 console.log('');
 printTable('Base layer (ops/s, median of runs, ± half-spread); hybrid = what polyp2p uses when the addon loads', rows, ['native', 'hybrid', 'js', 'js2p']);
 const dedup = rows.filter((r) => r.name.startsWith('dedup'));
-if (dedup.length === 2) {
-  const flat = (k) => (dedup[0].results[k] && dedup[1].results[k] ? (dedup[1].results[k].median / dedup[0].results[k].median).toFixed(2) : '-');
+if (dedup.length >= 2) {
+  const last = dedup[dedup.length - 1];
+  const flat = (k) => (dedup[0].results[k] && last.results[k] ? (last.results[k].median / dedup[0].results[k].median).toFixed(2) : '-');
   console.log(`\ndedup 100k/1k throughput ratio (1.00 = flat): native ${flat('native')}, fallback ${flat('js')}, js2p ${flat('js2p')}`);
 }
 saveResults('base', { rows });
