@@ -2,7 +2,13 @@
  * In-memory transport: the mesh's real code over simulated links, with no
  * sockets (in the style of rust-libp2p's MemoryTransport and hyperdht's
  * testnet). A MemoryNetwork is one address space; each link may add latency,
- * jitter and a bandwidth limit. Used by the simulator and by tests.
+ * jitter, loss and a bandwidth limit. Used by the simulator and by tests.
+ *
+ * Link delays run on a clock: real timers by default, or a VirtualClock, on
+ * which simulated time jumps from one delivery to the next once the event loop
+ * has drained, so measured delivery times are the links' latencies and not how
+ * long one CPU took to run thousands of nodes. The nodes' own timers
+ * (handshake timeouts, rate limits) stay on real time.
  */
 import { EventEmitter } from 'events';
 import type { ByteStream } from '../base/connection';
@@ -15,6 +21,123 @@ export interface LinkProfile {
   jitterMs?: number;
   /** Bytes per second; 0 = unlimited. */
   bandwidth?: number;
+  /**
+   * Probability in [0, 1) that a chunk is lost. The link is a reliable stream,
+   * as TCP is: a lost chunk is sent again after `retransmitMs` (doubling on
+   * each further loss), and everything behind it waits (head-of-line blocking).
+   */
+  loss?: number;
+  /** Retransmission timeout after a loss (default 200 ms, Linux's minimum RTO). */
+  retransmitMs?: number;
+}
+
+/** Where link delays are scheduled. */
+export interface NetworkClock {
+  now(): number;
+  schedule(delayMs: number, fn: () => void): void;
+}
+
+export const realClock: NetworkClock = {
+  now: () => Date.now(),
+  schedule: (delayMs, fn) => {
+    if (delayMs <= 0) setImmediate(fn);
+    else setTimeout(fn, delayMs);
+  },
+};
+
+/**
+ * Simulated time for link delays. Events run in time order; time advances to
+ * the next event only after a few event-loop turns passed with nothing new
+ * scheduled at the current time, so the work a delivery triggers (handlers,
+ * promise chains, batched writes) happens at the moment it arrived.
+ */
+export class VirtualClock implements NetworkClock {
+  private t = 0;
+  private seq = 0;
+  private readonly heap: { at: number; seq: number; fn: () => void }[] = [];
+  private running = false;
+  /** Event-loop turns without new work at the current time before time advances. */
+  private readonly settleTurns: number;
+  /** Events run so far. */
+  events = 0;
+
+  constructor({ settleTurns = 2 }: { settleTurns?: number } = {}) {
+    this.settleTurns = settleTurns;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  schedule(delayMs: number, fn: () => void): void {
+    this.push({ at: this.t + Math.max(0, delayMs), seq: this.seq++, fn });
+    if (!this.running) {
+      this.running = true;
+      setImmediate(() => this.turn(0, this.seq));
+    }
+  }
+
+  private turn(quiet: number, seqSeen: number): void {
+    if (!this.heap.length) {
+      this.running = false;
+      return;
+    }
+    // something was scheduled since the last turn: the loop is still busy at this time
+    if (this.seq !== seqSeen || quiet < this.settleTurns) {
+      setImmediate(() => this.turn(this.seq !== seqSeen ? 0 : quiet + 1, this.seq));
+      return;
+    }
+    const at = this.heap[0].at;
+    this.t = at;
+    while (this.heap.length && this.heap[0].at === at) {
+      this.events++;
+      this.pop().fn();
+    }
+    setImmediate(() => this.turn(0, this.seq));
+  }
+
+  private less(i: number, j: number): boolean {
+    const a = this.heap[i];
+    const b = this.heap[j];
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(e: { at: number; seq: number; fn: () => void }): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) break;
+      [h[i], h[parent]] = [h[parent], h[i]];
+      i = parent;
+    }
+  }
+
+  private pop(): { at: number; seq: number; fn: () => void } {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(l, m)) m = l;
+        if (r < h.length && this.less(r, m)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 type Listener = (stream: MemoryStream) => void;
@@ -27,12 +150,20 @@ export class MemoryStream extends EventEmitter implements ByteStream {
   writableNeedDrain = false;
   private nextFreeAt = 0; // when the link is free to start sending the next chunk (bandwidth)
   private lastArrival = 0; // keeps delivery in order under jitter
+  /**
+   * Chunks on the wire, in write order. A timer delivers every chunk due by
+   * its time, so the stream stays in order even where two timers of nearly
+   * equal times fire the wrong way round (Node rounds timer durations).
+   */
+  private inflight: { at: number; chunk: Buffer }[] = [];
+  private inflightHead = 0;
 
   constructor(
     readonly remoteAddress: string,
     readonly remotePort: number,
     private readonly profile: LinkProfile,
     private readonly random: () => number,
+    private readonly clock: NetworkClock = realClock,
   ) {
     super();
   }
@@ -40,7 +171,7 @@ export class MemoryStream extends EventEmitter implements ByteStream {
   write(data: Uint8Array): boolean {
     if (this.destroyed || !this.peer) return false;
     const chunk = Buffer.from(data); // the caller may reuse its buffer
-    const now = Date.now();
+    const now = this.clock.now();
     const p = this.profile;
     let at = now;
     if (p.bandwidth) {
@@ -48,23 +179,35 @@ export class MemoryStream extends EventEmitter implements ByteStream {
       this.nextFreeAt = at;
     }
     at += (p.latencyMs ?? 0) + (p.jitterMs ? this.random() * p.jitterMs : 0);
+    if (p.loss) {
+      let rto = p.retransmitMs ?? 200;
+      // bounded: a loss rate near 1 must not loop for ever
+      for (let tries = 0; tries < 16 && this.random() < p.loss; tries++, rto *= 2) at += rto;
+    }
     at = Math.max(at, this.lastArrival);
     this.lastArrival = at;
     this.writableLength += chunk.length;
-    const peer = this.peer;
-    const deliver = () => {
-      this.writableLength -= chunk.length;
-      if (!peer.destroyed) peer.emit('data', chunk);
-      if (this.writableNeedDrain && this.writableLength === 0) {
-        this.writableNeedDrain = false;
-        this.emit('drain');
-      }
-    };
-    const delay = at - now;
-    if (delay <= 0) setImmediate(deliver);
-    else setTimeout(deliver, delay);
+    this.inflight.push({ at, chunk });
+    this.clock.schedule(at - now, () => this.deliverUntil(at));
     if (this.writableLength > 64 * 1024) this.writableNeedDrain = true;
     return !this.writableNeedDrain;
+  }
+
+  private deliverUntil(at: number): void {
+    const peer = this.peer;
+    while (this.inflightHead < this.inflight.length && this.inflight[this.inflightHead].at <= at) {
+      const { chunk } = this.inflight[this.inflightHead++];
+      this.writableLength -= chunk.length;
+      if (peer && !peer.destroyed) peer.emit('data', chunk);
+    }
+    if (this.inflightHead > 256 && this.inflightHead * 2 > this.inflight.length) {
+      this.inflight = this.inflight.slice(this.inflightHead);
+      this.inflightHead = 0;
+    }
+    if (this.writableNeedDrain && this.writableLength === 0) {
+      this.writableNeedDrain = false;
+      this.emit('drain');
+    }
   }
 
   destroy(): void {
@@ -81,8 +224,10 @@ export class MemoryStream extends EventEmitter implements ByteStream {
 export interface MemoryNetworkOptions {
   /** Default profile of every link. */
   link?: LinkProfile;
-  /** Deterministic randomness (jitter); default Math.random. */
+  /** Deterministic randomness (jitter, loss); default Math.random. */
   random?: () => number;
+  /** Clock of link delays (default real timers; a VirtualClock for simulations). */
+  clock?: NetworkClock;
 }
 
 /** An address space of in-memory listeners ("host:port" → node). */
@@ -91,6 +236,7 @@ export class MemoryNetwork {
   private nextPort = 1;
   readonly link: LinkProfile;
   readonly random: () => number;
+  readonly clock: NetworkClock;
   /** Per-pair overrides, key "hostA:portA|hostB:portB" in either order. */
   private readonly links = new Map<string, LinkProfile>();
   /** Pairs whose links are cut (partition): dials fail, open links close. */
@@ -103,6 +249,7 @@ export class MemoryNetwork {
   constructor(options: MemoryNetworkOptions = {}) {
     this.link = options.link ?? {};
     this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? realClock;
   }
 
   private updateKeepAlive(): void {
@@ -166,8 +313,8 @@ export class MemoryNetwork {
     if (this.cut.has(MemoryNetwork.pair(from, host))) return Promise.reject(new Error(`no route to ${host}`));
     const profile = this.links.get(MemoryNetwork.pair(from, host)) ?? this.link;
     // remoteAddress on each end names the other end
-    const client = new MemoryStream(host, port, profile, this.random);
-    const server = new MemoryStream(from, 0, profile, this.random);
+    const client = new MemoryStream(host, port, profile, this.random, this.clock);
+    const server = new MemoryStream(from, 0, profile, this.random, this.clock);
     client.peer = server;
     server.peer = client;
     const pair: [MemoryStream, MemoryStream] = [client, server];
