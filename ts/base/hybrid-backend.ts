@@ -1,8 +1,9 @@
 /**
  * The backend used when the native addon loads: each operation runs where it
  * measured faster (bench/README.md, "Routing"). Rust: node IDs, SHA-384/base58,
- * compression, the dedup cache, chord key hashing. TypeScript: msgpack, frame
- * splitting, frame assembly and bigint ring arithmetic, where one N-API
+ * compression, chord key hashing. TypeScript: msgpack, frame splitting, frame
+ * assembly, bigint ring arithmetic and the dedup cache (a relay mostly meets
+ * duplicates, which the typed-array table answers in ~100 ns), where one N-API
  * crossing (converting JS values, creating Buffers) costs more than V8 needs
  * for the whole job. Both implementations give identical bytes (tested).
  */
@@ -30,5 +31,6 @@ export function createHybridBackend(native: Backend, js: Backend): Backend {
     ringBetween: js.ringBetween,
     fingerTargets: js.fingerTargets,
     closestPreceding: js.closestPreceding,
+    createWaterfallCache: js.createWaterfallCache,
   };
 }

@@ -115,11 +115,15 @@ impl WaterfallCache {
 
     /// Record (id, time); true when it was already there (a duplicate).
     pub fn seen(&mut self, id: &[u8], time: f64, now: f64) -> bool {
-        self.prune(now);
+        // Duplicate check before pruning, as the TS fallback and js2p do: a copy
+        // of a message remembered until now is a duplicate even if its time just
+        // left the window.
         let k = key(id, time);
-        if self.map.insert(k, ()).is_some() {
+        if self.map.contains_key(&k) {
             return true;
         }
+        self.prune(now);
+        self.map.insert(k, ());
         self.order.push_back((k, time));
         while self.order.len() > self.max_entries {
             self.pop_front();
