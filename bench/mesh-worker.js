@@ -446,7 +446,8 @@ async function roundTrip(s, size) {
 async function runNet() {
   const s = subject === 'js2p' ? js2pSubject() : subject === 'raw' ? rawSubject() : polyp2pSubject();
   const out = { subject, backend: s.backend, throughput: {}, rtt: {} };
-  for (const [n, size] of [[2, 100], [2, 10240], [3, 100], [3, 10240]]) {
+  // 2-node sizes sweep the payload for the throughput-vs-payload chart
+  for (const [n, size] of [[2, 100], [2, 1024], [2, 10240], [2, 65536], [3, 100], [3, 10240]]) {
     out.throughput[`${n}:${size}`] = await throughput(s, n, size);
   }
   out.rtt['2:100'] = await roundTrip(s, 100);

@@ -247,7 +247,9 @@ function printClassic(net, mem, runMs, runs) {
   const tp = (k, key) => net[k] && net[k].throughput && net[k].throughput[key];
   const scenarios = [
     ['2:100', '2 nodes, broadcast 100 B'],
+    ['2:1024', '2 nodes, broadcast 1 KiB'],
     ['2:10240', '2 nodes, broadcast 10 KiB'],
+    ['2:65536', '2 nodes, broadcast 64 KiB'],
     ['3:100', '3-node chain A→B→C, 100 B at C'],
     ['3:10240', '3-node chain A→B→C, 10 KiB at C'],
   ];

@@ -65,6 +65,11 @@ function meshThroughput(mesh) {
       values.push({ series: label(subject), bytes, msgsPerSec: m.median });
     }
   }
+  // py2p: its links break under bursts; the paced run (one broadcast in flight) is what it sustains
+  for (const [key, m] of Object.entries((mesh.py2p && mesh.py2p.paced && mesh.py2p.paced.throughput) || {})) {
+    const [nodes, bytes] = key.split(':').map(Number);
+    if (nodes === 2 && m && m.median > 0) values.push({ series: 'py2p 0.7.878 (1 in flight)', bytes, msgsPerSec: m.median });
+  }
   if (!values.length) return null;
   return lineSpec({
     title: '2-node broadcast throughput vs payload (loopback TCP, delivered msgs/s)',
