@@ -39,11 +39,12 @@ function unavailable() {
 }
 
 let seq = 0;
+let reqSeq = 0;
 /** Build the network for `sides` (e.g. ['A','A','B','B']): returns { hub, nodes: [{ns, addr, side}] , partition(), heal(), cleanup() }. */
 function createNetwork(sides) {
   const tag = `pp${process.pid % 100000}x${seq++}`;
   const hub = `${tag}hub`;
-  const net = { hub, nodes: [], namespaces: [] };
+  const net = { hub, nodes: [], namespaces: [], delayers: [] };
   const add = (ns) => {
     ip(['netns', 'add', ns]);
     created.add(ns);
@@ -85,32 +86,65 @@ function createNetwork(sides) {
     ip(['link', 'set', 'lnkA', 'up'], { ns: hub });
     ip(['link', 'set', 'lnkB', 'up'], { ns: hub });
   };
-  /** netem delay/loss on every node's link; falls back to tbf (rate limit) where netem is missing. Returns what was applied. */
-  net.impair = ({ delayMs = 40, jitterMs = 10, lossPct = 3 } = {}) => {
-    const applied = [];
-    let netem = true;
-    for (const n of net.nodes) {
-      const r = nsExec(n.ns, 'tc', ['qdisc', 'add', 'dev', n.dev, 'root', 'netem', 'delay', `${delayMs}ms`, `${jitterMs}ms`, 'loss', `${lossPct}%`], false);
-      if (r.status !== 0) {
-        netem = false;
-        applied.push(`netem unavailable (${(r.stderr || '').trim()})`);
-        break;
+  /**
+   * Delay and loss on every node's link. tc netem where the kernel has it;
+   * otherwise loss from iptables (`statistic --mode random` DROP on eth0
+   * input) and delay from nfq-delay.py (an NFQUEUE on eth0 output whose
+   * verdicts a userspace helper holds back: real delay of the kernel's
+   * packets, but not netem). Returns { netem, loss, delay, applied, reasons }:
+   * loss/delay say what took effect, reasons why something could not.
+   */
+  net.impair = async ({ delayMs = 40, jitterMs = 10, lossPct = 3 } = {}) => {
+    const res = { netem: false, loss: false, delay: false, applied: [], reasons: [] };
+    const r0 = nsExec(net.nodes[0].ns, 'tc', ['qdisc', 'add', 'dev', 'eth0', 'root', 'netem', 'delay', `${delayMs}ms`, `${jitterMs}ms`, 'loss', `${lossPct}%`], false);
+    if (r0.status === 0) {
+      for (const n of net.nodes.slice(1)) nsExec(n.ns, 'tc', ['qdisc', 'add', 'dev', n.dev, 'root', 'netem', 'delay', `${delayMs}ms`, `${jitterMs}ms`, 'loss', `${lossPct}%`]);
+      Object.assign(res, { netem: true, loss: true, delay: true });
+      res.applied.push(`tc netem delay ${delayMs}ms ±${jitterMs}ms loss ${lossPct}% on every node link`);
+      return res;
+    }
+    res.reasons.push(`tc netem unavailable (${(r0.stderr || '').trim() || `exit ${r0.status}`})`);
+    if (lossPct > 0) {
+      const why = tools.iptables();
+      if (why) res.reasons.push(`no loss injection: ${why}`);
+      else {
+        for (const n of net.nodes) nsExec(n.ns, 'iptables', ['-A', 'INPUT', '-i', n.dev, '-m', 'statistic', '--mode', 'random', '--probability', String(lossPct / 100), '-j', 'DROP']);
+        res.loss = true;
+        res.applied.push(`loss ${lossPct}%: iptables -m statistic --mode random DROP on every node's eth0 input`);
       }
     }
-    if (!netem) {
-      for (const n of net.nodes) {
-        nsExec(n.ns, 'tc', ['qdisc', 'del', 'dev', n.dev, 'root'], false);
-        nsExec(n.ns, 'tc', ['qdisc', 'add', 'dev', n.dev, 'root', 'tbf', 'rate', '2mbit', 'burst', '16kbit', 'latency', '200ms']);
+    if (delayMs > 0) {
+      const why = tools.python();
+      if (why) res.reasons.push(`no delay injection: ${why}`);
+      else {
+        const helpers = await Promise.all(net.nodes.map((n) => startDelay(n.ns, delayMs, jitterMs)));
+        net.delayers.push(...helpers);
+        for (const n of net.nodes) nsExec(n.ns, 'iptables', ['-A', 'OUTPUT', '-o', n.dev, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
+        res.delay = true;
+        res.applied.push(`delay ${delayMs}ms +0..${jitterMs}ms on every node's eth0 output: NFQUEUE verdicts held by a userspace helper (nfq-delay.py), not netem`);
       }
-      applied.push('tbf rate 2mbit burst 16kbit latency 200ms on every node link (queueing delay and tail drops instead of netem)');
-    } else applied.push(`netem delay ${delayMs}ms ±${jitterMs}ms loss ${lossPct}% on every node link`);
-    return applied.join('; ');
+    }
+    return res;
+  };
+  /** Remove loss and delay (rules flushed, helpers stopped); returns { delayed, dropped }: packets the helpers held, packets the loss rules dropped. */
+  net.unimpair = async () => {
+    let dropped = 0;
+    for (const n of net.nodes) {
+      nsExec(n.ns, 'tc', ['qdisc', 'del', 'dev', n.dev, 'root'], false);
+      if (tools.iptables()) continue;
+      const r = nsExec(n.ns, 'iptables', ['-L', 'INPUT', '-v', '-x', '-n'], false);
+      for (const line of (r.stdout || '').split('\n')) if (/DROP.*statistic/.test(line)) dropped += Number(line.trim().split(/\s+/)[0]) || 0;
+      nsExec(n.ns, 'iptables', ['-F'], false);
+    }
+    const held = await Promise.all(net.delayers.splice(0).map((d) => d.stop()));
+    return { delayed: held.reduce((a, b) => a + b, 0), dropped };
   };
   net.cleanup = () => cleanup(net);
   return net;
 }
 
 function cleanup(net) {
+  for (const d of net.delayers || []) d.child.kill('SIGKILL');
   for (const ns of [...net.namespaces].reverse()) {
     spawnSync('ip', ['netns', 'del', ns]);
     created.delete(ns);
@@ -118,13 +152,81 @@ function cleanup(net) {
   net.namespaces.length = 0;
 }
 
+const which = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+/** Why a tool cannot be used (null when it can); probed once. */
+const tools = {
+  iptables: once(() => {
+    if (!which('iptables')) return 'iptables is not installed (Debian: apt-get install iptables)';
+    const probe = `pp${process.pid}ipt`;
+    spawnSync('ip', ['netns', 'add', probe]);
+    const r = spawnSync('ip', ['netns', 'exec', probe, 'iptables', '-A', 'INPUT', '-m', 'statistic', '--mode', 'random', '--probability', '0.5', '-j', 'DROP'], { encoding: 'utf8' });
+    const q = spawnSync('ip', ['netns', 'exec', probe, 'iptables', '-A', 'OUTPUT', '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass'], { encoding: 'utf8' });
+    spawnSync('ip', ['netns', 'del', probe]);
+    if (r.status !== 0) return `iptables statistic match unavailable: ${(r.stderr || '').trim()}`;
+    if (q.status !== 0) return `iptables NFQUEUE target unavailable: ${(q.stderr || '').trim()}`;
+    return null;
+  }),
+  python: once(() => (which('python3') ? tools.iptables() : 'python3 is not installed (nfq-delay.py needs it)')),
+};
+
+function once(fn) {
+  let done = false;
+  let v;
+  return () => (done ? v : ((done = true), (v = fn())));
+}
+
+/** nfq-delay.py in `ns` (queue 0); resolves once bound, with stop() -> packets delayed. */
+function startDelay(ns, delayMs, jitterMs) {
+  const child = spawn('ip', ['netns', 'exec', ns, 'python3', path.join(__dirname, 'nfq-delay.py'), '0', String(delayMs), String(jitterMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode) return resolve(Number((/held (\d+)/.exec(stdout) || [])[1] || 0));
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve(Number((/held (\d+)/.exec(stdout) || [])[1] || 0));
+      });
+      child.stdin.end();
+    });
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`nfq-delay.py in ${ns} not ready after 5 s: ${stderr}`));
+    }, 5000);
+    child.stdout.on('data', () => {
+      if (/ready/.test(stdout)) {
+        clearTimeout(t);
+        resolve({ child, stop });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`nfq-delay.py in ${ns} exited ${code}: ${stderr}`));
+    });
+  });
+}
+
 /** Start node-process.js inside `ns`; resolves with a handle once ready. */
 function startNode(ns, options) {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, path.join(__dirname, 'node-process.js'), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
-  child.on('exit', () => children.delete(child));
   const events = [];
   const waiters = [];
+  // a killed child: writes to its stdin fail (EPIPE) and nothing it was asked will be answered
+  child.stdin.on('error', () => {});
+  let ended = false;
+  child.on('exit', () => children.delete(child));
+  // 'close': exited and its stdout fully read, so no answer can come any more
+  child.on('close', (code, signal) => {
+    ended = true;
+    for (const w of waiters.splice(0)) w.reject(new Error(`node in ${ns} exited (${signal || code}) while waiting for ${w.what}`));
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
@@ -150,8 +252,9 @@ function startNode(ns, options) {
     next(match, ms = 10000, what = 'event') {
       const found = events.find(match);
       if (found) return Promise.resolve(found);
+      if (ended) return Promise.reject(new Error(`node in ${ns} has exited; not waiting for ${what}`));
       return new Promise((resolve, reject) => {
-        const w = { match, resolve };
+        const w = { match, resolve, reject, what };
         waiters.push(w);
         setTimeout(() => {
           const i = waiters.indexOf(w);
@@ -172,9 +275,18 @@ function startNode(ns, options) {
       child.kill('SIGKILL');
       // `ip netns exec` execs node, so this is the node process itself
     },
-    async close() {
+    /** Send `cmd` with a fresh tag; resolves with the child's {ev:'reply'} (rejects after `ms`). */
+    request(cmd, ms = 15000) {
+      const tag = `${cmd.cmd}-${++reqSeq}`;
+      handle.send({ ...cmd, tag });
+      return handle.next((e) => e.ev === 'reply' && e.tag === tag, ms, `reply to ${cmd.cmd} ${cmd.key ?? ''}`);
+    },
+    get alive() {
+      return child.exitCode === null && !child.signalCode;
+    },
+    async close(options = {}) {
       if (child.exitCode !== null || child.signalCode) return null;
-      handle.send({ cmd: 'close' });
+      handle.send({ cmd: 'close', ...options });
       const ev = await handle.next((e) => e.ev === 'closed', 5000, 'close').catch(() => null);
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
       return ev;
@@ -198,4 +310,4 @@ process.on('exit', () => {
   for (const ns of created) spawnSync('ip', ['netns', 'del', ns]);
 });
 
-module.exports = { unavailable, createNetwork, startNode, killAll };
+module.exports = { unavailable, createNetwork, startNode, killAll, tools };
