@@ -13,6 +13,9 @@ export interface ByteStream {
   write(data: Uint8Array): boolean;
   cork?(): void;
   uncork?(): void;
+  /** Stop and restart 'data' events (TCP then slows the sender down). */
+  pause?(): unknown;
+  resume?(): unknown;
   destroy(error?: Error): void;
   readonly writableLength: number;
   readonly destroyed: boolean;
@@ -58,6 +61,8 @@ export class FramedConnection extends EventEmitter {
   closed = false;
   private readonly decoder: FrameDecoderLike;
   private corked = false;
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  private releaseHold: (() => void) | null = null;
 
   constructor(
     readonly stream: ByteStream,
@@ -141,10 +146,80 @@ export class FramedConnection extends EventEmitter {
     return true;
   }
 
+  /** Reading is paused while the peers this connection's messages go to drain. */
+  get held(): boolean {
+    return this.holdTimer !== null;
+  }
+
+  /**
+   * Set when this peer did not drain its queue within a hold: it no longer
+   * holds anyone else up (maxWriteBuffer decides its fate); cleared when its
+   * queue drains.
+   */
+  slowReader = false;
+
+  /**
+   * Relay backpressure: stop reading from this peer until every connection in
+   * `congested` has drained (or closed), for at most `maxMs`. The peer's
+   * kernel buffers fill and TCP slows it down, instead of this node queueing
+   * its flood for a slower peer until maxWriteBuffer drops that peer. A peer
+   * still congested when the time is up is marked `slowReader` and holds
+   * nobody up again until it drains, so one stalled reader costs the network
+   * at most `maxMs`, and a cycle of nodes waiting on each other cannot stall.
+   * Returns true when a hold started.
+   */
+  holdReading(congested: FramedConnection[], maxMs: number): boolean {
+    const s = this.stream;
+    if (this.holdTimer || this.closed || !s.pause || !s.resume || !congested.length) return false;
+    const pending = new Map<FramedConnection, () => void>();
+    const release = (timedOut: boolean) => {
+      if (!this.holdTimer) return;
+      clearTimeout(this.holdTimer);
+      this.holdTimer = null;
+      this.releaseHold = null;
+      for (const [conn, fn] of pending) {
+        const e = conn.stream as unknown as EventEmitter;
+        e.off('drain', fn);
+        conn.off('close', fn);
+        if (timedOut && !conn.closed) conn.markSlowReader();
+      }
+      pending.clear();
+      if (!this.closed && !s.destroyed) s.resume?.();
+    };
+    for (const conn of congested) {
+      if (pending.has(conn)) continue;
+      const fn = () => {
+        const e = conn.stream as unknown as EventEmitter;
+        e.off('drain', fn);
+        conn.off('close', fn);
+        pending.delete(conn);
+        if (!pending.size) release(false);
+      };
+      pending.set(conn, fn);
+      (conn.stream as unknown as EventEmitter).on('drain', fn);
+      conn.on('close', fn);
+    }
+    s.pause();
+    this.holdTimer = setTimeout(() => release(true), maxMs);
+    this.releaseHold = () => release(false);
+    return true;
+  }
+
+  private markSlowReader(): void {
+    if (this.slowReader) return;
+    this.slowReader = true;
+    (this.stream as unknown as EventEmitter).once('drain', () => (this.slowReader = false));
+  }
+
+  private endHold(): void {
+    this.releaseHold?.();
+  }
+
   /** Close because of `error` (reported once through 'fail'). */
   fail(error: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.endHold();
     this.emit('fail', error);
     this.stream.destroy();
     this.emit('close');
@@ -153,6 +228,7 @@ export class FramedConnection extends EventEmitter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.endHold();
     this.stream.destroy();
     this.emit('close');
   }
@@ -160,6 +236,7 @@ export class FramedConnection extends EventEmitter {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.endHold();
     this.emit('close');
   }
 }

@@ -6,6 +6,7 @@
  * are ignored or close only that connection.
  */
 import type { DecodedBody } from '../base/backend';
+import type { FramedConnection } from '../base/connection';
 import { FrameTimeoutError, HandshakeTimeoutError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
 import { flags } from '../base/flags';
 import { negotiateCompression, receiveOrder } from '../base/compression-flags';
@@ -15,6 +16,9 @@ import type { MeshNode } from './mesh-node';
 import type { Peer } from './peer';
 import { MeshMessage } from './message';
 import { addrOf, flagListOf, sameSet, textOf } from './wire';
+
+/** Longest a flooding peer is left unread while the peers its messages go to drain (see holdReading). */
+const RELAY_HOLD_MAX_MS = 2000;
 
 const PING = 0x03;
 const PONG = 0x04;
@@ -79,6 +83,8 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
 /** Forward the received bytes to every peer except the author and the peer it came from. */
 function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string): void {
   const cache = new Map<number | null, Buffer>();
+  const highWater = node.options.relayHighWater;
+  let congested: FramedConnection[] | null = null;
   let sent = 0;
   for (const peer of node.peers.values()) {
     if (peer === from || peer.id === sender) continue;
@@ -87,9 +93,12 @@ function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string)
     let frame = cache.get(m);
     if (!frame) cache.set(m, (frame = core.frameFromMsgpack(decoded.msgpack, decoded.id, m)));
     peer.conn.writeFrame(frame);
+    if (highWater > 0 && !peer.conn.slowReader && peer.conn.stream.writableLength > highWater) (congested ??= []).push(peer.conn);
     sent++;
   }
   if (sent) node.counters.relayed++;
+  // a peer we relay to is slower than the one flooding us: read from the flooder later
+  if (congested && from.conn.holdReading(congested, RELAY_HOLD_MAX_MS)) node.counters.relayHolds++;
 }
 
 function renegotiate(node: MeshNode, peer: Peer, payload: unknown[]): void {

@@ -38,6 +38,8 @@ export interface MeshStats {
   sent: number;
   delivered: number;
   relayed: number;
+  /** Times reading from a peer paused because a peer we relay to fell behind (relayHighWater). */
+  relayHolds: number;
   duplicates: number;
   stale: number;
   errors: number;
@@ -59,7 +61,7 @@ export class MeshNode extends EventEmitter {
   readonly seen: WaterfallCacheLike;
   readonly requests: PendingRequests;
   readonly builtins = new Map<number, BuiltinHandler>(meshHandlers);
-  readonly counters = { sent: 0, delivered: 0, relayed: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0 };
+  readonly counters = { sent: 0, delivered: 0, relayed: 0, relayHolds: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0 };
   readonly handlers: MessageHandler[] = [];
   closed = false;
   /** Extension hook: return false to keep a relayed broadcast from one peer (e.g. sync deletes from js2p). */

@@ -26,6 +26,14 @@ export interface MeshOptions {
   maxDecompressedSize?: number;
   /** Bytes queued for a peer that is not reading before it is dropped (default 8 MiB). */
   maxWriteBuffer?: number;
+  /**
+   * Relay backpressure: when relaying a broadcast leaves more than this many
+   * bytes queued for a peer, reading from the peer it came from pauses until
+   * the queue drains (at most 2 s), so TCP slows the flood at its source
+   * instead of the slow peer being dropped at maxWriteBuffer (default 1 MiB;
+   * 0 disables).
+   */
+  relayHighWater?: number;
   /** ms for a new connection to complete its handshake (default 10 000). */
   handshakeTimeout?: number;
   /**
@@ -81,6 +89,7 @@ export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
     maxFrameSize,
     maxDecompressedSize: o.maxDecompressedSize ?? maxFrameSize,
     maxWriteBuffer: o.maxWriteBuffer ?? 8 * 1024 * 1024,
+    relayHighWater: o.relayHighWater ?? 1024 * 1024,
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     handshakeMirrorWait: o.handshakeMirrorWait ?? 150,
     frameTimeout: o.frameTimeout ?? 30_000,

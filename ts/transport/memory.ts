@@ -193,9 +193,27 @@ export class MemoryStream extends EventEmitter implements ByteStream {
     return !this.writableNeedDrain;
   }
 
+  /** While paused, chunks stay on the wire and count in the sender's writableLength (backpressure). */
+  paused = false;
+
+  pause(): this {
+    this.paused = true;
+    return this;
+  }
+
+  resume(): this {
+    if (!this.paused) return this;
+    this.paused = false;
+    // chunks that arrived while paused: deliver them now, in order
+    const sender = this.peer;
+    if (sender) setImmediate(() => sender.deliverUntil(this.clock.now()));
+    return this;
+  }
+
   private deliverUntil(at: number): void {
     const peer = this.peer;
     while (this.inflightHead < this.inflight.length && this.inflight[this.inflightHead].at <= at) {
+      if (peer && peer.paused && !peer.destroyed) break; // the reader may pause in its 'data' handler
       const { chunk } = this.inflight[this.inflightHead++];
       this.writableLength -= chunk.length;
       if (peer && !peer.destroyed) peer.emit('data', chunk);
