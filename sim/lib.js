@@ -2,7 +2,7 @@
 // Shared pieces of the simulator: seeded randomness, a network of real
 // MeshNode instances on the in-memory transport, and summary statistics.
 const { createMesh } = require('../dist/index.js');
-const { MemoryNetwork } = require('../dist/transport/memory.js');
+const { MemoryNetwork, VirtualClock } = require('../dist/transport/memory.js');
 
 /** mulberry32: small, fast, seedable. */
 function rng(seed) {
@@ -34,9 +34,15 @@ function quantile(sorted, q) {
 
 /** A simulated network: N real nodes, each linked to `links` random earlier nodes. */
 class SimNetwork {
-  constructor({ seed = 1, latencyMs = 5, jitterMs = 5, bandwidth = 0, nodeOptions = {} } = {}) {
+  /**
+   * `clock: 'virtual'` runs link delays on simulated time (delivery times are
+   * then the links' latencies, not how long one CPU took to run N nodes);
+   * 'real' uses wall-clock timers.
+   */
+  constructor({ seed = 1, latencyMs = 5, jitterMs = 5, bandwidth = 0, loss = 0, clock = 'real', nodeOptions = {} } = {}) {
     this.random = rng(seed);
-    this.net = new MemoryNetwork({ link: { latencyMs, jitterMs, bandwidth }, random: this.random });
+    this.clock = clock === 'virtual' ? new VirtualClock() : null;
+    this.net = new MemoryNetwork({ link: { latencyMs, jitterMs, bandwidth, loss }, random: this.random, clock: this.clock || undefined });
     this.nodes = [];
     this.nextHost = 0;
     this.nodeOptions = nodeOptions;
@@ -55,6 +61,18 @@ class SimNetwork {
     });
     this.nodes.push(node);
     return node;
+  }
+
+  /** ms on the network's clock (simulated or wall). */
+  now() {
+    return this.clock ? this.clock.now() : Date.now();
+  }
+
+  /** Resolves once no link delivery is pending (virtual clock), or after `ms` of wall time. */
+  async settle(ms) {
+    if (!this.clock) return sleep(ms);
+    const end = Date.now() + Math.max(ms, 2000);
+    while (this.clock.pending > 0 && Date.now() < end) await sleep(5);
   }
 
   live() {

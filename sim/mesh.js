@@ -4,8 +4,10 @@
 // nodes; optional churn (nodes killed and added while broadcasting).
 const { SimNetwork, sleep, waitUntil, quantile } = require('./lib');
 
-async function runMeshSim({ nodes = 256, links = 3, broadcasts = 20, churn = 0, seed = 1, latencyMs = 5, jitterMs = 5, log = () => {} } = {}) {
-  const sim = new SimNetwork({ seed, latencyMs, jitterMs, nodeOptions: { maxOutgoing: links + 1 } });
+async function runMeshSim({ nodes = 256, links = 3, broadcasts = 20, churn = 0, seed = 1, latencyMs = 5, jitterMs = 5, loss = 0, clock = 'real', log = () => {} } = {}) {
+  const sim = new SimNetwork({ seed, latencyMs, jitterMs, loss, clock, nodeOptions: { maxOutgoing: links + 1 } });
+  const gc = () => global.gc && (global.gc(), global.gc()); // `node --expose-gc` for a stable heap figure
+  gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = Date.now();
   for (let i = 0; i < nodes; i++) {
@@ -14,6 +16,7 @@ async function runMeshSim({ nodes = 256, links = 3, broadcasts = 20, churn = 0, 
   }
   await waitUntil(() => sim.nodes.every((n) => n.awaiting.size === 0), 60_000, 'handshakes');
   const setupMs = Date.now() - t0;
+  gc();
   const memoryPerNode = (process.memoryUsage().heapUsed - heapBefore) / nodes;
   log(`built ${nodes} nodes in ${setupMs} ms`);
 
@@ -27,7 +30,7 @@ async function runMeshSim({ nodes = 256, links = 3, broadcasts = 20, churn = 0, 
       if (!deliveries.has(label)) return;
       const d = deliveries.get(label);
       d.set(node, (d.get(node) || 0) + 1);
-      arrivals.get(label).push(Date.now() - started.get(label));
+      arrivals.get(label).push(sim.now() - started.get(label));
     });
   sim.nodes.forEach(attach);
 
@@ -44,18 +47,18 @@ async function runMeshSim({ nodes = 256, links = 3, broadcasts = 20, churn = 0, 
         await sim.link(fresh, links);
       }
       await waitUntil(() => sim.live().every((n) => n.awaiting.size === 0), 30_000, 'churn handshakes');
-      await sleep(latencyMs * 4 + 50); // let peer lists and refills settle
+      await sim.settle(latencyMs * 4 + 50); // let peer lists and refills settle
     }
     const live = sim.live();
     const label = `b${b}`;
     deliveries.set(label, new Map());
     arrivals.set(label, []);
     const author = sim.pick(live);
-    started.set(label, Date.now());
+    started.set(label, sim.now());
     author.broadcast(label, b);
     const expected = live.length - 1;
     await waitUntil(() => deliveries.get(label).size >= expected, 30_000, `broadcast ${label} to reach ${expected} nodes`).catch(() => undefined);
-    await sleep(latencyMs * 3 + 20); // duplicates still in flight
+    await sim.settle(latencyMs * 3 + 20); // duplicates still in flight
     const d = deliveries.get(label);
     const times = arrivals.get(label).sort((x, y) => x - y);
     const counts = [...d.values()];
@@ -76,6 +79,8 @@ async function runMeshSim({ nodes = 256, links = 3, broadcasts = 20, churn = 0, 
   const degrees = live.map((n) => n.peers.size);
   const summary = {
     kind: 'mesh',
+    clock,
+    loss,
     nodes,
     links,
     churn,
