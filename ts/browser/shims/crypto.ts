@@ -48,3 +48,6 @@ export function randomUUID(): string {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/** Node's one-shot `crypto.hash` does not exist here; callers fall back to createHash. */
+export const hash: undefined = undefined;
