@@ -1,8 +1,25 @@
 'use strict';
 // `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1]`
+// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 64] [--keys K] [--lookups K] [--stabilize ms]`
+//   chord: every N in routing mode (converged ring views, the overlay's routing step), and N <= --max-real
+//   also with real ChordNodes on the in-memory transport (gossip, replication, churn)
 const fs = require('fs');
 const path = require('path');
 const { runMeshSim } = require('./mesh');
+
+const f = (x, d = 2) => (x === null || x === undefined ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(d));
+
+function chordLine(r) {
+  const within = r.hopsMean <= r.halfLog2N + 1 && r.hopsMax <= r.log2N + 2;
+  return (
+    `chord ${r.mode.padEnd(7)} N=${String(r.nodes).padEnd(6)} hops mean/p99/max ${f(r.hopsMean)}/${f(r.hopsP99)}/${f(r.hopsMax)} ` +
+    `(bounds ½log2N+1 = ${f(r.halfLog2N + 1)}, log2N+2 = ${f(r.log2N + 2)}: ${within ? 'within' : 'EXCEEDED'}), ` +
+    `gets ${r.getsOk}/${r.gets}` +
+    (r.mode === 'nodes'
+      ? `, keys acked ${r.keysAcked}, lost ${r.keysLost}, churn ${r.churn} (${r.killed} killed, ${r.added} added), heap/node ${f(r.memoryPerNodeKiB, 1)} KiB, setup ${r.setupMs} ms, run ${r.runMs} ms`
+      : `, links/node ${f(r.linksPerNode, 1)}, build ${r.setupMs} ms, route ${r.runMs} ms (converged views installed, not gossiped)`)
+  );
+}
 
 function args() {
   const o = {};
@@ -21,11 +38,26 @@ function args() {
       let chordSim;
       try {
         chordSim = require('./chord');
-      } catch {
-        console.error(`kind ${kind}: the chord simulator needs the chord table (ts/chord); not available in this build`);
+      } catch (e) {
+        console.error(`kind ${kind}: the chord simulator needs the chord table (ts/chord); not available in this build (${e.message})`);
         process.exit(2);
       }
-      out.push(await chordSim.runChordSim({ nodes, seed: Number(o.seed || 1), churn: Number(o.churn || 0) }));
+      const seed = Number(o.seed || 1);
+      const churn = Number(o.churn || 0);
+      const maxReal = Number(o['max-real'] ?? 64);
+      const rows = [chordSim.runChordSim({ mode: 'routing', nodes, seed, keys: Number(o.lookups || 2000), log: (m) => console.log(`  ${m}`) })];
+      if (nodes <= maxReal && !o['routing-only']) {
+        const opts = { mode: 'nodes', nodes, seed, churn, log: (m) => console.log(`  ${m}`) };
+        if (o.keys) opts.keys = opts.gets = Number(o.keys);
+        if (o.stabilize) opts.stabilizeInterval = Number(o.stabilize);
+        rows.push(chordSim.runChordSim(opts));
+      }
+      for (const p of rows) {
+        const r = await p;
+        out.push(r);
+        console.log(chordLine(r));
+        if (r.failures && r.failures.length) console.log(`  failed gets: ${JSON.stringify(r.failures)}`);
+      }
       continue;
     }
     const r = await runMeshSim({
@@ -45,7 +77,7 @@ function args() {
   }
   const dir = path.join(__dirname, '..', 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `sim-${kind}.json`), JSON.stringify(out.map(({ perBroadcast, ...r }) => r), null, 2));
+  fs.writeFileSync(path.join(dir, `sim-${kind}.json`), JSON.stringify(out.map(({ perBroadcast, failures, ...r }) => r), null, 2));
   console.log(`results written to bench/results/sim-${kind}.json`);
   process.exit(0);
 })().catch((e) => {

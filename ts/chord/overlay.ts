@@ -21,7 +21,8 @@
  * Requests travel hop by hop to the connected node closest at or before the
  * position (greedy over fingers and successors: about log2 N hops) until the
  * node responsible by its ring view handles them; it stores, copies to its
- * r-1 successors and answers. Repair runs whenever the ring view changes.
+ * r-1 successors and answers. Replication and repair: replication.ts; the
+ * routing decisions themselves (fingers, kept links, one greedy step): routing.ts.
  */
 import { randomBytes } from 'crypto';
 import { TimeoutError } from '../base/errors';
@@ -32,20 +33,16 @@ import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
 import type { ChordNode } from './chord-node';
 import { Membership, MAX_MEMBERS, type Member } from './ring';
-import { compareVersions, versionOf, type Item, type Version } from './store';
-import { isMapping, positionOf, ringDistance, tableOf, type Slot, type TableName } from './positions';
+import { compareVersions, versionOf, type Version } from './store';
+import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
+import { fingerTable, routeStep, wantedLinks, type RouteCandidate, type RouteStep } from './routing';
 import { mergeLocal } from './legacy';
+import { HELD, Replication } from './replication';
 
 export const SUB = { members: 0x30, route: 0x31, routed: 0x32, replica: 0x33, unlink: 0x34, stored: 0x35 } as const;
 const MAX_HOPS = 64;
-/** ms to wait for a replica batch's 0x35 answer. */
-const ACK_MS = 3000;
 /** Longest single routing attempt of a write; a lost request is sent again after it. */
 const ATTEMPT_MS = 4000;
-/** Replica-batch status per item (0x35). */
-const NOT_HELD = 0;
-const HELD = 1;
-const KEEPS = 2;
 const FULL_REPAIR_MS = 10_000;
 type Op = 'get' | 'put' | 'delta';
 const OPS: readonly string[] = ['get', 'put', 'delta'];
@@ -57,7 +54,7 @@ export interface OverlayAnswer {
   hops: number;
 }
 
-type Hop = { kind: 'self' } | { kind: 'peer'; peer: Peer } | { kind: 'connect'; member: Member } | { kind: 'none' };
+type Hop = RouteStep<Peer>;
 
 interface Pending {
   from?: Peer;
@@ -74,20 +71,21 @@ export class Overlay {
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Immediate | null = null;
   private readonly pending = new Map<string, Pending>();
-  private lastRing: Member[] | null = null;
   private derivedVersion = -1;
-  private repairedVersion = -1;
+  /** Ring version last repaired for (-1: repair again next round). */
+  repairedVersion = -1;
   private lastFullRepair = Date.now();
   private readonly dialed = new Map<string, number>();
   private posFor = { id: '', pos: 0n };
-  /** Replica batches awaiting their 0x35 answer. */
-  private readonly acks = new Map<string, { toId: string; n: number; resolve: (s: number[] | null) => void }>();
   /** Ring version seen last, and when it changed (drops wait for the view to settle). */
   private viewVersion = -1;
-  private viewChangedAt = Date.now();
-  private pushFailed = false;
+  viewChangedAt = Date.now();
 
-  constructor(private readonly node: ChordNode) {}
+  readonly replication: Replication;
+
+  constructor(readonly node: ChordNode) {
+    this.replication = new Replication(this);
+  }
 
   selfPos(): bigint {
     if (this.posFor.id !== this.node.id) this.posFor = { id: this.node.id, pos: this.node.id ? core.base58DecodeInt(this.node.id) : 0n };
@@ -111,8 +109,7 @@ export class Overlay {
     this.soon = null;
     for (const [, p] of this.pending) p.resolve?.({ status: 'timeout', hops: -1 });
     this.pending.clear();
-    for (const [, a] of this.acks) a.resolve(null);
-    this.acks.clear();
+    this.replication.stop();
   }
 
   /** Something changed (meta, membership): run a round soon. */
@@ -150,13 +147,13 @@ export class Overlay {
     if (node.storing && node.mode === 'overlay') this.prune(now);
     const ringVersion = node.membership.version;
     // a full re-push every FULL_REPAIR_MS, sooner (at most once a second) after a copy went unanswered
-    const fullDue = now - this.lastFullRepair > FULL_REPAIR_MS || (this.pushFailed && now - this.lastFullRepair > 1000);
+    const fullDue = now - this.lastFullRepair > FULL_REPAIR_MS || (this.replication.pushFailed && now - this.lastFullRepair > 1000);
     if (ringVersion !== this.repairedVersion || fullDue) {
       const full = fullDue;
-      if (full) this.pushFailed = false;
+      if (full) this.replication.pushFailed = false;
       if (full) this.lastFullRepair = now;
       this.repairedVersion = ringVersion;
-      if (node.mode === 'overlay') this.repair(full);
+      if (node.mode === 'overlay') this.replication.repair(full);
     }
     for (const [id, p] of this.pending) if (!p.resolve && now - p.at > 60_000) this.pending.delete(id);
     node.legacyPending.prune(now);
@@ -177,9 +174,7 @@ export class Overlay {
 
   /** Links the overlay keeps open: fingers and the r-1 nearest successors. */
   private wanted(): Map<string, Member> {
-    const want = new Map<string, Member>();
-    for (const m of [...this.successors.slice(0, Math.max(1, this.node.chord.replicas - 1)), ...this.fingers]) want.set(m.id, m);
-    return want;
+    return wantedLinks(this.successors, this.fingers, this.node.chord.replicas);
   }
 
   /**
@@ -195,12 +190,26 @@ export class Overlay {
       if (!p.outgoing || !p.answersPings || !p.id || want.has(p.id) || now - p.conn.openedAt < 5000) continue;
       node.sendToPeer(p, flags.whisper, [SUB.unlink]);
       this.unlinked.add(p);
-      setTimeout(() => p.conn.close(), 200).unref();
+      // close once the answers still due over it came back (at most 5 s)
+      const closeAt = now + 5000;
+      const close = () => {
+        if (p.conn.closed) return;
+        if (this.carries(p) && Date.now() < closeAt && !node.closed) setTimeout(close, 200).unref();
+        else p.conn.close();
+      };
+      setTimeout(close, 200).unref();
       return;
     }
   }
 
   readonly unlinked = new WeakSet<Peer>();
+
+  /** A request forwarded over this link, or one that came in over it, or a replica batch sent to it, awaits its answer. */
+  private carries(peer: Peer): boolean {
+    for (const p of this.pending.values()) if (p.from === peer || p.toId === peer.id) return true;
+    if (peer.id && this.replication.awaits(peer.id)) return true;
+    return false;
+  }
 
 
   private ensureConnections(now: number): void {
@@ -219,22 +228,19 @@ export class Overlay {
   nextHop(pos: bigint): Hop {
     const node = this.node;
     const ring = node.membership.ring(node.storing);
-    if (!ring.length) return node.storing ? { kind: 'self' } : { kind: 'none' };
-    const resp = ring[Membership.responsibleIndex(ring, pos)];
-    if (resp.id === node.id) return { kind: 'self' };
-    let best: Peer | null = null;
-    let gap = node.storing ? ringDistance(this.selfPos(), pos) : -1n;
+    const responsible = ring.length ? ring[Membership.responsibleIndex(ring, pos)] : undefined;
+    return routeStep({ id: node.id, pos: this.selfPos(), storing: node.storing }, responsible, pos, this.candidates());
+  }
+
+  /** Connected polyp2p peers that store data and are live ring members, at their ring positions. */
+  private *candidates(): Generator<RouteCandidate<Peer>> {
+    const node = this.node;
     for (const p of node.peers.values()) {
-      if (!p.answersPings || !p.id || !node.isStoring(p)) continue;
+      if (!p.answersPings || !p.id || !node.isStoring(p) || this.unlinked.has(p)) continue; // not over a link being closed
       const m = node.membership.members.get(p.id);
       if (!m || m.dead || !m.storing) continue;
-      const d = ringDistance(m.pos, pos);
-      if (gap < 0n || d < gap) {
-        gap = d;
-        best = p;
-      }
+      yield { pos: m.pos, via: p };
     }
-    return best ? { kind: 'peer', peer: best } : { kind: 'connect', member: resp };
   }
 
   private send(hop: Hop, payload: unknown[], onFail: () => void): string | undefined {
@@ -351,130 +357,10 @@ export class Overlay {
     const ring = this.node.membership.ring(this.node.storing);
     const need = Math.min(this.node.chord.replicas, ring.length) - 1;
     const targets = this.successors.slice(0, this.node.chord.replicas - 1);
-    const answers = await Promise.all(this.pushTo(targets, [it]));
+    const answers = await Promise.all(this.replication.pushTo(targets, [it]));
     const held = answers.filter((a) => a !== null && a[0] >= HELD).length;
     if (held < need) return { status: 'error' };
     return { status: 'ok', value: it.value, ver: it.ver };
-  }
-
-  // --- replication -----------------------------------------------------------------
-
-  /**
-   * Send copies in batches of up to 500, one promise per (target, batch): it
-   * resolves with the target's per-item statuses (0x35), or null when no answer
-   * came within ACK_MS. A frame written to a link is not a copy yet.
-   */
-  private pushTo(targets: Member[], items: Item[]): Promise<number[] | null>[] {
-    const out: Promise<number[] | null>[] = [];
-    if (!items.length) return out;
-    const wire = items.map((i) => [i.table, core.base58EncodeInt(i.pos), i.value === undefined ? null : i.value, i.ver]);
-    for (const m of targets) {
-      if (m.id === this.node.id) continue;
-      for (let i = 0; i < wire.length; i += 500) {
-        const batch = wire.slice(i, i + 500);
-        const batchId = randomBytes(8).toString('hex');
-        const payload = [SUB.replica, batch, batchId];
-        out.push(
-          new Promise<number[] | null>((resolve) => {
-            const timer = setTimeout(() => finish(null), ACK_MS);
-            timer.unref?.();
-            const finish = (st: number[] | null) => {
-              if (!this.acks.has(batchId)) return;
-              this.acks.delete(batchId);
-              clearTimeout(timer);
-              if (st === null) this.pushFailed = true; // no answer: push everything again soon
-              resolve(st);
-            };
-            this.acks.set(batchId, { toId: m.id, n: batch.length, resolve: finish });
-            const sendOn = (p: Peer) => {
-              // of two links to one node only one survives: use the one kept
-              const use = p.conn.closed ? this.node.peers.get(m.id) : p;
-              if (use && !use.conn.closed) this.node.sendToPeer(use, flags.whisper, payload);
-            };
-            const peer = this.node.peers.get(m.id);
-            if (peer && !peer.conn.closed) sendOn(peer);
-            else this.node.connect(m.host, m.port, { id: m.id }).then(sendOn, () => finish(null));
-          }),
-        );
-      }
-    }
-    return out;
-  }
-
-  /**
-   * After the ring view changed: the responsible node copies each item to the
-   * replica-set members that are new; a replica whose responsible node is new
-   * sends it there; a node outside the replica set hands the item over and drops it.
-   */
-  private repair(full: boolean, leaving = false): Promise<unknown>[] {
-    const node = this.node;
-    const ring = node.membership.ring(node.storing);
-    const prev = this.lastRing ?? [];
-    this.lastRing = ring;
-    if (!ring.length) return [];
-    const r = node.chord.replicas;
-    const batches = new Map<string, { member: Member; items: Item[] }>();
-    const add = (m: Member, it: Item) => {
-      if (m.id === node.id) return;
-      const b = batches.get(m.id) ?? { member: m, items: [] };
-      b.items.push(it);
-      batches.set(m.id, b);
-    };
-    const drop: Item[] = [];
-    for (const it of node.store.all()) {
-      const set = Membership.replicaSet(ring, it.pos, r);
-      const old = new Set(Membership.replicaSet(prev, it.pos, r).map((m) => m.id));
-      const mine = set.findIndex((m) => m.id === node.id);
-      if (mine === 0) {
-        for (const m of set.slice(1)) if (full || !old.has(m.id)) add(m, it);
-      } else if (mine > 0) {
-        if (full || !old.has(set[0].id)) add(set[0], it);
-      } else {
-        for (const m of set) add(m, it);
-        drop.push(it);
-      }
-    }
-    // per target: the status it answered for each item sent (by slot), once its batches are answered
-    const sends = new Map<string, Promise<Map<Item, number>>>();
-    for (const b of batches.values()) {
-      sends.set(
-        b.member.id,
-        Promise.all(this.pushTo([b.member], b.items)).then((answers) => {
-          const st = new Map<Item, number>();
-          answers.forEach((a, k) => {
-            if (!a) return;
-            for (let j = 0; j < a.length; j++) {
-              const it = b.items[k * 500 + j];
-              if (it) st.set(it, a[j]);
-            }
-          });
-          return st;
-        }),
-      );
-    }
-    // An item handed over is dropped only once every member of its replica set (by the
-    // view at drop time) confirmed holding it and keeping it, the version here is still
-    // the one sent, and this node's view has been stable for two rounds (unless leaving).
-    const need = leaving ? HELD : KEEPS;
-    const dropped = drop.map(async (it) => {
-      const sent = Membership.replicaSet(ring, it.pos, r).filter((m) => m.id !== node.id);
-      const answers = await Promise.all(sent.map((m) => sends.get(m.id) ?? Promise.resolve(new Map<Item, number>())));
-      const acked = new Map(sent.map((m, k) => [m.id, answers[k].get(it) ?? NOT_HELD] as const));
-      const nowRing = node.membership.ring(node.storing);
-      const nowSet = Membership.replicaSet(nowRing, it.pos, r);
-      const settled = leaving || Date.now() - this.viewChangedAt >= 2 * node.chord.stabilizeInterval;
-      const cur = node.store.get(it.table, it.pos);
-      const safe =
-        settled &&
-        nowSet.length > 0 &&
-        !nowSet.some((m) => m.id === node.id) &&
-        nowSet.every((m) => (acked.get(m.id) ?? NOT_HELD) >= need) &&
-        cur !== undefined &&
-        compareVersions(cur.ver, it.ver) === 0;
-      if (safe) node.store.drop(it.table, it.pos);
-      else this.repairedVersion = -1; // keep the copy; try again next round
-    });
-    return [...sends.values(), ...dropped];
   }
 
   /** unjoin(): tell the ring, then give every item to its replica set. */
@@ -483,8 +369,8 @@ export class Overlay {
     this.derivedVersion = -1;
     this.derive();
     for (const p of this.node.peers.values()) this.sendMembers(p);
-    this.lastRing = null;
-    await Promise.all(this.repair(true, true));
+    this.replication.lastRing = null;
+    await Promise.all(this.replication.repair(true, true));
   }
 
   // --- handlers --------------------------------------------------------------------
@@ -551,63 +437,6 @@ export class Overlay {
     p.resolve?.({ status: status as OverlayAnswer['status'], value: value === null ? undefined : value, ver: versionOf(verRaw) ?? undefined, hops });
   }
 
-  onReplica(peer: Peer, msg: MeshMessage): void {
-    const list = msg.packets[1];
-    if (!Array.isArray(list)) return;
-    const batchId = msg.packets.length >= 3 ? textOf(msg.packets[2]) : null;
-    const node = this.node;
-    const ring = node.membership.ring(node.storing);
-    const mineNow: Item[] = [];
-    const statuses: number[] = [];
-    for (const e of list.slice(0, 1000)) {
-      statuses.push(NOT_HELD);
-      if (!Array.isArray(e) || e.length !== 4) continue;
-      const table = tableOf(e[0]);
-      const pos = positionOf(e[1]);
-      const ver = versionOf(e[3]);
-      if (!table || pos === null || !ver) continue;
-      const stored = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver);
-      const cur = node.store.get(table, pos);
-      if (!cur || compareVersions(cur.ver, ver) < 0) continue;
-      const set = Membership.replicaSet(ring, pos, node.chord.replicas);
-      statuses[statuses.length - 1] = node.storing && set.some((m) => m.id === node.id) ? KEEPS : HELD;
-      if (stored && set.length && set[0].id === node.id) mineNow.push(cur);
-    }
-    if (batchId && batchId.length <= 64 && !peer.conn.closed) this.node.sendToPeer(peer, flags.whisper, [SUB.stored, batchId, statuses]);
-    // newly responsible for these: make sure the successors have them too
-    if (mineNow.length) void Promise.all(this.pushTo(this.successors.slice(0, node.chord.replicas - 1), mineNow));
-  }
-
-  onStored(peer: Peer, msg: MeshMessage): void {
-    const [, idRaw, list] = msg.packets;
-    const batchId = textOf(idRaw);
-    if (!batchId || !Array.isArray(list)) return;
-    const a = this.acks.get(batchId);
-    if (!a || a.toId !== peer.id || list.length !== a.n) return;
-    a.resolve(list.map((x) => (x === HELD || x === KEEPS ? x : NOT_HELD)));
-  }
-}
-
-/** Finger i: the first ring node at or after self + 2^i (targets from the core's ring math); distinct, nearest first. */
-function fingerTable(ring: Member[], selfId: string, selfPos: bigint): Member[] {
-  if (ring.length < 2) return [];
-  const out: Member[] = [];
-  const seen = new Set<string>([selfId]);
-  for (const t of core.fingerTargets(selfPos, 384)) {
-    let lo = 0;
-    let hi = ring.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ring[mid].pos < t) lo = mid + 1;
-      else hi = mid;
-    }
-    const m = ring[lo % ring.length];
-    if (!seen.has(m.id)) {
-      seen.add(m.id);
-      out.push(m);
-    }
-  }
-  return out;
 }
 
 export function installOverlay(node: ChordNode): void {
@@ -627,9 +456,9 @@ export function installOverlay(node: ChordNode): void {
   node.builtins.set(SUB.members, guard((p, m) => p.answersPings && overlay.onMembers(p, m)));
   node.builtins.set(SUB.route, guard((p, m) => overlay.onRoute(p, m)));
   node.builtins.set(SUB.routed, guard((p, m) => overlay.onRouted(p, m)));
-  node.builtins.set(SUB.replica, guard((p, m) => overlay.onReplica(p, m)));
+  node.builtins.set(SUB.replica, guard((p, m) => overlay.replication.onReplica(p, m)));
   node.builtins.set(SUB.unlink, guard((p) => overlay.unlinked.add(p)));
-  node.builtins.set(SUB.stored, guard((p, m) => overlay.onStored(p, m)));
+  node.builtins.set(SUB.stored, guard((p, m) => overlay.replication.onStored(p, m)));
   node.on('listening', () => overlay.start());
   node.on('polyp2p-peer', (peer: Peer) => {
     overlay.sendMembers(peer);

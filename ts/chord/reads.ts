@@ -11,6 +11,13 @@ import type { ChordNode } from './chord-node';
 import { legacyLookup, type LegacySlot } from './legacy';
 import { READ_QUORUM, valueKey, type Slot } from './positions';
 
+/**
+ * Longest single overlay lookup of a read: a request lost on the way (a link
+ * closed under it while nodes come and go) is asked again after this, like a
+ * write's attempt (overlay.ts). Gets are idempotent.
+ */
+const ATTEMPT_MS = 4000;
+
 export interface ReadOptions {
   /** ms before the read gives up (default: the node's `timeout`, 10 000). */
   timeout?: number;
@@ -93,14 +100,14 @@ export function readQuorum(node: ChordNode, slots: Slot[], options: ReadOptions 
       if (overlay) {
         const ask = (): void => {
           const left = options.timeout - (Date.now() - started);
-          if (done || left <= 0) return;
-          void node.overlay.lookup(s, 'get', undefined, left).then((ans) => {
+          if (done || left <= 0 || node.closed) return;
+          void node.overlay.lookup(s, 'get', undefined, Math.min(left, ATTEMPT_MS)).then((ans) => {
             if (ans.status === 'ok' || ans.status === 'absent') {
               a.answered = true;
               a.final = true;
               a.value = ans.status === 'ok' ? ans.value : undefined;
               a.changedAt = Date.now();
-            } else if (ans.status === 'error') setTimeout(ask, 100).unref?.(); // a route broke: ask again
+            } else setTimeout(ask, 100).unref?.(); // a route broke or the request was lost: ask again
             evaluate();
           });
         };

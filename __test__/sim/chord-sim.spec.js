@@ -1,0 +1,51 @@
+'use strict';
+// Chord simulations (fixed seeds): real ChordNodes on the in-memory transport under
+// churn, and the overlay's routing step over converged ring views of real node IDs.
+const test = require('ava');
+const { runChordSim, buildRing, route } = require('../../sim/chord');
+const { slotsOf } = require('../../dist/chord/positions.js');
+
+const within = (t, r) => {
+  t.log(
+    `${r.mode} N=${r.nodes}: hops mean ${r.hopsMean.toFixed(2)} (≤ ${(r.halfLog2N + 1).toFixed(2)}), p99 ${r.hopsP99}, ` +
+      `max ${r.hopsMax} (≤ ${(r.log2N + 2).toFixed(2)}), gets ${r.getsOk}/${r.gets}` +
+      (r.mode === 'nodes'
+        ? `, keys acked ${r.keysAcked}, lost ${r.keysLost}, killed ${r.killed}; setup/load/churn/converge/read ${r.setupMs}/${r.loadMs}/${r.churnMs}/${r.convergeMs}/${r.readMs} ms, total ${r.runMs} ms`
+        : ''),
+  );
+  t.true(r.hopsMean <= r.halfLog2N + 1, `mean hops ${r.hopsMean} > ½·log2 N + 1`);
+  t.true(r.hopsMax <= r.log2N + 2, `max hops ${r.hopsMax} > log2 N + 2`);
+  t.is(r.getsOk, r.gets, 'every get succeeds');
+};
+
+test('routing over converged views (N = 64, 256, 1000): hops within bounds, every lookup ends at the responsible node', async (t) => {
+  for (const nodes of [64, 256, 1000]) {
+    const r = await runChordSim({ mode: 'routing', nodes, seed: 3, keys: 400 });
+    t.is(r.lookups, 400 * 5);
+    t.true(r.hopsMax >= 1, 'lookups do travel');
+    within(t, r);
+  }
+});
+
+test('routing: only the responsible node answers from its own view (0 hops); with no links a lookup dials it (1 hop)', (t) => {
+  const ring = buildRing(32, 5, 3);
+  const pos = slotsOf('some key')[2].pos;
+  const resp = ring.members.findIndex((m, i) => route(ring, i, pos).hops === 0);
+  t.true(resp >= 0);
+  t.is(ring.members.filter((m, i) => route(ring, i, pos).hops === 0).length, 1, 'exactly one node answers itself');
+  // cut every link: a lookup can only dial the responsible node directly (one hop)
+  for (const l of ring.links) l.clear();
+  const other = (resp + 1) % 32;
+  t.deepEqual(route(ring, other, pos), { hops: 1, ok: true });
+});
+
+test('N = 64 real nodes, 20 % churn: no acknowledged key lost, every get succeeds, hops within bounds', async (t) => {
+  // a node killed every stabilisation round (500 ms) while 4 workers set and get; then every acknowledged key is read back
+  const r = await runChordSim({ mode: 'nodes', nodes: 64, churn: 0.2, seed: 11, keys: 24, gets: 24, churnIntervalMs: 500 });
+  if (r.failures.length) t.log(JSON.stringify(r.failures));
+  t.is(r.killed, 13);
+  t.true(r.keysAcked >= 22, `acknowledged ${r.keysAcked} of 24 sets`);
+  t.true(r.gets >= r.keysAcked + 12, 'gets during churn and a read-back of every acknowledged key');
+  t.is(r.keysLost, 0);
+  within(t, r);
+});

@@ -1,0 +1,397 @@
+'use strict';
+// Chord simulator, two modes.
+//
+// 'nodes': N real ChordNode instances in one process on the in-memory
+// transport. Acknowledged sets and quorum gets from random nodes; hops are the
+// overlay's own counts (OverlayAnswer.hops, kept per node in node.hops); churn
+// kills nodes abruptly (close({ leave: false })) and adds fresh ones while the
+// workload runs; afterwards every acknowledged key is read back. The member
+// list is gossiped in full every stabilisation round (O(N) per link per round),
+// which is what bounds this mode to a few hundred nodes in one process.
+//
+// 'routing': the converged ring, installed instead of gossiped. Every node gets
+// the full ring view, its successors (Membership.successors), its fingers and
+// the links it keeps (fingerTable / wantedLinks from ts/chord/routing.ts, the
+// functions the overlay itself calls) plus the links other nodes keep to it;
+// lookups then go hop by hop with routeStep, the overlay's own routing step.
+// Node IDs are real (SHA-384 of the js2p preimage, base58), so are the key
+// positions (the five tables of each key). No messages are sent: this measures
+// the routing, not gossip, timing or repair.
+const { createChord, nodeId, js2pNodeIdPreimage, protocolId } = require('../dist/index.js');
+const { MemoryNetwork } = require('../dist/transport/memory.js');
+const { Membership } = require('../dist/chord/ring.js');
+const { routeStep, fingerTable, wantedLinks } = require('../dist/chord/routing.js');
+const { slotsOf } = require('../dist/chord/positions.js');
+const { core } = require('../dist/native.js');
+const { rng, sleep, waitUntil, quantile } = require('./lib');
+
+const MAX_HOPS = 64;
+
+/** A full GC before heap readings (the flag can be set at run time; gc() comes from a fresh context). */
+function collect() {
+  try {
+    require('v8').setFlagsFromString('--expose-gc');
+    require('vm').runInNewContext('gc')();
+  } catch {
+    /* no gc: the heap reading includes garbage */
+  }
+}
+ // as the overlay (a request forwarded this often is answered 'error')
+
+function hopStats(hops) {
+  const s = [...hops].sort((a, b) => a - b);
+  return {
+    hopsMean: s.length ? s.reduce((a, b) => a + b, 0) / s.length : null,
+    hopsP99: s.length ? quantile(s, 0.99) : null,
+    hopsMax: s.length ? s[s.length - 1] : null,
+  };
+}
+
+function bounds(n) {
+  return { halfLog2N: Math.log2(n) / 2, log2N: Math.log2(n) };
+}
+
+// --- routing mode --------------------------------------------------------------------
+
+/** Converged views of an N-node ring with real IDs; the links each node keeps and receives. */
+function buildRing(n, seed, replicas) {
+  const pid = protocolId('chord');
+  const members = [];
+  for (let i = 0; i < n; i++) {
+    const id = nodeId(js2pNodeIdPreimage(`sim-${i}`, 1, pid, `seed-${seed}`));
+    members.push({ id, pos: core.base58DecodeInt(id), host: `sim-${i}`, port: 1, seq: 1, storing: true, dead: false, seenAt: 0 });
+  }
+  members.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
+  const index = new Map(members.map((m, i) => [m.id, i]));
+  const links = members.map(() => new Set());
+  let fingerCount = 0;
+  for (let i = 0; i < n; i++) {
+    const m = members[i];
+    const successors = Membership.successors(members, m.id, replicas);
+    const fingers = fingerTable(members, m.id, m.pos);
+    fingerCount += fingers.length;
+    for (const w of wantedLinks(successors, fingers, replicas).values()) {
+      const j = index.get(w.id);
+      // a link is one connection, usable both ways
+      links[i].add(j);
+      links[j].add(i);
+    }
+  }
+  return { members, links, meanFingers: fingerCount / n, meanLinks: links.reduce((a, l) => a + l.size, 0) / n };
+}
+
+/** Route one lookup for `pos` from member `from`, hop by hop; { hops, ok } (ok: ended at the responsible node). */
+function route(ring, from, pos) {
+  const { members, links } = ring;
+  const respIndex = Membership.responsibleIndex(members, pos); // every view is the same converged ring
+  const responsible = members[respIndex];
+  let cur = from;
+  for (let hops = 0; hops <= MAX_HOPS; hops++) {
+    const self = members[cur];
+    const step = routeStep(
+      { id: self.id, pos: self.pos, storing: true },
+      responsible,
+      pos,
+      [...links[cur]].map((j) => ({ pos: members[j].pos, via: j })),
+    );
+    if (step.kind === 'self') return { hops, ok: cur === respIndex };
+    if (step.kind === 'peer') cur = step.peer;
+    else if (step.kind === 'connect') cur = respIndex; // dial the responsible node directly
+    else return { hops, ok: false };
+  }
+  return { hops: MAX_HOPS, ok: false };
+}
+
+function runRoutingSim({ nodes = 1000, seed = 1, keys = 2000, replicas = 3, log = () => {} } = {}) {
+  const t0 = Date.now();
+  const ring = buildRing(nodes, seed, replicas);
+  const buildMs = Date.now() - t0;
+  log(`routing N=${nodes}: converged views built in ${buildMs} ms (fingers/node ${ring.meanFingers.toFixed(1)}, links/node ${ring.meanLinks.toFixed(1)})`);
+  const random = rng(seed * 7919 + nodes);
+  const hops = [];
+  let ok = 0;
+  let gets = 0;
+  const t1 = Date.now();
+  for (let k = 0; k < keys; k++) {
+    const key = `sim-key-${seed}-${k}`;
+    // a get asks all five tables of its key, each from the same origin
+    const from = Math.floor(random() * nodes);
+    let tablesOk = 0;
+    for (const slot of slotsOf(key)) {
+      const r = route(ring, from, slot.pos);
+      hops.push(r.hops);
+      if (r.ok) tablesOk++;
+    }
+    gets++;
+    if (tablesOk === 5) ok++;
+  }
+  const routeMs = Date.now() - t1;
+  return {
+    kind: 'chord',
+    mode: 'routing',
+    nodes,
+    seed,
+    ...hopStats(hops),
+    ...bounds(nodes),
+    lookups: hops.length,
+    gets,
+    getsOk: ok,
+    keysAcked: null,
+    keysLost: null,
+    churn: 0,
+    memoryPerNodeKiB: null,
+    fingersPerNode: ring.meanFingers,
+    linksPerNode: ring.meanLinks,
+    setupMs: buildMs,
+    runMs: routeMs,
+    note: 'converged ring views installed (not gossiped); lookups routed with the overlay routeStep',
+  };
+}
+
+// --- nodes mode ----------------------------------------------------------------------
+
+class ChordSim {
+  constructor({ seed, latencyMs, jitterMs, nodeOptions }) {
+    this.random = rng(seed);
+    this.seed = seed;
+    this.net = new MemoryNetwork({ link: { latencyMs, jitterMs }, random: this.random });
+    this.nodes = [];
+    this.next = 0;
+    this.nodeOptions = nodeOptions;
+    this.joinedAt = new Map();
+  }
+
+  /** Live nodes that joined at least `ms` ago (a node that has just joined has not heard the member list yet). */
+  settled(ms) {
+    const now = Date.now();
+    return this.live().filter((n) => now - this.joinedAt.get(n) >= ms);
+  }
+
+  live() {
+    return this.nodes.filter((n) => !n.closed);
+  }
+
+  pick(list) {
+    return list[Math.floor(this.random() * list.length)];
+  }
+
+  async add() {
+    const host = `sim-${this.next++}`;
+    const live = this.live();
+    const node = await createChord({
+      host,
+      port: 1,
+      transport: this.net.transport(host),
+      salt: `seed-${this.seed}`, // reproducible node IDs
+      keepAliveInterval: 0,
+      handshakeMirrorWait: 2, // polyp2p only: no originals to mirror
+      ...this.nodeOptions,
+    });
+    this.nodes.push(node);
+    this.joinedAt.set(node, Date.now());
+    if (live.length) await node.connect(this.pick(live).host, 1).catch(() => undefined);
+    return node;
+  }
+
+  converged() {
+    const live = this.live();
+    return live.every((x) => x.mode === 'overlay' && x.chordStats().ringSize === live.length);
+  }
+
+  /** Ring views now (for a failure message): sizes, and the links of the node that sees the fewest. */
+  describe() {
+    const live = this.live();
+    const sizes = live.map((x) => x.chordStats().ringSize);
+    const worst = live[sizes.indexOf(Math.min(...sizes))];
+    const peers = [...worst.peers.values()].map((p) => `${(p.id || '?').slice(0, 6)}${p.answersPings ? 'P' : '-'}${worst.isStoring(p) ? 'S' : '-'}${p.outgoing ? 'o' : 'i'}${p.conn.closed ? 'x' : ''}`);
+    const members = [...worst.membership.members.values()];
+    const back = [...worst.peers.values()].map((p) => {
+      const o = live.find((x) => x.id === p.id);
+      const q = o && o.peers.get(worst.id);
+      return o ? `${o.host}:${o.chordStats().ringSize}/${q ? `${q.answersPings ? 'P' : '-'}${o.isStoring(q) ? 'S' : '-'}${q.outgoing ? 'o' : 'i'}${q.conn.closed ? 'x' : ''}${q === undefined ? '' : ''}` : 'nolink'}` : 'gone';
+    });
+    return `back ${back.join(' ')}; live ${live.length}, ring sizes ${Math.min(...sizes)}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
+  }
+
+  async closeAll() {
+    await Promise.all(this.nodes.map((n) => n.close({ leave: false })));
+  }
+}
+
+async function runNodeSim({
+  nodes = 64,
+  seed = 1,
+  churn = 0,
+  keys = nodes,
+  gets = nodes,
+  stabilizeInterval = nodes > 128 ? 1000 : 500,
+  churnIntervalMs = 2 * stabilizeInterval,
+  // a killed node is routed to until every view dropped it: a node that had no link to it learns
+  // of its death by gossip, or after this timeout when a newer heartbeat outran the rumour
+  failureTimeout = 8 * stabilizeInterval,
+  latencyMs = 2,
+  jitterMs = 2,
+  log = () => {},
+} = {}) {
+  const sim = new ChordSim({ seed, latencyMs, jitterMs, nodeOptions: { stabilizeInterval, failureTimeout, timeout: 20_000 } });
+  collect();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const t0 = Date.now();
+  const acked = new Map(); // key -> value, once set() resolved
+  const hops = [];
+  let getsDone = 0;
+  let getsOk = 0;
+  let setsFailed = 0;
+  const failures = [];
+  let churnPhase = false;
+  try {
+    // the first node, then waves of up to 8 joining at once, each through a random node already in
+    await sim.add();
+    while (sim.nodes.length < nodes) await Promise.all(Array.from({ length: Math.min(8, nodes - sim.nodes.length) }, () => sim.add()));
+    await waitUntil(() => sim.converged(), 60_000 + nodes * 500, `a ring of ${nodes} to converge`).catch((e) => {
+      throw new Error(`${e.message}: ${sim.describe()}`);
+    });
+    const setupMs = Date.now() - t0;
+    collect();
+    const memoryPerNodeKiB = (process.memoryUsage().heapUsed - heapBefore) / nodes / 1024;
+    log(`nodes N=${nodes}: ring converged in ${setupMs} ms`);
+
+    const hopsFrom = new Map(sim.nodes.map((n) => [n, n.hops.length])); // lookups before this point are not the workload's
+    let written = 0;
+    const set = async () => {
+      const k = `sim-key-${seed}-${written++}`;
+      const v = { k, at: written };
+      const t = Date.now();
+      try {
+        await sim.pick(sim.live()).set(k, v);
+        if (process.env.SIM_DEBUG && Date.now() - t > 1000) log(`  slow set ${Date.now() - t} ms`);
+        acked.set(k, v);
+      } catch (e) {
+        setsFailed++;
+      }
+    };
+    /** A get of a random acknowledged key from a random node; hops from that node's record of its lookups. */
+    const get = async (key) => {
+      const k = key ?? sim.pick([...acked.keys()]);
+      let pool;
+      while (!(pool = sim.settled(2 * stabilizeInterval)).length) await sleep(50);
+      const node = sim.pick(pool);
+      const t = Date.now();
+      const view = `${node.host} saw ${node.chordStats().ringSize} of ${sim.live().length}`;
+      let v;
+      try {
+        v = await node.get(k);
+      } catch (e) {
+        v = e;
+      }
+      if (process.env.SIM_DEBUG && Date.now() - t > 1000) log(`  slow get ${Date.now() - t} ms`);
+      getsDone++;
+      if (JSON.stringify(v) === JSON.stringify(acked.get(k))) getsOk++;
+      else failures.push({ key: k, phase: churnPhase ? 'churn' : 'after', from: view, got: v instanceof Error ? `${v.name}: ${v.message}` : v });
+    };
+
+    // load, 4 writers at a time
+    const batch = async (n, fn) => {
+      for (let i = 0; i < n; i += 4) await Promise.all(Array.from({ length: Math.min(4, n - i) }, () => fn()));
+    };
+    const churnSteps = Math.round(churn * nodes);
+    const loadKeys = churnSteps ? Math.ceil(keys / 2) : keys;
+    const tLoad = Date.now();
+    await batch(loadKeys, set);
+    const loadMs = Date.now() - tLoad;
+    // churn: every churnIntervalMs a random node is killed without notice (close({ leave: false }))
+    // and a fresh one joins, while 4 workers keep setting and getting
+    const t1 = Date.now();
+    let killed = 0;
+    churnPhase = true;
+    if (churnSteps) {
+      let churning = true;
+      const setsLeft = { n: keys - loadKeys };
+      const getsLeft = { n: Math.ceil(gets / 2) };
+      const worker = async () => {
+        while (churning || setsLeft.n > 0 || getsLeft.n > 0) {
+          if (setsLeft.n > 0 && (getsLeft.n <= 0 || sim.random() < 0.5)) {
+            setsLeft.n--;
+            await set();
+          } else if (getsLeft.n > 0) {
+            getsLeft.n--;
+            await get();
+          } else await sleep(20);
+        }
+      };
+      const workers = Array.from({ length: 4 }, worker);
+      for (let s = 0; s < churnSteps; s++) {
+        await sleep(churnIntervalMs);
+        const victim = sim.pick(sim.live());
+        await victim.close({ leave: false });
+        killed++;
+        await sim.add();
+      }
+      churning = false;
+      await Promise.all(workers);
+    }
+    const churnMs = Date.now() - t1;
+    churnPhase = false;
+    const tConv = Date.now();
+    await waitUntil(() => sim.converged(), 60_000, 'the ring to converge after churn').catch((e) => {
+      throw new Error(`${e.message}: ${sim.describe()}`);
+    });
+    const convergeMs = Date.now() - tConv;
+    // every acknowledged key, read from a random live node
+    const t2 = Date.now();
+    const rest = Math.max(0, gets - getsDone);
+    const all = [...acked.keys()];
+    let lost = 0;
+    for (let i = 0; i < all.length; i += 8) {
+      await Promise.all(
+        all.slice(i, i + 8).map(async (k) => {
+          const okBefore = getsOk;
+          await get(k);
+          if (getsOk === okBefore) lost++;
+        }),
+      );
+    }
+    for (let i = 0; i < rest; i += 8) await Promise.all(Array.from({ length: Math.min(8, rest - i) }, () => get()));
+    const readMs = Date.now() - t2;
+    await sleep(500); // lookups of the two tables a quorum read did not wait for
+    for (const n of sim.nodes) hops.push(...n.hops.slice(hopsFrom.get(n) ?? 0));
+    return {
+      kind: 'chord',
+      mode: 'nodes',
+      nodes,
+      seed,
+      ...hopStats(hops),
+      ...bounds(nodes),
+      lookups: hops.length,
+      gets: getsDone,
+      getsOk,
+      keysAcked: acked.size,
+      keysLost: lost,
+      setsFailed,
+      churn,
+      killed,
+      added: killed,
+      churnIntervalMs,
+      failureTimeout,
+      memoryPerNodeKiB,
+      stabilizeInterval,
+      setupMs,
+      loadMs,
+      churnMs,
+      convergeMs,
+      runMs: Date.now() - t0,
+      readMs,
+      failures: failures.slice(0, 10),
+    };
+  } finally {
+    await sim.closeAll();
+  }
+}
+
+/** Run one size: mode 'nodes' (real nodes) or 'routing' (converged views, the overlay's routing step). */
+async function runChordSim({ mode = 'nodes', ...o } = {}) {
+  if (mode === 'routing') return runRoutingSim(o);
+  return runNodeSim(o);
+}
+
+module.exports = { runChordSim, runNodeSim, runRoutingSim, buildRing, route };

@@ -1,0 +1,203 @@
+/**
+ * Replication among polyp2p nodes (sub-flags 0x33 replica, 0x35 stored; see
+ * overlay.ts for the wire forms): copies go out in acknowledged batches, and
+ * repair runs whenever the ring view changes. A copy counts only once its
+ * holder answered 0x35; repair drops a copy only after every member of the
+ * item's replica set answered 2 (keeps it), and never while this node's ring
+ * view is younger than two stabilisation rounds.
+ */
+import { randomBytes } from 'crypto';
+import { flags } from '../base/flags';
+import { textOf } from '../mesh/wire';
+import type { Peer } from '../mesh/peer';
+import type { MeshMessage } from '../mesh/message';
+import { core } from '../native';
+import type { Overlay } from './overlay';
+import { Membership, type Member } from './ring';
+import { compareVersions, versionOf, type Item } from './store';
+import { positionOf, tableOf } from './positions';
+
+const SUB_REPLICA = 0x33;
+const SUB_STORED = 0x35;
+/** ms to wait for a replica batch's 0x35 answer. */
+const ACK_MS = 3000;
+/** Replica-batch status per item (0x35). */
+export const NOT_HELD = 0;
+export const HELD = 1;
+export const KEEPS = 2;
+
+export class Replication {
+  /** Replica batches awaiting their 0x35 answer. */
+  private readonly acks = new Map<string, { toId: string; n: number; resolve: (s: number[] | null) => void }>();
+  /** The ring view the last repair ran against. */
+  lastRing: Member[] | null = null;
+  /** A copy went unanswered: the overlay pushes everything again soon. */
+  pushFailed = false;
+
+  constructor(private readonly o: Overlay) {}
+
+  /** A replica batch sent to this node awaits its answer. */
+  awaits(id: string): boolean {
+    for (const a of this.acks.values()) if (a.toId === id) return true;
+    return false;
+  }
+
+  stop(): void {
+    for (const [, a] of this.acks) a.resolve(null);
+    this.acks.clear();
+  }
+
+  /**
+   * Send copies in batches of up to 500, one promise per (target, batch): it
+   * resolves with the target's per-item statuses (0x35), or null when no answer
+   * came within ACK_MS. A frame written to a link is not a copy yet.
+   */
+  pushTo(targets: Member[], items: Item[]): Promise<number[] | null>[] {
+    const out: Promise<number[] | null>[] = [];
+    if (!items.length) return out;
+    const wire = items.map((i) => [i.table, core.base58EncodeInt(i.pos), i.value === undefined ? null : i.value, i.ver]);
+    for (const m of targets) {
+      if (m.id === this.o.node.id) continue;
+      for (let i = 0; i < wire.length; i += 500) {
+        const batch = wire.slice(i, i + 500);
+        const batchId = randomBytes(8).toString('hex');
+        const payload = [SUB_REPLICA, batch, batchId];
+        out.push(
+          new Promise<number[] | null>((resolve) => {
+            const timer = setTimeout(() => finish(null), ACK_MS);
+            timer.unref?.();
+            const finish = (st: number[] | null) => {
+              if (!this.acks.has(batchId)) return;
+              this.acks.delete(batchId);
+              clearTimeout(timer);
+              if (st === null) this.pushFailed = true; // no answer: push everything again soon
+              resolve(st);
+            };
+            this.acks.set(batchId, { toId: m.id, n: batch.length, resolve: finish });
+            const sendOn = (p: Peer) => {
+              // of two links to one node only one survives: use the one kept
+              const use = p.conn.closed ? this.o.node.peers.get(m.id) : p;
+              if (use && !use.conn.closed) this.o.node.sendToPeer(use, flags.whisper, payload);
+            };
+            const peer = this.o.node.peers.get(m.id);
+            if (peer && !peer.conn.closed) sendOn(peer);
+            else this.o.node.connect(m.host, m.port, { id: m.id }).then(sendOn, () => finish(null));
+          }),
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
+   * After the ring view changed: the responsible node copies each item to the
+   * replica-set members that are new; a replica whose responsible node is new
+   * sends it there; a node outside the replica set hands the item over and drops it.
+   */
+  repair(full: boolean, leaving = false): Promise<unknown>[] {
+    const node = this.o.node;
+    const ring = node.membership.ring(node.storing);
+    const prev = this.lastRing ?? [];
+    this.lastRing = ring;
+    if (!ring.length) return [];
+    const r = node.chord.replicas;
+    const batches = new Map<string, { member: Member; items: Item[] }>();
+    const add = (m: Member, it: Item) => {
+      if (m.id === node.id) return;
+      const b = batches.get(m.id) ?? { member: m, items: [] };
+      b.items.push(it);
+      batches.set(m.id, b);
+    };
+    const drop: Item[] = [];
+    for (const it of node.store.all()) {
+      const set = Membership.replicaSet(ring, it.pos, r);
+      const old = new Set(Membership.replicaSet(prev, it.pos, r).map((m) => m.id));
+      const mine = set.findIndex((m) => m.id === node.id);
+      if (mine === 0) {
+        for (const m of set.slice(1)) if (full || !old.has(m.id)) add(m, it);
+      } else if (mine > 0) {
+        if (full || !old.has(set[0].id)) add(set[0], it);
+      } else {
+        for (const m of set) add(m, it);
+        drop.push(it);
+      }
+    }
+    // per target: the status it answered for each item sent (by slot), once its batches are answered
+    const sends = new Map<string, Promise<Map<Item, number>>>();
+    for (const b of batches.values()) {
+      sends.set(
+        b.member.id,
+        Promise.all(this.pushTo([b.member], b.items)).then((answers) => {
+          const st = new Map<Item, number>();
+          answers.forEach((a, k) => {
+            if (!a) return;
+            for (let j = 0; j < a.length; j++) {
+              const it = b.items[k * 500 + j];
+              if (it) st.set(it, a[j]);
+            }
+          });
+          return st;
+        }),
+      );
+    }
+    // An item handed over is dropped only once every member of its replica set (by the
+    // view at drop time) confirmed holding it and keeping it, the version here is still
+    // the one sent, and this node's view has been stable for two rounds (unless leaving).
+    const need = leaving ? HELD : KEEPS;
+    const dropped = drop.map(async (it) => {
+      const sent = Membership.replicaSet(ring, it.pos, r).filter((m) => m.id !== node.id);
+      const answers = await Promise.all(sent.map((m) => sends.get(m.id) ?? Promise.resolve(new Map<Item, number>())));
+      const acked = new Map(sent.map((m, k) => [m.id, answers[k].get(it) ?? NOT_HELD] as const));
+      const nowRing = node.membership.ring(node.storing);
+      const nowSet = Membership.replicaSet(nowRing, it.pos, r);
+      const settled = leaving || Date.now() - this.o.viewChangedAt >= 2 * node.chord.stabilizeInterval;
+      const cur = node.store.get(it.table, it.pos);
+      const safe =
+        settled &&
+        nowSet.length > 0 &&
+        !nowSet.some((m) => m.id === node.id) &&
+        nowSet.every((m) => (acked.get(m.id) ?? NOT_HELD) >= need) &&
+        cur !== undefined &&
+        compareVersions(cur.ver, it.ver) === 0;
+      if (safe) node.store.drop(it.table, it.pos);
+      else this.o.repairedVersion = -1; // keep the copy; try again next round
+    });
+    return [...sends.values(), ...dropped];
+  }
+
+  onReplica(peer: Peer, msg: MeshMessage): void {
+    const list = msg.packets[1];
+    if (!Array.isArray(list)) return;
+    const batchId = msg.packets.length >= 3 ? textOf(msg.packets[2]) : null;
+    const node = this.o.node;
+    const ring = node.membership.ring(node.storing);
+    const mineNow: Item[] = [];
+    const statuses: number[] = [];
+    for (const e of list.slice(0, 1000)) {
+      statuses.push(NOT_HELD);
+      if (!Array.isArray(e) || e.length !== 4) continue;
+      const table = tableOf(e[0]);
+      const pos = positionOf(e[1]);
+      const ver = versionOf(e[3]);
+      if (!table || pos === null || !ver) continue;
+      const stored = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver);
+      const cur = node.store.get(table, pos);
+      if (!cur || compareVersions(cur.ver, ver) < 0) continue;
+      const set = Membership.replicaSet(ring, pos, node.chord.replicas);
+      statuses[statuses.length - 1] = node.storing && set.some((m) => m.id === node.id) ? KEEPS : HELD;
+      if (stored && set.length && set[0].id === node.id) mineNow.push(cur);
+    }
+    if (batchId && batchId.length <= 64 && !peer.conn.closed) this.o.node.sendToPeer(peer, flags.whisper, [SUB_STORED, batchId, statuses]);
+    // newly responsible for these: make sure the successors have them too
+    if (mineNow.length) void Promise.all(this.pushTo(this.o.successors.slice(0, node.chord.replicas - 1), mineNow));
+  }
+
+  onStored(peer: Peer, msg: MeshMessage): void {
+    const [, idRaw, list] = msg.packets;
+    const batchId = textOf(idRaw);
+    if (!batchId || !Array.isArray(list)) return;
+    const a = this.acks.get(batchId);
+    if (!a || a.toId !== peer.id || list.length !== a.n) return;
+    a.resolve(list.map((x) => (x === HELD || x === KEEPS ? x : NOT_HELD)));
+  }
+}

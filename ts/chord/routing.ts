@@ -1,0 +1,83 @@
+/**
+ * The overlay's routing decisions as pure functions of a ring view: the finger
+ * table, the links a node keeps, and one greedy routing step. The overlay
+ * (overlay.ts) calls them with its live state; the simulator (sim/chord.js)
+ * calls the same functions with converged ring views to measure hops at sizes
+ * where gossiping the member list among real nodes in one process is too slow.
+ */
+import { core } from '../native';
+import type { Member } from './ring';
+import { ringDistance } from './positions';
+
+/** This node as routing sees it. */
+export interface RouteSelf {
+  id: string;
+  pos: bigint;
+  storing: boolean;
+}
+
+/** A directly connected node that may carry a request on: its position and whatever the caller routes through. */
+export interface RouteCandidate<T> {
+  pos: bigint;
+  via: T;
+}
+
+/**
+ * 'self': this node is responsible (by its view); 'peer': forward to that
+ * link; 'connect': no link is closer, dial the responsible node; 'none': an
+ * empty ring and this node does not store.
+ */
+export type RouteStep<T> = { kind: 'self' } | { kind: 'peer'; peer: T } | { kind: 'connect'; member: Member } | { kind: 'none' };
+
+/**
+ * One hop of a lookup for `pos`: `responsible` is the ring member closest at or
+ * before `pos` in this node's view (Membership.responsibleIndex), undefined on
+ * an empty ring. Otherwise the candidate closest at or before `pos` (smallest
+ * clockwise distance to it) wins, and only when it is closer than this node
+ * (a storing node never hands a request backwards).
+ */
+export function routeStep<T>(self: RouteSelf, responsible: Member | undefined, pos: bigint, candidates: Iterable<RouteCandidate<T>>): RouteStep<T> {
+  if (!responsible) return self.storing ? { kind: 'self' } : { kind: 'none' };
+  if (responsible.id === self.id) return { kind: 'self' };
+  let best: T | null = null;
+  let found = false;
+  let gap = self.storing ? ringDistance(self.pos, pos) : -1n;
+  for (const c of candidates) {
+    const d = ringDistance(c.pos, pos);
+    if (gap < 0n || d < gap) {
+      gap = d;
+      best = c.via;
+      found = true;
+    }
+  }
+  return found ? { kind: 'peer', peer: best as T } : { kind: 'connect', member: responsible };
+}
+
+/** Finger i: the first ring node at or after self + 2^i (targets from the core's ring math); distinct, nearest first. */
+export function fingerTable(ring: Member[], selfId: string, selfPos: bigint): Member[] {
+  if (ring.length < 2) return [];
+  const out: Member[] = [];
+  const seen = new Set<string>([selfId]);
+  for (const t of core.fingerTargets(selfPos, 384)) {
+    let lo = 0;
+    let hi = ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ring[mid].pos < t) lo = mid + 1;
+      else hi = mid;
+    }
+    const m = ring[lo % ring.length];
+    if (!seen.has(m.id)) {
+      seen.add(m.id);
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+/** Links the overlay keeps open (and dials): the r-1 nearest successors (at least one) and the fingers. */
+export function wantedLinks(successors: Member[], fingers: Member[], replicas: number): Map<string, Member> {
+  const want = new Map<string, Member>();
+  for (const m of [...successors.slice(0, Math.max(1, replicas - 1)), ...fingers]) want.set(m.id, m);
+  return want;
+}
