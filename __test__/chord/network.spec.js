@@ -70,3 +70,18 @@ test.serial('a joining node takes over its keys; after it leaves no stale answer
   t.is(await nodes[3].get('j0'), 'changed');
   for (let i = 1; i < 30; i++) t.is(await nodes[i % 6].get(`j${i}`), i);
 });
+
+test('a node that has just connected reads existing keys at once (no "absent" before it knows the ring)', async (t) => {
+  const { ring } = require('./helpers');
+  const { createChord } = require('../../dist/index.js');
+  const nodes = await ring(t, 5);
+  for (let i = 0; i < 10; i++) await nodes[i % 5].set(`early-${i}`, i);
+  for (let round = 0; round < 3; round++) {
+    const fresh = await createChord({ host: '127.0.0.1', port: 0, keepAliveInterval: 0, stabilizeInterval: 200, failureTimeout: 8000, join: round !== 1 });
+    t.teardown(() => fresh.close({ leave: false }));
+    await fresh.connect('127.0.0.1', nodes[round].port);
+    // straight after connect(): no member list has arrived yet
+    const got = await Promise.all(Array.from({ length: 10 }, (_, i) => fresh.get(`early-${i}`)));
+    t.deepEqual(got, Array.from({ length: 10 }, (_, i) => i), `fresh node ${round} (join: ${round !== 1})`);
+  }
+});

@@ -65,6 +65,28 @@ export class ChordNode extends MeshNode {
     });
   }
 
+  /**
+   * A node that has just linked up has not heard its polyp2p peers' member
+   * lists yet (they follow the capability ping), so it would take itself for
+   * responsible for every key and answer "absent". Reads and writes wait until
+   * every young link is known to be an original or has sent its list, at most
+   * two stabilisation rounds; an established node never waits.
+   */
+  private async settleView(): Promise<void> {
+    const limit = Date.now() + 2 * this.chord.stabilizeInterval;
+    const unsettled = () => {
+      const now = Date.now();
+      for (const p of this.peers.values()) {
+        const young = now - p.conn.openedAt < 2 * this.chord.stabilizeInterval;
+        if (!young) continue;
+        if (!p.answersPings && now - p.conn.openedAt < 1000) return true; // pong still due
+        if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.has(p.id)) return true; // its list still due
+      }
+      return false;
+    };
+    while (!this.closed && unsettled() && Date.now() < limit) await new Promise((r) => setTimeout(r, 10));
+  }
+
   get membership(): Membership {
     if (!this._membership || this._membership.selfId !== this.id) {
       this._membership = new Membership(this.id, this.overlay.selfPos());
@@ -143,6 +165,7 @@ export class ChordNode extends MeshNode {
   /** Value of `key` agreed by three of the five tables. Rejects with NotFoundError, QuorumError or TimeoutError. */
   async get(key: string | Uint8Array, options: ReadOptions = {}): Promise<unknown> {
     this.ensureOpen();
+    await this.settleView();
     return readQuorum(this, slotsOf(keyBytes(key)), { timeout: this.chord.timeout, ...options });
   }
 
@@ -176,6 +199,7 @@ export class ChordNode extends MeshNode {
   }
 
   private async write(slots: Slot[], value: unknown, timeout: number): Promise<void> {
+    await this.settleView();
     if (this.mode === 'overlay') {
       await this.overlay.writeAll(slots, 'put', value, timeout);
       return;
