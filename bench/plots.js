@@ -148,7 +148,7 @@ function chordHops(simChord, chord) {
 function deliveryTime(simMesh) {
   const values = [];
   for (const r of simMesh || []) {
-    if (!(r.nodes > 0) || r.churn) continue;
+    if (!(r.nodes > 0) || r.churn || r.loss) continue;
     for (const [k, name] of [['t50', '50 % of nodes'], ['t99', '99 %'], ['t100', '100 %']]) if (r[k] != null) values.push({ series: name, nodes: r.nodes, ms: r[k] });
   }
   if (!values.length) return null;
@@ -158,8 +158,8 @@ function deliveryTime(simMesh) {
 /** Simulator: memory per node vs N (sim-mesh.json, sim-chord.json, real nodes only). */
 function memoryVsN(simMesh, simChord) {
   const values = [];
-  for (const r of simMesh || []) if (r.nodes > 0 && r.memoryPerNodeKiB > 0 && !r.churn) values.push({ series: 'mesh node', nodes: r.nodes, KiB: r.memoryPerNodeKiB });
-  for (const r of simChord || []) if (r.nodes > 0 && r.memoryPerNodeKiB > 0 && r.mode !== 'routing' && !r.churn) values.push({ series: 'chord node', nodes: r.nodes, KiB: r.memoryPerNodeKiB });
+  for (const r of simMesh || []) if (r.nodes > 0 && r.memoryPerNodeKiB > 0 && !r.churn && !r.loss) values.push({ series: 'mesh node', nodes: r.nodes, KiB: r.memoryPerNodeKiB });
+  for (const r of simChord || []) if (r.nodes > 0 && r.memoryPerNodeKiB > 0 && r.mode !== 'routing') values.push({ series: 'chord node (real nodes, churn run)', nodes: r.nodes, KiB: r.memoryPerNodeKiB });
   if (!values.length) return null;
   return lineSpec({ title: 'JS heap per simulated node vs N (in-memory transport)', values, x: 'nodes', y: 'KiB', xLog: true, xTitle: 'nodes (log)', yTitle: 'KiB per node' });
 }

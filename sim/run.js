@@ -1,5 +1,6 @@
 'use strict';
-// `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1]`
+// `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1] [--clock virtual|real] [--loss 0.01]`
+//   mesh: link delays on a virtual clock by default (delivery times = link latencies, not the CPU time of N nodes)
 // `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 64] [--keys K] [--lookups K] [--stabilize ms]`
 //   chord: every N in routing mode (converged ring views, the overlay's routing step), and N <= --max-real
 //   also with real ChordNodes on the in-memory transport (gossip, replication, churn)
@@ -66,18 +67,29 @@ function args() {
       broadcasts: Number(o.broadcasts || 20),
       churn: Number(o.churn || 0),
       seed: Number(o.seed || 1),
+      clock: o.clock === 'real' ? 'real' : 'virtual',
+      loss: Number(o.loss || 0),
       log: (m) => console.log(`  ${m}`),
     });
     out.push(r);
     console.log(
-      `mesh N=${nodes}: degree ${r.meanDegree.toFixed(1)}, frames/node/broadcast ${r.framesPerNodePerBroadcast.toFixed(2)}, ` +
+      `mesh N=${nodes} (${r.clock} clock${r.loss ? `, loss ${r.loss}` : ''}${r.churn ? `, churn ${r.churn}` : ''}): degree ${r.meanDegree.toFixed(1)}, frames/node/broadcast ${r.framesPerNodePerBroadcast.toFixed(2)}, ` +
         `exactly once ${r.exactlyOnce}, all reached ${r.allReached} (missed ${r.missedTotal}), ` +
-        `t50/t99/t100 ${r.t50}/${r.t99}/${r.t100} ms, heap/node ${r.memoryPerNodeKiB.toFixed(1)} KiB, setup ${r.setupMs} ms`,
+        `t50/t99/t100 ${f(r.t50, 1)}/${f(r.t99, 1)}/${f(r.t100, 1)} ms, heap/node ${r.memoryPerNodeKiB.toFixed(1)} KiB, setup ${r.setupMs} ms`,
     );
   }
   const dir = path.join(__dirname, '..', 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `sim-${kind}.json`), JSON.stringify(out.map(({ perBroadcast, failures, ...r }) => r), null, 2));
+  // runs with other settings (sizes, churn, clock, mode) are kept: one file holds the whole table
+  const file = path.join(dir, `sim-${kind}.json`);
+  const keyOf = (r) => [r.mode || '', r.nodes, r.churn || 0, r.clock || '', r.loss || 0].join('|');
+  let kept = [];
+  try {
+    const fresh = new Set(out.map(keyOf));
+    kept = JSON.parse(fs.readFileSync(file, 'utf8')).filter((r) => !fresh.has(keyOf(r)));
+  } catch {}
+  const rows = [...kept, ...out.map(({ perBroadcast, failures, ...r }) => r)].sort((a, b) => a.nodes - b.nodes || keyOf(a).localeCompare(keyOf(b)));
+  fs.writeFileSync(file, JSON.stringify(rows, null, 2));
   console.log(`results written to bench/results/sim-${kind}.json`);
   process.exit(0);
 })().catch((e) => {
