@@ -1,4 +1,5 @@
 'use strict';
+// `npm run sim` (no arguments): the README tables, mesh then chord, then the charts.
 // `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1] [--clock virtual|real] [--loss 0.01]`
 //   mesh: link delays on a virtual clock by default (delivery times = link latencies, not the CPU time of N nodes)
 // `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 64] [--keys K] [--lookups K] [--stabilize ms]`
@@ -29,10 +30,9 @@ function args() {
   return o;
 }
 
-(async () => {
-  const o = args();
-  const kind = o.kind || 'mesh';
-  const sizes = String(o.nodes || '64,256,1000').split(',').map(Number);
+/** One kind over its sizes; returns the result rows. */
+async function runKind(kind, o) {
+  const sizes = String(o.nodes || DEFAULT_SIZES[kind]).split(',').map(Number);
   const out = [];
   for (const nodes of sizes) {
     if (kind !== 'mesh') {
@@ -64,7 +64,7 @@ function args() {
     const r = await runMeshSim({
       nodes,
       links: Number(o.links || 3),
-      broadcasts: Number(o.broadcasts || 20),
+      broadcasts: Number(o.broadcasts || 10),
       churn: Number(o.churn || 0),
       seed: Number(o.seed || 1),
       clock: o.clock === 'real' ? 'real' : 'virtual',
@@ -78,6 +78,10 @@ function args() {
         `t50/t99/t100 ${f(r.t50, 1)}/${f(r.t99, 1)}/${f(r.t100, 1)} ms, heap/node ${r.memoryPerNodeKiB.toFixed(1)} KiB, setup ${r.setupMs} ms`,
     );
   }
+  return out;
+}
+
+function save(kind, out) {
   const dir = path.join(__dirname, '..', 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   // runs with other settings (sizes, churn, clock, mode) are kept: one file holds the whole table
@@ -91,6 +95,29 @@ function args() {
   const rows = [...kept, ...out.map(({ perBroadcast, failures, ...r }) => r)].sort((a, b) => a.nodes - b.nodes || keyOf(a).localeCompare(keyOf(b)));
   fs.writeFileSync(file, JSON.stringify(rows, null, 2));
   console.log(`results written to bench/results/sim-${kind}.json`);
+}
+
+const DEFAULT_SIZES = { mesh: '16,64,256,1000,4000,10000', chord: '16,64,256,1000,4096,10000' };
+
+(async () => {
+  const o = args();
+  if (o.kind) {
+    save(o.kind, await runKind(o.kind, o));
+  } else {
+    // no arguments: the README's tables (mesh at 16…10 000, plus 20 % churn and 1 % loss at 1000;
+    // chord routing at 16…10 000 and real nodes with 20 % churn up to --max-real)
+    const mesh = await runKind('mesh', o);
+    mesh.push(...(await runKind('mesh', { ...o, nodes: '1000', churn: '0.2' })));
+    mesh.push(...(await runKind('mesh', { ...o, nodes: '1000', loss: '0.01' })));
+    save('mesh', mesh);
+    save('chord', await runKind('chord', { churn: '0.2', ...o }));
+  }
+  try {
+    await require('../bench/plots').renderAll({ only: ['chord-hops', 'sim-'] });
+    console.log('charts: bench/results/chord-hops-vs-n.svg, sim-delivery-time-vs-n.svg, sim-memory-vs-n.svg');
+  } catch (e) {
+    console.log(`charts not drawn: ${e.message}`);
+  }
   process.exit(0);
 })().catch((e) => {
   console.error(e);
