@@ -71,7 +71,7 @@ test.serial('a joining node takes over its keys; after it leaves no stale answer
   for (let i = 1; i < 30; i++) t.is(await nodes[i % 6].get(`j${i}`), i);
 });
 
-test('a node that has just connected reads existing keys at once (no "absent" before it knows the ring)', async (t) => {
+test('a node that has just connected, storing or not, reads existing keys at once (no "absent" before it knows the ring or holds its range)', async (t) => {
   const { ring } = require('./helpers');
   const { createChord } = require('../../dist/index.js');
   const nodes = await ring(t, 5);

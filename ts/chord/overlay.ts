@@ -80,6 +80,9 @@ export class Overlay {
   /** Ring version seen last, and when it changed (drops wait for the view to settle). */
   private viewVersion = -1;
   viewChangedAt = Date.now();
+  /** When this node's range (predecessor, self] last changed, and its predecessor then. */
+  private rangeChangedAt = 0;
+  private rangeFrom = '';
 
   readonly replication: Replication;
 
@@ -170,6 +173,11 @@ export class Overlay {
     this.successors = Membership.successors(ring, this.node.id, r);
     this.predecessors = Membership.predecessors(ring, this.node.id, Math.max(1, r - 1));
     this.fingers = fingerTable(ring, this.node.id, this.selfPos());
+    const from = this.node.storing ? (this.predecessors[0]?.id ?? '') : '';
+    if (from !== this.rangeFrom) {
+      this.rangeFrom = from;
+      this.rangeChangedAt = Date.now();
+    }
   }
 
   /** Links the overlay keeps open: fingers and the r-1 nearest successors. */
@@ -339,7 +347,16 @@ export class Overlay {
   private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null): Promise<Omit<OverlayAnswer, 'hops'>> {
     const store = this.node.store;
     if (op === 'get') {
-      const it = store.get(table, pos);
+      let it = store.get(table, pos);
+      // This node's range changed moments ago (it joined, or its predecessor changed): copies of
+      // positions it now answers for may still be on their way from their previous holder, whose
+      // repair pushes them on the same change. Before answering "absent" for a position it has
+      // no record of (a tombstone is an answer), wait for them until the range is three rounds old.
+      const settleUntil = this.rangeChangedAt + 3 * this.node.chord.stabilizeInterval;
+      while (!it && Date.now() < settleUntil && !this.node.closed) {
+        await new Promise((r) => setTimeout(r, 25));
+        it = store.get(table, pos);
+      }
       return it && it.value !== undefined ? { status: 'ok', value: it.value, ver: it.ver } : { status: 'absent' };
     }
     const v = ver ?? this.node.newVersion();
