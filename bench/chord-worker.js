@@ -4,7 +4,6 @@
 // builds an N-node chord network on loopback in this process, then measures
 // sequential set and get latency / throughput and the hops of each lookup.
 // Results go back to the parent over IPC (js2p prints to stdout).
-const net = require('net');
 
 const [subject, sizeArg] = process.argv.slice(2);
 const N = Number(sizeArg);
@@ -15,20 +14,10 @@ const HOST = '127.0.0.1';
 const SETUP_MS = quick ? 30_000 : 60_000; // bound on building / converging a network
 const SETTLE_MS = quick ? 3000 : 8000; // let polyp2p prune links down to fingers + successors
 
-const { sleep, tick, waitFor: waitForEvery, bounded, requireJs2p } = require('./lib/worker-util');
+const { sleep, tick, waitFor: waitForEvery, bounded, requireJs2p, freePort: freePortOn } = require('./lib/worker-util');
+const freePort = () => freePortOn(HOST);
 // polls every 20 ms: many nodes, long waits
 const waitFor = (cond, ms, what) => waitForEvery(cond, ms, what, 20);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function summary(samples, elapsedMs, errors) {
   const s = samples.slice().sort((a, b) => a - b);

@@ -21,34 +21,8 @@ const PEERS_K = quick ? 50 : 200;
 const HOST = '127.0.0.1';
 const SETUP_MS = 10_000; // bound on any wait for connections
 
-const { sleep, tick, waitFor, bounded, textOf: payloadOf, requireJs2p } = require('./lib/worker-util');
-
-/** Resolve on the first of `events` on `emitter`, then remove every listener added here. */
-function onceAny(emitter, events) {
-  return new Promise((resolve) => {
-    const done = () => {
-      for (const e of events) emitter.off(e, done);
-      resolve();
-    };
-    for (const e of events) emitter.on(e, done);
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function gc() {
-  if (!global.gc) return;
-  for (let i = 0; i < 3; i++) global.gc();
-}
+const { sleep, tick, waitFor, bounded, textOf: payloadOf, requireJs2p, onceAny, gc, freePort: freePortOn } = require('./lib/worker-util');
+const freePort = () => freePortOn(HOST);
 
 /** Counts frames in a byte stream by their 4-byte big-endian length headers. */
 class FrameCounter {

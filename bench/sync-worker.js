@@ -11,7 +11,6 @@
 // writer sets distinct keys (100 B values) as fast as backpressure allows;
 // (2) ms from the first set of a burst until every replica holds every key.
 // Results go back to the parent over IPC (js2p prints to stdout).
-const net = require('net');
 const os = require('os');
 
 const subject = process.argv[2];
@@ -34,32 +33,8 @@ const TOPOLOGIES = [
   { key: 'star5', n: 5, shape: 'star' },
 ];
 
-const { sleep, tick, waitFor, bounded, textOf, requireJs2p } = require('./lib/worker-util');
-/** Resolve on the first of `events` on `emitter`, then remove every listener added here. */
-function onceAny(emitter, events) {
-  return new Promise((resolve) => {
-    const done = () => {
-      for (const e of events) emitter.off(e, done);
-      resolve();
-    };
-    for (const e of events) emitter.on(e, done);
-  });
-}
-function gc() {
-  if (!global.gc) return;
-  for (let i = 0; i < 3; i++) global.gc();
-}
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
+const { sleep, tick, waitFor, bounded, textOf, requireJs2p, onceAny, gc, freePort: freePortOn } = require('./lib/worker-util');
+const freePort = () => freePortOn(HOST);
 const BODY = textOf(VALUE_BYTES - 10);
 /** 100 B value that names its sequence number, so a replica holding the wrong version shows up. */
 const valueOf = (seq) => String(seq).padStart(10, '0') + BODY;

@@ -51,4 +51,33 @@ function requireJs2p(...names) {
   }
 }
 
-module.exports = { sleep, tick, waitFor, bounded, textOf, requireJs2p };
+/** Resolve on the first of `events` on `emitter`, then remove every listener added here. */
+function onceAny(emitter, events) {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const e of events) emitter.off(e, done);
+      resolve();
+    };
+    for (const e of events) emitter.on(e, done);
+  });
+}
+
+/** A TCP port free on `host` right now (bound, read, released). */
+function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const srv = require('net').createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Full collections (with `node --expose-gc`; a no-op otherwise). */
+function gc() {
+  if (!global.gc) return;
+  for (let i = 0; i < 3; i++) global.gc();
+}
+
+module.exports = { sleep, tick, waitFor, bounded, textOf, requireJs2p, onceAny, freePort, gc };
