@@ -146,11 +146,6 @@ export class FramedConnection extends EventEmitter {
     return true;
   }
 
-  /** Reading is paused while the peers this connection's messages go to drain. */
-  get held(): boolean {
-    return this.holdTimer !== null;
-  }
-
   /**
    * Set when this peer did not drain its queue within a hold: it no longer
    * holds anyone else up (maxWriteBuffer decides its fate); cleared when its
