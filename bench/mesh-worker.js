@@ -21,7 +21,7 @@ const PEERS_K = quick ? 50 : 200;
 const HOST = '127.0.0.1';
 const SETUP_MS = 10_000; // bound on any wait for connections
 
-const { sleep, tick, waitFor, bounded, textOf: payloadOf, requireJs2p, onceAny, gc, freePort: freePortOn } = require('./lib/worker-util');
+const { sleep, tick, waitFor, bounded, textOf: payloadOf, requireJs2p, onceAny, gc, freePort: freePortOn, closeJs2pSockets } = require('./lib/worker-util');
 const freePort = () => freePortOn(HOST);
 
 /** Counts frames in a byte stream by their 4-byte big-endian length headers. */
@@ -172,16 +172,7 @@ function js2pSubject() {
       });
       return out;
     };
-    const close = async () => {
-      const socks = [];
-      for (const s of list) {
-        for (const c of s.routing_table.values()) socks.push(c.sock);
-        for (const c of s.awaiting_ids) socks.push(c.sock);
-        s.close();
-      }
-      for (const sock of socks) sock.destroy();
-      await bounded(Promise.all(list.map((s) => (s.incoming.listening ? new Promise((r) => s.incoming.once('close', r)) : null))), 2000);
-    };
+    const close = () => closeJs2pSockets(list);
     return { list, health, close };
   }
 

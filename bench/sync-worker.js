@@ -33,7 +33,7 @@ const TOPOLOGIES = [
   { key: 'star5', n: 5, shape: 'star' },
 ];
 
-const { sleep, tick, waitFor, bounded, textOf, requireJs2p, onceAny, gc, freePort: freePortOn } = require('./lib/worker-util');
+const { sleep, tick, waitFor, bounded, textOf, requireJs2p, onceAny, gc, freePort: freePortOn, closeJs2pSockets } = require('./lib/worker-util');
 const freePort = () => freePortOn(HOST);
 const BODY = textOf(VALUE_BYTES - 10);
 /** 100 B value that names its sequence number, so a replica holding the wrong version shows up. */
@@ -153,16 +153,7 @@ function js2pSubject() {
           });
           return out;
         },
-        async close() {
-          const socks = [];
-          for (const s of list) {
-            for (const c of s.routing_table.values()) socks.push(c.sock);
-            for (const c of s.awaiting_ids) socks.push(c.sock);
-            s.close();
-          }
-          for (const sock of socks) sock.destroy();
-          await bounded(Promise.all(list.map((s) => (s.incoming.listening ? new Promise((r) => s.incoming.once('close', r)) : null))), 2000);
-        },
+        close: () => closeJs2pSockets(list),
       };
     },
   };

@@ -80,4 +80,16 @@ function gc() {
   for (let i = 0; i < 3; i++) global.gc();
 }
 
-module.exports = { sleep, tick, waitFor, bounded, textOf, requireJs2p, onceAny, freePort, gc };
+/** Close js2p sockets (mesh or sync) and every connection they hold; waits (bounded) for their servers. */
+async function closeJs2pSockets(list) {
+  const socks = [];
+  for (const s of list) {
+    for (const c of s.routing_table.values()) socks.push(c.sock);
+    for (const c of s.awaiting_ids) socks.push(c.sock);
+    s.close();
+  }
+  for (const sock of socks) sock.destroy();
+  await bounded(Promise.all(list.map((s) => (s.incoming.listening ? new Promise((r) => s.incoming.once('close', r)) : null))), 2000);
+}
+
+module.exports = { sleep, tick, waitFor, bounded, textOf, requireJs2p, onceAny, freePort, gc, closeJs2pSockets };
