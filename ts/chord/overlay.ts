@@ -2,7 +2,8 @@
  * The DHT among polyp2p nodes, on sub-flags the originals never see (only sent
  * to peers that answered the capability ping):
  *
- *   0x30 members  [0x30, [[id, host, port, seq, storing, dead], ...]]   stabilisation round
+ *   0x30 members  [0x30, [[id, host, port, seq, storing, dead], ...], mode]  changes, or a full list (gossip.ts)
+ *   0x36 digest   [0x36, a, b, count, quiet]                                anti-entropy (gossip.ts)
  *   0x31 route    [0x31, reqId, op, table, pos58, value, version, hops]  op: get | put | delta
  *   0x32 routed   [0x32, reqId, status, value, version, hops]            answer, back along the path
  *   0x33 replica  [0x33, [[table, pos58, value, version], ...], batchId] copies (value nil = tombstone)
@@ -25,21 +26,24 @@
  * routing decisions themselves (fingers, kept links, one greedy step): routing.ts.
  */
 import { randomBytes } from 'crypto';
-import { TimeoutError } from '../base/errors';
+import { ClosedError, PeerLimitError, TimeoutError } from '../base/errors';
 import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
 import type { ChordNode } from './chord-node';
-import { Membership, MAX_MEMBERS, type Member } from './ring';
+import { Membership, type Member, type MemberWire } from './ring';
+import { MemberGossip } from './gossip';
 import { compareVersions, versionOf, type Version } from './store';
 import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
 import { fingerTable, routeStep, wantedLinks, type RouteCandidate, type RouteStep } from './routing';
 import { mergeLocal } from './legacy';
 import { HELD, Replication } from './replication';
 
-export const SUB = { members: 0x30, route: 0x31, routed: 0x32, replica: 0x33, unlink: 0x34, stored: 0x35 } as const;
+export const SUB = { members: 0x30, route: 0x31, routed: 0x32, replica: 0x33, unlink: 0x34, stored: 0x35, digest: 0x36 } as const;
+/** Consecutive failed dials to a member after which this node declares it dead. */
+const DIAL_FAILURES_DEAD = 2;
 const MAX_HOPS = 64;
 /** Longest single routing attempt of a write; a lost request is sent again after it. */
 const ATTEMPT_MS = 4000;
@@ -64,7 +68,14 @@ interface Pending {
 }
 
 export class Overlay {
-  seq = 1;
+  /**
+   * This node's counter (incarnation): raised only when its storing state
+   * changes or it refutes a rumour of its death. It starts at the clock's
+   * seconds so that a restarted node outranks its own old tombstone.
+   */
+  seq = Math.floor(Date.now() / 1000);
+  private announcedStoring: boolean | null = null;
+  private readonly dialFailures = new Map<string, number>();
   fingers: Member[] = [];
   successors: Member[] = [];
   predecessors: Member[] = [];
@@ -85,9 +96,11 @@ export class Overlay {
   private rangeFrom = '';
 
   readonly replication: Replication;
+  readonly gossip: MemberGossip;
 
   constructor(readonly node: ChordNode) {
     this.replication = new Replication(this);
+    this.gossip = new MemberGossip(this);
   }
 
   selfPos(): bigint {
@@ -113,6 +126,7 @@ export class Overlay {
     for (const [, p] of this.pending) p.resolve?.({ status: 'timeout', hops: -1 });
     this.pending.clear();
     this.replication.stop();
+    this.gossip.stop();
   }
 
   /** Something changed (meta, membership): run a round soon. */
@@ -125,27 +139,49 @@ export class Overlay {
     });
   }
 
-  private selfEntry(): [string, string, number, number, boolean, boolean] {
+  selfEntry(): MemberWire {
     return [this.node.id, this.node.outAddr[0], this.node.outAddr[1], this.seq, this.node.storing, false];
   }
 
-  sendMembers(peer: Peer): void {
-    if (!peer.answersPings || peer.conn.closed) return;
-    this.node.sendToPeer(peer, flags.whisper, [SUB.members, this.node.membership.wire(this.selfEntry())]);
+  /** Announce this node's storing state when it changed (a higher counter makes the change win everywhere). */
+  private announceSelf(): void {
+    if (this.announcedStoring === this.node.storing) return;
+    if (this.announcedStoring !== null) this.seq++;
+    this.announcedStoring = this.node.storing;
+    this.gossip.selfChanged();
+  }
+
+  /** A dial to a member succeeded or failed; repeated failures (not local limits) declare it dead. */
+  dialResult(id: string, err?: unknown): void {
+    if (!err) {
+      this.dialFailures.delete(id);
+      return;
+    }
+    if (err instanceof PeerLimitError || err instanceof ClosedError || this.node.closed) return;
+    const n = (this.dialFailures.get(id) ?? 0) + 1;
+    if (n < DIAL_FAILURES_DEAD) {
+      this.dialFailures.set(id, n);
+      return;
+    }
+    this.dialFailures.delete(id);
+    if (!this.node.peers.has(id) && this.node.membership.markDead(id)) {
+      this.gossip.schedule();
+      this.changed();
+    } else this.gossip.schedule();
   }
 
   private tick(beat = true): void {
     const node = this.node;
     if (node.closed || !node.id) return;
     const now = Date.now();
-    if (beat) this.seq++;
-    node.membership.expire(now, node.chord.failureTimeout);
+    this.announceSelf();
+    node.membership.expire(now, 10 * node.chord.failureTimeout);
     this.derive();
     if (node.membership.version !== this.viewVersion) {
       this.viewVersion = node.membership.version;
       this.viewChangedAt = now;
     }
-    for (const p of node.peers.values()) this.sendMembers(p);
+    if (beat) this.gossip.onRound(now);
     if (node.storing) this.ensureConnections(now);
     if (node.storing && node.mode === 'overlay') this.prune(now);
     const ringVersion = node.membership.version;
@@ -227,7 +263,10 @@ export class Overlay {
       const last = this.dialed.get(m.id) ?? 0;
       if (now - last < 2000) continue;
       this.dialed.set(m.id, now);
-      this.node.connect(m.host, m.port, { id: m.id }).catch(() => undefined);
+      this.node.connect(m.host, m.port, { id: m.id }).then(
+        () => this.dialResult(m.id),
+        (e) => this.dialResult(m.id, e),
+      );
     }
   }
 
@@ -261,12 +300,16 @@ export class Overlay {
         .connect(hop.member.host, hop.member.port, { id: hop.member.id })
         .then(
           (peer) => {
+            this.dialResult(hop.member.id);
             // of two links to one node only one survives: use the one kept
             const use = peer.conn.closed ? this.node.peers.get(hop.member.id) : peer;
             if (use && !use.conn.closed) this.node.sendToPeer(use, flags.whisper, payload);
             else onFail();
           },
-          () => onFail(),
+          (e) => {
+            this.dialResult(hop.member.id, e);
+            onFail();
+          },
         );
       return hop.member.id;
     }
@@ -382,32 +425,15 @@ export class Overlay {
 
   /** unjoin(): tell the ring, then give every item to its replica set. */
   async handOverAll(): Promise<void> {
-    this.seq++;
+    this.announceSelf();
+    this.gossip.flush();
     this.derivedVersion = -1;
     this.derive();
-    for (const p of this.node.peers.values()) this.sendMembers(p);
     this.replication.lastRing = null;
     await Promise.all(this.replication.repair(true, true));
   }
 
   // --- handlers --------------------------------------------------------------------
-
-  onMembers(peer: Peer, msg: MeshMessage): void {
-    const list = msg.packets[1];
-    if (!Array.isArray(list)) return;
-    let changed = false;
-    const now = Date.now();
-    for (const e of list.slice(0, MAX_MEMBERS)) {
-      if (Array.isArray(e) && textOf(e[0]) === this.node.id) {
-        // someone declared us dead (a dropped link): outlive the rumour
-        if (e[5] === true && typeof e[3] === 'number' && e[3] >= this.seq) this.seq = Math.floor(e[3]) + 1;
-        continue;
-      }
-      if (this.node.membership.merge(e, now)) changed = true;
-    }
-    if (changed) this.changed();
-    void peer;
-  }
 
   onRoute(peer: Peer, msg: MeshMessage): void {
     const [, rid, opRaw, tableRaw, posRaw, value, verRaw, hopsRaw] = msg.packets;
@@ -469,8 +495,9 @@ export function installOverlay(node: ChordNode): void {
     }
     return true;
   };
-  // member lists only from known polyp2p nodes (they are not time-critical; a pong comes first)
-  node.builtins.set(SUB.members, guard((p, m) => p.answersPings && overlay.onMembers(p, m)));
+  // member gossip from any peer with a known id (entries are validated one by one)
+  node.builtins.set(SUB.members, guard((p, m) => p.id && overlay.gossip.onMembers(p, m)));
+  node.builtins.set(SUB.digest, guard((p, m) => p.id && overlay.gossip.onDigest(p, m)));
   node.builtins.set(SUB.route, guard((p, m) => overlay.onRoute(p, m)));
   node.builtins.set(SUB.routed, guard((p, m) => overlay.onRouted(p, m)));
   node.builtins.set(SUB.replica, guard((p, m) => overlay.replication.onReplica(p, m)));
@@ -478,12 +505,14 @@ export function installOverlay(node: ChordNode): void {
   node.builtins.set(SUB.stored, guard((p, m) => overlay.replication.onStored(p, m)));
   node.on('listening', () => overlay.start());
   node.on('polyp2p-peer', (peer: Peer) => {
-    overlay.sendMembers(peer);
+    overlay.gossip.onLink(peer);
     overlay.changed();
   });
   node.on('peer-left', (peer: Peer) => {
     // a link closed without notice: the node is taken for dead (it raises its counter if it is not)
-    if (peer.id && !overlay.unlinked.has(peer) && node.membership.markDead(peer.id)) overlay.changed();
+    if (!peer.id || overlay.unlinked.has(peer)) return;
+    if (node.membership.markDead(peer.id)) overlay.changed();
+    overlay.gossip.schedule();
   });
 }
 

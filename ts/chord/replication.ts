@@ -81,7 +81,17 @@ export class Replication {
             };
             const peer = this.o.node.peers.get(m.id);
             if (peer && !peer.conn.closed) sendOn(peer);
-            else this.o.node.connect(m.host, m.port, { id: m.id }).then(sendOn, () => finish(null));
+            else
+              this.o.node.connect(m.host, m.port, { id: m.id }).then(
+                (p) => {
+                  this.o.dialResult(m.id);
+                  sendOn(p);
+                },
+                (e) => {
+                  this.o.dialResult(m.id, e);
+                  finish(null);
+                },
+              );
           }),
         );
       }

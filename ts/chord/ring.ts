@@ -1,16 +1,18 @@
 /**
  * Overlay membership among polyp2p nodes and what is derived from it: the
- * sorted ring, successor lists, replica sets and the finger table.
+ * sorted ring, successor lists and replica sets.
  *
- * Every data-storing polyp2p node has a heartbeat counter it raises at each
- * stabilisation round; rounds exchange the member list with directly
- * connected polyp2p peers (sub-flag 0x30). An entry whose counter stops
- * rising for `failureTimeout` is dropped; a node whose connection to a member
- * closes marks that member dead at its counter, which spreads the same way
- * (a live node that hears itself declared dead raises its counter past it).
+ * Gossip carries changes only, never heartbeats: an entry's counter (`seq`,
+ * an incarnation number) rises only when its node refutes a rumour of its
+ * death, changes its storing state or leaves. Failure detection is local to
+ * direct links: a node whose link to a member closed without notice (or whose
+ * dials to it keep failing) marks it dead at its counter, and that change
+ * spreads like any other; a live node that hears itself declared dead raises
+ * its counter past the rumour. So a quiet ring sends no member entries at all,
+ * and anti-entropy compares a digest of the view (an XOR of entry hashes,
+ * kept up to date entry by entry) instead of whole lists.
  */
-import { core } from '../native';
-import { idPosition } from './positions';
+import { idPosition, RING } from './positions';
 
 export interface Member {
   id: string;
@@ -20,30 +22,115 @@ export interface Member {
   seq: number;
   storing: boolean;
   dead: boolean;
-  /** Date.now() when seq last rose (or the entry changed). */
+  /** Date.now() when the entry last changed (for a dead one: when it was declared dead). */
   seenAt: number;
 }
 
 /** Wire form: [id, host, port, seq, storing, dead]. */
 export type MemberWire = [string, string, number, number, boolean, boolean];
 
-export const MAX_MEMBERS = 4096;
+/** Most members one node keeps (forged entries cannot grow a view past it). */
+export const MAX_MEMBERS = 16_384;
+
+/** A view's digest: two 32-bit XORs of live entries' hashes, and how many live entries. */
+export interface ViewDigest {
+  a: number;
+  b: number;
+  count: number;
+}
+
+/** Two independent 32-bit FNV-1a hashes of a live entry's (id, seq, storing). */
+export function entryHash(id: string, seq: number, storing: boolean): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  const mix = (c: number) => {
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  };
+  for (let i = 0; i < id.length; i++) mix(id.charCodeAt(i));
+  mix(seq >>> 0);
+  mix(Math.floor(seq / 4294967296) >>> 0);
+  mix(storing ? 1 : 2);
+  return [a >>> 0, b >>> 0];
+}
 
 export class Membership {
   readonly members = new Map<string, Member>();
   private sorted: Member[] | null = null;
+  private sortedWithSelf = false;
   /** Changes whenever the set of live storing members changes. */
   version = 0;
+  /** Date.now() of the last change of any entry (a view is "quiet" when this is old). */
+  changedAt = 0;
+  /** Entries changed since the last drain(): the next delta sent to the peers. */
+  private readonly dirty = new Map<string, Member>();
+  private digestA = 0;
+  private digestB = 0;
+  private liveCount = 0;
+  private deadCount = 0;
 
-  constructor(readonly selfId: string, readonly selfPos: bigint) {}
+  constructor(
+    readonly selfId: string,
+    readonly selfPos: bigint,
+  ) {}
+
+  /** The live storing members (not this node), kept sorted by position entry by entry. */
+  private readonly live: Member[] = [];
 
   private touch(): void {
     this.sorted = null;
     this.version++;
   }
 
-  /** Merge one gossiped entry; returns true when the live ring changed. */
-  merge(e: unknown, now: number): boolean {
+  /** Index of the first live member at or after `pos`. */
+  private lowerBound(pos: bigint): number {
+    let lo = 0;
+    let hi = this.live.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.live[mid].pos < pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Keep `live` in step with an entry whose live-storing state went from `was` to its current one. */
+  private relink(m: Member, was: boolean): void {
+    const is = m.storing && !m.dead;
+    if (is === was) return;
+    if (is) this.live.splice(this.lowerBound(m.pos), 0, m);
+    else {
+      let i = this.lowerBound(m.pos);
+      while (i < this.live.length && this.live[i] !== m) i++;
+      if (i < this.live.length) this.live.splice(i, 1);
+    }
+    this.touch();
+  }
+
+  /** XOR an entry's hash into (or out of) the digest, when it is live. */
+  private account(m: Member, sign: 1 | -1): void {
+    if (m.dead) {
+      this.deadCount += sign;
+      return;
+    }
+    const [a, b] = entryHash(m.id, m.seq, m.storing);
+    this.digestA = (this.digestA ^ a) >>> 0;
+    this.digestB = (this.digestB ^ b) >>> 0;
+    this.liveCount += sign;
+  }
+
+  private noteChange(m: Member, now: number, flood: boolean): void {
+    m.seenAt = now;
+    this.changedAt = now;
+    if (flood) this.dirty.set(m.id, m);
+  }
+
+  /**
+   * Merge one gossiped entry; returns true when the live ring changed. A
+   * changed entry is queued for the next delta unless `flood` is false (what a
+   * node that knew nobody learns from its first full list is not news to anyone).
+   */
+  merge(e: unknown, now: number, flood = true): boolean {
     if (!Array.isArray(e) || e.length !== 6) return false;
     const [idRaw, hostRaw, port, seq, storing, dead] = e;
     const id = typeof idRaw === 'string' ? idRaw : Buffer.isBuffer(idRaw) ? idRaw.toString('utf8') : null;
@@ -56,76 +143,106 @@ export class Membership {
     if (!cur) {
       if (dead || this.members.size >= MAX_MEMBERS) return false;
       const pos = idPosition(id);
-      if (pos === null) return false;
-      this.members.set(id, { id, pos, host, port, seq, storing, dead, seenAt: now });
-      if (storing) this.touch();
+      if (pos === null || pos >= RING) return false;
+      const m: Member = { id, pos, host, port, seq, storing, dead, seenAt: now };
+      this.members.set(id, m);
+      this.account(m, 1);
+      this.noteChange(m, now, flood);
+      this.relink(m, false);
       return storing;
     }
+    if (!(seq > cur.seq || (seq === cur.seq && dead && !cur.dead))) return false;
     const wasLive = cur.storing && !cur.dead;
-    if (seq > cur.seq || (seq === cur.seq && dead && !cur.dead)) {
-      cur.seq = seq;
-      cur.dead = dead;
-      cur.storing = storing;
-      cur.host = host;
-      cur.port = port;
-      if (!dead) cur.seenAt = now;
-    }
-    const live = cur.storing && !cur.dead;
-    if (live !== wasLive) this.touch();
-    return live !== wasLive;
+    this.account(cur, -1);
+    cur.seq = seq;
+    cur.dead = dead;
+    cur.storing = storing;
+    cur.host = host;
+    cur.port = port;
+    this.account(cur, 1);
+    this.noteChange(cur, now, flood);
+    this.relink(cur, wasLive);
+    return wasLive !== (cur.storing && !cur.dead);
   }
 
-  /** Our connection to a member closed: declare it dead at its current counter. */
-  markDead(id: string): boolean {
+  /** Our link to a member closed without notice (or dials to it failed): declare it dead at its current counter. */
+  markDead(id: string, now = Date.now()): boolean {
     const cur = this.members.get(id);
     if (!cur || cur.dead) return false;
+    this.account(cur, -1);
     cur.dead = true;
-    const wasLive = cur.storing;
-    if (wasLive) this.touch();
-    return wasLive;
+    this.account(cur, 1);
+    this.noteChange(cur, now, true);
+    this.relink(cur, cur.storing);
+    return cur.storing;
   }
 
-  /** Drop members silent for longer than `timeout`; forget dead ones after 10x that. */
-  expire(now: number, timeout: number): boolean {
-    let changed = false;
+  /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours). */
+  expire(now: number, keepDead: number): void {
+    if (this.deadCount === 0) return;
     for (const [id, m] of this.members) {
-      if (!m.dead && now - m.seenAt > timeout) {
-        m.dead = true;
-        if (m.storing) changed = true;
-      } else if (m.dead && now - m.seenAt > timeout * 10) this.members.delete(id);
+      if (m.dead && now - m.seenAt > keepDead && !this.dirty.has(id)) {
+        this.account(m, -1);
+        this.members.delete(id);
+      }
     }
-    if (changed) this.touch();
-    return changed;
   }
 
+  /** The entries changed since the last call (the delta to send), oldest first; clears the queue. */
+  drain(): MemberWire[] {
+    const out: MemberWire[] = [];
+    for (const m of this.dirty.values()) out.push([m.id, m.host, m.port, m.seq, m.storing, m.dead]);
+    this.dirty.clear();
+    return out;
+  }
+
+  get pending(): number {
+    return this.dirty.size;
+  }
+
+  /** The whole view (and `self` first): what a full list carries. */
   wire(self: MemberWire | null): MemberWire[] {
     const out: MemberWire[] = self ? [self] : [];
     for (const m of this.members.values()) out.push([m.id, m.host, m.port, m.seq, m.storing, m.dead]);
     return out;
   }
 
+  /** Digest of the live entries plus this node's own entry (two converged views have equal digests). */
+  digest(self: { seq: number; storing: boolean }): ViewDigest {
+    const [a, b] = entryHash(this.selfId, self.seq, self.storing);
+    return { a: (this.digestA ^ a) >>> 0, b: (this.digestB ^ b) >>> 0, count: this.liveCount + 1 };
+  }
+
   /** Live storing members plus this node (when it stores), sorted by position. */
   ring(selfStoring: boolean): Member[] {
     if (this.sorted && this.sortedWithSelf === selfStoring) return this.sorted;
-    const list = [...this.members.values()].filter((m) => m.storing && !m.dead);
-    if (selfStoring) list.push({ id: this.selfId, pos: this.selfPos, host: '', port: 0, seq: 0, storing: true, dead: false, seenAt: 0 });
-    list.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
+    const list = this.live.slice();
+    if (selfStoring) list.splice(this.lowerBound(this.selfPos), 0, { id: this.selfId, pos: this.selfPos, host: '', port: 0, seq: 0, storing: true, dead: false, seenAt: 0 });
     this.sorted = list;
     this.sortedWithSelf = selfStoring;
     return list;
   }
-  private sortedWithSelf = false;
 
-  /** Index in `ring` of the node responsible for `pos` (closest at or before it, §15.2). */
-  static responsibleIndex(ring: Member[], pos: bigint): number {
-    return core.closestPreceding(
-      ring.map((m) => m.pos),
-      pos,
-    );
+  /**
+   * Index in the sorted `ring` of the node responsible for `pos`: the closest
+   * at or before it (§15.2), wrapping to the last node; positions of the
+   * unreduced SHA-512 table count modulo 2^384, as the ring distance does.
+   */
+  static responsibleIndex(ring: readonly Member[], pos: bigint): number {
+    if (!ring.length) return -1;
+    const t = pos % RING;
+    let lo = 0;
+    let hi = ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ring[mid].pos <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return (lo - 1 + ring.length) % ring.length;
   }
 
   /** Responsible node and its next r-1 successors (distinct). */
-  static replicaSet(ring: Member[], pos: bigint, r: number): Member[] {
+  static replicaSet(ring: readonly Member[], pos: bigint, r: number): Member[] {
     if (!ring.length) return [];
     const i = Membership.responsibleIndex(ring, pos);
     const out: Member[] = [];
@@ -134,7 +251,7 @@ export class Membership {
   }
 
   /** Successors of this node (up to n), nearest first. */
-  static successors(ring: Member[], selfId: string, n: number): Member[] {
+  static successors(ring: readonly Member[], selfId: string, n: number): Member[] {
     const i = ring.findIndex((m) => m.id === selfId);
     if (i < 0) return [];
     const out: Member[] = [];
@@ -142,31 +259,11 @@ export class Membership {
     return out;
   }
 
-  static predecessors(ring: Member[], selfId: string, n: number): Member[] {
+  static predecessors(ring: readonly Member[], selfId: string, n: number): Member[] {
     const i = ring.findIndex((m) => m.id === selfId);
     if (i < 0) return [];
     const out: Member[] = [];
     for (let k = 1; k <= Math.min(n, ring.length - 1); k++) out.push(ring[(i - k + ring.length) % ring.length]);
-    return out;
-  }
-
-  /** Finger table: the first node at or after self + 2^i, distinct, nearest first. */
-  static fingers(ring: Member[], selfId: string, selfPos: bigint): Member[] {
-    if (ring.length < 2) return [];
-    const targets = core.fingerTargets(selfPos, 384);
-    const positions = ring.map((m) => m.pos);
-    const out: Member[] = [];
-    const seen = new Set<string>([selfId]);
-    for (const t of targets) {
-      // first node at or after t = the node after the closest preceding one, unless one sits exactly at t
-      let i = core.closestPreceding(positions, t);
-      if (positions[i] !== t) i = (i + 1) % ring.length;
-      const m = ring[i];
-      if (!seen.has(m.id)) {
-        seen.add(m.id);
-        out.push(m);
-      }
-    }
     return out;
   }
 }

@@ -1,0 +1,175 @@
+/**
+ * Membership gossip among polyp2p chord nodes (sub-flags 0x30 and 0x36).
+ *
+ * Changes travel as deltas: an entry that changed here (merged from a peer
+ * with a higher counter, or declared dead by this node) is sent once to every
+ * polyp2p peer, batched over a few milliseconds; a peer that already had it
+ * sends it no further, so each change crosses each overlay link about once.
+ * Nothing is sent while the ring is quiet except one digest per round to one
+ * peer in turn (anti-entropy); a digest that differs from the receiver's view
+ * starts an exchange of full lists, in chunks, when both views are quiet (or
+ * one side knows nobody yet, as a joining node does). A full list is sent to
+ * one peer at most once per three rounds, whatever asks for it.
+ *
+ *   0x30 members [0x30, [[id, host, port, seq, storing, dead], ...], mode]
+ *        mode 0 (or absent): delta; 1: chunk of a full list, more follow;
+ *        2: last chunk of a full list; 3: last chunk, "send me yours too"
+ *   0x36 digest  [0x36, a, b, count, quiet]   XOR digest of the sender's live view
+ *        (ring.ts), its number of live entries, and 1 when it saw no change for a round
+ */
+import { flags } from '../base/flags';
+import { textOf } from '../mesh/wire';
+import type { Peer } from '../mesh/peer';
+import type { MeshMessage } from '../mesh/message';
+import { MAX_MEMBERS, type MemberWire } from './ring';
+import type { Overlay } from './overlay';
+
+export const GOSSIP_SUB = { members: 0x30, digest: 0x36 } as const;
+const MODE = { delta: 0, chunk: 1, last: 2, lastAskBack: 3 } as const;
+/** Entries per 0x30 message (a full view of 16,384 members is 17 messages of at most ~120 KiB). */
+const CHUNK = 1000;
+
+export class MemberGossip {
+  private flushTimer: NodeJS.Timeout | null = null;
+  private selfDirty = true;
+  private readonly fullSentAt = new WeakMap<Peer, number>();
+  /** Peers whose full list is arriving while this node knew nobody: what they send is not news to flood. */
+  private readonly bootstrapping = new WeakSet<Peer>();
+  private turn = 0;
+
+  constructor(private readonly overlay: Overlay) {}
+
+  private get node() {
+    return this.overlay.node;
+  }
+
+  private get round(): number {
+    return this.node.chord.stabilizeInterval;
+  }
+
+  private polyp2pPeers(): Peer[] {
+    const out: Peer[] = [];
+    for (const p of this.node.peers.values()) if (p.answersPings && !p.conn.closed) out.push(p);
+    return out;
+  }
+
+  /** This node's own entry changed (counter or storing state): announce it with the next delta. */
+  selfChanged(): void {
+    this.selfDirty = true;
+    this.schedule();
+  }
+
+  /** Send the queued changes soon, batched (a burst of merges makes one message per peer). */
+  schedule(): void {
+    if (this.flushTimer || this.node.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flush();
+    }, Math.max(1, Math.min(50, this.round / 4)));
+    this.flushTimer.unref?.();
+  }
+
+  flush(): void {
+    if (this.node.closed || !this.node.id) return;
+    const entries = this.node.membership.drain();
+    if (this.selfDirty) entries.unshift(this.overlay.selfEntry());
+    this.selfDirty = false;
+    if (!entries.length) return;
+    const peers = this.polyp2pPeers();
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const payload = [GOSSIP_SUB.members, entries.slice(i, i + CHUNK), MODE.delta];
+      for (const p of peers) this.node.sendToPeer(p, flags.whisper, payload);
+    }
+  }
+
+  /** The whole view (own entry first), in chunks; the last asks for the peer's list back when `askBack`. */
+  sendFull(peer: Peer, askBack: boolean): void {
+    if (!peer.answersPings || peer.conn.closed) return;
+    this.fullSentAt.set(peer, Date.now());
+    const all = this.node.membership.wire(this.overlay.selfEntry());
+    for (let i = 0; i < all.length; i += CHUNK) {
+      const last = i + CHUNK >= all.length;
+      const mode = !last ? MODE.chunk : askBack ? MODE.lastAskBack : MODE.last;
+      this.node.sendToPeer(peer, flags.whisper, [GOSSIP_SUB.members, all.slice(i, i + CHUNK), mode]);
+    }
+  }
+
+  private fullSentRecently(peer: Peer, now: number): boolean {
+    return now - (this.fullSentAt.get(peer) ?? -Infinity) < 3 * this.round;
+  }
+
+  /** No entry changed for a round and nothing waits to be sent. */
+  quiet(now = Date.now()): boolean {
+    const m = this.node.membership;
+    return !this.selfDirty && m.pending === 0 && now - m.changedAt > this.round;
+  }
+
+  sendDigest(peer: Peer): void {
+    if (!peer.answersPings || peer.conn.closed || !this.node.id) return;
+    const d = this.node.membership.digest({ seq: this.overlay.seq, storing: this.node.storing });
+    this.node.sendToPeer(peer, flags.whisper, [GOSSIP_SUB.digest, d.a, d.b, d.count, this.quiet() ? 1 : 0]);
+  }
+
+  /** A new link to a polyp2p node: compare views. */
+  onLink(peer: Peer): void {
+    this.sendDigest(peer);
+  }
+
+  /** Each stabilisation round: when quiet, one digest to the next polyp2p peer in turn. */
+  onRound(now: number): void {
+    if (!this.quiet(now)) return;
+    const peers = this.polyp2pPeers();
+    if (!peers.length) return;
+    this.sendDigest(peers[this.turn++ % peers.length]);
+  }
+
+  onDigest(peer: Peer, msg: MeshMessage): void {
+    const [, a, b, count, quietRaw] = msg.packets;
+    if (msg.packets.length !== 5 || ![a, b, count].every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) return;
+    const mine = this.node.membership.digest({ seq: this.overlay.seq, storing: this.node.storing });
+    if (mine.a === a && mine.b === b && mine.count === count) return;
+    const now = Date.now();
+    if (this.fullSentRecently(peer, now)) return;
+    // while changes still spread, deltas will mend the difference; a newcomer needs the list now
+    if (mine.count <= 1 || (count as number) <= 1 || (quietRaw === 1 && this.quiet(now))) this.sendFull(peer, true);
+  }
+
+  onMembers(peer: Peer, msg: MeshMessage): void {
+    const list = msg.packets[1];
+    const mode = msg.packets[2] ?? MODE.delta;
+    if (!Array.isArray(list) || typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 3) return;
+    const membership = this.node.membership;
+    if (mode !== MODE.delta && membership.members.size === 0) this.bootstrapping.add(peer);
+    const flood = !this.bootstrapping.has(peer);
+    if (mode === MODE.last || mode === MODE.lastAskBack) this.bootstrapping.delete(peer);
+    let changed = false;
+    const now = Date.now();
+    for (const e of list.slice(0, MAX_MEMBERS)) {
+      if (Array.isArray(e) && textOf(e[0]) === this.node.id) {
+        this.refute(e);
+        continue;
+      }
+      if (membership.merge(e, now, flood)) changed = true;
+    }
+    if (membership.pending) this.schedule();
+    if (changed) this.overlay.changed();
+    if (mode === MODE.lastAskBack && !this.fullSentRecently(peer, now)) this.sendFull(peer, false);
+  }
+
+  /** Our own entry came back: a rumour of our death (or a counter past ours) is outlived by a higher counter. */
+  private refute(e: unknown[]): void {
+    const seq = e[3];
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return;
+    if ((e[5] === true && seq >= this.overlay.seq) || seq > this.overlay.seq) {
+      this.overlay.seq = seq + 1;
+      this.selfChanged();
+    }
+  }
+
+  stop(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+}
+
+export type { MemberWire };
