@@ -210,7 +210,14 @@ class ChordSim {
       const q = o && o.peers.get(worst.id);
       return o ? `${o.host}:${o.chordStats().ringSize}/${q ? `${q.answersPings ? 'P' : '-'}${o.isStoring(q) ? 'S' : '-'}${q.outgoing ? 'o' : 'i'}${q.conn.closed ? 'x' : ''}${q === undefined ? '' : ''}` : 'nolink'}` : 'gone';
     });
-    return `back ${back.join(' ')}; live ${live.length}, ring sizes ${Math.min(...sizes)}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
+    return `gossip ${JSON.stringify(this.gossipTotals())}; back ${back.join(' ')}; live ${live.length}, ring sizes ${Math.min(...sizes)}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
+  }
+
+  /** Gossip counters summed over every node started (killed ones included). */
+  gossipTotals() {
+    const t = {};
+    for (const n of this.nodes) for (const [k, v] of Object.entries(n.overlay.gossip.stats)) t[k] = (t[k] || 0) + v;
+    return t;
   }
 
   async closeAll() {
@@ -226,8 +233,7 @@ async function runNodeSim({
   gets = nodes,
   stabilizeInterval = nodes > 128 ? 1000 : 500,
   churnIntervalMs = 2 * stabilizeInterval,
-  // a killed node is routed to until every view dropped it: a node that had no link to it learns
-  // of its death by gossip, or after this timeout when a newer heartbeat outran the rumour
+  // dead members' records are kept 10x this long (membership gossip sends changes only)
   failureTimeout = 8 * stabilizeInterval,
   latencyMs = 2,
   jitterMs = 2,
@@ -381,6 +387,7 @@ async function runNodeSim({
       convergeMs,
       runMs: Date.now() - t0,
       readMs,
+      gossip: sim.gossipTotals(),
       failures: failures.slice(0, 10),
     };
   } finally {

@@ -57,6 +57,7 @@ async function runKind(kind, o) {
         const r = await p;
         out.push(r);
         console.log(chordLine(r));
+        if (r.gossip) console.log(`  gossip totals: ${JSON.stringify(r.gossip)}`);
         if (r.failures && r.failures.length) console.log(`  failed gets: ${JSON.stringify(r.failures)}`);
       }
       continue;

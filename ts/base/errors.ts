@@ -100,9 +100,13 @@ export class IdleTimeoutError extends Polyp2pError {
 export class WriteBufferFullError extends Polyp2pError {
   constructor(message: string) { super('ERR_WRITE_BUFFER_FULL', message); }
 }
-/** An outgoing connection could not be opened or closed before its handshake. */
+/**
+ * An outgoing connection could not be opened or closed before its handshake.
+ * `unreachable` is true when the transport itself failed (refused, timed out,
+ * no route), false when a link opened and then closed.
+ */
 export class ConnectError extends Polyp2pError {
-  constructor(message: string) { super('ERR_CONNECT_FAILED', message); }
+  constructor(message: string, readonly unreachable = false) { super('ERR_CONNECT_FAILED', message); }
 }
 /** The node was closed. */
 export class ClosedError extends Polyp2pError {

@@ -12,6 +12,7 @@ import type { Peer } from '../mesh/peer';
 import { ChordOptions, ResolvedChordOptions, resolveChordOptions } from './options';
 import { ChordStore, type Version } from './store';
 import { Membership, type Member } from './ring';
+import type { GossipStats } from './gossip';
 import { isMapping, keyBytes, slotsOf, type Slot } from './positions';
 import { installLegacy, legacyStore, legacyDelta, LegacyPending, sendMeta } from './legacy';
 import { installOverlay, Overlay } from './overlay';
@@ -33,6 +34,7 @@ export interface ChordStats {
   lookups: number;
   meanHops: number;
   maxHops: number;
+  gossip: GossipStats;
 }
 
 export interface KeyEvent {
@@ -252,6 +254,7 @@ export class ChordNode extends MeshNode {
       lookups: this.hops.length,
       meanHops: this.hops.length ? sum / this.hops.length : 0,
       maxHops: this.hops.length ? Math.max(...this.hops) : 0,
+      gossip: { ...this.overlay.gossip.stats },
     };
   }
 

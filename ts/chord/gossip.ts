@@ -29,7 +29,23 @@ const MODE = { delta: 0, chunk: 1, last: 2, lastAskBack: 3 } as const;
 /** Entries per 0x30 message (a full view of 16,384 members is 17 messages of at most ~120 KiB). */
 const CHUNK = 1000;
 
+/** What this node's gossip did (in chordStats().gossip). */
+export interface GossipStats {
+  /** 0x30 delta messages sent (one per peer per batch), and entries in them. */
+  deltasSent: number;
+  entriesSent: number;
+  /** Full lists sent (anti-entropy or to a joining node). */
+  fullListsSent: number;
+  digestsSent: number;
+  /** Members this node declared dead: its link closed without notice, or its dials kept failing. */
+  declaredDeadLinkLost: number;
+  declaredDeadUnreachable: number;
+  /** Rumours of this node's death it outlived by raising its counter. */
+  refuted: number;
+}
+
 export class MemberGossip {
+  readonly stats: GossipStats = { deltasSent: 0, entriesSent: 0, fullListsSent: 0, digestsSent: 0, declaredDeadLinkLost: 0, declaredDeadUnreachable: 0, refuted: 0 };
   private flushTimer: NodeJS.Timeout | null = null;
   private selfDirty = true;
   private readonly fullSentAt = new WeakMap<Peer, number>();
@@ -71,14 +87,18 @@ export class MemberGossip {
 
   flush(): void {
     if (this.node.closed || !this.node.id) return;
+    const peers = this.polyp2pPeers();
+    if (!peers.length) return; // kept for the first polyp2p link (its digest exchange also covers them)
     const entries = this.node.membership.drain();
     if (this.selfDirty) entries.unshift(this.overlay.selfEntry());
     this.selfDirty = false;
     if (!entries.length) return;
-    const peers = this.polyp2pPeers();
     for (let i = 0; i < entries.length; i += CHUNK) {
-      const payload = [GOSSIP_SUB.members, entries.slice(i, i + CHUNK), MODE.delta];
+      const part = entries.slice(i, i + CHUNK);
+      const payload = [GOSSIP_SUB.members, part, MODE.delta];
       for (const p of peers) this.node.sendToPeer(p, flags.whisper, payload);
+      this.stats.deltasSent += peers.length;
+      this.stats.entriesSent += peers.length * part.length;
     }
   }
 
@@ -86,6 +106,7 @@ export class MemberGossip {
   sendFull(peer: Peer, askBack: boolean): void {
     if (!peer.answersPings || peer.conn.closed) return;
     this.fullSentAt.set(peer, Date.now());
+    this.stats.fullListsSent++;
     const all = this.node.membership.wire(this.overlay.selfEntry());
     for (let i = 0; i < all.length; i += CHUNK) {
       const last = i + CHUNK >= all.length;
@@ -107,6 +128,7 @@ export class MemberGossip {
   sendDigest(peer: Peer): void {
     if (!peer.answersPings || peer.conn.closed || !this.node.id) return;
     const d = this.node.membership.digest({ seq: this.overlay.seq, storing: this.node.storing });
+    this.stats.digestsSent++;
     this.node.sendToPeer(peer, flags.whisper, [GOSSIP_SUB.digest, d.a, d.b, d.count, this.quiet() ? 1 : 0]);
   }
 
@@ -156,14 +178,19 @@ export class MemberGossip {
     if (mode === MODE.lastAskBack && !this.fullSentRecently(peer, now)) this.sendFull(peer, false);
   }
 
-  /** Our own entry came back: a rumour of our death (or a counter past ours) is outlived by a higher counter. */
+  /**
+   * Our own entry came back dead at our counter (or with a counter past ours):
+   * outlive it with a higher counter. A rumour at an older counter is already
+   * outlived; our entry is sent again, since whoever declared it holds the old one.
+   */
   private refute(e: unknown[]): void {
     const seq = e[3];
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return;
     if ((e[5] === true && seq >= this.overlay.seq) || seq > this.overlay.seq) {
       this.overlay.seq = seq + 1;
+      this.stats.refuted++;
       this.selfChanged();
-    }
+    } else if (e[5] === true) this.selfChanged();
   }
 
   stop(): void {

@@ -8,9 +8,9 @@ export interface ChordOptions extends MeshOptions {
   join?: boolean;
   /** Copies of each item among polyp2p nodes: the responsible node and its next r-1 successors (default 3). */
   replicas?: number;
-  /** ms between stabilisation rounds: heartbeat, member-list exchange, finger/successor upkeep, repair (default 1000). */
+  /** ms between stabilisation rounds: anti-entropy digest, finger/successor upkeep, repair (default 1000). */
   stabilizeInterval?: number;
-  /** ms without a heartbeat after which a member is considered gone (default 15 000). */
+  /** A dead member's record is kept 10x this many ms, so late rumours cannot revive it (default 15 000). */
   failureTimeout?: number;
   /** Default timeout of get/set/delete/applyDelta in ms (default 10 000, the originals' read timeout). */
   timeout?: number;

@@ -26,7 +26,7 @@
  * routing decisions themselves (fingers, kept links, one greedy step): routing.ts.
  */
 import { randomBytes } from 'crypto';
-import { ClosedError, PeerLimitError, TimeoutError } from '../base/errors';
+import { ConnectError, TimeoutError } from '../base/errors';
 import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
@@ -118,7 +118,21 @@ export class Overlay {
     this.timer.unref();
   }
 
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** Run `fn` after `ms` unless the overlay stopped first. */
+  later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.node.closed) fn();
+    }, ms);
+    t.unref?.();
+    this.timers.add(t);
+  }
+
   stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearImmediate(this.soon);
     this.timer = null;
@@ -151,23 +165,28 @@ export class Overlay {
     this.gossip.selfChanged();
   }
 
-  /** A dial to a member succeeded or failed; repeated failures (not local limits) declare it dead. */
+  /**
+   * A dial to a member succeeded or failed. Repeated failures of the transport
+   * itself (refused, timed out) declare it dead; a link that opened and closed
+   * (two nodes dialling each other keep one link) or a local limit says nothing.
+   */
   dialResult(id: string, err?: unknown): void {
     if (!err) {
       this.dialFailures.delete(id);
       return;
     }
-    if (err instanceof PeerLimitError || err instanceof ClosedError || this.node.closed) return;
+    if (!(err instanceof ConnectError && err.unreachable) || this.node.closed) return;
     const n = (this.dialFailures.get(id) ?? 0) + 1;
     if (n < DIAL_FAILURES_DEAD) {
       this.dialFailures.set(id, n);
       return;
     }
     this.dialFailures.delete(id);
-    if (!this.node.peers.has(id) && this.node.membership.markDead(id)) {
-      this.gossip.schedule();
-      this.changed();
-    } else this.gossip.schedule();
+    if (this.node.peers.has(id)) return;
+    const wasLive = this.node.membership.members.get(id)?.dead === false;
+    if (wasLive) this.gossip.stats.declaredDeadUnreachable++;
+    if (this.node.membership.markDead(id)) this.changed();
+    this.gossip.schedule();
   }
 
   private tick(beat = true): void {
@@ -509,10 +528,17 @@ export function installOverlay(node: ChordNode): void {
     overlay.changed();
   });
   node.on('peer-left', (peer: Peer) => {
-    // a link closed without notice: the node is taken for dead (it raises its counter if it is not)
-    if (!peer.id || overlay.unlinked.has(peer)) return;
-    if (node.membership.markDead(peer.id)) overlay.changed();
-    overlay.gossip.schedule();
+    // A link closed without notice: the node is taken for dead (it raises its counter if it is not),
+    // unless a link to it is back within the grace period (two nodes that dialled each other at
+    // once keep one of the two links, and one side may see the other closed first).
+    const id = peer.id;
+    if (!id || overlay.unlinked.has(peer)) return;
+    overlay.later(Math.min(1000, node.chord.stabilizeInterval), () => {
+      if (node.peers.has(id)) return;
+      if (node.membership.members.get(id)?.dead === false) overlay.gossip.stats.declaredDeadLinkLost++;
+      if (node.membership.markDead(id)) overlay.changed();
+      overlay.gossip.schedule();
+    });
   });
 }
 

@@ -177,7 +177,7 @@ export class MeshNode extends EventEmitter {
             this.connectWaiters.set(peer, { resolve, reject });
           }),
         (err: Error) => {
-          throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`);
+          throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`, true);
         },
       )
       .catch((err: Error) => {
