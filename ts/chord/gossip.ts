@@ -96,7 +96,7 @@ export class MemberGossip {
     for (let i = 0; i < entries.length; i += CHUNK) {
       const part = entries.slice(i, i + CHUNK);
       const payload = [GOSSIP_SUB.members, part, MODE.delta];
-      for (const p of peers) this.node.sendToPeer(p, flags.whisper, payload);
+      this.node.sendToPeers(peers, flags.whisper, payload);
       this.stats.deltasSent += peers.length;
       this.stats.entriesSent += peers.length * part.length;
     }

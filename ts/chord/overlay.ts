@@ -195,6 +195,7 @@ export class Overlay {
     const now = Date.now();
     this.announceSelf();
     node.membership.expire(now, 10 * node.chord.failureTimeout);
+    for (const id of this.dialFailures.keys()) if (!node.membership.members.has(id)) this.dialFailures.delete(id);
     this.derive();
     if (node.membership.version !== this.viewVersion) {
       this.viewVersion = node.membership.version;

@@ -311,16 +311,26 @@ export class MeshNode extends EventEmitter {
   /** Encode [mainFlag, ownId, now, ...payload] once and send it to every handshaked peer. */
   sendAll(mainFlag: number, payload: unknown[]): Buffer {
     if (this.closed) throw new ClosedError('this node was closed');
+    const id = this.sendToPeers(this.peers.values(), mainFlag, payload);
+    this.counters.sent++;
+    return id;
+  }
+
+  /**
+   * One message to several peers: encoded and hashed once, compressed once per
+   * method in use (a per-peer sendToPeer would redo all three for each peer).
+   */
+  sendToPeers(peers: Iterable<Peer>, mainFlag: number, payload: unknown[]): Buffer {
     const time = nowSeconds();
     const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null);
     if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, time);
     const cache = new Map<number, Buffer>();
-    for (const peer of this.peers.values()) {
+    for (const peer of peers) {
+      if (peer.conn.closed) continue;
       const frame = this.frameFor(peer, enc, cache);
       peer.conn.writeFrame(frame);
       peer.lastSent = frame;
     }
-    this.counters.sent++;
     return enc.id;
   }
 
