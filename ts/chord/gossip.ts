@@ -135,6 +135,8 @@ export class MemberGossip {
   /** A new link to a polyp2p node: compare views. */
   onLink(peer: Peer): void {
     this.sendDigest(peer);
+    // a flush that found no polyp2p peer kept its changes; without this they (and "not quiet") would wait for the next change
+    if (this.selfDirty || this.node.membership.pending) this.schedule();
   }
 
   /** Each stabilisation round: when quiet, one digest to the next polyp2p peer in turn. */

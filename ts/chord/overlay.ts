@@ -196,6 +196,7 @@ export class Overlay {
     this.announceSelf();
     node.membership.expire(now, 10 * node.chord.failureTimeout);
     for (const id of this.dialFailures.keys()) if (!node.membership.members.has(id)) this.dialFailures.delete(id);
+    for (const id of this.dialed.keys()) if (!node.membership.members.has(id)) this.dialed.delete(id);
     this.derive();
     if (node.membership.version !== this.viewVersion) {
       this.viewVersion = node.membership.version;
