@@ -332,6 +332,7 @@ async function runNodeSim({
         await victim.close({ leave: false });
         killed++;
         await sim.add();
+        if ((s + 1) % Math.max(1, Math.round(churnSteps / 10)) === 0) log(`  churn ${s + 1}/${churnSteps} after ${Date.now() - t1} ms, ${acked.size} keys acked, ${getsDone} gets`);
       }
       churning = false;
       await Promise.all(workers);

@@ -2,7 +2,7 @@
 // `npm run sim` (no arguments): the README tables, mesh then chord, then the charts.
 // `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1] [--clock virtual|real] [--loss 0.01]`
 //   mesh: link delays on a virtual clock by default (delivery times = link latencies, not the CPU time of N nodes)
-// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 64] [--keys K] [--lookups K] [--stabilize ms]`
+// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms]`
 //   chord: every N in routing mode (converged ring views, the overlay's routing step), and N <= --max-real
 //   also with real ChordNodes on the in-memory transport (gossip, replication, churn)
 const fs = require('fs');
@@ -45,7 +45,7 @@ async function runKind(kind, o) {
       }
       const seed = Number(o.seed || 1);
       const churn = Number(o.churn || 0);
-      const maxReal = Number(o['max-real'] ?? 64);
+      const maxReal = Number(o['max-real'] ?? 256);
       const rows = [chordSim.runChordSim({ mode: 'routing', nodes, seed, keys: Number(o.lookups || 2000), log: (m) => console.log(`  ${m}`) })];
       if (nodes <= maxReal && !o['routing-only']) {
         const opts = { mode: 'nodes', nodes, seed, churn, log: (m) => console.log(`  ${m}`) };

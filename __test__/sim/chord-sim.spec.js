@@ -49,3 +49,14 @@ test('N = 64 real nodes, 20 % churn: no acknowledged key lost, every get succeed
   t.is(r.keysLost, 0);
   within(t, r);
 });
+
+test('N = 128 real nodes, 20 % churn: no acknowledged key lost, every get succeeds, hops within bounds', async (t) => {
+  // 26 nodes replaced, one per stabilisation round (500 ms), while 4 workers set and get
+  const r = await runChordSim({ mode: 'nodes', nodes: 128, churn: 0.2, seed: 5, keys: 32, gets: 32, churnIntervalMs: 500 });
+  if (r.failures.length) t.log(JSON.stringify(r.failures));
+  t.is(r.killed, 26);
+  t.true(r.keysAcked >= 30, `acknowledged ${r.keysAcked} of 32 sets`);
+  t.is(r.keysLost, 0);
+  t.true(r.gossip.fullListsSent < r.gossip.deltasSent / 10, 'membership travels as deltas, full lists are the exception');
+  within(t, r);
+});
