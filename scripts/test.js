@@ -8,6 +8,8 @@ const root = path.join(__dirname, '..');
 const CI = process.env.CI === 'true';
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failedSteps = [];
+// CI keeps only the tail of the output: failed test titles are repeated at the end
+const failedTests = [];
 
 function hasCargo() {
   return spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -22,8 +24,10 @@ function run(name, cmd, args, { env = {}, count } = {}) {
     child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
     child.stderr.on('data', (d) => { out += d; process.stderr.write(d); });
     child.on('close', (code) => {
-      const c = count ? count(out.replace(/\x1b\[[0-9;]*m/g, '')) : { passed: 0, failed: 0, skipped: 0 };
+      const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+      const c = count ? count(plain) : { passed: 0, failed: 0, skipped: 0 };
       if (code !== 0 && c.failed === 0) c.failed = 1; // a crash or build failure counts as a failure
+      if (code !== 0) failedTests.push(...failureLines(plain).map((l) => `${name}: ${l}`));
       totals.passed += c.passed;
       totals.failed += c.failed;
       totals.skipped += c.skipped;
@@ -43,6 +47,7 @@ async function runJs2pSuite(suite, which, env) {
   const name = `js2p ${suite} (${which})`;
   const probe = { passed: 0, failed: 0, skipped: 0 };
   let first = null;
+  const failedBefore = failedTests.length;
   const code = await run(name, process.execPath, ['scripts/js2p-suite.js', suite], {
     env,
     count: (out) => (first = mochaCount(out)) && probe,
@@ -53,14 +58,23 @@ async function runJs2pSuite(suite, which, env) {
     return;
   }
   failedSteps.pop(); // the first attempt does not count
+  failedTests.length = failedBefore;
   totals.failed -= probe.failed;
   console.log(`\n${name} failed (${first && first.failed ? `${first.failed} case(s)` : 'no result'}); js2p's cases use fixed timing windows, so the file runs once more`);
   await run(`${name}, second run`, process.execPath, ['scripts/js2p-suite.js', suite], { env, count: mochaCount });
 }
 
+/** ava's ✘ lines, timeouts and uncaught exceptions; mocha's numbered failures. */
+function failureLines(s) {
+  const lines = s.split('\n').map((l) => l.trim());
+  const picked = lines.filter((l) => /^✘/.test(l) || /^\d+\) /.test(l) || /Timed out while running tests|remained pending|Uncaught exception|did not finish within/.test(l));
+  return [...new Set(picked)].slice(0, 20);
+}
+
 const sum = (re, s) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
 const cargoCount = (s) => ({ passed: sum(/test result: \w+\. (\d+) passed/g, s), failed: sum(/(\d+) failed;/g, s), skipped: sum(/(\d+) ignored;/g, s) });
-const avaCount = (s) => ({ passed: sum(/(\d+) tests? passed/g, s), failed: sum(/(\d+) tests? failed/g, s) + sum(/(\d+) uncaught exceptions?/g, s), skipped: sum(/(\d+) tests? skipped/g, s) });
+const avaPassed = (s) => sum(/(\d+) tests? passed/g, s) || (s.match(/^\s*✔/gm) || []).length;
+const avaCount = (s) => ({ passed: avaPassed(s), failed: sum(/(\d+) tests? failed/g, s) + sum(/(\d+) uncaught exceptions?/g, s), skipped: sum(/(\d+) tests? skipped/g, s) });
 const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+) failing/g, s), skipped: sum(/(\d+) pending/g, s) });
 
 (async () => {
@@ -94,6 +108,7 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
   }
   const backend = spawnSync(process.execPath, ['-p', "require('./dist/index.js').backend"], { cwd: root }).stdout?.toString().trim();
   console.log(`\npolyp2p backend for this run: ${backend || 'unknown'}${failedSteps.length ? `; failed steps: ${failedSteps.join(', ')}` : ''}`);
+  if (failedTests.length) console.log(`failed tests:\n${[...new Set(failedTests)].map((l) => `  ${l}`).join('\n')}`);
   console.log(`summary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   process.exit(failedSteps.length ? 1 : 0);
 })();
