@@ -7,12 +7,16 @@
  * Link delays run on a clock: real timers by default, or a VirtualClock, on
  * which simulated time jumps from one delivery to the next once the event loop
  * has drained, so measured delivery times are the links' latencies and not how
- * long one CPU took to run thousands of nodes. The nodes' own timers
- * (handshake timeouts, rate limits) stay on real time.
+ * long one CPU took to run thousands of nodes. The nodes' own timers stay on
+ * real time unless the clock is installed as the global one
+ * (VirtualClock.install(), see clock.ts).
  */
 import { EventEmitter } from 'events';
 import type { ByteStream } from '../base/connection';
 import type { Transport, TransportServer } from './transport';
+import { realClock, realTimers, type NetworkClock } from './clock';
+
+export { realClock, VirtualClock, type NetworkClock } from './clock';
 
 export interface LinkProfile {
   /** One-way delay in ms (default 0: next macrotask). */
@@ -29,115 +33,6 @@ export interface LinkProfile {
   loss?: number;
   /** Retransmission timeout after a loss (default 200 ms, Linux's minimum RTO). */
   retransmitMs?: number;
-}
-
-/** Where link delays are scheduled. */
-export interface NetworkClock {
-  now(): number;
-  schedule(delayMs: number, fn: () => void): void;
-}
-
-export const realClock: NetworkClock = {
-  now: () => Date.now(),
-  schedule: (delayMs, fn) => {
-    if (delayMs <= 0) setImmediate(fn);
-    else setTimeout(fn, delayMs);
-  },
-};
-
-/**
- * Simulated time for link delays. Events run in time order; time advances to
- * the next event only after a few event-loop turns passed with nothing new
- * scheduled at the current time, so the work a delivery triggers (handlers,
- * promise chains, batched writes) happens at the moment it arrived.
- */
-export class VirtualClock implements NetworkClock {
-  private t = 0;
-  private seq = 0;
-  private readonly heap: { at: number; seq: number; fn: () => void }[] = [];
-  private running = false;
-  /** Event-loop turns without new work at the current time before time advances. */
-  private readonly settleTurns: number;
-  /** Events run so far. */
-  events = 0;
-
-  constructor({ settleTurns = 2 }: { settleTurns?: number } = {}) {
-    this.settleTurns = settleTurns;
-  }
-
-  now(): number {
-    return this.t;
-  }
-
-  get pending(): number {
-    return this.heap.length;
-  }
-
-  schedule(delayMs: number, fn: () => void): void {
-    this.push({ at: this.t + Math.max(0, delayMs), seq: this.seq++, fn });
-    if (!this.running) {
-      this.running = true;
-      setImmediate(() => this.turn(0, this.seq));
-    }
-  }
-
-  private turn(quiet: number, seqSeen: number): void {
-    if (!this.heap.length) {
-      this.running = false;
-      return;
-    }
-    // something was scheduled since the last turn: the loop is still busy at this time
-    if (this.seq !== seqSeen || quiet < this.settleTurns) {
-      setImmediate(() => this.turn(this.seq !== seqSeen ? 0 : quiet + 1, this.seq));
-      return;
-    }
-    const at = this.heap[0].at;
-    this.t = at;
-    while (this.heap.length && this.heap[0].at === at) {
-      this.events++;
-      this.pop().fn();
-    }
-    setImmediate(() => this.turn(0, this.seq));
-  }
-
-  private less(i: number, j: number): boolean {
-    const a = this.heap[i];
-    const b = this.heap[j];
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  private push(e: { at: number; seq: number; fn: () => void }): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      [h[i], h[parent]] = [h[parent], h[i]];
-      i = parent;
-    }
-  }
-
-  private pop(): { at: number; seq: number; fn: () => void } {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(l, m)) m = l;
-        if (r < h.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 type Listener = (stream: MemoryStream) => void;
@@ -193,6 +88,11 @@ export class MemoryStream extends EventEmitter implements ByteStream {
     return !this.writableNeedDrain;
   }
 
+  /** Chunks written and not yet delivered. */
+  get onTheWire(): number {
+    return this.inflight.length - this.inflightHead;
+  }
+
   /** While paused, chunks stay on the wire and count in the sender's writableLength (backpressure). */
   paused = false;
 
@@ -206,7 +106,7 @@ export class MemoryStream extends EventEmitter implements ByteStream {
     this.paused = false;
     // chunks that arrived while paused: deliver them now, in order
     const sender = this.peer;
-    if (sender) setImmediate(() => sender.deliverUntil(this.clock.now()));
+    if (sender) realTimers.setImmediate(() => sender.deliverUntil(this.clock.now()));
     return this;
   }
 
@@ -261,8 +161,8 @@ export class MemoryNetwork {
   private readonly cut = new Set<string>();
   private readonly open = new Set<[MemoryStream, MemoryStream]>();
 
-  /** Holds the event loop open while listeners or links exist, as sockets would. */
-  private keepAlive: NodeJS.Timeout | null = null;
+  /** Holds the event loop open while listeners or links exist, as sockets would (a real timer, whatever the clock). */
+  private keepAlive: ReturnType<typeof realTimers.setInterval> | null = null;
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.link = options.link ?? {};
@@ -272,11 +172,18 @@ export class MemoryNetwork {
 
   private updateKeepAlive(): void {
     const busy = this.listeners.size + this.open.size > 0;
-    if (busy && !this.keepAlive) this.keepAlive = setInterval(() => undefined, 1 << 30);
+    if (busy && !this.keepAlive) this.keepAlive = realTimers.setInterval(() => undefined, 1 << 30);
     else if (!busy && this.keepAlive) {
-      clearInterval(this.keepAlive);
+      realTimers.clearInterval(this.keepAlive);
       this.keepAlive = null;
     }
+  }
+
+  /** Chunks on the wire over every open link (0: nothing in flight, e.g. no late duplicate can still arrive). */
+  get onTheWire(): number {
+    let n = 0;
+    for (const [a, b] of this.open) n += a.onTheWire + b.onTheWire;
+    return n;
   }
 
   private static pair(a: string, b: string): string {
