@@ -189,7 +189,7 @@ export class ChordNode extends MeshNode {
     const current = await this.getOr(bytes, undefined);
     if (current !== undefined && !isMapping(current)) throw new TypeError('this key holds a value that is not a mapping');
     const slots = slotsOf(bytes);
-    if (this.mode === 'overlay') await this.overlay.writeAll(slots, 'delta', delta, this.chord.timeout);
+    if (this.mode === 'overlay') await this.overlay.requests.writeAll(slots, 'delta', delta, this.chord.timeout);
     else for (const s of slots) legacyDelta(this, s.table, s.pos, delta);
     this.announce(bytes, false);
     return { ...((current as Record<string, unknown>) ?? {}), ...delta };
@@ -203,7 +203,7 @@ export class ChordNode extends MeshNode {
   private async write(slots: Slot[], value: unknown, timeout: number): Promise<void> {
     await this.settleView();
     if (this.mode === 'overlay') {
-      await this.overlay.writeAll(slots, 'put', value, timeout);
+      await this.overlay.requests.writeAll(slots, 'put', value, timeout);
       return;
     }
     for (const s of slots) legacyStore(this, s.table, s.pos, value);

@@ -178,7 +178,7 @@ function handleStoreOrDelta(node: ChordNode, peer: Peer, msg: MeshMessage, delta
   const value = p[3];
   if (delta && !isMapping(value)) return true;
   if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
-    node.overlay.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender);
+    node.overlay.requests.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender);
   } else if (delta) legacyDelta(node, table, pos, value as Record<string, unknown>, msg.sender);
   else legacyStore(node, table, pos, value, msg.sender);
   return true;
@@ -192,7 +192,7 @@ function handleRetrieve(node: ChordNode, peer: Peer, msg: MeshMessage): boolean 
   if (!table || pos === null) return true;
   const answer = (v: unknown) => node.sendToPeer(peer, flags.whisper, [flags.retrieved, p[1], p[2], v === undefined ? null : v]);
   if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
-    node.overlay.retrieveForLegacy(table, pos, answer);
+    node.overlay.requests.retrieveForLegacy(table, pos, answer);
     return true;
   }
   const r = legacyLookup(node, table, pos, { peer, table: p[1], pos: p[2] });

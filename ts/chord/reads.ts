@@ -10,13 +10,9 @@ import { NotFoundError, QuorumError, TimeoutError } from '../base/errors';
 import type { ChordNode } from './chord-node';
 import { legacyLookup, type LegacySlot } from './legacy';
 import { READ_QUORUM, valueKey, type Slot } from './positions';
-
-/**
- * Longest single overlay lookup of a read: a request lost on the way (a link
- * closed under it while nodes come and go) is asked again after this, like a
- * write's attempt (overlay.ts). Gets are idempotent.
- */
-const ATTEMPT_MS = 4000;
+// A read's single lookup is also bounded by ATTEMPT_MS: a request lost on the way (a link
+// closed under it while nodes come and go) is asked again after it. Gets are idempotent.
+import { ATTEMPT_MS } from './requests';
 
 export interface ReadOptions {
   /** ms before the read gives up (default: the node's `timeout`, 10 000). */
@@ -101,7 +97,7 @@ export function readQuorum(node: ChordNode, slots: Slot[], options: ReadOptions 
         const ask = (): void => {
           const left = options.timeout - (Date.now() - started);
           if (done || left <= 0 || node.closed) return;
-          void node.overlay.lookup(s, 'get', undefined, Math.min(left, ATTEMPT_MS)).then((ans) => {
+          void node.overlay.requests.lookup(s, 'get', undefined, Math.min(left, ATTEMPT_MS)).then((ans) => {
             if (ans.status === 'ok' || ans.status === 'absent') {
               a.answered = true;
               a.final = true;

@@ -1,0 +1,272 @@
+/**
+ * Routed requests among polyp2p chord nodes (sub-flags 0x31 route and 0x32
+ * routed, see overlay.ts): a get, put or delta travels hop by hop, each hop the
+ * connected node closest at or before the position (routing.ts), until the
+ * node responsible by its own ring view performs it, copies a write to its
+ * successors (replication.ts) and answers back along the path.
+ *
+ * Each node remembers the requests it started or forwarded (at most
+ * maxPendingLookups forwarded), so that an answer goes back the way the
+ * request came and a link is not closed while an answer is due over it.
+ */
+import { randomBytes } from 'crypto';
+import { TimeoutError } from '../base/errors';
+import { flags } from '../base/flags';
+import { textOf } from '../mesh/wire';
+import type { Peer } from '../mesh/peer';
+import type { MeshMessage } from '../mesh/message';
+import { core } from '../native';
+import { Membership } from './ring';
+import { compareVersions, versionOf, type Version } from './store';
+import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
+import { routeStep, type RouteCandidate, type RouteStep } from './routing';
+import { HELD } from './replication';
+import type { Overlay } from './overlay';
+
+export const SUB_ROUTE = 0x31;
+export const SUB_ROUTED = 0x32;
+/** A request forwarded this often is answered 'error' (a routing loop, or a ring in flux). */
+const MAX_HOPS = 64;
+/** Longest single routing attempt of a write; a lost request is sent again after it. */
+export const ATTEMPT_MS = 4000;
+type Op = 'get' | 'put' | 'delta';
+const OPS: readonly string[] = ['get', 'put', 'delta'];
+
+export interface OverlayAnswer {
+  status: 'ok' | 'absent' | 'error' | 'timeout';
+  value?: unknown;
+  ver?: Version;
+  hops: number;
+}
+
+type Hop = RouteStep<Peer>;
+
+interface Pending {
+  /** The peer a forwarded request came from (none: started here). */
+  from?: Peer;
+  resolve?: (a: OverlayAnswer) => void;
+  /** The node it was sent on to (only its answer counts). */
+  toId?: string;
+  at: number;
+}
+
+export class RouteRequests {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(private readonly o: Overlay) {}
+
+  /** Requests still open end with 'timeout' (the node is closing). */
+  stop(): void {
+    for (const [, p] of this.pending) p.resolve?.({ status: 'timeout', hops: -1 });
+    this.pending.clear();
+  }
+
+  /** Forget forwarded requests whose answer never came (a minute on). */
+  prune(now: number): void {
+    for (const [id, p] of this.pending) if (!p.resolve && now - p.at > 60_000) this.pending.delete(id);
+  }
+
+  /** An answer is due over this link: a request forwarded over it, or one that came in over it. */
+  awaitsOver(peer: Peer): boolean {
+    for (const p of this.pending.values()) if (p.from === peer || p.toId === peer.id) return true;
+    return false;
+  }
+
+  nextHop(pos: bigint): Hop {
+    const node = this.o.node;
+    const ring = node.membership.ring(node.storing);
+    const responsible = ring.length ? ring[Membership.responsibleIndex(ring, pos)] : undefined;
+    return routeStep({ id: node.id, pos: this.o.selfPos(), storing: node.storing }, responsible, pos, this.candidates());
+  }
+
+  /** Connected polyp2p peers that store data and are live ring members, at their ring positions. */
+  private *candidates(): Generator<RouteCandidate<Peer>> {
+    const node = this.o.node;
+    for (const p of node.peers.values()) {
+      if (!p.answersPings || !p.id || !node.isStoring(p) || this.o.unlinked.has(p)) continue; // not over a link being closed
+      const m = node.membership.members.get(p.id);
+      if (!m || m.dead || !m.storing) continue;
+      yield { pos: m.pos, via: p };
+    }
+  }
+
+  private send(hop: Hop, payload: unknown[], onFail: () => void): string | undefined {
+    if (hop.kind === 'peer') {
+      this.o.node.sendToPeer(hop.peer, flags.whisper, payload);
+      return hop.peer.id ?? undefined;
+    }
+    if (hop.kind === 'connect') {
+      this.o.node
+        .connect(hop.member.host, hop.member.port, { id: hop.member.id })
+        .then(
+          (peer) => {
+            this.o.dialResult(hop.member.id);
+            // of two links to one node only one survives: use the one kept
+            const use = peer.conn.closed ? this.o.node.peers.get(hop.member.id) : peer;
+            if (use && !use.conn.closed) this.o.node.sendToPeer(use, flags.whisper, payload);
+            else onFail();
+          },
+          (e) => {
+            this.o.dialResult(hop.member.id, e);
+            onFail();
+          },
+        );
+      return hop.member.id;
+    }
+    onFail();
+    return undefined;
+  }
+
+  /** Start an overlay request here; resolves with the responsible node's answer (never rejects). */
+  originate(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, timeout: number, record = true): Promise<OverlayAnswer> {
+    const hop = this.nextHop(pos);
+    if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
+      if (record) this.o.node.recordHops(0);
+      return this.perform(table, pos, op, value, ver).then((a) => ({ ...a, hops: 0 }));
+    }
+    return new Promise((resolve) => {
+      const reqId = randomBytes(12).toString('hex');
+      const timer = setTimeout(() => {
+        this.pending.delete(reqId);
+        resolve({ status: 'timeout', hops: -1 });
+      }, timeout);
+      timer.unref?.();
+      const p: Pending = {
+        at: Date.now(),
+        resolve: (a) => {
+          clearTimeout(timer);
+          if (record && a.hops >= 0) this.o.node.recordHops(a.hops);
+          resolve(a);
+        },
+      };
+      this.pending.set(reqId, p);
+      p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, core.base58EncodeInt(pos), value ?? null, ver, 1], () => {
+        this.pending.delete(reqId);
+        p.resolve!({ status: 'error', hops: -1 });
+      });
+    });
+  }
+
+  lookup(slot: Slot, op: Op, value: unknown, timeout: number): Promise<OverlayAnswer> {
+    return this.originate(slot.table, slot.pos, op, value, op === 'get' ? null : this.o.node.newVersion(), timeout);
+  }
+
+  /** A put/delta for every slot with one version; resolves when at least three tables acknowledged. */
+  async writeAll(slots: Slot[], op: 'put' | 'delta', value: unknown, timeout: number): Promise<void> {
+    const ver = this.o.node.newVersion();
+    const deadline = Date.now() + timeout;
+    // A slot whose route failed (a link closed mid-way, a dial lost a race) is retried until the deadline.
+    const one = async (s: Slot): Promise<boolean> => {
+      for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+        const left = deadline - Date.now();
+        if (left <= 0 || this.o.node.closed) return false;
+        const a = await this.originate(s.table, s.pos, op, value, ver, Math.min(left, ATTEMPT_MS), false);
+        if (a.status === 'ok') return true;
+        await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
+      }
+    };
+    const ok = (await Promise.all(slots.map(one))).filter(Boolean).length;
+    if (ok < 3) throw new TimeoutError(`write acknowledged by ${ok} of the five tables' responsible nodes within ${timeout} ms`);
+  }
+
+  routeFromLegacy(table: TableName, pos: bigint, op: 'put' | 'delta', value: unknown, writer: string): void {
+    void this.originate(table, pos, op, value, [Date.now(), writer], this.o.node.chord.timeout, false);
+  }
+
+  retrieveForLegacy(table: TableName, pos: bigint, answer: (v: unknown) => void): void {
+    const hop = this.nextHop(pos);
+    if (hop.kind === 'self' || hop.kind === 'none') return answer(this.o.node.store.value(table, pos));
+    answer(undefined); // the originals' early nil answer
+    void this.originate(table, pos, 'get', undefined, null, this.o.node.chord.timeout, false).then((a) => {
+      if (a.status === 'ok') answer(a.value);
+    });
+  }
+
+  /**
+   * Apply an operation here (this node is responsible) and copy writes to the
+   * successors; a write is answered 'ok' once min(r, ring size) nodes hold it
+   * (this one and successors that answered 0x35), 'error' otherwise (the writer retries).
+   */
+  private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null): Promise<Omit<OverlayAnswer, 'hops'>> {
+    const store = this.o.node.store;
+    if (op === 'get') {
+      let it = store.get(table, pos);
+      // This node's range changed moments ago (it joined, or its predecessor changed): copies of
+      // positions it now answers for may still be on their way from their previous holder, whose
+      // repair pushes them on the same change. Before answering "absent" for a position it has
+      // no record of (a tombstone is an answer), wait for them until the range is three rounds old.
+      const settleUntil = this.o.rangeChangedAt + 3 * this.o.node.chord.stabilizeInterval;
+      while (!it && Date.now() < settleUntil && !this.o.node.closed) {
+        await new Promise((r) => setTimeout(r, 25));
+        it = store.get(table, pos);
+      }
+      return it && it.value !== undefined ? { status: 'ok', value: it.value, ver: it.ver } : { status: 'absent' };
+    }
+    const v = ver ?? this.o.node.newVersion();
+    if (op === 'delta') {
+      if (!isMapping(value)) return { status: 'error' };
+      const cur = store.get(table, pos);
+      const use: Version = cur && compareVersions(cur.ver, v) >= 0 ? [cur.ver[0] + 1, v[1]] : v;
+      if (cur && cur.value !== undefined && !isMapping(cur.value)) return { status: 'error' };
+      store.put(table, pos, { ...((cur?.value as Record<string, unknown>) ?? {}), ...value }, use);
+    } else {
+      store.put(table, pos, value === null ? undefined : value, v);
+    }
+    const it = store.get(table, pos);
+    if (!it) return { status: 'error' };
+    const ring = this.o.node.membership.ring(this.o.node.storing);
+    const need = Math.min(this.o.node.chord.replicas, ring.length) - 1;
+    const targets = this.o.successors.slice(0, this.o.node.chord.replicas - 1);
+    const answers = await Promise.all(this.o.replication.pushTo(targets, [it]));
+    const held = answers.filter((a) => a !== null && a[0] >= HELD).length;
+    if (held < need) return { status: 'error' };
+    return { status: 'ok', value: it.value, ver: it.ver };
+  }
+
+  // --- handlers ---
+
+  onRoute(peer: Peer, msg: MeshMessage): void {
+    const [, rid, opRaw, tableRaw, posRaw, value, verRaw, hopsRaw] = msg.packets;
+    const reqId = textOf(rid);
+    const op = textOf(opRaw);
+    const table = tableOf(tableRaw);
+    const pos = positionOf(posRaw);
+    if (msg.packets.length !== 8 || !reqId || reqId.length > 64 || !op || !OPS.includes(op) || !table || pos === null) return;
+    if (typeof hopsRaw !== 'number' || !Number.isInteger(hopsRaw) || hopsRaw < 0) return;
+    const ver = op === 'get' ? null : versionOf(verRaw);
+    if (op !== 'get' && !ver) return;
+    const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) =>
+      this.o.node.sendToPeer(peer, flags.whisper, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
+    const hop = this.nextHop(pos);
+    if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
+      void this.perform(table, pos, op as Op, value, ver).then(
+        (a) => reply(a.status, op === 'get' ? a.value : null, a.ver ?? null),
+        () => reply('error'),
+      );
+      return;
+    }
+    if (hopsRaw >= MAX_HOPS || this.pending.size >= this.o.node.chord.maxPendingLookups || this.pending.has(reqId)) return reply('error');
+    const p: Pending = { from: peer, at: Date.now() };
+    this.pending.set(reqId, p);
+    p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, posRaw, value, verRaw, hopsRaw + 1], () => {
+      this.pending.delete(reqId);
+      reply('error');
+    });
+  }
+
+  onRouted(peer: Peer, msg: MeshMessage): void {
+    const [, rid, statusRaw, value, verRaw, hops] = msg.packets;
+    const reqId = textOf(rid);
+    const status = textOf(statusRaw);
+    if (msg.packets.length !== 6 || !reqId || !status || !['ok', 'absent', 'error'].includes(status)) return;
+    if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0) return;
+    const p = this.pending.get(reqId);
+    if (!p || (p.toId && p.toId !== peer.id)) return;
+    this.pending.delete(reqId);
+    if (p.from) {
+      if (!p.from.conn.closed) this.o.node.sendToPeer(p.from, flags.whisper, msg.packets);
+      return;
+    }
+    p.resolve?.({ status: status as OverlayAnswer['status'], value: value === null ? undefined : value, ver: versionOf(verRaw) ?? undefined, hops });
+  }
+}
