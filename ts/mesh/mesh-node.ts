@@ -16,6 +16,10 @@ import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain } from './dispatch';
 import { transportFor, Transport, TransportServer } from '../transport';
+import { MessageInbox } from './inbox';
+import { TrafficTotals, type MeshStats } from './stats';
+
+export type { MeshStats } from './stats';
 
 /** Salt shared by every node of this process, as the originals do (§7.2). */
 const processSalt = createUserSalt();
@@ -25,26 +29,6 @@ export type MessageHandler = (msg: MeshMessage, peer: Peer) => unknown;
 export interface PeerErrorEvent extends Error {
   code?: string;
   peer?: PeerInfo;
-}
-
-export interface MeshStats {
-  id: string;
-  peers: number;
-  awaiting: number;
-  framesIn: number;
-  framesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  sent: number;
-  delivered: number;
-  relayed: number;
-  /** Times reading from a peer paused because a peer we relay to fell behind (relayHighWater). */
-  relayHolds: number;
-  duplicates: number;
-  stale: number;
-  errors: number;
-  queueDropped: number;
-  perPeer: Array<PeerInfo & { framesIn: number; framesOut: number; bytesIn: number; bytesOut: number }>;
 }
 
 export class MeshNode extends EventEmitter {
@@ -68,13 +52,11 @@ export class MeshNode extends EventEmitter {
   relayFilter: ((to: Peer, decoded: DecodedBody) => boolean) | null = null;
   private readonly all = new Set<Peer>();
   private readonly dialing = new Set<string>();
-  private readonly closedTotals = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
+  private readonly traffic = new TrafficTotals();
   private server: TransportServer | null = null;
   readonly transport: Transport;
   private timer: NodeJS.Timeout | null = null;
-  private queue: MeshMessage[] = [];
-  private readers: Array<() => void> = [];
-  private iterators = 0;
+  private readonly inbox: MessageInbox<MeshMessage>;
   private readonly connectWaiters = new Map<Peer, { resolve: (p: Peer) => void; reject: (e: Error) => void }>();
 
   constructor(options: MeshOptions = {}) {
@@ -91,6 +73,7 @@ export class MeshNode extends EventEmitter {
     }
     this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
     this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
+    this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++);
     if (this.port) this.id = this.makeId();
   }
 
@@ -252,7 +235,7 @@ export class MeshNode extends EventEmitter {
   private onPeerClosed(peer: Peer): void {
     this.all.delete(peer);
     this.awaiting.delete(peer);
-    for (const k of Object.keys(this.closedTotals) as Array<keyof typeof this.closedTotals>) this.closedTotals[k] += peer.conn.counters[k];
+    this.traffic.addClosed(peer.conn.counters);
     const waiter = this.connectWaiters.get(peer);
     if (waiter) {
       this.connectWaiters.delete(peer);
@@ -439,46 +422,22 @@ export class MeshNode extends EventEmitter {
   deliver(msg: MeshMessage): void {
     this.counters.delivered++;
     const q = this.options.queueMessages;
-    if (q === true || (q === 'auto' && (this.iterators > 0 || this.listenerCount('message') === 0))) this.enqueue(msg);
+    if (q === true || (q === 'auto' && (this.inbox.iterators > 0 || this.listenerCount('message') === 0))) this.inbox.push(msg);
     this.emit('message', msg);
-  }
-
-  private enqueue(msg: MeshMessage): void {
-    if (this.queue.length >= this.options.maxQueue) {
-      this.queue.shift();
-      this.counters.queueDropped++;
-    }
-    this.queue.push(msg);
-    const readers = this.readers;
-    this.readers = [];
-    for (const r of readers) r();
   }
 
   /** Oldest queued message, or undefined. */
   recv(): MeshMessage | undefined {
-    return this.queue.shift();
+    return this.inbox.shift();
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.inbox.size;
   }
 
   /** `for await (const msg of mesh)`: messages in arrival order until close(). */
-  async *[Symbol.asyncIterator](): AsyncGenerator<MeshMessage> {
-    this.iterators++;
-    try {
-      while (true) {
-        const msg = this.queue.shift();
-        if (msg) {
-          yield msg;
-          continue;
-        }
-        if (this.closed) return;
-        await new Promise<void>((resolve) => this.readers.push(resolve));
-      }
-    } finally {
-      this.iterators--;
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<MeshMessage> {
+    return this.inbox.iterate();
   }
 
   // --- state ------------------------------------------------------------------
@@ -495,16 +454,7 @@ export class MeshNode extends EventEmitter {
   }
 
   stats(): MeshStats {
-    const t = { ...this.closedTotals };
-    const perPeer = [];
-    for (const p of this.all) {
-      const c = p.conn.counters;
-      t.framesIn += c.framesIn;
-      t.framesOut += c.framesOut;
-      t.bytesIn += c.bytesIn;
-      t.bytesOut += c.bytesOut;
-      perPeer.push({ ...p.info, ...c });
-    }
+    const { perPeer, ...t } = this.traffic.snapshot(this.all);
     return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, ...t, ...this.counters, perPeer };
   }
 
@@ -522,9 +472,7 @@ export class MeshNode extends EventEmitter {
     }
     for (const [, w] of this.connectWaiters) w.reject(new ClosedError('this node was closed'));
     this.connectWaiters.clear();
-    const readers = this.readers;
-    this.readers = [];
-    for (const r of readers) r();
+    this.inbox.end();
     await Promise.all(waits);
     this.emit('close');
   }
