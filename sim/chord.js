@@ -5,9 +5,14 @@
 // transport. Acknowledged sets and quorum gets from random nodes; hops are the
 // overlay's own counts (OverlayAnswer.hops, kept per node in node.hops); churn
 // kills nodes abruptly (close({ leave: false })) and adds fresh ones while the
-// workload runs; afterwards every acknowledged key is read back. The member
-// list is gossiped in full every stabilisation round (O(N) per link per round),
-// which is what bounds this mode to a few hundred nodes in one process.
+// workload runs; afterwards every acknowledged key is read back. By default the
+// whole run is on a virtual clock installed as the global one: link delays and
+// every node's timers (stabilisation rounds, operation timeouts, failure
+// detection, gossip batching) run on simulated time, so one busy CPU carrying N
+// nodes slows the run down instead of making timeouts fire and live nodes look
+// dead. Membership gossip sends changes only, but each node still holds the
+// whole ring view, which bounds this mode to about a thousand nodes in one
+// process.
 //
 // 'routing': the converged ring, installed instead of gossiped. Every node gets
 // the full ring view, its successors (Membership.successors), its fingers and
@@ -19,13 +24,14 @@
 // the routing, not gossip, timing or repair.
 const { createChord, nodeId, js2pNodeIdPreimage, protocolId } = require('../dist/index.js');
 const { MemoryNetwork } = require('../dist/transport/memory.js');
+const { VirtualClock, realTimers } = require('../dist/transport/clock.js');
 const { Membership } = require('../dist/chord/ring.js');
 const { routeStep, fingerTable, wantedLinks } = require('../dist/chord/routing.js');
 const { slotsOf } = require('../dist/chord/positions.js');
 const { core } = require('../dist/native.js');
 const { rng, sleep, waitUntil, quantile } = require('./lib');
 
-const MAX_HOPS = 64;
+const MAX_HOPS = 64; // as the overlay (a request forwarded this often is answered 'error')
 
 /** A full GC before heap readings (the flag can be set at run time; gc() comes from a fresh context). */
 function collect() {
@@ -36,7 +42,6 @@ function collect() {
     /* no gc: the heap reading includes garbage */
   }
 }
- // as the overlay (a request forwarded this often is answered 'error')
 
 function hopStats(hops) {
   const s = [...hops].sort((a, b) => a - b);
@@ -151,14 +156,16 @@ function runRoutingSim({ nodes = 1000, seed = 1, keys = 2000, replicas = 3, log 
 // --- nodes mode ----------------------------------------------------------------------
 
 class ChordSim {
-  constructor({ seed, latencyMs, jitterMs, nodeOptions }) {
+  constructor({ seed, latencyMs, jitterMs, nodeOptions, clock }) {
     this.random = rng(seed);
     this.seed = seed;
-    this.net = new MemoryNetwork({ link: { latencyMs, jitterMs }, random: this.random });
+    this.net = new MemoryNetwork({ link: { latencyMs, jitterMs }, random: this.random, clock: clock || undefined });
     this.nodes = [];
     this.next = 0;
     this.nodeOptions = nodeOptions;
     this.joinedAt = new Map();
+    /** Failed join attempts (each retried through another node). */
+    this.joinErrors = [];
   }
 
   /** Live nodes that joined at least `ms` ago (a node that has just joined has not heard the member list yet). */
@@ -189,7 +196,16 @@ class ChordSim {
     });
     this.nodes.push(node);
     this.joinedAt.set(node, Date.now());
-    if (live.length) await node.connect(this.pick(live).host, 1).catch(() => undefined);
+    // join through a random live node; a refused or failed join tries another, as a bootstrapping client would
+    for (let attempt = 0; live.length && attempt < 3; attempt++) {
+      const via = this.pick(live);
+      try {
+        await node.connect(via.host, 1);
+        break;
+      } catch (e) {
+        this.joinErrors.push(`${host} via ${via.host}: ${e.code || e.name}: ${e.message}`);
+      }
+    }
     return node;
   }
 
@@ -210,7 +226,8 @@ class ChordSim {
       const q = o && o.peers.get(worst.id);
       return o ? `${o.host}:${o.chordStats().ringSize}/${q ? `${q.answersPings ? 'P' : '-'}${o.isStoring(q) ? 'S' : '-'}${q.outgoing ? 'o' : 'i'}${q.conn.closed ? 'x' : ''}${q === undefined ? '' : ''}` : 'nolink'}` : 'gone';
     });
-    return `gossip ${JSON.stringify(this.gossipTotals())}; back ${back.join(' ')}; live ${live.length}, ring sizes ${Math.min(...sizes)}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
+    const joins = this.joinErrors.length ? `; ${this.joinErrors.length} failed join attempts, first: ${this.joinErrors.slice(0, 3).join(' | ')}` : '';
+    return `gossip ${JSON.stringify(this.gossipTotals())}${joins}; back ${back.join(' ')}; live ${live.length}, ring sizes ${Math.min(...sizes)}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
   }
 
   /** Gossip counters summed over every node started (killed ones included). */
@@ -238,11 +255,13 @@ async function runNodeSim({
   latencyMs = 2,
   jitterMs = 2,
   log = () => {},
+  clock = null,
 } = {}) {
-  const sim = new ChordSim({ seed, latencyMs, jitterMs, nodeOptions: { stabilizeInterval, failureTimeout, timeout: 20_000 } });
+  const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions: { stabilizeInterval, failureTimeout, timeout: 20_000 } });
   collect();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = Date.now();
+  const wallStart = realTimers.now();
   const acked = new Map(); // key -> value, once set() resolved
   const hops = [];
   let getsDone = 0;
@@ -260,7 +279,10 @@ async function runNodeSim({
     const setupMs = Date.now() - t0;
     collect();
     const memoryPerNodeKiB = (process.memoryUsage().heapUsed - heapBefore) / nodes / 1024;
-    log(`nodes N=${nodes}: ring converged in ${setupMs} ms`);
+    log(
+      `nodes N=${nodes}: ring converged in ${setupMs} ms (wall ${((realTimers.now() - wallStart) / 1000).toFixed(1)} s)` +
+        (sim.joinErrors.length ? `; ${sim.joinErrors.length} join attempts failed and were retried, first: ${sim.joinErrors[0]}` : ''),
+    );
 
     const hopsFrom = new Map(sim.nodes.map((n) => [n, n.hops.length])); // lookups before this point are not the workload's
     let written = 0;
@@ -332,7 +354,10 @@ async function runNodeSim({
         await victim.close({ leave: false });
         killed++;
         await sim.add();
-        if ((s + 1) % Math.max(1, Math.round(churnSteps / 10)) === 0) log(`  churn ${s + 1}/${churnSteps} after ${Date.now() - t1} ms, ${acked.size} keys acked, ${getsDone} gets`);
+        if ((s + 1) % Math.max(1, Math.round(churnSteps / 10)) === 0) {
+          const wall = clock ? ` (wall ${((realTimers.now() - wallStart) / 1000).toFixed(0)} s since start)` : '';
+          log(`  churn ${s + 1}/${churnSteps} after ${Date.now() - t1} ms${wall}, ${acked.size} keys acked, ${getsDone} gets`);
+        }
       }
       churning = false;
       await Promise.all(workers);
@@ -387,8 +412,11 @@ async function runNodeSim({
       churnMs,
       convergeMs,
       runMs: Date.now() - t0,
+      clock: clock ? 'virtual' : 'real',
+      wallMs: realTimers.now() - wallStart,
       readMs,
       gossip: sim.gossipTotals(),
+      joinErrors: sim.joinErrors.length,
       failures: failures.slice(0, 10),
     };
   } finally {
@@ -396,10 +424,26 @@ async function runNodeSim({
   }
 }
 
+/**
+ * Real nodes on a virtual clock installed as the global one (clock 'virtual',
+ * the default): the times in the result (setupMs, churnMs, ...) are simulated
+ * ms, wallMs is how long the run took. clock 'real' runs on Node's own timers.
+ */
+async function runNodeSimOnClock({ clock = 'virtual', ...o } = {}) {
+  if (clock === 'real') return runNodeSim(o);
+  const virtual = new VirtualClock({ start: realTimers.now() });
+  const uninstall = virtual.install();
+  try {
+    return await runNodeSim({ ...o, clock: virtual });
+  } finally {
+    uninstall();
+  }
+}
+
 /** Run one size: mode 'nodes' (real nodes) or 'routing' (converged views, the overlay's routing step). */
 async function runChordSim({ mode = 'nodes', ...o } = {}) {
   if (mode === 'routing') return runRoutingSim(o);
-  return runNodeSim(o);
+  return runNodeSimOnClock(o);
 }
 
 module.exports = { runChordSim, runNodeSim, runRoutingSim, buildRing, route };

@@ -2,7 +2,8 @@
 // Shared pieces of the simulator: seeded randomness, a network of real
 // MeshNode instances on the in-memory transport, and summary statistics.
 const { createMesh } = require('../dist/index.js');
-const { MemoryNetwork, VirtualClock } = require('../dist/transport/memory.js');
+const { MemoryNetwork } = require('../dist/transport/memory.js');
+const { VirtualClock, realTimers } = require('../dist/transport/clock.js');
 
 /** mulberry32: small, fast, seedable. */
 function rng(seed) {
@@ -35,13 +36,15 @@ function quantile(sorted, q) {
 /** A simulated network: N real nodes, each linked to `links` random earlier nodes. */
 class SimNetwork {
   /**
-   * `clock: 'virtual'` runs link delays on simulated time (delivery times are
-   * then the links' latencies, not how long one CPU took to run N nodes);
-   * 'real' uses wall-clock timers.
+   * `clock: 'virtual'` runs the whole simulation on simulated time: a
+   * VirtualClock installed as the global one carries link delays and every
+   * node's timers (delivery times are then the links' latencies, not how long
+   * one CPU took to run N nodes) until closeAll(). 'real' uses wall-clock timers.
    */
   constructor({ seed = 1, latencyMs = 5, jitterMs = 5, bandwidth = 0, loss = 0, clock = 'real', nodeOptions = {} } = {}) {
     this.random = rng(seed);
-    this.clock = clock === 'virtual' ? new VirtualClock() : null;
+    this.clock = clock === 'virtual' ? new VirtualClock({ start: realTimers.now() }) : null;
+    this.uninstallClock = this.clock ? this.clock.install() : () => undefined;
     this.net = new MemoryNetwork({ link: { latencyMs, jitterMs, bandwidth, loss }, random: this.random, clock: this.clock || undefined });
     this.nodes = [];
     this.nextHost = 0;
@@ -68,11 +71,11 @@ class SimNetwork {
     return this.clock ? this.clock.now() : Date.now();
   }
 
-  /** Resolves once no link delivery is pending (virtual clock), or after `ms` of wall time. */
+  /** Resolves after `ms` on the network's clock (simulated or wall) once nothing is on the wire (bounded: 10 s more). */
   async settle(ms) {
-    if (!this.clock) return sleep(ms);
-    const end = Date.now() + Math.max(ms, 2000);
-    while (this.clock.pending > 0 && Date.now() < end) await sleep(5);
+    await sleep(ms);
+    const end = Date.now() + 10_000;
+    while (this.net.onTheWire > 0 && Date.now() < end) await sleep(5);
   }
 
   live() {
@@ -95,8 +98,13 @@ class SimNetwork {
     await node.close();
   }
 
+  /** Closes every node, then puts Node's own timers back (virtual clock). */
   async closeAll() {
-    await Promise.all(this.nodes.map((n) => n.close()));
+    try {
+      await Promise.all(this.nodes.map((n) => n.close()));
+    } finally {
+      this.uninstallClock();
+    }
   }
 }
 

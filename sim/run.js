@@ -2,9 +2,10 @@
 // `npm run sim` (no arguments): the README tables, mesh then chord, then the charts.
 // `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1] [--clock virtual|real] [--loss 0.01]`
 //   mesh: link delays on a virtual clock by default (delivery times = link latencies, not the CPU time of N nodes)
-// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms]`
+// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms] [--clock virtual|real]`
 //   chord: every N in routing mode (converged ring views, the overlay's routing step), and N <= --max-real
-//   also with real ChordNodes on the in-memory transport (gossip, replication, churn)
+//   also with real ChordNodes on the in-memory transport (gossip, replication, churn); the whole run,
+//   node timers included, on a virtual clock installed as the global one by default
 const fs = require('fs');
 const path = require('path');
 const { runMeshSim } = require('./mesh');
@@ -18,7 +19,8 @@ function chordLine(r) {
     `(bounds ½log2N+1 = ${f(r.halfLog2N + 1)}, log2N+2 = ${f(r.log2N + 2)}: ${within ? 'within' : 'EXCEEDED'}), ` +
     `gets ${r.getsOk}/${r.gets}` +
     (r.mode === 'nodes'
-      ? `, keys acked ${r.keysAcked}, lost ${r.keysLost}, churn ${r.churn} (${r.killed} killed, ${r.added} added), heap/node ${f(r.memoryPerNodeKiB, 1)} KiB, setup ${r.setupMs} ms, run ${r.runMs} ms`
+      ? `, keys acked ${r.keysAcked}, lost ${r.keysLost}, churn ${r.churn} (${r.killed} killed, ${r.added} added), heap/node ${f(r.memoryPerNodeKiB, 1)} KiB, ` +
+        `setup ${r.setupMs} ms, run ${r.runMs} ms (${r.clock} clock), wall ${(r.wallMs / 1000).toFixed(1)} s`
       : `, links/node ${f(r.linksPerNode, 1)}, build ${r.setupMs} ms, route ${r.runMs} ms (converged views installed, not gossiped)`)
   );
 }
@@ -48,7 +50,7 @@ async function runKind(kind, o) {
       const maxReal = Number(o['max-real'] ?? 256);
       const rows = [chordSim.runChordSim({ mode: 'routing', nodes, seed, keys: Number(o.lookups || 2000), log: (m) => console.log(`  ${m}`) })];
       if (nodes <= maxReal && !o['routing-only']) {
-        const opts = { mode: 'nodes', nodes, seed, churn, log: (m) => console.log(`  ${m}`) };
+        const opts = { mode: 'nodes', nodes, seed, churn, clock: o.clock === 'real' ? 'real' : 'virtual', log: (m) => console.log(`  ${m}`) };
         if (o.keys) opts.keys = opts.gets = Number(o.keys);
         if (o.stabilize) opts.stabilizeInterval = Number(o.stabilize);
         rows.push(chordSim.runChordSim(opts));
