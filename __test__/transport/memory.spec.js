@@ -104,3 +104,24 @@ test('partition: dials fail and open links close; healing allows dials again', a
   const again = await net.transport('b').dial('a', 1);
   again.destroy();
 });
+
+test('a link keeps no reference to chunks it delivered (a few chunks: no compaction needed to free them)', async (t) => {
+  require('v8').setFlagsFromString('--expose-gc');
+  const gc = require('vm').runInNewContext('gc');
+  const net = new MemoryNetwork({ link: { latencyMs: 1 } });
+  const { client, server, close } = await pair(net);
+  t.teardown(() => {
+    client.destroy();
+    return close();
+  });
+  const refs = [];
+  server.on('data', (chunk) => refs.push(new WeakRef(chunk)));
+  for (let i = 0; i < 5; i++) client.write(Buffer.alloc(10_000, i));
+  t.true(await until(() => refs.length === 5, 5000));
+  await new Promise((r) => setTimeout(r, 10));
+  gc();
+  await new Promise((r) => setImmediate(r));
+  gc();
+  t.is(refs.filter((r) => r.deref() !== undefined).length, 0, 'every delivered chunk was collected');
+  t.is(net.onTheWire, 0);
+});

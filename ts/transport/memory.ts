@@ -37,6 +37,9 @@ export interface LinkProfile {
 
 type Listener = (stream: MemoryStream) => void;
 
+/** What a delivered slot of a link's in-flight queue holds (not the chunk). */
+const DELIVERED: { at: number; chunk: Buffer } = { at: -Infinity, chunk: Buffer.alloc(0) };
+
 /** One end of an in-memory duplex link. */
 export class MemoryStream extends EventEmitter implements ByteStream {
   peer: MemoryStream | null = null;
@@ -114,11 +117,15 @@ export class MemoryStream extends EventEmitter implements ByteStream {
     const peer = this.peer;
     while (this.inflightHead < this.inflight.length && this.inflight[this.inflightHead].at <= at) {
       if (peer && peer.paused && !peer.destroyed) break; // the reader may pause in its 'data' handler
-      const { chunk } = this.inflight[this.inflightHead++];
+      const { chunk } = this.inflight[this.inflightHead];
+      this.inflight[this.inflightHead++] = DELIVERED; // the link must not keep what it delivered
       this.writableLength -= chunk.length;
       if (peer && !peer.destroyed) peer.emit('data', chunk);
     }
-    if (this.inflightHead > 256 && this.inflightHead * 2 > this.inflight.length) {
+    if (this.inflightHead === this.inflight.length) {
+      this.inflight = [];
+      this.inflightHead = 0;
+    } else if (this.inflightHead > 256 && this.inflightHead * 2 > this.inflight.length) {
       this.inflight = this.inflight.slice(this.inflightHead);
       this.inflightHead = 0;
     }
