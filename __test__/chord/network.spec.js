@@ -85,3 +85,28 @@ test('a node that has just connected, storing or not, reads existing keys at onc
     t.deepEqual(got, Array.from({ length: 10 }, (_, i) => i), `fresh node ${round} (join: ${round !== 1})`);
   }
 });
+
+test.serial('announceKeys: false keeps sets and deletes routed only: values readable everywhere, no notify flood, no add events', async (t) => {
+  const quiet = await ring(t, 4, { announceKeys: false });
+  const adds = [];
+  for (const n of quiet) n.on('add', (e) => adds.push(e.keyText));
+  const relayedBefore = quiet.reduce((a, n) => a + n.stats().relayed, 0);
+  for (let i = 0; i < 10; i++) await quiet[i % 4].set(`q${i}`, i);
+  await quiet[1].delete('q3');
+  for (let i = 0; i < 10; i++) {
+    if (i === 3) await t.throwsAsync(quiet[(i + 2) % 4].get('q3'), { instanceOf: NotFoundError });
+    else t.is(await quiet[(i + 2) % 4].get(`q${i}`), i);
+  }
+  await sleep(300);
+  t.deepEqual(adds, []);
+  t.is(quiet.reduce((a, n) => a + n.stats().relayed, 0), relayedBefore, 'nothing was flooded');
+  t.true(quiet[0].keys().some((k) => k.toString() === 'q0'), "a node still lists the keys it set itself");
+  t.false(quiet[1].keys().some((k) => k.toString() === 'q0'));
+  // the default announces: another node hears of a new key
+  const loud = await ring(t, 2);
+  const heard = [];
+  loud[1].on('add', (e) => heard.push(e.keyText));
+  await loud[0].set('announced', 1);
+  await waitFor(() => heard.includes('announced'), 3000, 'the add event');
+  t.pass();
+});

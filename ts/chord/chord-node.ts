@@ -212,12 +212,13 @@ export class ChordNode extends MeshNode {
   /** Notify the network of an added / deleted key (§15.4), as a bin key like both originals. */
   private announce(bytes: Buffer, deleted: boolean): void {
     const hex = bytes.toString('hex');
+    const tell = this.chord.announceKeys && this.peers.size > 0;
     if (!deleted && !this.keySet.has(hex)) {
       this.keySet.set(hex, Buffer.from(bytes));
-      if (this.peers.size) this.sendAll(flags.broadcast, [flags.notify, bytes]);
+      if (tell) this.sendAll(flags.broadcast, [flags.notify, bytes]);
     } else if (deleted && this.keySet.has(hex)) {
       this.keySet.delete(hex);
-      if (this.peers.size) this.sendAll(flags.broadcast, [flags.notify, bytes, Buffer.from('del')]);
+      if (tell) this.sendAll(flags.broadcast, [flags.notify, bytes, Buffer.from('del')]);
     }
   }
 

@@ -22,6 +22,12 @@ export interface ChordOptions extends MeshOptions {
   maxItems?: number;
   /** Cap on outstanding forwarded requests (default 10 000). */
   maxPendingLookups?: number;
+  /**
+   * Broadcast a notify for each new or deleted key, as the originals do (default true): it is what
+   * fills other nodes' keys() and fires their 'add' / 'delete' events, and it floods the whole
+   * network (about N x links-per-node frames per new key). false keeps set/get/delete routed only.
+   */
+  announceKeys?: boolean;
 }
 
 export interface ResolvedChordOptions {
@@ -34,6 +40,7 @@ export interface ResolvedChordOptions {
   tombstoneTtl: number;
   maxItems: number;
   maxPendingLookups: number;
+  announceKeys: boolean;
 }
 
 export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
@@ -52,5 +59,6 @@ export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
     tombstoneTtl: positive(o.tombstoneTtl, 600_000, 'tombstoneTtl'),
     maxItems: positive(o.maxItems, 1_000_000, 'maxItems'),
     maxPendingLookups: positive(o.maxPendingLookups, 10_000, 'maxPendingLookups'),
+    announceKeys: o.announceKeys ?? true,
   };
 }
