@@ -433,9 +433,18 @@ async function runNodeSimOnClock({ clock = 'virtual', ...o } = {}) {
   if (clock === 'real') return runNodeSim(o);
   const virtual = new VirtualClock({ start: realTimers.now() });
   const uninstall = virtual.install();
+  // once a wall-clock minute: how far simulated time got (a long run shows it is moving)
+  const t0 = virtual.now();
+  const log = o.log || (() => {});
+  const progress = realTimers.setInterval(() => {
+    const heap = process.memoryUsage().heapUsed / 2 ** 20;
+    log(`  [progress] simulated ${((virtual.now() - t0) / 1000).toFixed(1)} s, ${virtual.events} clock events run, ${virtual.pending} pending, heap ${heap.toFixed(0)} MiB`);
+  }, 60_000);
+  progress.unref();
   try {
     return await runNodeSim({ ...o, clock: virtual });
   } finally {
+    realTimers.clearInterval(progress);
     uninstall();
   }
 }
