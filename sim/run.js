@@ -78,7 +78,8 @@ async function runKind(kind, o) {
     console.log(
       `mesh N=${nodes} (${r.clock} clock${r.loss ? `, loss ${r.loss}` : ''}${r.churn ? `, churn ${r.churn}` : ''}): degree ${r.meanDegree.toFixed(1)}, frames/node/broadcast ${r.framesPerNodePerBroadcast.toFixed(2)}, ` +
         `exactly once ${r.exactlyOnce}, all reached ${r.allReached} (missed ${r.missedTotal}), ` +
-        `t50/t99/t100 ${f(r.t50, 1)}/${f(r.t99, 1)}/${f(r.t100, 1)} ms, heap/node ${r.memoryPerNodeKiB.toFixed(1)} KiB, setup ${r.setupMs} ms`,
+        `t50/t99/t100 ${f(r.t50, 1)}/${f(r.t99, 1)}/${f(r.t100, 1)} ms, heap/node ${r.memoryPerNodeKiB.toFixed(1)} KiB, ` +
+        `built in ${r.setupMs} ms ${r.clock} (${(r.setupWallMs / 1000).toFixed(1)} s wall), run ${(r.wallMs / 1000).toFixed(1)} s wall`,
     );
   }
   return out;
