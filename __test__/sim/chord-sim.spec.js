@@ -65,6 +65,19 @@ test.serial('N = 128 real nodes, 20 % churn: no acknowledged key lost, every get
   within(t, r);
 });
 
+test.serial('N = 256 real nodes, 20 % churn: no acknowledged key lost, every get succeeds, hops within bounds, no live node declared dead', async (t) => {
+  t.timeout(6 * 60_000); // about 30 s of wall time here; a slow CI machine gets room (the clock is virtual, so only wall time grows)
+  // 51 nodes replaced, one every 1 s round, while 4 workers set and get 32 keys
+  const r = await runChordSim({ mode: 'nodes', nodes: 256, churn: 0.2, seed: 3, keys: 32, gets: 32, stabilizeInterval: 1000, churnIntervalMs: 1000 });
+  if (r.failures.length) t.log(JSON.stringify(r.failures));
+  t.is(r.killed, 51);
+  t.true(r.keysAcked >= 30, `acknowledged ${r.keysAcked} of 32 sets`);
+  t.is(r.keysLost, 0);
+  // on the virtual clock a busy CPU cannot delay a node's answers past the failure detector
+  t.is(r.gossip.refuted, 0, 'no live node was taken for dead (it would have refuted the rumour)');
+  within(t, r);
+});
+
 test.serial('--clock real: the same simulation on Node\'s own timers (N = 24, no churn)', async (t) => {
   const r = await runChordSim({ mode: 'nodes', nodes: 24, seed: 2, keys: 12, gets: 12, clock: 'real' });
   t.is(r.clock, 'real');
