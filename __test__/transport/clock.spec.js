@@ -147,3 +147,19 @@ test.serial('links and node timers on one installed clock: a reply after a 250 m
     await srv.close();
   }, 0);
 });
+
+test.serial('an interval pending at uninstall goes on as a real interval; the virtual clock does not keep spinning', async (t) => {
+  let ticks = 0;
+  let handle;
+  const clock = new VirtualClock({ start: 0 });
+  const uninstall = clock.install();
+  handle = setInterval(() => ticks++, 20);
+  uninstall();
+  await realSleep(130);
+  t.true(ticks >= 3, `the interval kept firing on real time (${ticks} ticks)`);
+  t.is(clock.pending, 0, 'nothing re-armed on the uninstalled clock');
+  handle.close(); // as Node's Timeout.close(); Node's own clearInterval does not know the handle
+  const at = ticks;
+  await realSleep(80);
+  t.is(ticks, at, 'cleared');
+});

@@ -43,6 +43,8 @@ interface ClockEvent {
   seq: number;
   /** null once cancelled (removed lazily when it reaches the top of the heap). */
   fn: (() => void) | null;
+  /** The installed setTimeout/setInterval timer this event fires, if any. */
+  timer?: VirtualTimer;
 }
 
 /**
@@ -52,6 +54,8 @@ interface ClockEvent {
 export class VirtualTimer {
   event: ClockEvent | null = null;
   private referenced = true;
+  /** Set once the clock was uninstalled with this timer pending: it then runs on Node's timers. */
+  private real: ReturnType<typeof realTimers.setTimeout> | null = null;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -67,11 +71,35 @@ export class VirtualTimer {
       if (this.repeat) this.arm(); // re-armed first, as Node does: the callback may clear it
       this.callback();
     });
+    this.event.timer = this;
+  }
+
+  /** The clock is being uninstalled: go on with Node's timers (unreferenced), the remaining delay first. */
+  moveToReal(remainingMs: number): void {
+    this.event = null;
+    this.real = realTimers.setTimeout(() => {
+      if (!this.repeat) {
+        this.real = null;
+        return this.callback();
+      }
+      this.real = realTimers.setInterval(this.callback, Math.max(1, this.delayMs));
+      this.real.unref();
+      this.callback();
+    }, remainingMs);
+    this.real.unref();
   }
 
   cancel(): void {
     if (this.event) this.clock.cancel(this.event);
     this.event = null;
+    if (this.real) realTimers.clearTimeout(this.real); // clears an interval too
+    this.real = null;
+  }
+
+  /** As Node's Timeout.close(): cancel (also after the clock was uninstalled). */
+  close(): this {
+    this.cancel();
+    return this;
   }
 
   ref(): this {
@@ -89,6 +117,7 @@ export class VirtualTimer {
   }
 
   refresh(): this {
+    if (!this.event) return this; // fired, cancelled, or moved to Node's timers
     this.cancel();
     this.arm();
     return this;
@@ -153,7 +182,7 @@ export class VirtualClock implements NetworkClock {
   /** schedule(), returning the event so that it can be cancelled. */
   scheduleEvent(delayMs: number, fn: () => void): ClockEvent {
     const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
-    const e: ClockEvent = { at: this.t + delay, seq: this.seq++, fn };
+    const e: ClockEvent = { at: this.t + delay, seq: this.seq++, fn, timer: undefined }; // one shape for every event
     this.push(e);
     if (!this.running) {
       this.running = true;
@@ -207,8 +236,9 @@ export class VirtualClock implements NetworkClock {
 
   /**
    * Put Node's timers back. Timers still pending on this clock move to real
-   * timers with their remaining delay, unreferenced (nothing is lost, and
-   * nothing left over holds the process open).
+   * timers with their remaining delay (intervals go on as real intervals),
+   * unreferenced: nothing is lost, and nothing left over holds the process
+   * open. Node's clearTimeout does not know the handles; their close() does.
    */
   uninstall(): void {
     const saved = this.saved;
@@ -222,7 +252,11 @@ export class VirtualClock implements NetworkClock {
     Date.now = saved.now;
     const left = this.heap.splice(0).filter((e) => e.fn);
     this.cancelled = 0;
-    for (const e of left) realTimers.setTimeout(e.fn!, Math.max(0, e.at - this.t)).unref();
+    for (const e of left) {
+      const remaining = Math.max(0, e.at - this.t);
+      if (e.timer) e.timer.moveToReal(remaining);
+      else realTimers.setTimeout(e.fn!, remaining).unref();
+    }
   }
 
   private turn(quiet: number, seqSeen: number): void {
