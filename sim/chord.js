@@ -29,19 +29,9 @@ const { Membership } = require('../dist/chord/ring.js');
 const { routeStep, fingerTable, wantedLinks } = require('../dist/chord/routing.js');
 const { slotsOf } = require('../dist/chord/positions.js');
 const { core } = require('../dist/native.js');
-const { rng, sleep, waitUntil, quantile } = require('./lib');
+const { rng, sleep, waitUntil, quantile, collectGarbage } = require('./lib');
 
 const MAX_HOPS = 64; // as the overlay (a request forwarded this often is answered 'error')
-
-/** A full GC before heap readings (the flag can be set at run time; gc() comes from a fresh context). */
-function collect() {
-  try {
-    require('v8').setFlagsFromString('--expose-gc');
-    require('vm').runInNewContext('gc')();
-  } catch {
-    /* no gc: the heap reading includes garbage */
-  }
-}
 
 function hopStats(hops) {
   const s = [...hops].sort((a, b) => a - b);
@@ -258,7 +248,7 @@ async function runNodeSim({
   clock = null,
 } = {}) {
   const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions: { stabilizeInterval, failureTimeout, timeout: 20_000 } });
-  collect();
+  collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = Date.now();
   const wallStart = realTimers.now();
@@ -277,7 +267,7 @@ async function runNodeSim({
       throw new Error(`${e.message}: ${sim.describe()}`);
     });
     const setupMs = Date.now() - t0;
-    collect();
+    collectGarbage();
     const memoryPerNodeKiB = (process.memoryUsage().heapUsed - heapBefore) / nodes / 1024;
     log(
       `nodes N=${nodes}: ring converged in ${setupMs} ms (wall ${((realTimers.now() - wallStart) / 1000).toFixed(1)} s)` +

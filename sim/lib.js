@@ -28,6 +28,25 @@ async function waitUntil(cond, ms, what) {
   throw new Error(`simulation: timed out after ${ms} ms waiting for ${what}`);
 }
 
+/**
+ * Full GCs before a heap reading. Without `node --expose-gc` the flag is set at
+ * run time and gc() taken from a fresh context, once (a context per call would
+ * itself show up in the reading).
+ */
+let gcFunction;
+function collectGarbage() {
+  try {
+    if (!gcFunction) {
+      require('v8').setFlagsFromString('--expose-gc');
+      gcFunction = global.gc || require('vm').runInNewContext('gc');
+    }
+    gcFunction();
+    gcFunction();
+  } catch {
+    /* no gc: the heap reading includes garbage */
+  }
+}
+
 function quantile(sorted, q) {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -108,4 +127,4 @@ class SimNetwork {
   }
 }
 
-module.exports = { rng, sleep, waitUntil, quantile, SimNetwork };
+module.exports = { rng, sleep, waitUntil, quantile, collectGarbage, SimNetwork };

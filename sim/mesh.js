@@ -2,7 +2,7 @@
 // Mesh workload: broadcasts from random nodes; deliveries per node (exactly
 // once), frames sent per node per broadcast, time to reach 50/99/100 % of
 // nodes; optional churn (nodes killed and added while broadcasting).
-const { SimNetwork, waitUntil, quantile } = require('./lib');
+const { SimNetwork, waitUntil, quantile, collectGarbage } = require('./lib');
 const { realTimers } = require('../dist/transport/clock.js');
 
 async function runMeshSim({ nodes = 256, links = 3, broadcasts = 20, churn = 0, seed = 1, latencyMs = 5, jitterMs = 5, loss = 0, clock = 'real', log = () => {} } = {}) {
@@ -17,8 +17,7 @@ async function runMeshSim({ nodes = 256, links = 3, broadcasts = 20, churn = 0, 
 }
 
 async function broadcastWorkload(sim, { nodes, links, broadcasts, churn, seed, latencyMs, loss, clock, log }) {
-  const gc = () => global.gc && (global.gc(), global.gc()); // `node --expose-gc` for a stable heap figure
-  gc();
+  collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = Date.now();
   const wall0 = realTimers.now();
@@ -29,7 +28,7 @@ async function broadcastWorkload(sim, { nodes, links, broadcasts, churn, seed, l
   await waitUntil(() => sim.nodes.every((n) => n.awaiting.size === 0), 60_000, 'handshakes');
   const setupMs = Date.now() - t0;
   const setupWallMs = realTimers.now() - wall0;
-  gc();
+  collectGarbage();
   const memoryPerNode = (process.memoryUsage().heapUsed - heapBefore) / nodes;
   log(`built ${nodes} nodes in ${setupMs} ms on the ${clock} clock (${setupWallMs} ms wall)`);
 
