@@ -64,11 +64,22 @@ async function runJs2pSuite(suite, which, env) {
   await run(`${name}, second run`, process.execPath, ['scripts/js2p-suite.js', suite], { env, count: mochaCount });
 }
 
-/** ava's ✘ lines, timeouts and uncaught exceptions; mocha's numbered failures. */
+/**
+ * ava's ✘ lines, timeouts and uncaught exceptions; mocha's numbered failures;
+ * and the reason ava gives for a rejected or throwing test (its `message:`),
+ * which it prints far above the tail CI keeps.
+ */
 function failureLines(s) {
   const lines = s.split('\n').map((l) => l.trim());
-  const picked = lines.filter((l) => /^✘/.test(l) || /^\d+\) /.test(l) || /Timed out while running tests|remained pending|Uncaught exception|did not finish within/.test(l));
-  return [...new Set(picked)].slice(0, 20);
+  const picked = [];
+  lines.forEach((l, i) => {
+    if (/^✘/.test(l) || /^\d+\) /.test(l) || /Timed out while running tests|remained pending|Uncaught exception|did not finish within/.test(l)) picked.push(l);
+    if (/Reason:$|^Error thrown in test:?$|^Uncaught exception in/.test(l)) {
+      const reason = lines.slice(i + 1, i + 12).find((r) => /^message: |^\w*Error: /.test(r));
+      if (reason) picked.push(`  reason (${lines[i - 2] || 'test'}): ${reason.slice(0, 300)}`);
+    }
+  });
+  return [...new Set(picked)].slice(0, 30);
 }
 
 const sum = (re, s) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
