@@ -163,6 +163,20 @@ test('keep-alive: polyp2p peers answer pings, a silent one is dropped by idleTim
   t.is(a.peers.size, 1, 'the honest polyp2p peer stays (it keeps answering)');
 });
 
+test('keep-alive: pings go out at keepAliveInterval even when it is shorter than the 1 s maintenance tick', async (t) => {
+  const [a, b] = await startNodes(t, 2, { keepAliveInterval: 200, idleTimeout: 5000 });
+  await b.connect('127.0.0.1', a.port);
+  await waitFor(() => a.peers.size === 1, 4000, 'link');
+  const p = await rawPeer(t, a.port, { protocolId: a.protocolId });
+  await waitFor(() => a.peers.size === 2, 4000, 'raw peer handshake');
+  const pings = () => p.received.filter((m) => m.packets && m.packets[0] === 3).length;
+  const before = pings();
+  // the raw peer never answers, so `a` pings it every keepAliveInterval (a tick of 1 s gave one ping a second)
+  await sleep(2000);
+  const sent = pings() - before;
+  t.true(sent >= 5, `${sent} pings in 2 s at keepAliveInterval 200`);
+});
+
 test('peer-list poisoning: automatic connections stay within maxOutgoing and time out', async (t) => {
   const [victim] = await startNodes(t, 1, { maxOutgoing: 3, connectTimeout: 500 });
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId });

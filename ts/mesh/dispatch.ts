@@ -238,20 +238,56 @@ export const meshHandlers: Array<[number, BuiltinHandler]> = [
   [flags.response, response],
 ];
 
-/** Once a second: timeouts, keep-alive, expiry. */
-export function maintain(node: MeshNode): void {
+/**
+ * How often maintain() runs: once a second, or twice per keepAliveInterval
+ * when that is shorter, so pings go out at the configured pace.
+ */
+export function maintenancePeriod(o: { keepAliveInterval: number }): number {
+  return o.keepAliveInterval > 0 ? Math.max(25, Math.min(1000, Math.floor(o.keepAliveInterval / 2))) : 1000;
+}
+
+/**
+ * Notices maintenance ticks that run a whole period late: this process was
+ * stalled (a long GC, CPU starvation, a blocking call). Node runs timers
+ * before it reads sockets, so on such a tick every peer looks silent while
+ * its data waits unread in the kernel; timeout drops wait one tick. Only one
+ * tick in a row is excused, so a process that is always late still drops
+ * dead peers.
+ */
+export class StallDetector {
+  private lastAt: number;
+  private excused = false;
+  constructor(readonly period: number, now = Date.now()) {
+    this.lastAt = now;
+  }
+
+  /** True when this tick came late after a stall and timeout checks should wait for the next one. */
+  stalledBefore(now: number): boolean {
+    const late = now - this.lastAt > 2 * this.period;
+    this.lastAt = now;
+    this.excused = late && !this.excused;
+    return this.excused;
+  }
+}
+
+/** Every maintenancePeriod: timeouts, keep-alive, expiry. */
+export function maintain(node: MeshNode, stall: StallDetector): void {
   const now = Date.now();
   const o = node.options;
+  const stalled = stall.stalledBefore(now);
   for (const peer of node.connections) {
     const c = peer.conn;
     if (c.closed) continue;
-    if (!peer.handshakeReceived && now - c.openedAt > o.handshakeTimeout) {
+    if (stalled) {
+      // data that arrived during the stall is read after this tick: judge silence next tick
+    } else if (!peer.handshakeReceived && now - c.openedAt > o.handshakeTimeout) {
       c.fail(new HandshakeTimeoutError(`no handshake within handshakeTimeout (${o.handshakeTimeout} ms)`));
     } else if (c.partialSince && now - c.partialSince > o.frameTimeout) {
       c.fail(new FrameTimeoutError(`a frame started ${now - c.partialSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
     } else if (o.keepAliveInterval > 0 && peer.answersPings && now - c.lastReceivedAt > o.idleTimeout) {
       c.fail(new IdleTimeoutError(`silent for ${now - c.lastReceivedAt} ms; idleTimeout is ${o.idleTimeout} ms`));
-    } else if (o.keepAliveInterval > 0 && peer.handshakeReceived && now - Math.max(c.lastReceivedAt, peer.lastPingAt) > o.keepAliveInterval) {
+    }
+    if (!c.closed && o.keepAliveInterval > 0 && peer.handshakeReceived && now - Math.max(c.lastReceivedAt, peer.lastPingAt) > o.keepAliveInterval) {
       peer.lastPingAt = now;
       node.sendToPeer(peer, PING, [PING]);
     }

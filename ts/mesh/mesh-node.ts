@@ -14,7 +14,7 @@ import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options'
 import { Peer, PeerInfo, IdForm } from './peer';
 import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
-import { dispatch, BuiltinHandler, meshHandlers, maintain } from './dispatch';
+import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector } from './dispatch';
 import { transportFor, Transport, TransportServer } from '../transport';
 import { MessageInbox } from './inbox';
 import { TrafficTotals, type MeshStats } from './stats';
@@ -118,7 +118,9 @@ export class MeshNode extends EventEmitter {
 
   private startTimer(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => maintain(this), 1000);
+    const period = maintenancePeriod(this.options);
+    const stall = new StallDetector(period);
+    this.timer = setInterval(() => maintain(this, stall), period);
     this.timer.unref();
   }
 
