@@ -8,7 +8,8 @@ const PORT = 4444;
 const CI = process.env.CI === 'true';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(cond, ms, what) {
+/** Poll `cond` until truthy; after `ms`, fail naming `what` and the link events of `nodes`. */
+async function waitFor(cond, ms, what, nodes = []) {
   const end = Date.now() + ms;
   let last;
   while (Date.now() < end) {
@@ -16,7 +17,8 @@ async function waitFor(cond, ms, what) {
     if (last) return last;
     await sleep(100);
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+  const history = nodes.map((n) => `\n  ${n.ns}: ${n.linkHistory()}`).join('');
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${history}`);
 }
 
 /** Network + one node per namespace (options(addr, i) gives each node's options); all torn down by t.teardown. */
@@ -43,7 +45,7 @@ async function setup(t, sides, options) {
 /** Everyone connects to node 0 (or `via`; a failed dial is retried); waits until each node has `minPeers`. */
 async function meshUp(nodes, { via = nodes[0], minPeers = nodes.length - 1, ms = 20000 } = {}) {
   await Promise.all(nodes.filter((n) => n !== via).map((n) => reconnect(n, via, ms)));
-  await waitFor(async () => (await Promise.all(nodes.map((n) => n.peers()))).every((ids) => ids.length >= minPeers), ms, `${nodes.length} nodes meshed (${minPeers} peers each)`);
+  await waitFor(async () => (await Promise.all(nodes.map((n) => n.peers()))).every((ids) => ids.length >= minPeers), ms, `${nodes.length} nodes meshed (${minPeers} peers each)`, nodes);
 }
 
 /**

@@ -9,7 +9,7 @@
 // is deleted afterwards, even on failure.
 const test = require('ava');
 const { unavailable, createNetwork, startNode } = require('./netns');
-const { impairOrExplain, reconnect, meshUp } = require('./common');
+const { impairOrExplain, reconnect, meshUp, waitFor, sleep } = require('./common');
 
 const reason = unavailable();
 if (reason) console.log(`fault-injection tests skipped: ${reason}`);
@@ -17,16 +17,6 @@ const run = reason ? test.skip : test.serial;
 
 const PORT = 4444;
 const nodeOptions = (addr, extra = {}) => ({ host: addr, port: PORT, keepAliveInterval: 400, idleTimeout: 1500, connectTimeout: 1000, handshakeTimeout: 3000, maxOutgoing: 4, ...extra });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond, ms, what) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 /** Network + one node per namespace; everything torn down by t.teardown. */
 async function setup(t, sides, extra = {}) {
@@ -90,7 +80,7 @@ run('partition in two and heal: each side keeps working, after healing broadcast
   await waitFor(async () => {
     const [a0, a1, b0, b1] = await Promise.all(nodes.map((n) => n.peers()));
     return [a0, a1].every((ids) => !ids.includes(nodes[2].id) && !ids.includes(nodes[3].id)) && [b0, b1].every((ids) => !ids.includes(nodes[0].id) && !ids.includes(nodes[1].id));
-  }, 8000, 'cross links dropped');
+  }, 8000, 'cross links dropped', nodes);
   await reachesAll(nodes[0], nodes.slice(0, 2), 'side-A-only');
   await reachesAll(nodes[3], nodes.slice(2), 'side-B-only');
   await sleep(300);
@@ -99,7 +89,7 @@ run('partition in two and heal: each side keeps working, after healing broadcast
   // nodes do not redial lost peers on their own: reconnect across (retried: a first dial can fail right after healing)
   const failedDials = await reconnect(nodes[2], nodes[0]);
   if (failedDials.length) t.log(`dials that failed right after healing: ${failedDials.join('; ')}`);
-  await waitFor(async () => (await nodes[2].peers()).includes(nodes[0].id), 8000, 'reconnected across');
+  await waitFor(async () => (await nodes[2].peers()).includes(nodes[0].id), 8000, 'reconnected across', nodes);
   await reachesAll(nodes[1], nodes, 'after-heal-from-A');
   await reachesAll(nodes[3], nodes, 'after-heal-from-B');
 });

@@ -236,15 +236,24 @@ function startNode(ns, options) {
     } catch {
       return;
     }
+    ev.at = Date.now();
     events.push(ev);
     for (const w of [...waiters]) if (w.match(ev)) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve(ev);
     }
   });
+  const started = Date.now();
+  // why a wait failed is usually a link that went down: say which, when and with what error
+  const linkHistory = () => {
+    const seen = events.filter((e) => ['peer', 'peerLeft', 'peerError'].includes(e.ev)).slice(-12);
+    const at = (e) => `${((e.at - started) / 1000).toFixed(1)}s`;
+    return `link events here: ${seen.map((e) => `${e.ev}${e.code ? ` ${e.code}` : ''}${e.id ? ` ${e.id.slice(0, 6)}` : ''}@${at(e)}`).join(', ') || 'none'}`;
+  };
   const handle = {
     child,
     events,
+    linkHistory,
     get stderr() {
       return stderr;
     },
@@ -260,7 +269,7 @@ function startNode(ns, options) {
           const i = waiters.indexOf(w);
           if (i >= 0) {
             waiters.splice(i, 1);
-            reject(new Error(`timed out after ${ms} ms waiting for ${what} in ${ns}; stderr: ${stderr.slice(-500)}`));
+            reject(new Error(`timed out after ${ms} ms waiting for ${what} in ${ns}; ${linkHistory()}; stderr: ${stderr.slice(-500)}`));
           }
         }, ms).unref();
       });
