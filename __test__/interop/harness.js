@@ -95,6 +95,18 @@ function summarize(events, n = 15) {
  * Resolves to a node handle after its 'ready' event, or to { skip: reason } (not under CI).
  */
 async function startNode(impl, opts = {}) {
+  // freePort() closes its probe before the original binds, so another test's
+  // socket can take the port in between: a picked port is retried, a given one is not
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNodeOnce(impl, opts);
+    } catch (e) {
+      if (opts.port || attempt === 5 || !/EADDRINUSE|address already in use/i.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startNodeOnce(impl, opts) {
   const why = unavailable(impl);
   if (why) {
     if (process.env.CI === 'true') throw new Error(`interop: cannot start ${impl}: ${why}`);
