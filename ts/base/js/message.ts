@@ -1,7 +1,7 @@
-import { createHash } from 'crypto';
 import { ChecksumError, DecompressLimitError, MsgpackError, TruncatedFrameError } from '../errors';
 import type { DecodedBody, EncodeOptions, EncodedMessage } from '../backend';
 import { msgpackEncodeInto } from './msgpack-encode';
+import { sha256 } from './hash';
 import { msgpackDecode } from './msgpack-decode';
 import { compress as jsCompress, decompress as jsDecompress, compressionMethods } from './compression';
 
@@ -45,7 +45,7 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
     // Encode straight into the frame buffer, leaving room for length + checksum.
     const { buf, start, end } = msgpackEncodeInto(packets, options, HEADER + CHECKSUM);
     const msgpackView = buf.subarray(start, end);
-    const id = createHash('sha256').update(msgpackView).digest();
+    const id = sha256(msgpackView);
     if (compression == null) {
       const frame = buf.subarray(0, end);
       frame.writeUInt32BE(end - HEADER, 0);
@@ -75,7 +75,7 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
       throw new TruncatedFrameError(`frame body of ${plain.length} bytes is shorter than the 32-byte checksum; the peer sent a truncated or empty frame`);
     }
     const msgpack = plain.subarray(CHECKSUM);
-    const id = createHash('sha256').update(msgpack).digest();
+    const id = sha256(msgpack);
     if (!id.equals(plain.subarray(0, CHECKSUM))) {
       throw new ChecksumError(
         `checksum mismatch: body says ${plain.subarray(0, 8).toString('hex')}…, SHA-256 of the message is ${id.subarray(0, 8).toString('hex')}…` +
