@@ -1,7 +1,8 @@
 /**
  * The backend used when the native addon loads: each operation runs where it
  * measured faster (bench/README.md, "Routing"). Rust: node IDs, SHA-384/base58,
- * compression, chord key hashing. TypeScript: msgpack, frame splitting, frame
+ * compression (snappy only for long compressible frames), chord key hashing.
+ * TypeScript: msgpack, frame splitting, frame
  * assembly, bigint ring arithmetic and the dedup cache (a relay mostly meets
  * duplicates, which the typed-array table answers in ~100 ns), where one N-API
  * crossing (converting JS values, creating Buffers) costs more than V8 needs
@@ -12,10 +13,24 @@ import { createMessageCodec } from './js/message';
 
 const SNAPPY = 0x20;
 
+/**
+ * Snappy in TS for short or mostly-literal frames: V8 copies literals as fast
+ * as Rust and the N-API crossing (~1.2 µs) decides; a back-reference is a byte
+ * loop in TS, so from ~500 output bytes of compressible data Rust is 1.5-4x
+ * faster (bench/README.md, "Routing"). The preamble is the output length.
+ */
+export function snappyFasterInTs(data: Uint8Array): boolean {
+  let length = 0;
+  for (let i = 0, shift = 0; i < 5 && i < data.length; i++, shift += 7) {
+    length += (data[i] & 0x7f) * 2 ** shift;
+    if (data[i] < 0x80) return length < 512 || data.length * 4 > length * 3;
+  }
+  return true; // malformed preamble: either side reports it
+}
+
 export function createHybridBackend(native: Backend, js: Backend): Backend {
-  // Snappy decoding is a byte loop V8 runs as fast as Rust; the call overhead decides.
   const decompress = (data: Uint8Array, method: number, max: number) =>
-    method === SNAPPY ? js.decompress(data, method, max) : native.decompress(data, method, max);
+    method === SNAPPY && snappyFasterInTs(data) ? js.decompress(data, method, max) : native.decompress(data, method, max);
   const codec = createMessageCodec(native.compress, decompress);
   return {
     ...native,
