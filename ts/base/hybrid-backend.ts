@@ -2,8 +2,8 @@
  * The backend used when the native addon loads: each operation runs where it
  * measured faster (bench/README.md, "Routing"). Rust: node IDs, SHA-384/base58,
  * compression (snappy only for long compressible frames), chord key hashing.
- * TypeScript: msgpack, frame splitting, frame
- * assembly, bigint ring arithmetic and the dedup cache (a relay mostly meets
+ * TypeScript: msgpack, frame splitting, frame assembly, bigint ring
+ * arithmetic and the dedup cache (a relay mostly meets
  * duplicates, which the typed-array table answers in ~100 ns), where one N-API
  * crossing (converting JS values, creating Buffers) costs more than V8 needs
  * for the whole job. Both implementations give identical bytes (tested).
