@@ -11,7 +11,8 @@ const fixtures = path.join(__dirname, '..', 'fixtures');
 
 test('decompression bombs (snappy, zlib, gzip, bz2, xz): ERR_DECOMPRESS_LIMIT, memory bounded', async (t) => {
   const limit = 1 * MiB;
-  const { victim, errors, honest } = await arena(t, { maxDecompressedSize: limit });
+  // bz2 and lzma are decoded only when offered: this victim offers all five
+  const { victim, errors, honest } = await arena(t, { maxDecompressedSize: limit, compression: [0x20, 0x13, 0x11, 0x10, 0x12] });
   const zeros = Buffer.alloc(64 * MiB);
   const bombs = {
     0x20: core.compress(Buffer.alloc(4 * MiB), 0x20), // snappy: ~21x at best
@@ -39,6 +40,28 @@ test('decompression bombs (snappy, zlib, gzip, bz2, xz): ERR_DECOMPRESS_LIMIT, m
   t.log(`peak RSS growth ${(growth / MiB).toFixed(1)} MiB, heapUsed delta ${((after.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB`);
   t.true(growth < 160 * MiB, `peak RSS growth ${(growth / MiB).toFixed(0)} MiB while 5 bombs of 4-64 MiB were refused (the 64 MiB zero buffer itself is the test's own)`);
   t.true(after.heapUsed - before.heapUsed < 8 * MiB, 'heap settles');
+  await honest.check();
+});
+
+test('bz2 and lzma are not decoded unless offered: a bz2 bomb to a default node costs one checksum', async (t) => {
+  const { victim, errors, honest } = await arena(t);
+  t.deepEqual(victim.options.compression, [0x20, 0x13, 0x11].filter((m) => core.compressionMethods.includes(m)));
+  for (const [method, file] of [[0x10, 'zeros-8MiB.bz2'], [0x12, 'zeros-8MiB.xz']]) {
+    const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, compression: [method] });
+    p.sock.write(frame(fs.readFileSync(path.join(fixtures, file))));
+    await waitFor(() => p.closed, 5000, `0x${method.toString(16)} frame refused`);
+  }
+  t.is(errors.filter((e) => e.code === 'ERR_BAD_CHECKSUM').length, 2, 'taken as raw bytes, which fail the checksum: never decompressed');
+  await honest.check();
+});
+
+test('a peer advertising only bz2 and lzma gets uncompressed frames (this node never compresses with them)', async (t) => {
+  const { victim, honest } = await arena(t, { compression: [0x10, 0x12, 0x13] });
+  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, compression: [0x12, 0x10] });
+  await waitFor(() => victim.peers.size === 3, 8000, 'attacker handshake');
+  victim.broadcast('x'.repeat(5000));
+  await waitFor(() => p.received.some((m) => m.packets && m.packets[4] === 'x'.repeat(5000)), 8000, 'broadcast');
+  t.is(p.received.find((m) => m.packets && m.packets[4] === 'x'.repeat(5000)).compression, null);
   await honest.check();
 });
 

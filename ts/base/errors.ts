@@ -28,7 +28,10 @@ export type ErrorCode =
   | 'ERR_QUORUM'
   | 'ERR_TIMEOUT'
   | 'ERR_PEER_AUTH'
-  | 'ERR_TEXT_MESSAGE';
+  | 'ERR_TEXT_MESSAGE'
+  | 'ERR_MESSAGE_TOO_LARGE'
+  | 'ERR_ELEMENT_LIMIT'
+  | 'ERR_MEMORY_BUDGET';
 
 export class Polyp2pError extends Error {
   readonly code: ErrorCode;
@@ -131,6 +134,31 @@ export class TextMessageError extends Polyp2pError {
   constructor(message: string) { super('ERR_TEXT_MESSAGE', message); }
 }
 
+/**
+ * A message this node was asked to send is larger than a peer accepts
+ * (its maxFrameSize / maxDecompressedSize, or this node's own): refused on the
+ * sender, before anything is written, instead of failing on the receiver.
+ */
+export class MessageTooLargeError extends Polyp2pError {
+  constructor(message: string) { super('ERR_MESSAGE_TOO_LARGE', message); }
+}
+/**
+ * A body would decode into more msgpack values than its size on the wire
+ * allows (maxElementsPerByte): a short, highly compressed body cannot unfold
+ * into millions of values.
+ */
+export class ElementLimitError extends Polyp2pError {
+  constructor(message: string) { super('ERR_ELEMENT_LIMIT', message); }
+}
+/**
+ * A node-wide byte budget is exhausted (bytes held in partial frames across
+ * all connections, queued messages, stored data): the connection or write
+ * that costs the most is refused or dropped.
+ */
+export class MemoryBudgetError extends Polyp2pError {
+  constructor(message: string) { super('ERR_MEMORY_BUDGET', message); }
+}
+
 /** A chord read found no value: at least three of the five tables answered "absent" (PROTOCOL.md §15.4). */
 export class NotFoundError extends Polyp2pError {
   constructor(message: string) { super('ERR_NOT_FOUND', message); }
@@ -154,6 +182,7 @@ const byCode: Partial<Record<ErrorCode, new (message: string) => Polyp2pError>> 
   ERR_BAD_BASE58: Base58Error,
   ERR_TRUNCATED_FRAME: TruncatedFrameError,
   ERR_MSGPACK_UNSUPPORTED: MsgpackEncodeError,
+  ERR_ELEMENT_LIMIT: ElementLimitError,
 };
 
 /** Convert an error thrown by the native addon into the matching typed error. */

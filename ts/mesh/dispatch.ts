@@ -20,7 +20,7 @@ import { addrOf, flagListOf, sameSet, textOf } from './wire';
 /** Longest a flooding peer is left unread while the peers its messages go to drain (see holdReading). */
 const RELAY_HOLD_MAX_MS = 2000;
 
-const PING = 0x03;
+export const PING = 0x03;
 const PONG = 0x04;
 
 /** A built-in handler for one sub-flag; returns true when it consumed the message. */
@@ -37,10 +37,13 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
 
   if (mainFlag === flags.renegotiate) return renegotiate(node, peer, payload);
   if (mainFlag === PING) {
-    if (payload[0] === PING) node.sendToPeer(peer, PONG, [PONG]);
+    if (payload[0] !== PING) return;
+    notePeerBodyLimit(peer, payload[1]);
+    node.sendToPeer(peer, PONG, [PONG, node.bodyLimit]);
     return;
   }
   if (mainFlag === PONG) {
+    notePeerBodyLimit(peer, payload[1]);
     if (!peer.answersPings) {
       peer.answersPings = true;
       // A pong means a polyp2p node: extensions (sync anti-entropy, chord routing) may talk to it.
@@ -80,18 +83,32 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
   if (payload[0] === flags.broadcast || payload[0] === flags.whisper) node.deliver(msg);
 }
 
+/**
+ * polyp2p peers put the largest frame body they accept in their pings and
+ * pongs ([0x03, limit], [0x04, limit]; the originals ignore both messages), so
+ * that responses are sized to the requester and a too-large message is
+ * refused on the sender. Values below 64 KiB are taken as 64 KiB: a peer
+ * cannot make this node split its answers into absurdly many pieces.
+ */
+function notePeerBodyLimit(peer: Peer, v: unknown): void {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) peer.maxBody = Math.max(v, 64 * 1024);
+}
+
 /** Forward the received bytes to every peer except the author and the peer it came from. */
 function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string): void {
   const cache = new Map<number | null, Buffer>();
   const highWater = node.options.relayHighWater;
   let congested: FramedConnection[] | null = null;
   let sent = 0;
+  const body = decoded.msgpack.length + 32;
   for (const peer of node.peers.values()) {
     if (peer === from || peer.id === sender) continue;
     if (node.relayFilter && !node.relayFilter(peer, decoded)) continue;
-    const m = peer.conn.sendCompression;
-    let frame = cache.get(m);
-    if (!frame) cache.set(m, (frame = core.frameFromMsgpack(decoded.msgpack, decoded.id, m)));
+    if (body > node.bodyLimitFor(peer)) {
+      node.counters.tooLargeForPeer++; // that peer would drop the link: it does without this one
+      continue;
+    }
+    const frame = node.frameFor(peer, decoded, cache);
     peer.conn.writeFrame(frame);
     if (highWater > 0 && !peer.conn.slowReader && peer.conn.stream.writableLength > highWater) (congested ??= []).push(peer.conn);
     sent++;
@@ -124,7 +141,7 @@ function renegotiate(node: MeshNode, peer: Peer, payload: unknown[]): void {
 
 function setPeerCompression(node: MeshNode, peer: Peer, list: number[]): void {
   peer.compression = list;
-  peer.conn.receiveCompressions = receiveOrder(core.compressionMethods, list);
+  peer.conn.receiveCompressions = receiveOrder(node.options.compression.filter((m) => core.compressionMethods.includes(m)), list);
   peer.conn.sendCompression = negotiateCompression(node.options.compression, list);
 }
 
@@ -178,7 +195,7 @@ function handshake(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
   if (!peer.handshakeSent) node.sendHandshake(peer, peer.protocolIdForm);
   node.sendPeers(peer);
   // One ping right away: polyp2p peers answer (and are then known as such); the originals ignore it.
-  if (first) node.sendToPeer(peer, PING, [PING]);
+  if (first) node.ping(peer);
   node.peerReady(peer, first);
   if (wasEmpty) node.emit('connect', node);
   return true;
@@ -289,7 +306,7 @@ export function maintain(node: MeshNode, stall: StallDetector): void {
     }
     if (!c.closed && o.keepAliveInterval > 0 && peer.handshakeReceived && now - Math.max(c.lastReceivedAt, peer.lastPingAt) > o.keepAliveInterval) {
       peer.lastPingAt = now;
-      node.sendToPeer(peer, PING, [PING]);
+      node.ping(peer);
     }
   }
   node.requests.prune(now);

@@ -7,14 +7,15 @@ import { EventEmitter } from 'events';
 import { core } from '../native';
 import type { DecodedBody, EncodedMessage, WaterfallCacheLike } from '../base/backend';
 import { FramedConnection, ByteStream } from '../base/connection';
-import { ClosedError, ConnectError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
+import { ClosedError, ConnectError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
 import { flags } from '../base/flags';
 import { createUserSalt, js2pNodeIdPreimage, nodeId, nowSeconds, protocolId as makeProtocolId, requestId as makeRequestId } from '../base/ids';
 import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options';
 import { Peer, PeerInfo, IdForm } from './peer';
 import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
-import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector } from './dispatch';
+import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
+import { frameWith } from './frames';
 import { transportFor, Transport, TransportServer } from '../transport';
 import { MessageInbox } from './inbox';
 import { TrafficTotals, type MeshStats } from './stats';
@@ -45,7 +46,7 @@ export class MeshNode extends EventEmitter {
   readonly seen: WaterfallCacheLike;
   readonly requests: PendingRequests;
   readonly builtins = new Map<number, BuiltinHandler>(meshHandlers);
-  readonly counters = { sent: 0, delivered: 0, relayed: 0, relayHolds: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0 };
+  readonly counters = { sent: 0, delivered: 0, relayed: 0, relayHolds: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0, tooLargeForPeer: 0 };
   readonly handlers: MessageHandler[] = [];
   closed = false;
   /** Extension hook: return false to keep a relayed broadcast from one peer (e.g. sync deletes from js2p). */
@@ -285,12 +286,48 @@ export class MeshNode extends EventEmitter {
 
   // --- sending --------------------------------------------------------------
 
-  private frameFor(peer: Peer, enc: EncodedMessage, cache: Map<number, Buffer>): Buffer {
+  /**
+   * The frame `enc` goes to `peer` as: compressed with the link's method when
+   * the peer's budgets allow it (frames.ts), once per method in `cache`.
+   */
+  frameFor(peer: Peer, enc: Pick<EncodedMessage, 'msgpack' | 'id'> & { frame?: Buffer }, cache?: Map<number | null, Buffer>): Buffer {
     const m = peer.conn.sendCompression;
-    if (m == null) return enc.frame;
-    let f = cache.get(m);
-    if (!f) cache.set(m, (f = core.frameFromMsgpack(enc.msgpack, enc.id, m)));
+    let f = cache?.get(m);
+    if (!f) {
+      f = frameWith(this.options, enc, m);
+      cache?.set(m, f);
+    }
     return f;
+  }
+
+  /** Largest frame body this node accepts: what it advertises to polyp2p peers. */
+  get bodyLimit(): number {
+    return Math.min(this.options.maxFrameSize, this.options.maxDecompressedSize);
+  }
+
+  /** Largest body `peer` accepts: what it advertised, and never more than this node accepts itself. */
+  bodyLimitFor(peer: Peer): number {
+    return Math.min(this.bodyLimit, peer.maxBody ?? Infinity);
+  }
+
+  /** Refuse, before anything is written, a message larger than one of `peers` (or this node) accepts. */
+  private assertFits(enc: EncodedMessage, peers: Iterable<Peer>): void {
+    const body = enc.frame.length - 4;
+    let limit = this.bodyLimit;
+    let who = 'this node (maxFrameSize / maxDecompressedSize)';
+    for (const p of peers) {
+      if (p.conn.closed || this.bodyLimitFor(p) >= limit) continue;
+      limit = this.bodyLimitFor(p);
+      who = p.describe();
+    }
+    if (body > limit) {
+      throw new MessageTooLargeError(`a message of ${body} bytes is larger than ${who} accepts (${limit} bytes); split it, or raise maxFrameSize on every node`);
+    }
+  }
+
+  /** Keep-alive and capability ping, with the largest body this node accepts (dispatch.ts). */
+  ping(peer: Peer): void {
+    this.sendToPeer(peer, PING, [PING, this.bodyLimit]);
   }
 
   /** Encode [mainFlag, ownId, now, ...payload] once and send it to every handshaked peer. */
@@ -308,9 +345,11 @@ export class MeshNode extends EventEmitter {
   sendToPeers(peers: Iterable<Peer>, mainFlag: number, payload: unknown[]): Buffer {
     const time = nowSeconds();
     const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null);
+    const targets = [...peers];
+    this.assertFits(enc, targets);
     if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, time);
-    const cache = new Map<number, Buffer>();
-    for (const peer of peers) {
+    const cache = new Map<number | null, Buffer>();
+    for (const peer of targets) {
       if (peer.conn.closed) continue;
       const frame = this.frameFor(peer, enc, cache);
       peer.conn.writeFrame(frame);
@@ -366,9 +405,9 @@ export class MeshNode extends EventEmitter {
     if (peer.conn.closed) return;
     const time = timeOverride ?? nowSeconds();
     const enc = core.encodeMessage([mainFlag, idOverride ?? this.id, time, ...payload], null);
+    this.assertFits(enc, [peer]);
     if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, nowSeconds());
-    const m = uncompressed ? null : peer.conn.sendCompression;
-    const frame = m == null ? enc.frame : core.frameFromMsgpack(enc.msgpack, enc.id, m);
+    const frame = uncompressed ? enc.frame : this.frameFor(peer, enc);
     peer.conn.writeFrame(frame);
     if (mainFlag === flags.broadcast || mainFlag === flags.whisper) peer.lastSent = frame;
   }

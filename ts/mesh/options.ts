@@ -1,6 +1,7 @@
 /** Mesh options, every limit with its documented default (README: "Limits"). */
 import { DEFAULT_DEDUP_ENTRIES, DEFAULT_DEDUP_WINDOW, DEFAULT_MAX_FRAME_SIZE } from '../base/api';
 import { core } from '../native';
+import { CHEAP_COMPRESSION } from '../base/compression-flags';
 import type { TlsOptions, Transport } from '../transport';
 
 export interface MeshOptions {
@@ -14,7 +15,11 @@ export interface MeshOptions {
   encryption?: string;
   /** Address advertised to peers (default [host, port]). */
   outAddr?: [string, number];
-  /** Compression methods offered, in preference order (default: all five). */
+  /**
+   * Compression methods offered (and decoded), in preference order (default:
+   * snappy, zlib, gzip; bz2 0x10 and lzma 0x12 are decoded only when listed
+   * here, and never used to send: see CHEAP_COMPRESSION).
+   */
   compression?: number[];
   /** Automatic outgoing connections made from peer lists (default 4, as the originals). */
   maxOutgoing?: number;
@@ -24,6 +29,25 @@ export interface MeshOptions {
   maxFrameSize?: number;
   /** Largest decompressed body (default maxFrameSize). */
   maxDecompressedSize?: number;
+  /**
+   * A compressed body may decompress to at most this many times its size on
+   * the wire (and always to 64 KiB; default 64), so a few kilobytes cannot
+   * cost megabytes of inflating and hashing. This node never sends a frame
+   * that breaks the rule: it sends such a message uncompressed.
+   */
+  maxCompressionRatio?: number;
+  /**
+   * A body may decode into at most this many msgpack values per byte on the
+   * wire (and always 1024; default 8): a short body cannot unfold into
+   * millions of values, even after decompression.
+   */
+  maxElementsPerByte?: number;
+  /**
+   * Bytes held in frames still arriving, summed over all connections (node;
+   * default 64 MiB). Past it, the connection holding the most is dropped
+   * (ERR_MEMORY_BUDGET).
+   */
+  maxPendingFrameBytes?: number;
   /** Bytes queued for a peer that is not reading before it is dropped (default 8 MiB). */
   maxWriteBuffer?: number;
   /**
@@ -57,6 +81,10 @@ export interface MeshOptions {
   dedupMaxEntries?: number;
   /** Messages held for recv()/async iteration when the application reads slowly (default 10 000; oldest dropped). */
   maxQueue?: number;
+  /** Bytes of messages held for recv()/async iteration (default 64 MiB; oldest dropped). */
+  maxQueueBytes?: number;
+  /** ms close() waits for queued writes to reach the peers before it closes the sockets (default 2 000). */
+  flushTimeout?: number;
   /**
    * Keep delivered messages for recv()/async iteration: 'auto' (default) only
    * while no 'message' listener is attached or an iterator runs; true always
@@ -83,11 +111,14 @@ export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
     subnet: o.subnet ?? 'mesh',
     encryption: o.encryption ?? 'Plaintext',
     outAddr: o.outAddr,
-    compression: o.compression ?? [...core.compressionMethods],
+    compression: o.compression ?? CHEAP_COMPRESSION.filter((m) => core.compressionMethods.includes(m)),
     maxOutgoing: o.maxOutgoing ?? 4,
     maxPeers: o.maxPeers ?? 128,
     maxFrameSize,
     maxDecompressedSize: o.maxDecompressedSize ?? maxFrameSize,
+    maxCompressionRatio: o.maxCompressionRatio ?? 64,
+    maxElementsPerByte: o.maxElementsPerByte ?? 8,
+    maxPendingFrameBytes: o.maxPendingFrameBytes ?? 64 * 1024 * 1024,
     maxWriteBuffer: o.maxWriteBuffer ?? 8 * 1024 * 1024,
     relayHighWater: o.relayHighWater ?? 1024 * 1024,
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
@@ -99,6 +130,8 @@ export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
     dedupWindow: o.dedupWindow ?? DEFAULT_DEDUP_WINDOW,
     dedupMaxEntries: o.dedupMaxEntries ?? DEFAULT_DEDUP_ENTRIES,
     maxQueue: o.maxQueue ?? 10_000,
+    maxQueueBytes: o.maxQueueBytes ?? 64 * 1024 * 1024,
+    flushTimeout: o.flushTimeout ?? 2_000,
     queueMessages: o.queueMessages ?? 'auto',
     maxPendingRequests: o.maxPendingRequests ?? 256,
     salt: o.salt,

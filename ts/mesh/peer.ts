@@ -28,6 +28,8 @@ export class Peer {
   handshakeReceived = false;
   /** The peer answered a keep-alive ping: it is a polyp2p node and can be idle-checked. */
   answersPings = false;
+  /** Largest frame body the peer accepts, from its ping or pong (polyp2p peers only; null: unknown). */
+  maxBody: number | null = null;
   /** TLS: the peer proved its node ID with its certificate key (node-ID pinning). */
   pinned = false;
   /** Why this node refused the peer (reported to a waiting connect()). */

@@ -22,6 +22,8 @@ export interface MeshStats {
   stale: number;
   errors: number;
   queueDropped: number;
+  /** Relayed broadcasts not sent to a peer because they are larger than it accepts (its advertised limit). */
+  tooLargeForPeer: number;
   perPeer: Array<PeerInfo & { framesIn: number; framesOut: number; bytesIn: number; bytesOut: number }>;
 }
 

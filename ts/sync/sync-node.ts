@@ -7,7 +7,6 @@
 import { ClosedError, LeaseError } from '../base/errors';
 import { flags } from '../base/flags';
 import { nowSeconds } from '../base/ids';
-import { core } from '../native';
 import { MeshNode } from '../mesh/mesh-node';
 import type { MeshOptions } from '../mesh/options';
 import type { Peer, PeerInfo } from '../mesh/peer';
@@ -223,16 +222,8 @@ export class SyncNode extends MeshNode {
   /** One broadcast (same message ID for all) to the handshaked peers `include` accepts. */
   broadcastTo(payload: unknown[], include: (p: Peer) => boolean): void {
     if (this.closed) throw new ClosedError('this node was closed');
-    const time = nowSeconds();
-    const enc = core.encodeMessage([flags.broadcast, this.id, time, ...payload], null);
-    this.seen.seen(enc.id, time, time);
-    for (const peer of this.peers.values()) {
-      if (peer.conn.closed || !include(peer)) continue;
-      const m = peer.conn.sendCompression;
-      const frame = m == null ? enc.frame : core.frameFromMsgpack(enc.msgpack, enc.id, m);
-      peer.conn.writeFrame(frame);
-      peer.lastSent = frame;
-    }
+    const targets = [...this.peers.values()].filter((p) => !p.conn.closed && include(p));
+    this.sendToPeers(targets, flags.broadcast, payload);
     this.counters.sent++;
   }
 
