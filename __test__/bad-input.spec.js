@@ -117,3 +117,30 @@ for (const b of backends) {
     }
   });
 }
+
+// Budgets per byte on the wire (base/body-budget.ts): the same verdicts on every backend.
+for (const b of backends) {
+  const tag = `[${b.name}]`;
+
+  test(`${tag} element budget: msgpack holding more values than allowed is ERR_ELEMENT_LIMIT, also after decompression`, (t) => {
+    const arrays = Buffer.concat([Buffer.from([0xdd, 0, 0x10, 0, 0]), Buffer.alloc(1 << 20, 0x90)]); // [[], [] ... x 1M]
+    t.is(b.msgpackDecode(arrays, (1 << 20) + 1).length, 1 << 20);
+    t.throws(() => b.msgpackDecode(arrays, 1 << 20), { code: 'ERR_ELEMENT_LIMIT', instanceOf: errors.ElementLimitError });
+    t.throws(() => b.msgpackDecode(Buffer.from([0x81, 0x01, 0x02]), 2), { code: 'ERR_ELEMENT_LIMIT' }, 'a map entry counts two');
+    t.deepEqual(b.msgpackDecode(Buffer.from([0x81, 0x01, 0x02]), 3), { 1: 2 });
+    const body = zlib.deflateSync(Buffer.concat([b.sha256(arrays), arrays]));
+    t.true(body.length < 4096, `1M values compress to ${body.length} bytes`);
+    t.throws(() => b.decodeBody(body, [0x13], 4 * MiB, 8 * body.length), { code: 'ERR_ELEMENT_LIMIT' });
+    t.is(b.decodeBody(body, [0x13], 4 * MiB).packets.length, 1 << 20, 'no budget given: unlimited');
+  });
+
+  test(`${tag} decodeBody with maxSize from the ratio budget refuses a body that inflates beyond it`, (t) => {
+    const msgpack = b.msgpackEncode([0, 'x', 1, 0, Buffer.alloc(512 * 1024)]);
+    const body = zlib.deflateSync(Buffer.concat([b.sha256(msgpack), msgpack]));
+    const { decompressedLimit } = require('../dist/base/body-budget.js');
+    const limit = decompressedLimit({ maxDecompressedSize: 16 * MiB, maxCompressionRatio: 64, maxElementsPerByte: 8 }, body.length);
+    t.true(limit < msgpack.length, `limit ${limit} for ${body.length} wire bytes`);
+    t.throws(() => b.decodeBody(body, [0x13], limit), { code: 'ERR_DECOMPRESS_LIMIT' });
+    t.is(b.decodeBody(body, [0x13], 16 * MiB).packets[4].length, 512 * 1024);
+  });
+}

@@ -37,7 +37,7 @@ export declare function compress(data: Uint8Array, method: number): Buffer
 
 export declare function compressionMethods(): Array<number>
 
-export declare function decodeBody(body: Uint8Array, compressions: Array<number>, maxSize: number): { packets: unknown[]; id: Buffer; msgpack: Buffer; compression: number | null }
+export declare function decodeBody(body: Uint8Array, compressions: Array<number>, maxSize: number, maxValues?: number | undefined | null): { packets: unknown[]; id: Buffer; msgpack: Buffer; compression: number | null }
 
 export declare function decompress(data: Uint8Array, method: number, maxOutput: number): Buffer
 
@@ -56,7 +56,7 @@ export declare function frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, co
 /** Store the TS `MsgpackExt` class; call before anything else. */
 export declare function init(extClass: unknown): void
 
-export declare function msgpackDecode(bytes: Uint8Array): unknown
+export declare function msgpackDecode(bytes: Uint8Array, maxValues?: number | undefined | null): unknown
 
 export declare function msgpackEncode(value: unknown, js2PNumbers?: boolean | undefined | null): Buffer
 

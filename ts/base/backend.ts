@@ -105,8 +105,12 @@ export interface Backend {
 
   // --- msgpack (§5) -------------------------------------------------------
   msgpackEncode(value: unknown, options?: EncodeOptions): Buffer;
-  /** Throws ERR_BAD_MSGPACK on malformed, truncated or trailing bytes. */
-  msgpackDecode(bytes: Uint8Array): MsgpackValue;
+  /**
+   * Throws ERR_BAD_MSGPACK on malformed, truncated or trailing bytes, and
+   * ERR_ELEMENT_LIMIT when the bytes hold more than `maxValues` values (every
+   * scalar and container counts one, a map entry two; default unlimited).
+   */
+  msgpackDecode(bytes: Uint8Array, maxValues?: number): MsgpackValue;
 
   // --- compression (§6) ---------------------------------------------------
   /** Flags this backend can use, in polyp2p's preference order. */
@@ -129,9 +133,10 @@ export interface Backend {
    * Decode a frame body: try the given compression flags in order (unknown
    * ones skipped), fall back to raw, verify the checksum, decode msgpack.
    * Errors: ERR_TRUNCATED_FRAME, ERR_BAD_CHECKSUM, ERR_BAD_MSGPACK,
-   * ERR_DECOMPRESS_LIMIT.
+   * ERR_DECOMPRESS_LIMIT (decompressed output above `maxSize`),
+   * ERR_ELEMENT_LIMIT (more than `maxValues` msgpack values; default unlimited).
    */
-  decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number): DecodedBody;
+  decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number, maxValues?: number): DecodedBody;
   createFrameDecoder(maxFrameSize: number): FrameDecoderLike;
 
   // --- waterfall dedup (§11) ---------------------------------------------

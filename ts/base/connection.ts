@@ -6,7 +6,9 @@
  */
 import { EventEmitter } from 'events';
 import type { Backend, DecodedBody, FrameDecoderLike } from './backend';
-import { Polyp2pError, WriteBufferFullError } from './errors';
+import { MemoryBudgetError, Polyp2pError, WriteBufferFullError } from './errors';
+import { decompressedLimit, elementLimit, type BodyBudget } from './body-budget';
+import type { PendingFrameBudget, PendingHolder } from './pending-frames';
 
 /** The part of a stream a connection needs (net.Socket, tls.TLSSocket, a ws adapter). */
 export interface ByteStream {
@@ -17,6 +19,8 @@ export interface ByteStream {
   pause?(): unknown;
   resume?(): unknown;
   destroy(error?: Error): void;
+  /** Half-close after the queued data (TCP: FIN); without it, closing is destroy(). */
+  end?(): unknown;
   readonly writableLength: number;
   readonly destroyed: boolean;
   on(event: 'data', fn: (chunk: Buffer) => void): this;
@@ -26,10 +30,8 @@ export interface ByteStream {
   remotePort?: number;
 }
 
-export interface ConnectionLimits {
+export interface ConnectionLimits extends BodyBudget {
   maxFrameSize: number;
-  /** Decompressed size cap for one body. */
-  maxDecompressedSize: number;
   /** Bytes allowed to queue for a peer that is not reading before it is dropped. */
   maxWriteBuffer: number;
 }
@@ -48,7 +50,7 @@ export interface FramedConnectionEvents {
   close: () => void;
 }
 
-export class FramedConnection extends EventEmitter {
+export class FramedConnection extends EventEmitter implements PendingHolder {
   readonly counters: ConnectionCounters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
   /** Methods tried, in the peer's order, when decoding its frames. */
   receiveCompressions: number[] = [];
@@ -59,6 +61,8 @@ export class FramedConnection extends EventEmitter {
   /** When the peer started the frame that is still incomplete (0 when none). */
   partialSince = 0;
   closed = false;
+  /** closeGracefully() runs: input is dropped while queued writes drain. */
+  private closing = false;
   private readonly decoder: FrameDecoderLike;
   private corked = false;
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
@@ -68,6 +72,8 @@ export class FramedConnection extends EventEmitter {
     readonly stream: ByteStream,
     private readonly core: Backend,
     readonly limits: ConnectionLimits,
+    /** The node's budget for bytes in partial frames across all its connections. */
+    private readonly pending?: PendingFrameBudget,
   ) {
     super();
     this.decoder = core.createFrameDecoder(limits.maxFrameSize);
@@ -84,7 +90,7 @@ export class FramedConnection extends EventEmitter {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     this.counters.bytesIn += chunk.length;
     this.lastReceivedAt = Date.now();
     let bodies: Buffer[];
@@ -98,7 +104,7 @@ export class FramedConnection extends EventEmitter {
       if (this.closed) return;
       let decoded: DecodedBody;
       try {
-        decoded = this.core.decodeBody(body, this.receiveCompressions, this.limits.maxDecompressedSize);
+        decoded = this.core.decodeBody(body, this.receiveCompressions, decompressedLimit(this.limits, body.length), elementLimit(this.limits, body.length));
       } catch (e) {
         this.fail(e as Error);
         return;
@@ -113,7 +119,18 @@ export class FramedConnection extends EventEmitter {
         return;
       }
     }
-    this.partialSince = this.decoder.buffered > 0 ? this.partialSince || Date.now() : 0;
+    const held = this.decoder.buffered;
+    this.partialSince = held > 0 ? this.partialSince || Date.now() : 0;
+    this.pending?.update(this, held);
+  }
+
+  /** The node's pending-frame budget is exhausted and this connection holds the most. */
+  overBudget(total: number, max: number): void {
+    this.fail(
+      new MemoryBudgetError(
+        `holds ${this.decoder.buffered} bytes of unfinished frames, the most of any connection, while all connections together hold ${total}; maxPendingFrameBytes is ${max}`,
+      ),
+    );
   }
 
   /**
@@ -214,6 +231,7 @@ export class FramedConnection extends EventEmitter {
   fail(error: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.pending?.update(this, 0);
     this.endHold();
     this.emit('fail', error);
     this.stream.destroy();
@@ -223,18 +241,49 @@ export class FramedConnection extends EventEmitter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pending?.update(this, 0);
     this.endHold();
     this.stream.destroy();
     this.emit('close');
   }
 
+  /**
+   * Close after what was written reaches the transport: queued writes are
+   * flushed (within `ms`), then the stream is ended (TCP: FIN after the data,
+   * so the peer reads everything before it sees the close) and destroyed once
+   * the peer closed its side or `ms` ran out. Input arriving meanwhile is
+   * dropped. Resolves when the connection is closed.
+   */
+  async closeGracefully(ms: number): Promise<void> {
+    if (this.closed) return;
+    const deadline = Date.now() + ms;
+    this.closing = true;
+    if (this.corked) {
+      this.corked = false;
+      this.stream.uncork?.();
+    }
+    const s = this.stream;
+    while (s.writableLength > 0 && !s.destroyed && Date.now() < deadline) await pause(Math.min(10, deadline - Date.now()));
+    if (this.closed) return;
+    const closed = new Promise<void>((resolve) => (s.destroyed ? resolve() : s.on('close', () => resolve())));
+    if (s.end && !s.destroyed) {
+      s.end();
+      await Promise.race([closed, pause(Math.max(0, deadline - Date.now()))]);
+    }
+    this.close();
+    await closed;
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pending?.update(this, 0);
     this.endHold();
     this.emit('close');
   }
 }
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function isPolyp2pError(e: unknown): e is Polyp2pError {
   return e instanceof Polyp2pError;

@@ -13,13 +13,13 @@ export interface NativeAddon {
   nodeIdFromPreimage(b: Uint8Array): string;
   protocolId(subnet: string, encryption: string, version: string): string;
   msgpackEncode(v: unknown, js2pNumbers: boolean): Buffer;
-  msgpackDecode(b: Uint8Array): unknown;
+  msgpackDecode(b: Uint8Array, maxValues?: number): unknown;
   compressionMethods(): number[];
   compress(b: Uint8Array, method: number): Buffer;
   decompress(b: Uint8Array, method: number, maxOutput: number): Buffer;
   encodeMessage(packets: unknown[], compression: number | null, js2pNumbers: boolean): EncodedMessage;
   frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer;
-  decodeBody(body: Uint8Array, compressions: number[], maxSize: number): DecodedBody;
+  decodeBody(body: Uint8Array, compressions: number[], maxSize: number, maxValues?: number): DecodedBody;
   FrameDecoder: new (maxFrameSize: number) => { push(chunk: Uint8Array): Buffer[]; readonly buffered: number; readonly maxFrameSize: number };
   WaterfallCache: new (windowSeconds: number, maxEntries: number) => WaterfallCacheLike;
   chordPositions(key: Uint8Array): bigint[];
@@ -38,6 +38,11 @@ function wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R 
       throw toTypedError(e);
     }
   };
+}
+
+/** A value budget for the addon: a finite count, or undefined for "unlimited" (Infinity does not cross N-API as an integer). */
+function budgetArg(max: number | undefined): number | undefined {
+  return max === undefined || !Number.isFinite(max) ? undefined : Math.max(0, Math.floor(max));
 }
 
 class NativeFrameDecoder implements FrameDecoderLike {
@@ -77,13 +82,13 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     nodeIdFromPreimage: wrap(addon.nodeIdFromPreimage),
     protocolId: wrap(addon.protocolId),
     msgpackEncode: wrap((v: unknown, o?: { js2pNumbers?: boolean }) => addon.msgpackEncode(v, !!o?.js2pNumbers)),
-    msgpackDecode: wrap(addon.msgpackDecode) as Backend['msgpackDecode'],
+    msgpackDecode: wrap((b: Uint8Array, max?: number) => addon.msgpackDecode(b, budgetArg(max))) as Backend['msgpackDecode'],
     compressionMethods: methods,
     compress: wrap(addon.compress),
     decompress: wrap(addon.decompress),
     encodeMessage: wrap((p: unknown[], c: number | null, o?: { js2pNumbers?: boolean }) => addon.encodeMessage(p, c ?? null, !!o?.js2pNumbers)),
     frameFromMsgpack: wrap((m: Uint8Array, id: Uint8Array, c: number | null) => addon.frameFromMsgpack(m, id, c ?? null)),
-    decodeBody: wrap((b: Uint8Array, c: readonly number[], max: number) => addon.decodeBody(b, c as number[], max)),
+    decodeBody: wrap((b: Uint8Array, c: readonly number[], max: number, maxValues?: number) => addon.decodeBody(b, c as number[], max, budgetArg(maxValues))),
     createFrameDecoder: (maxFrameSize: number) => new NativeFrameDecoder(addon.FrameDecoder, maxFrameSize),
     createWaterfallCache: (windowSeconds: number, maxEntries: number) => new addon.WaterfallCache(windowSeconds, maxEntries),
     chordPositions: wrap(addon.chordPositions),

@@ -1,7 +1,8 @@
 /**
  * The application's side of a node's messages: a bounded queue read by recv()
- * and by async iteration. When full, the oldest message is dropped (and
- * counted), so an application that stops reading costs at most `max` messages.
+ * and by async iteration. When full (`max` messages or `maxBytes` bytes by
+ * `sizeOf`), the oldest messages are dropped (and counted), so an application
+ * that stops reading costs at most that much.
  */
 export class MessageInbox<T> {
   private queue: T[] = [];
@@ -11,9 +12,14 @@ export class MessageInbox<T> {
   /** Async iterators currently reading. */
   iterators = 0;
 
+  /** Bytes of the queued messages, by `sizeOf`. */
+  bytes = 0;
+
   constructor(
     private readonly max: number,
     private readonly onDrop: () => void,
+    private readonly maxBytes = Infinity,
+    private readonly sizeOf: (msg: T) => number = () => 0,
   ) {}
 
   get size(): number {
@@ -21,11 +27,13 @@ export class MessageInbox<T> {
   }
 
   push(msg: T): void {
-    if (this.size >= this.max) {
+    const size = this.sizeOf(msg);
+    while (this.size > 0 && (this.size >= this.max || this.bytes + size > this.maxBytes)) {
       this.shift();
       this.onDrop();
     }
     this.queue.push(msg);
+    this.bytes += size;
     this.wake();
   }
 
@@ -34,6 +42,7 @@ export class MessageInbox<T> {
     if (this.head >= this.queue.length) return undefined;
     const msg = this.queue[this.head];
     this.queue[this.head++] = undefined as T;
+    this.bytes -= this.sizeOf(msg);
     // compact once the consumed part is at least half of the array (amortised O(1) per message)
     if (this.head > 64 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);

@@ -18,9 +18,13 @@ import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, St
 import { frameWith } from './frames';
 import { transportFor, Transport, TransportServer } from '../transport';
 import { MessageInbox } from './inbox';
+import { PendingFrameBudget } from '../base/pending-frames';
 import { TrafficTotals, type MeshStats } from './stats';
 
 export type { MeshStats } from './stats';
+
+/** What a queued message costs: its msgpack bytes (its decoded values are at most that many) and the objects around it. */
+const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + 256;
 
 /** Salt shared by every node of this process, as the originals do (§7.2). */
 const processSalt = createUserSalt();
@@ -58,6 +62,8 @@ export class MeshNode extends EventEmitter {
   readonly transport: Transport;
   private timer: NodeJS.Timeout | null = null;
   private readonly inbox: MessageInbox<MeshMessage>;
+  /** Bytes in partial frames across all connections (maxPendingFrameBytes). */
+  readonly pendingFrames: PendingFrameBudget;
   private readonly connectWaiters = new Map<Peer, { resolve: (p: Peer) => void; reject: (e: Error) => void }>();
 
   constructor(options: MeshOptions = {}) {
@@ -74,7 +80,8 @@ export class MeshNode extends EventEmitter {
     }
     this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
     this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
-    this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++);
+    this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++, this.options.maxQueueBytes, queuedBytes);
+    this.pendingFrames = new PendingFrameBudget(this.options.maxPendingFrameBytes);
     if (this.port) this.id = this.makeId();
   }
 
@@ -209,7 +216,7 @@ export class MeshNode extends EventEmitter {
   }
 
   private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm): Peer {
-    const conn = new FramedConnection(stream, core, this.options);
+    const conn = new FramedConnection(stream, core, this.options, this.pendingFrames);
     const peer = new Peer(conn, outgoing, this, expectedId);
     this.all.add(peer);
     this.awaiting.add(peer);
@@ -496,10 +503,16 @@ export class MeshNode extends EventEmitter {
 
   stats(): MeshStats {
     const { perPeer, ...t } = this.traffic.snapshot(this.all);
-    return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, ...t, ...this.counters, perPeer };
+    const budgets = { pendingFrameBytes: this.pendingFrames.total, pendingFramePeak: this.pendingFrames.peak, queued: this.inbox.size, queuedBytes: this.inbox.bytes };
+    return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, ...t, ...this.counters, ...budgets, perPeer };
   }
 
-  /** Close the listener and every connection; resolves when all are closed. */
+  /**
+   * Close the listener and every connection; resolves when all are closed.
+   * What was sent before close() still reaches the peers: queued writes are
+   * flushed first, within flushTimeout, and TCP links end with a FIN after
+   * the data.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -507,10 +520,7 @@ export class MeshNode extends EventEmitter {
     this.timer = null;
     const waits: Promise<unknown>[] = [];
     if (this.server) waits.push(this.server.close());
-    for (const peer of this.all) {
-      waits.push(new Promise((r) => (peer.conn.closed && peer.conn.stream.destroyed ? r(undefined) : peer.conn.stream.on('close', () => r(undefined)))));
-      peer.conn.close();
-    }
+    for (const peer of this.all) waits.push(peer.conn.closeGracefully(this.options.flushTimeout));
     for (const [, w] of this.connectWaiters) w.reject(new ClosedError('this node was closed'));
     this.connectWaiters.clear();
     this.inbox.end();

@@ -31,7 +31,7 @@ export interface MeshOptions {
   maxDecompressedSize?: number;
   /**
    * A compressed body may decompress to at most this many times its size on
-   * the wire (and always to 64 KiB; default 64), so a few kilobytes cannot
+   * the wire (and always to 16 KiB; default 64), so a few kilobytes cannot
    * cost megabytes of inflating and hashing. This node never sends a frame
    * that breaks the rule: it sends such a message uncompressed.
    */

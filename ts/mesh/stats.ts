@@ -22,6 +22,12 @@ export interface MeshStats {
   stale: number;
   errors: number;
   queueDropped: number;
+  /** Bytes held in partial frames across all connections now, and the most ever (maxPendingFrameBytes). */
+  pendingFrameBytes: number;
+  pendingFramePeak: number;
+  /** Messages held for recv()/async iteration, and their bytes (maxQueue, maxQueueBytes). */
+  queued: number;
+  queuedBytes: number;
   /** Relayed broadcasts not sent to a peer because they are larger than it accepts (its advertised limit). */
   tooLargeForPeer: number;
   perPeer: Array<PeerInfo & { framesIn: number; framesOut: number; bytesIn: number; bytesOut: number }>;

@@ -24,6 +24,8 @@ pub enum Error {
     TruncatedFrame { len: usize },
     /// A value that cannot be expressed in msgpack (or in this binding).
     MsgpackUnsupported(String),
+    /// The msgpack holds more values than the caller's budget allows.
+    ElementLimit { len: usize, limit: usize },
 }
 
 impl Error {
@@ -39,6 +41,7 @@ impl Error {
             Error::BadBase58 { .. } => "ERR_BAD_BASE58",
             Error::TruncatedFrame { .. } => "ERR_TRUNCATED_FRAME",
             Error::MsgpackUnsupported(_) => "ERR_MSGPACK_UNSUPPORTED",
+            Error::ElementLimit { .. } => "ERR_ELEMENT_LIMIT",
         }
     }
 }
@@ -88,6 +91,10 @@ impl fmt::Display for Error {
                 "frame body of {len} bytes is too short: it must hold a 32-byte SHA-256 checksum followed by msgpack"
             ),
             Error::MsgpackUnsupported(why) => write!(f, "cannot encode as msgpack: {why}"),
+            Error::ElementLimit { len, limit } => write!(
+                f,
+                "msgpack of {len} bytes holds more than {limit} values, the budget for a body of its size on the wire (maxElementsPerByte)"
+            ),
         }
     }
 }

@@ -58,8 +58,13 @@ pub fn frame_from_msgpack(msgpack: &[u8], id: &[u8], compression: Option<u8>) ->
 /// (unsupported ones are skipped); the first that decompresses wins; if none
 /// does, the body is taken raw. Hitting `max_size` while decompressing is an
 /// error, not a fall-through. Then verify the checksum and decode msgpack
-/// (which must be an array).
-pub fn decode_body(body: &[u8], compressions: &[u8], max_size: usize) -> Result<DecodedBody> {
+/// (which must be an array and hold at most `max_values` values).
+pub fn decode_body(
+    body: &[u8],
+    compressions: &[u8],
+    max_size: usize,
+    max_values: usize,
+) -> Result<DecodedBody> {
     let mut used = None;
     let mut decompressed = None;
     for &method in compressions.iter().filter(|m| compression::is_supported(**m)) {
@@ -82,7 +87,7 @@ pub fn decode_body(body: &[u8], compressions: &[u8], max_size: usize) -> Result<
     if id != checksum {
         return Err(Error::BadChecksum { expected: hex(checksum), actual: hex(&id) });
     }
-    let value = msgpack::decode(packed)?;
+    let value = msgpack::decode_limited(packed, max_values)?;
     if !matches!(value, Value::Array(_)) {
         return Err(Error::BadMsgpack(
             "a message must be a msgpack array [msg_type, sender, time, ...payload]".into(),

@@ -189,13 +189,24 @@ fn check_depth(depth: usize) -> Result<()> {
 }
 
 /// Decode exactly one value; trailing bytes are an error.
+pub fn decode(bytes: &[u8]) -> Result<Value> {
+    decode_limited(bytes, usize::MAX)
+}
+
+/// Decode exactly one value holding at most `max_values` values (every
+/// scalar and container counts one, a map entry two), so that a short body
+/// cannot unfold into millions of values. Trailing bytes are an error.
 ///
 /// Iterative (an explicit stack of open containers), so hostile nesting
 /// cannot exhaust the native stack.
-pub fn decode(bytes: &[u8]) -> Result<Value> {
+pub fn decode_limited(bytes: &[u8], max_values: usize) -> Result<Value> {
     let mut r = Reader { buf: bytes, pos: 0 };
     let mut stack: Vec<Open> = Vec::new();
+    let mut budget = max_values;
     loop {
+        budget = budget
+            .checked_sub(1)
+            .ok_or(Error::ElementLimit { len: bytes.len(), limit: max_values })?;
         let mut value = match r.item()? {
             Item::Value(v) => v,
             Item::Array(_) | Item::Map(_) if stack.len() >= MAX_DEPTH => {

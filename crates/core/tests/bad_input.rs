@@ -66,23 +66,23 @@ fn checksum_truncation_and_msgpack_errors() {
     let mut body = body_of(&enc.frame).to_vec();
     let last = body.len() - 1;
     body[last] ^= 1;
-    let err = decode_body(&body, &[], 1 << 20).unwrap_err();
+    let err = decode_body(&body, &[], 1 << 20, usize::MAX).unwrap_err();
     assert_eq!(err.code(), "ERR_BAD_CHECKSUM");
 
-    let err = decode_body(&[1, 2, 3], &[ZLIB], 1 << 20).unwrap_err();
+    let err = decode_body(&[1, 2, 3], &[ZLIB], 1 << 20, usize::MAX).unwrap_err();
     assert_eq!(err, Error::TruncatedFrame { len: 3 });
     assert_eq!(err.code(), "ERR_TRUNCATED_FRAME");
-    assert_eq!(decode_body(&[], &[], 10).unwrap_err().code(), "ERR_TRUNCATED_FRAME");
+    assert_eq!(decode_body(&[], &[], 10, usize::MAX).unwrap_err().code(), "ERR_TRUNCATED_FRAME");
 
     // Valid checksum over invalid msgpack, and over a non-array.
     for bad in [&[0xc1u8][..], &[0x92, 0x01], &[0x01, 0x02], &[0xa1, 0xff]] {
         let id = polyp2p_core::ids::sha256(bad);
         let frame = frame_from_msgpack(bad, &id, None).unwrap();
-        assert_eq!(decode_body(body_of(&frame), &[], 1 << 20).unwrap_err().code(), "ERR_BAD_MSGPACK");
+        assert_eq!(decode_body(body_of(&frame), &[], 1 << 20, usize::MAX).unwrap_err().code(), "ERR_BAD_MSGPACK");
     }
     let id = polyp2p_core::ids::sha256(&[0x01]);
     let frame = frame_from_msgpack(&[0x01], &id, None).unwrap();
-    assert_eq!(decode_body(body_of(&frame), &[], 1 << 20).unwrap_err().code(), "ERR_BAD_MSGPACK");
+    assert_eq!(decode_body(body_of(&frame), &[], 1 << 20, usize::MAX).unwrap_err().code(), "ERR_BAD_MSGPACK");
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn small_bombs_hit_the_cap_for_every_method() {
         assert_eq!(err, Error::DecompressLimit { method: m, limit: 1 << 20 }, "{m:#x}");
         assert!(err.to_string().contains("1048576"));
         // decode_body: the cap is an error, not a fall-through to raw.
-        let err = decode_body(&packed, &[m], 1 << 20).unwrap_err();
+        let err = decode_body(&packed, &[m], 1 << 20, usize::MAX).unwrap_err();
         assert_eq!(err.code(), "ERR_DECOMPRESS_LIMIT");
     }
     // Snappy: a header claiming 1 GiB is refused before allocating.
@@ -211,26 +211,26 @@ fn one_gib_bomb_is_stopped_early() {
     gz.extend_from_slice(&bomb[2..bomb.len() - 4]);
     gz.extend_from_slice(&[0; 8]);
     assert_eq!(compression::decompress(&gz, GZIP, 16 << 20).unwrap_err().code(), "ERR_DECOMPRESS_LIMIT");
-    assert_eq!(decode_body(&bomb, &[0x99, ZLIB], 16 << 20).unwrap_err().code(), "ERR_DECOMPRESS_LIMIT");
+    assert_eq!(decode_body(&bomb, &[0x99, ZLIB], 16 << 20, usize::MAX).unwrap_err().code(), "ERR_DECOMPRESS_LIMIT");
 }
 
 #[test]
 fn decode_body_method_order_and_fallback() {
     let enc = encode_message(&sample(), None, EncodeOptions::default()).unwrap();
     // Raw body with compressions advertised: all fail, raw wins.
-    let d = decode_body(body_of(&enc.frame), &[ZLIB, GZIP, BZ2, LZMA], 1 << 20).unwrap();
+    let d = decode_body(body_of(&enc.frame), &[ZLIB, GZIP, BZ2, LZMA], 1 << 20, usize::MAX).unwrap();
     assert_eq!(d.compression, None);
     assert_eq!(d.msgpack, enc.msgpack);
     // Unknown flags are skipped.
     let z = encode_message(&sample(), Some(ZLIB), EncodeOptions::default()).unwrap();
-    let d = decode_body(body_of(&z.frame), &[0x99, 0x14, GZIP, ZLIB], 1 << 20).unwrap();
+    let d = decode_body(body_of(&z.frame), &[0x99, 0x14, GZIP, ZLIB], 1 << 20, usize::MAX).unwrap();
     assert_eq!(d.compression, Some(ZLIB));
     assert_eq!(d.id, enc.id);
     // Encoding is deterministic across methods.
     for m in METHODS {
         let e = encode_message(&sample(), Some(m), EncodeOptions::default()).unwrap();
         assert_eq!(e.msgpack, enc.msgpack);
-        let d = decode_body(body_of(&e.frame), &[m], 1 << 20).unwrap();
+        let d = decode_body(body_of(&e.frame), &[m], 1 << 20, usize::MAX).unwrap();
         assert_eq!(d.value, sample_decoded());
     }
     let mut out = Vec::new();
@@ -260,4 +260,29 @@ fn a_parsed_header_counts_as_a_frame_in_progress() {
     // a header at the very end of a chunk that completed another frame
     assert_eq!(d.push(&[0, 0, 0, 1, 9, 0, 0, 0, 5]).unwrap(), vec![vec![9]]);
     assert_eq!(d.buffered(), 4);
+}
+
+#[test]
+fn element_budget_bounds_values_decoded() {
+    use polyp2p_core::msgpack::decode_limited;
+    // [[], [], ...] : 1 + n values
+    let mut bytes = vec![0xdc, 0x03, 0xe8]; // array16 of 1000
+    bytes.extend(std::iter::repeat(0x90).take(1000));
+    assert!(decode_limited(&bytes, 1001).is_ok());
+    let err = decode_limited(&bytes, 1000).unwrap_err();
+    assert_eq!(err.code(), "ERR_ELEMENT_LIMIT");
+    // a map entry counts two: {1: 2} is three values
+    assert!(decode_limited(&[0x81, 0x01, 0x02], 3).is_ok());
+    assert_eq!(decode_limited(&[0x81, 0x01, 0x02], 2).unwrap_err().code(), "ERR_ELEMENT_LIMIT");
+    // through decode_body, after decompression: 1 MiB of empty arrays compressed to ~1 KiB
+    let mut inner = vec![0xdd];
+    inner.extend_from_slice(&(1u32 << 20).to_be_bytes());
+    inner.extend(std::iter::repeat(0x90).take(1 << 20));
+    let id = polyp2p_core::ids::sha256(&inner);
+    let frame = frame_from_msgpack(&inner, &id, Some(ZLIB)).unwrap();
+    let body = body_of(&frame);
+    assert!(body.len() < 4096, "compressed to {} bytes", body.len());
+    let err = decode_body(body, &[ZLIB], 2 << 20, 8 * body.len()).unwrap_err();
+    assert_eq!(err.code(), "ERR_ELEMENT_LIMIT");
+    assert!(decode_body(body, &[ZLIB], 2 << 20, usize::MAX).is_ok());
 }

@@ -59,7 +59,7 @@ fn frame_vectors() {
                 let frame = unhex(s(v, "frame_hex"));
                 let body = split_frame(&frame);
                 let list: Vec<u8> = method.into_iter().collect();
-                let d = decode_body(body, &list, MAX)
+                let d = decode_body(body, &list, MAX, usize::MAX)
                     .unwrap_or_else(|e| panic!("{orig} {label} {method:?}: {e}"));
                 assert_eq!(d.msgpack, msgpack, "{orig} {label} {method:?}");
                 assert_eq!(d.id, id);
@@ -68,7 +68,7 @@ fn frame_vectors() {
                 // Trying every method in our preference order finds it too
                 // (raw frames excluded: raw bytes may parse as snappy).
                 if method.is_some() {
-                    let d2 = decode_body(body, &METHODS, MAX).unwrap();
+                    let d2 = decode_body(body, &METHODS, MAX, usize::MAX).unwrap();
                     assert_eq!(d2.msgpack, msgpack);
                 }
                 if same_encoder(orig, method) {
@@ -132,7 +132,7 @@ fn cross_vectors() {
             let method = flag(&f["compression"]);
             let frame = unhex(s(f, "frame_hex"));
             let list: Vec<u8> = method.into_iter().collect();
-            let d = decode_body(split_frame(&frame), &list, MAX)
+            let d = decode_body(split_frame(&frame), &list, MAX, usize::MAX)
                 .unwrap_or_else(|e| panic!("{rel} {} {method:?}: {e}", s(f, "label")));
             assert_eq!(d.compression, method);
             frames += 1;

@@ -115,8 +115,12 @@ pub fn msgpack_encode(env: Env, value: Unknown, js2p_numbers: Option<bool>) -> n
 }
 
 #[napi(ts_return_type = "unknown")]
-pub fn msgpack_decode(env: Env, bytes: Uint8ArraySlice) -> napi::Result<RawJs, String> {
-    let v = msgpack::decode(&bytes).map_err(core_err)?;
+pub fn msgpack_decode(
+    env: Env,
+    bytes: Uint8ArraySlice,
+    max_values: Option<f64>,
+) -> napi::Result<RawJs, String> {
+    let v = msgpack::decode_limited(&bytes, max_values.map_or(usize::MAX, size)).map_err(core_err)?;
     Ok(RawJs(Ctx::new(env.raw())?.to_js(&v)?))
 }
 
@@ -178,10 +182,12 @@ pub fn decode_body(
     body: Uint8ArraySlice,
     compressions: Vec<f64>,
     max_size: f64,
+    max_values: Option<f64>,
 ) -> napi::Result<RawJs, String> {
     // Flags that are not bytes cannot be supported: skip them like unknown ones.
     let flags: Vec<u8> = compressions.into_iter().filter_map(|m| flag(m).ok()).collect();
-    let d = message::decode_body(&body, &flags, size(max_size)).map_err(core_err)?;
+    let max_values = max_values.map_or(usize::MAX, size);
+    let d = message::decode_body(&body, &flags, size(max_size), max_values).map_err(core_err)?;
     let ctx = Ctx::new(env.raw())?;
     let mut obj = ptr::null_mut();
     convert::check!(sys::napi_create_object(env.raw(), &mut obj), "object");

@@ -1,14 +1,21 @@
 import { FrameTooLargeError } from '../errors';
 import type { FrameDecoderLike } from '../backend';
 
+const HEADER = 4;
+
 /**
  * Splits a byte stream into frame bodies (4-byte big-endian length + body).
  * The length is checked against maxFrameSize the moment its 4 bytes arrive,
- * before any of the body is buffered.
+ * before any of the body is buffered. Work is linear in the bytes received:
+ * a body that spans chunks is kept as a list of copied parts and joined
+ * once, when complete (never re-copied as it grows); a body inside one chunk
+ * is returned as a view of it.
  */
 export class FrameDecoder implements FrameDecoderLike {
-  private chunks: Buffer[] = [];
-  private held = 0;
+  private readonly header = Buffer.alloc(HEADER);
+  private headerFill = 0;
+  private parts: Buffer[] = [];
+  private got = 0;
   private expected = -1; // body length of the frame in progress, -1 while reading the header
 
   constructor(readonly maxFrameSize: number) {}
@@ -19,50 +26,77 @@ export class FrameDecoder implements FrameDecoderLike {
    * header arrived but no body byte yet still counts as started (slowloris).
    */
   get buffered(): number {
-    return this.held + (this.expected >= 0 ? 4 : 0);
+    return this.expected >= 0 ? HEADER + this.got : this.headerFill;
   }
 
   push(chunk: Uint8Array): Buffer[] {
     const out: Buffer[] = [];
-    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.held > 0) {
-      this.chunks.push(buf);
-      buf = Buffer.concat(this.chunks, this.held + buf.length);
-      this.chunks = [];
-      this.held = 0;
-    }
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let pos = 0;
     for (;;) {
       if (this.expected < 0) {
-        if (buf.length - pos < 4) break;
-        const len = buf.readUInt32BE(pos);
-        if (len > this.maxFrameSize) {
-          throw new FrameTooLargeError(
-            `peer announced a frame of ${len} bytes, above maxFrameSize ${this.maxFrameSize}; raise maxFrameSize if peers legitimately send messages this large`,
-          );
-        }
-        this.expected = len;
-        pos += 4;
+        if (pos >= buf.length) break;
+        pos = this.readHeader(buf, pos);
+        if (this.expected < 0) break;
       }
-      if (buf.length - pos < this.expected) break;
+      if (pos >= buf.length && this.expected > 0) break;
+      pos = this.readBody(buf, pos, out); // an empty body (length 0) is emitted at once
+    }
+    return out;
+  }
+
+  /** Read (the rest of) a length header from `buf` at `pos`; returns the new position. */
+  private readHeader(buf: Buffer, pos: number): number {
+    let len: number;
+    if (this.headerFill === 0 && buf.length - pos >= HEADER) {
+      len = buf.readUInt32BE(pos);
+      pos += HEADER;
+    } else {
+      const take = Math.min(HEADER - this.headerFill, buf.length - pos);
+      buf.copy(this.header, this.headerFill, pos, pos + take);
+      this.headerFill += take;
+      pos += take;
+      if (this.headerFill < HEADER) return pos;
+      this.headerFill = 0;
+      len = this.header.readUInt32BE(0);
+    }
+    if (len > this.maxFrameSize) {
+      throw new FrameTooLargeError(
+        `peer announced a frame of ${len} bytes, above maxFrameSize ${this.maxFrameSize}; raise maxFrameSize if peers legitimately send messages this large`,
+      );
+    }
+    this.expected = len;
+    return pos;
+  }
+
+  /** Read body bytes from `buf` at `pos`, emitting the body when complete; returns the new position. */
+  private readBody(buf: Buffer, pos: number, out: Buffer[]): number {
+    const avail = buf.length - pos;
+    if (this.got === 0 && avail >= this.expected) {
       out.push(buf.subarray(pos, pos + this.expected));
       pos += this.expected;
       this.expected = -1;
+      return pos;
     }
-    if (pos < buf.length) {
-      // Copy the remainder so the caller's chunk can be reused.
-      const rest = Buffer.from(buf.subarray(pos));
-      this.chunks.push(rest);
-      this.held = rest.length;
+    const take = Math.min(this.expected - this.got, avail);
+    // A copy, so the caller's chunk is not retained (nor reused under us) for a few bytes of it.
+    this.parts.push(Buffer.from(buf.subarray(pos, pos + take)));
+    this.got += take;
+    pos += take;
+    if (this.got === this.expected) {
+      out.push(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.got));
+      this.parts = [];
+      this.got = 0;
+      this.expected = -1;
     }
-    return out;
+    return pos;
   }
 }
 
 /** 4-byte big-endian length + body. */
 export function encodeFrame(body: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(4 + body.length);
+  const frame = Buffer.allocUnsafe(HEADER + body.length);
   frame.writeUInt32BE(body.length, 0);
-  frame.set(body, 4);
+  frame.set(body, HEADER);
   return frame;
 }

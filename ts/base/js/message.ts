@@ -14,7 +14,7 @@ type Decompress = (data: Uint8Array, method: number, maxOutput: number) => Buffe
 export interface MessageCodec {
   frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer;
   encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions): EncodedMessage;
-  decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number): DecodedBody;
+  decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number, maxValues?: number): DecodedBody;
 }
 
 /**
@@ -69,7 +69,7 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
     return [Buffer.isBuffer(body) ? body : Buffer.from(body), null];
   }
 
-  function decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number): DecodedBody {
+  function decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number, maxValues = Infinity): DecodedBody {
     const [plain, used] = tryDecompress(body, compressions, maxSize);
     if (plain.length < CHECKSUM) {
       throw new TruncatedFrameError(`frame body of ${plain.length} bytes is shorter than the 32-byte checksum; the peer sent a truncated or empty frame`);
@@ -82,7 +82,7 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
           (used == null ? ' (no advertised compression decoded it; was it compressed with a method the peer did not announce?)' : ''),
       );
     }
-    const packets = msgpackDecode(msgpack);
+    const packets = msgpackDecode(msgpack, maxValues);
     if (!Array.isArray(packets)) throw new MsgpackError('message body is not a msgpack array [msg_type, sender, time, ...payload]');
     return { packets, id, msgpack, compression: used };
   }

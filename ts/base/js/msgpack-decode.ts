@@ -1,4 +1,4 @@
-import { MsgpackError } from '../errors';
+import { ElementLimitError, MsgpackError } from '../errors';
 import { MsgpackExt } from '../ext';
 import type { MsgpackValue } from '../backend';
 
@@ -13,7 +13,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 class Reader {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
+  /** Values still allowed (every scalar, container, map key and map value counts one). */
+  private budget: number;
+  constructor(
+    readonly buf: Buffer,
+    private readonly maxValues: number,
+  ) {
+    this.budget = maxValues;
+  }
 
   fail(what: string): never {
     throw new MsgpackError(`malformed msgpack at byte ${this.pos} of ${this.buf.length}: ${what}`);
@@ -77,6 +84,9 @@ class Reader {
 
   value(depth: number): MsgpackValue {
     if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`);
+    if (--this.budget < 0) {
+      throw new ElementLimitError(`msgpack of ${this.buf.length} bytes holds more than ${this.maxValues} values, the budget for a body of its size on the wire (maxElementsPerByte)`);
+    }
     this.need(1);
     const buf = this.buf;
     const t = buf[this.pos++];
@@ -134,9 +144,10 @@ function mapKey(k: MsgpackValue): string {
   throw new MsgpackError('map key must be str, bin, number, bool or nil; arrays, maps and ext are not accepted as keys');
 }
 
-export function msgpackDecode(bytes: Uint8Array): MsgpackValue {
+/** Decode one value; `maxValues` bounds how many values (scalars and containers) it may hold. */
+export function msgpackDecode(bytes: Uint8Array, maxValues = Infinity): MsgpackValue {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r = new Reader(buf);
+  const r = new Reader(buf, maxValues);
   const v = r.value(0);
   if (r.pos !== buf.length) r.fail(`${buf.length - r.pos} trailing bytes after the value`);
   return v;

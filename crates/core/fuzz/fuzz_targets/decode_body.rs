@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         rest.to_vec()
     };
-    match decode_body(&body, &methods, 1 << 16) {
+    match decode_body(&body, &methods, 1 << 16, usize::MAX) {
         Ok(d) => {
             assert_eq!(sha256(&d.msgpack), d.id);
             assert!(d.msgpack.len() <= 1 << 16);
