@@ -24,6 +24,13 @@ export interface ByteStream {
   on(event: 'error', fn: (err: Error) => void): this;
   remoteAddress?: string;
   remotePort?: number;
+  /**
+   * When a transport-level unit that carries frames (a WebSocket message) began
+   * to arrive and is still incomplete, in ms since the epoch; 0 or absent when
+   * none is. The transport buffers such a unit out of the framing layer's
+   * sight, so frameTimeout counts it as a frame in progress.
+   */
+  readonly incompleteSince?: number;
 }
 
 export interface ConnectionLimits {
@@ -54,7 +61,8 @@ export class FramedConnection extends EventEmitter {
   receiveCompressions: number[] = [];
   /** Method used for frames we send, or null (uncompressed). */
   sendCompression: number | null = null;
-  readonly openedAt = Date.now();
+  /** When the connection was accepted or dialled (for an incoming TLS/ws one, at TCP accept: handshakeTimeout counts from there). */
+  readonly openedAt: number;
   lastReceivedAt = Date.now();
   /** When the peer started the frame that is still incomplete (0 when none). */
   partialSince = 0;
@@ -68,8 +76,10 @@ export class FramedConnection extends EventEmitter {
     readonly stream: ByteStream,
     private readonly core: Backend,
     readonly limits: ConnectionLimits,
+    openedAt = Date.now(),
   ) {
     super();
+    this.openedAt = openedAt;
     this.decoder = core.createFrameDecoder(limits.maxFrameSize);
     stream.on('data', (chunk) => this.onData(chunk));
     stream.on('error', (err) => this.fail(err));
@@ -81,6 +91,13 @@ export class FramedConnection extends EventEmitter {
   }
   get remotePort(): number | undefined {
     return this.stream.remotePort;
+  }
+
+  /** Since when a frame, or the transport unit carrying one, has been incomplete (0: none). */
+  get incompleteSince(): number {
+    const own = this.partialSince;
+    const transport = this.stream.incompleteSince ?? 0;
+    return own && transport ? Math.min(own, transport) : own || transport;
   }
 
   private onData(chunk: Buffer): void {

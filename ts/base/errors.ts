@@ -28,7 +28,9 @@ export type ErrorCode =
   | 'ERR_QUORUM'
   | 'ERR_TIMEOUT'
   | 'ERR_PEER_AUTH'
-  | 'ERR_TEXT_MESSAGE';
+  | 'ERR_TEXT_MESSAGE'
+  | 'ERR_TRANSPORT_HANDSHAKE'
+  | 'ERR_WS_PROTOCOL';
 
 export class Polyp2pError extends Error {
   readonly code: ErrorCode;
@@ -129,6 +131,15 @@ export class PeerAuthError extends Polyp2pError {
 /** A WebSocket peer sent a text message; the protocol only uses binary messages (PROTOCOL.md §2.3). */
 export class TextMessageError extends Polyp2pError {
   constructor(message: string) { super('ERR_TEXT_MESSAGE', message); }
+}
+
+/** An incoming connection's TLS handshake or WebSocket upgrade failed (a client of another protocol or encryption). */
+export class TransportHandshakeError extends Polyp2pError {
+  constructor(message: string) { super('ERR_TRANSPORT_HANDSHAKE', message); }
+}
+/** A WebSocket peer broke RFC 6455 (bad opcode, unmasked client frame, invalid close code...). */
+export class WebSocketProtocolError extends Polyp2pError {
+  constructor(message: string) { super('ERR_WS_PROTOCOL', message); }
 }
 
 /** A chord read found no value: at least three of the five tables answered "absent" (PROTOCOL.md §15.4). */

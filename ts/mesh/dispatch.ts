@@ -282,8 +282,10 @@ export function maintain(node: MeshNode, stall: StallDetector): void {
       // data that arrived during the stall is read after this tick: judge silence next tick
     } else if (!peer.handshakeReceived && now - c.openedAt > o.handshakeTimeout) {
       c.fail(new HandshakeTimeoutError(`no handshake within handshakeTimeout (${o.handshakeTimeout} ms)`));
-    } else if (c.partialSince && now - c.partialSince > o.frameTimeout) {
-      c.fail(new FrameTimeoutError(`a frame started ${now - c.partialSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
+    } else if (c.incompleteSince && now - c.incompleteSince > o.frameTimeout) {
+      // a WebSocket message that ws is still buffering counts as a frame in progress
+      const what = c.incompleteSince === c.partialSince ? 'a frame' : `a ${node.transport.name} message`;
+      c.fail(new FrameTimeoutError(`${what} started ${now - c.incompleteSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
     } else if (o.keepAliveInterval > 0 && peer.answersPings && now - c.lastReceivedAt > o.idleTimeout) {
       c.fail(new IdleTimeoutError(`silent for ${now - c.lastReceivedAt} ms; idleTimeout is ${o.idleTimeout} ms`));
     }
@@ -292,6 +294,7 @@ export function maintain(node: MeshNode, stall: StallDetector): void {
       node.sendToPeer(peer, PING, [PING]);
     }
   }
+  if (!stalled) node.expirePending(now);
   node.requests.prune(now);
   node.seen.prune(nowSeconds());
 }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'events';
 import { core } from '../native';
 import type { DecodedBody, EncodedMessage, WaterfallCacheLike } from '../base/backend';
 import { FramedConnection, ByteStream } from '../base/connection';
-import { ClosedError, ConnectError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
+import { ClosedError, ConnectError, HandshakeTimeoutError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
 import { flags } from '../base/flags';
 import { createUserSalt, js2pNodeIdPreimage, nodeId, nowSeconds, protocolId as makeProtocolId, requestId as makeRequestId } from '../base/ids';
 import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options';
@@ -16,6 +16,7 @@ import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector } from './dispatch';
 import { transportFor, Transport, TransportServer } from '../transport';
+import type { PendingConnection } from '../transport/pending';
 import { MessageInbox } from './inbox';
 import { TrafficTotals, type MeshStats } from './stats';
 
@@ -42,6 +43,8 @@ export class MeshNode extends EventEmitter {
   readonly peers = new Map<string, Peer>();
   /** Connections still waiting for the peer's handshake. */
   readonly awaiting = new Set<Peer>();
+  /** Accepted connections whose transport handshake (TLS, WebSocket upgrade) is under way; they count against maxPeers. */
+  readonly pendingAccepts = new Set<PendingConnection>();
   readonly seen: WaterfallCacheLike;
   readonly requests: PendingRequests;
   readonly builtins = new Map<number, BuiltinHandler>(meshHandlers);
@@ -105,7 +108,12 @@ export class MeshNode extends EventEmitter {
   /** Bind and accept peers. Resolves once listening. */
   async listen(): Promise<this> {
     if (this.closed) throw new ClosedError('this node was closed; create a new one');
-    this.server = await this.transport.listen(this.host, this.port, (stream) => this.accept(stream));
+    this.server = await this.transport.listen(
+      this.host,
+      this.port,
+      (stream, pending) => this.accept(stream, pending),
+      (pending) => this.admit(pending),
+    );
     if (!this.port) {
       this.port = this.server.port;
       if (!this.options.outAddr) this.outAddr = [this.host, this.port];
@@ -124,14 +132,58 @@ export class MeshNode extends EventEmitter {
     this.timer.unref();
   }
 
-  private accept(stream: ByteStream): void {
+  /** Connections counted against maxPeers: peers (handshaking or not) and pending accepts. */
+  get openConnections(): number {
+    return this.all.size + this.pendingAccepts.size;
+  }
+
+  /**
+   * A transport accepted a socket whose own handshake (TLS, WebSocket upgrade)
+   * comes first: it counts from now, and handshakeTimeout runs from now.
+   * Returns false to have the transport close it (maxPeers reached).
+   */
+  private admit(pending: PendingConnection): boolean {
+    if (this.closed) return false;
+    if (this.openConnections >= this.options.maxPeers) {
+      this.refuseAccept(pending.remoteAddress, pending.remotePort);
+      return false;
+    }
+    this.pendingAccepts.add(pending);
+    pending.once('end', (error?: Error) => {
+      this.pendingAccepts.delete(pending);
+      if (error && !this.closed) this.reportUnidentified(error, pending.remoteAddress, pending.remotePort);
+    });
+    return true;
+  }
+
+  /** Close pending accepts older than handshakeTimeout (from the maintenance tick). */
+  expirePending(now: number): void {
+    const limit = this.options.handshakeTimeout;
+    for (const pending of this.pendingAccepts) {
+      if (now - pending.acceptedAt > limit) pending.destroy(new HandshakeTimeoutError(`${pending.stage} not completed within handshakeTimeout (${limit} ms)`));
+    }
+  }
+
+  /** A ready stream from the transport; `pending` is what admit() counted for it, if anything. */
+  private accept(stream: ByteStream, pending?: PendingConnection): void {
     if (this.closed) return stream.destroy();
-    if (this.all.size >= this.options.maxPeers) {
+    if (pending && this.pendingAccepts.delete(pending)) {
+      this.attach(stream, false, null, 'str', pending.acceptedAt);
+      return;
+    }
+    if (this.openConnections >= this.options.maxPeers) {
       stream.destroy();
-      this.reportError(new PeerLimitError(`refused a connection from ${stream.remoteAddress}:${stream.remotePort}: maxPeers (${this.options.maxPeers}) connections are open`));
+      this.refuseAccept(stream.remoteAddress, stream.remotePort);
       return;
     }
     this.attach(stream, false, null, 'str');
+  }
+
+  private refuseAccept(host: string | undefined, port: number | undefined): void {
+    const err: PeerErrorEvent = new PeerLimitError(`refused a connection from ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open`);
+    err.peer = { id: null, host, port, outgoing: false };
+    this.counters.errors++;
+    this.emit('peerError', err);
   }
 
   /** Open a connection; resolves with the peer once its handshake arrived. */
@@ -144,7 +196,7 @@ export class MeshNode extends EventEmitter {
       return Promise.reject(new ConnectError(`refusing to connect to this node's own address ${host}:${port}`));
     }
     for (const p of this.peers.values()) if (p.addr && p.addr[0] === host && p.addr[1] === port) return Promise.resolve(p);
-    if (this.all.size + this.dialing.size >= this.options.maxPeers) {
+    if (this.openConnections + this.dialing.size >= this.options.maxPeers) {
       return Promise.reject(new PeerLimitError(`cannot connect to ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open`));
     }
     const key = `${host}:${port}`;
@@ -207,8 +259,8 @@ export class MeshNode extends EventEmitter {
     return this.dialing.has(`${host}:${port}`);
   }
 
-  private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm): Peer {
-    const conn = new FramedConnection(stream, core, this.options);
+  private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm, openedAt = Date.now()): Peer {
+    const conn = new FramedConnection(stream, core, this.options, openedAt);
     const peer = new Peer(conn, outgoing, this, expectedId);
     this.all.add(peer);
     this.awaiting.add(peer);
@@ -280,6 +332,15 @@ export class MeshNode extends EventEmitter {
       e.peer = peer.info;
       if (!e.message.startsWith(peer.describe())) e.message = `${peer.describe()}: ${e.message}`;
     }
+    this.emit('peerError', e);
+  }
+
+  /** Report a problem with a connection that has no Peer yet (a pending accept). */
+  private reportUnidentified(err: Error, host: string | undefined, port: number | undefined): void {
+    const e = err as PeerErrorEvent;
+    e.peer = { id: null, host, port, outgoing: false };
+    e.message = `unidentified peer at ${host}:${port}: ${e.message}`;
+    this.counters.errors++;
     this.emit('peerError', e);
   }
 
@@ -467,6 +528,7 @@ export class MeshNode extends EventEmitter {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const waits: Promise<unknown>[] = [];
+    for (const pending of this.pendingAccepts) pending.destroy();
     if (this.server) waits.push(this.server.close());
     for (const peer of this.all) {
       waits.push(new Promise((r) => (peer.conn.closed && peer.conn.stream.destroyed ? r(undefined) : peer.conn.stream.on('close', () => r(undefined)))));
