@@ -22,6 +22,7 @@ export interface ByteStream {
   on(event: 'data', fn: (chunk: Buffer) => void): this;
   on(event: 'close', fn: () => void): this;
   on(event: 'error', fn: (err: Error) => void): this;
+  off?(event: 'data', fn: (chunk: Buffer) => void): unknown;
   remoteAddress?: string;
   remotePort?: number;
   /**

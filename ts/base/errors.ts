@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_PEER_AUTH'
   | 'ERR_TEXT_MESSAGE'
+  | 'ERR_NOT_A_PEER'
   | 'ERR_TRANSPORT_HANDSHAKE'
   | 'ERR_WS_PROTOCOL';
 
@@ -108,7 +109,12 @@ export class WriteBufferFullError extends Polyp2pError {
  * no route), false when a link opened and then closed.
  */
 export class ConnectError extends Polyp2pError {
-  constructor(message: string, readonly unreachable = false) { super('ERR_CONNECT_FAILED', message); }
+  /** The typed error that ended the link, when there was one (e.g. NotAPeerError, ProtocolMismatchError). */
+  readonly cause?: Error;
+  constructor(message: string, readonly unreachable = false, cause?: Error) {
+    super('ERR_CONNECT_FAILED', message);
+    if (cause) this.cause = cause;
+  }
 }
 /** The node was closed. */
 export class ClosedError extends Polyp2pError {
@@ -133,6 +139,10 @@ export class TextMessageError extends Polyp2pError {
   constructor(message: string) { super('ERR_TEXT_MESSAGE', message); }
 }
 
+/** The remote end does not speak the p2p.today protocol (it sent text such as an HTTP or SSH banner, or no frame header). */
+export class NotAPeerError extends Polyp2pError {
+  constructor(message: string) { super('ERR_NOT_A_PEER', message); }
+}
 /** An incoming connection's TLS handshake or WebSocket upgrade failed (a client of another protocol or encryption). */
 export class TransportHandshakeError extends Polyp2pError {
   constructor(message: string) { super('ERR_TRANSPORT_HANDSHAKE', message); }

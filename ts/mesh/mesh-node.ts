@@ -17,6 +17,7 @@ import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector } from './dispatch';
 import { transportFor, Transport, TransportServer } from '../transport';
 import type { PendingConnection } from '../transport/pending';
+import { watchFirstHeader } from './foreign-protocol';
 import { MessageInbox } from './inbox';
 import { TrafficTotals, type MeshStats } from './stats';
 
@@ -60,7 +61,7 @@ export class MeshNode extends EventEmitter {
   readonly transport: Transport;
   private timer: NodeJS.Timeout | null = null;
   private readonly inbox: MessageInbox<MeshMessage>;
-  private readonly connectWaiters = new Map<Peer, { resolve: (p: Peer) => void; reject: (e: Error) => void }>();
+  private readonly connectWaiters = new Map<Peer, { target: string; resolve: (p: Peer) => void; reject: (e: Error) => void }>();
 
   constructor(options: MeshOptions = {}) {
     super();
@@ -211,7 +212,7 @@ export class MeshNode extends EventEmitter {
               return reject(new ClosedError('this node was closed'));
             }
             const peer = this.attach(stream, true, options.id ?? null, options.idForm ?? 'str');
-            this.connectWaiters.set(peer, { resolve, reject });
+            this.connectWaiters.set(peer, { target: key, resolve, reject });
           }),
         (err: Error) => {
           throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`, true);
@@ -260,6 +261,8 @@ export class MeshNode extends EventEmitter {
   }
 
   private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm, openedAt = Date.now()): Peer {
+    // Before the connection's own listener, so that text where a frame header belongs is named as such.
+    watchFirstHeader(stream, this.options.maxFrameSize, outgoing, (err) => peer.conn.fail(err));
     const conn = new FramedConnection(stream, core, this.options, openedAt);
     const peer = new Peer(conn, outgoing, this, expectedId);
     this.all.add(peer);
@@ -293,9 +296,7 @@ export class MeshNode extends EventEmitter {
     const waiter = this.connectWaiters.get(peer);
     if (waiter) {
       this.connectWaiters.delete(peer);
-      const err = peer.refusedWith ?? new ConnectError(`${peer.describe()} closed the connection before its handshake`);
-      if (!peer.refusedWith) (err as { retryWithBin?: boolean }).retryWithBin = peer.outgoing && peer.handshakeSent && !peer.handshakeReceived && peer.protocolIdForm === null;
-      waiter.reject(err);
+      waiter.reject(this.connectFailure(peer, waiter.target));
     }
     if (peer.id && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
@@ -303,6 +304,17 @@ export class MeshNode extends EventEmitter {
       this.emit('disconnect', peer);
       if (!this.closed) this.refillPeers();
     }
+  }
+
+  /** Why a connection we dialled closed before the peer's handshake: the error connect() rejects with. */
+  private connectFailure(peer: Peer, target: string): Error {
+    if (peer.refusedWith) return peer.refusedWith;
+    if (peer.failure) return new ConnectError(`could not connect to ${target}: ${peer.failure.reason}`, false, peer.failure.error);
+    const said = peer.conn.counters.bytesIn ? '' : ' (it sent nothing)';
+    const err = new ConnectError(`could not connect to ${target}: it closed the connection before its handshake${said}`);
+    // py2p 0.7.878 closes on a str protocol ID without a word: connect() retries with bin.
+    (err as { retryWithBin?: boolean }).retryWithBin = peer.handshakeSent && !peer.handshakeReceived && peer.protocolIdForm === null;
+    return err;
   }
 
   /**
@@ -329,6 +341,8 @@ export class MeshNode extends EventEmitter {
     this.counters.errors++;
     const e = err as PeerErrorEvent;
     if (peer) {
+      // the first problem on a link is what a waiting connect() reports
+      peer.failure ??= { error: e, reason: e.message };
       e.peer = peer.info;
       if (!e.message.startsWith(peer.describe())) e.message = `${peer.describe()}: ${e.message}`;
     }
