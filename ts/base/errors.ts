@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_PEER_AUTH'
   | 'ERR_TEXT_MESSAGE'
+  | 'ERR_IDENTITY_CHANGED'
+  | 'ERR_DUPLICATE_ID'
   | 'ERR_NOT_A_PEER'
   | 'ERR_TRANSPORT_HANDSHAKE'
   | 'ERR_WS_PROTOCOL';
@@ -139,6 +141,22 @@ export class TextMessageError extends Polyp2pError {
   constructor(message: string) { super('ERR_TEXT_MESSAGE', message); }
 }
 
+/**
+ * A handshake on an already identified connection named another node ID: one
+ * connection is one peer, so the connection is closed (the peer may reconnect
+ * under its new ID).
+ */
+export class IdentityChangedError extends Polyp2pError {
+  constructor(message: string) { super('ERR_IDENTITY_CHANGED', message); }
+}
+/**
+ * A connection claimed the node ID of a peer already connected, and may not
+ * replace that link (it proves the ID no better, and comes from another
+ * address): see README "One connection, one peer".
+ */
+export class DuplicateIdError extends Polyp2pError {
+  constructor(message: string) { super('ERR_DUPLICATE_ID', message); }
+}
 /** The remote end does not speak the p2p.today protocol (it sent text such as an HTTP or SSH banner, or no frame header). */
 export class NotAPeerError extends Polyp2pError {
   constructor(message: string) { super('ERR_NOT_A_PEER', message); }

@@ -99,11 +99,17 @@ export class MeshNode extends EventEmitter {
       peer.pinned = this.transport.verifyPeer(peer.conn.stream, { id, addr, protocolId: this.protocolId, expectedId: peer.expectedId }).pinned;
       return true;
     } catch (e) {
-      peer.refusedWith = e as Error;
-      this.reportError(e as Error, peer);
-      peer.conn.close();
+      this.refuse(peer, e as Error);
       return false;
     }
+  }
+
+  /** Close a connection this node will not have, reporting why (also to a waiting connect()). */
+  refuse(peer: Peer, err: Error): void {
+    peer.refusedWith = err;
+    this.awaiting.delete(peer);
+    this.reportError(err, peer);
+    peer.conn.close();
   }
 
   /** Bind and accept peers. Resolves once listening. */
@@ -327,12 +333,15 @@ export class MeshNode extends EventEmitter {
     for (const p of this.peers.values()) this.sendToPeer(p, flags.whisper, [flags.request, Buffer.from('*')]);
   }
 
-  /** Called by dispatch when a handshake moves a peer into the routing table. */
-  peerReady(peer: Peer, first: boolean): void {
+  /**
+   * Called by dispatch when a handshake moves a peer into the routing table,
+   * or shows that the node is already connected through `link`.
+   */
+  peerReady(peer: Peer, first: boolean, link: Peer = peer): void {
     const waiter = this.connectWaiters.get(peer);
     if (waiter) {
       this.connectWaiters.delete(peer);
-      waiter.resolve(peer);
+      waiter.resolve(link);
     }
     if (first) this.emit('peer', peer);
   }
