@@ -9,14 +9,16 @@
  * is parsed by Node's HTTP parser (header block at most MAX_UPGRADE_HEADER
  * bytes; malformed requests are refused with 400, oversized ones with 431).
  */
-import * as http from 'http';
+import type * as http from 'http';
 import * as net from 'net';
 import type WebSocket from 'ws';
 
-// `ws` is loaded on the first WebSocket listen or dial, not by every plain-TCP node.
+// `ws` (and `http`, ~0.9 MiB) are loaded on the first WebSocket listen or dial, not by every plain-TCP node.
 let wsLib: typeof import('ws') | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const wsModule = (): typeof import('ws') => (wsLib ??= require('ws') as typeof import('ws'));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const httpModule = (): typeof import('http') => require('http') as typeof import('http');
 import type { ByteStream } from '../base/connection';
 import { FrameTooLargeError, TransportHandshakeError, WebSocketProtocolError } from '../base/errors';
 import type { Transport, TransportConfig, TransportServer } from './transport';
@@ -62,7 +64,7 @@ function typedWebSocketError(e: Error & { code?: string }): Error {
  * that never closes its end holds nothing.
  */
 function refuseUpgrade(socket: net.Socket, status: number): void {
-  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${httpModule().STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.destroy();
 }
 
@@ -111,7 +113,7 @@ export class WsTransport implements Transport {
    */
   private upgradeServer(pendingOf: WeakMap<net.Socket, PendingConnection>, onConnection: (stream: ByteStream, pending?: PendingConnection) => void) {
     const wss = new (wsModule().WebSocketServer)({ noServer: true, maxPayload: this.maxPayload, perMessageDeflate: false, clientTracking: true });
-    const server = http.createServer({ maxHeaderSize: MAX_UPGRADE_HEADER });
+    const server = httpModule().createServer({ maxHeaderSize: MAX_UPGRADE_HEADER });
     const fail = (socket: net.Socket, status: number, why: string) => {
       refuseUpgrade(socket, status);
       pendingOf.get(socket)?.fail(new TransportHandshakeError(`${why}; this node runs encryption "ws" and accepts only WebSocket upgrades`));
