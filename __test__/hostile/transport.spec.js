@@ -16,7 +16,11 @@ const count = (errors, code) => errors.filter((e) => e.code === code).length;
  */
 async function flood(t, victim, n, send = () => {}) {
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, victim.openConnections)), 2);
+  let peakPending = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, victim.openConnections);
+    peakPending = Math.max(peakPending, victim.stats().pendingAccepts);
+  }, 2);
   t.teardown(() => clearInterval(sampler));
   const started = Date.now();
   const socks = await Promise.all(
@@ -34,8 +38,11 @@ async function flood(t, victim, n, send = () => {}) {
     throw e;
   });
   clearInterval(sampler);
-  return { peak, opened: socks.filter(Boolean).length, lastCloseMs: Math.max(...closedAt) - started };
+  const closedLate = closedAt.filter((at) => at - started >= HANDSHAKE_TIMEOUT).length;
+  return { peak, opened: socks.filter(Boolean).length, lastCloseMs: Math.max(...closedAt) - started, closedLate, peakPending };
 }
+
+const HANDSHAKE_TIMEOUT = 1500;
 
 /** The flood outcome every transport must show (maxPeers 20 and handshakeTimeout 1500 ms in the arena). */
 async function assertFloodBounded(t, { victim, errors, honest }, result, before, encryption) {
@@ -50,6 +57,8 @@ async function assertFloodBounded(t, { victim, errors, honest }, result, before,
   );
   t.true(result.peak <= 20, `peak ${result.peak} connections held`);
   t.is(refused + timedOut, result.opened, 'each connection was refused at accept or timed out');
+  t.is(result.closedLate, timedOut, 'the held ones were closed by handshakeTimeout, not before');
+  t.is(result.peakPending, 18, 'stats(): the 18 free slots held by pending accepts');
   t.true(refused >= result.opened - 18, `${refused} refused: only the 18 free slots were taken`);
   t.true(result.lastCloseMs < 1500 + 1000 + 2500, 'the last one closed about handshakeTimeout (+ the 1 s tick) after the flood');
   t.true(errors.filter((e) => e.code === 'ERR_HANDSHAKE_TIMEOUT').every((e) => e.peer && e.peer.id === null && /not completed within handshakeTimeout/.test(e.message)));
@@ -63,14 +72,14 @@ async function assertFloodBounded(t, { victim, errors, honest }, result, before,
 }
 
 test('TLS: 300 raw TCP connections that never send a ClientHello: at most maxPeers held, the rest refused, all closed by handshakeTimeout', async (t) => {
-  const ctx = await arena(t, { encryption: 'SSL', maxPeers: 20, handshakeTimeout: 1500 });
+  const ctx = await arena(t, { encryption: 'SSL', maxPeers: 20, handshakeTimeout: HANDSHAKE_TIMEOUT });
   const before = await settledMemory();
   const result = await flood(t, ctx.victim, 300);
   await assertFloodBounded(t, ctx, result, before, 'SSL');
 });
 
 test('ws: 300 raw TCP connections, half silent and half sending half an upgrade request: at most maxPeers held, the rest refused, all closed by handshakeTimeout', async (t) => {
-  const ctx = await arena(t, { encryption: 'ws', maxPeers: 20, handshakeTimeout: 1500 });
+  const ctx = await arena(t, { encryption: 'ws', maxPeers: 20, handshakeTimeout: HANDSHAKE_TIMEOUT });
   const before = await settledMemory();
   const half = upgradeRequest(ctx.victim.port).slice(0, 60);
   const result = await flood(t, ctx.victim, 300, (sock, i) => i % 2 && sock.write(half));

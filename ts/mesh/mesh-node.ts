@@ -541,7 +541,7 @@ export class MeshNode extends EventEmitter {
 
   stats(): MeshStats {
     const { perPeer, ...t } = this.traffic.snapshot(this.all);
-    return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, ...t, ...this.counters, perPeer };
+    return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, pendingAccepts: this.pendingAccepts.size, ...t, ...this.counters, perPeer };
   }
 
   /** Close the listener and every connection; resolves when all are closed. */
