@@ -162,6 +162,21 @@ test('ws: a first fragment (FIN=0) and then nothing: ERR_FRAME_TIMEOUT after fra
   await honest.check();
 });
 
+test('ws: a first fragment sent in the same packet as the upgrade request is watched too: ERR_FRAME_TIMEOUT', async (t) => {
+  const { victim, errors, honest } = await arena(t, { encryption: 'ws', frameTimeout: 1500 });
+  const s = await rawSocket(t, victim.port);
+  const failedAt = timeOf(victim, 'ERR_FRAME_TIMEOUT');
+  const started = Date.now();
+  // the bytes after the request reach ws as the upgrade's "head", before any 'data' event
+  s.sock.write(Buffer.concat([Buffer.from(upgradeRequest(victim.port)), clientFrame(2, Buffer.alloc(100, 1), { fin: false }).bytes]));
+  await waitFor(() => s.closed, 6000, 'stalled message closed');
+  const failed = failedAt() - started;
+  t.log(`fragment with the upgrade request: ERR_FRAME_TIMEOUT after ${failed} ms`);
+  t.true(failed >= 1500 && failed < 1500 + 1000 + 1000, `failed after ${failed} ms`);
+  t.deepEqual(errors.map((e) => e.code), ['ERR_FRAME_TIMEOUT']);
+  await honest.check();
+});
+
 test('ws: a large binary message dripped slowly, as one frame or as fragments: ERR_FRAME_TIMEOUT, memory bounded', async (t) => {
   const { victim, errors, honest } = await arena(t, { encryption: 'ws', frameTimeout: 1500 });
   const before = await settledMemory();
