@@ -72,7 +72,7 @@ export { sync };
 export { SyncSocket } from './compat/sync';
 
 /** Transports by `encryption` name: 'Plaintext' (TCP), 'SSL' (TLS), 'ws' (WebSocket). */
-export { registerTransport, transportFor } from './transport';
+export { registerTransport, transportFor, PendingConnection } from './transport';
 export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim } from './transport';
 export { TlsTransport, pinnedNodeId } from './transport/tls';
 export { WsTransport } from './transport/ws';

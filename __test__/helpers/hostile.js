@@ -33,9 +33,10 @@ async function settledMemory() {
 // The fallback decodes and compresses in JavaScript on the event loop: bombs
 // and storms stall honest traffic longer there (see SECURITY.md).
 const FALLBACK = core.name === 'js';
+// The friends use the victim's `encryption` (TLS "SSL", "ws"), so honest traffic crosses the attacked transport.
 async function arena(t, options = {}, { tickMs = 50, maxGapMs = FALLBACK ? 6000 : 3000 } = {}) {
   const [victim] = await startNodes(t, 1, options);
-  const [a, b] = await startNodes(t, 2, { maxOutgoing: 0 });
+  const [a, b] = await startNodes(t, 2, { maxOutgoing: 0, ...(options.encryption ? { encryption: options.encryption } : {}) });
   await a.connect('127.0.0.1', victim.port);
   await b.connect('127.0.0.1', victim.port);
   await waitFor(() => victim.peers.size === 2, 3000, 'honest links');
@@ -90,8 +91,8 @@ function checksummed(msgpack) {
 }
 
 /** A plain TCP socket (no protocol) that records whether it was closed. */
-async function rawSocket(t, port) {
-  const sock = net.connect({ host: '127.0.0.1', port });
+async function rawSocket(t, port, { localAddress } = {}) {
+  const sock = net.connect({ host: '127.0.0.1', port, localAddress });
   sock.on('error', () => {});
   sock.resume(); // discard what the node sends, so that its close is seen
   let closed = false;

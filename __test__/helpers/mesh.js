@@ -25,8 +25,9 @@ async function startNodes(t, count, options = {}) {
 }
 
 /** A raw TCP peer speaking the wire protocol by hand (for probes and hostile input). */
-async function rawPeer(t, port, { handshake = true, protocolId, id = 'RawPeer1111111111111111111111111111111111111111111111111111111111', compression = [], decodeWith = compression } = {}) {
-  const sock = net.connect({ host: '127.0.0.1', port });
+// `localAddress` binds the peer's end (another loopback address, e.g. 127.0.0.2, stands for another host).
+async function rawPeer(t, port, { handshake = true, protocolId, id = 'RawPeer1111111111111111111111111111111111111111111111111111111111', compression = [], decodeWith = compression, localAddress } = {}) {
+  const sock = net.connect({ host: '127.0.0.1', port, localAddress });
   await new Promise((res, rej) => sock.once('connect', res).once('error', rej));
   const decoder = core.createFrameDecoder(1 << 26);
   const received = [];

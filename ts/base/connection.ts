@@ -26,8 +26,16 @@ export interface ByteStream {
   on(event: 'data', fn: (chunk: Buffer) => void): this;
   on(event: 'close', fn: () => void): this;
   on(event: 'error', fn: (err: Error) => void): this;
+  off?(event: 'data', fn: (chunk: Buffer) => void): unknown;
   remoteAddress?: string;
   remotePort?: number;
+  /**
+   * When a transport-level unit that carries frames (a WebSocket message) began
+   * to arrive and is still incomplete, in ms since the epoch; 0 or absent when
+   * none is. The transport buffers such a unit out of the framing layer's
+   * sight, so frameTimeout counts it as a frame in progress.
+   */
+  readonly incompleteSince?: number;
 }
 
 export interface ConnectionLimits extends BodyBudget {
@@ -56,7 +64,8 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   receiveCompressions: number[] = [];
   /** Method used for frames we send, or null (uncompressed). */
   sendCompression: number | null = null;
-  readonly openedAt = Date.now();
+  /** When the connection was accepted or dialled (for an incoming TLS/ws one, at TCP accept: handshakeTimeout counts from there). */
+  readonly openedAt: number;
   lastReceivedAt = Date.now();
   /** When the peer started the frame that is still incomplete (0 when none). */
   partialSince = 0;
@@ -72,10 +81,12 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     readonly stream: ByteStream,
     private readonly core: Backend,
     readonly limits: ConnectionLimits,
+    openedAt = Date.now(),
     /** The node's budget for bytes in partial frames across all its connections. */
     private readonly pending?: PendingFrameBudget,
   ) {
     super();
+    this.openedAt = openedAt;
     this.decoder = core.createFrameDecoder(limits.maxFrameSize);
     stream.on('data', (chunk) => this.onData(chunk));
     stream.on('error', (err) => this.fail(err));
@@ -87,6 +98,13 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   }
   get remotePort(): number | undefined {
     return this.stream.remotePort;
+  }
+
+  /** Since when a frame, or the transport unit carrying one, has been incomplete (0: none). */
+  get incompleteSince(): number {
+    const own = this.partialSince;
+    const transport = this.stream.incompleteSince ?? 0;
+    return own && transport ? Math.min(own, transport) : own || transport;
   }
 
   private onData(chunk: Buffer): void {

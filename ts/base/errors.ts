@@ -31,7 +31,12 @@ export type ErrorCode =
   | 'ERR_TEXT_MESSAGE'
   | 'ERR_MESSAGE_TOO_LARGE'
   | 'ERR_ELEMENT_LIMIT'
-  | 'ERR_MEMORY_BUDGET';
+  | 'ERR_MEMORY_BUDGET'
+  | 'ERR_IDENTITY_CHANGED'
+  | 'ERR_DUPLICATE_ID'
+  | 'ERR_NOT_A_PEER'
+  | 'ERR_TRANSPORT_HANDSHAKE'
+  | 'ERR_WS_PROTOCOL';
 
 export class Polyp2pError extends Error {
   readonly code: ErrorCode;
@@ -109,7 +114,12 @@ export class WriteBufferFullError extends Polyp2pError {
  * no route), false when a link opened and then closed.
  */
 export class ConnectError extends Polyp2pError {
-  constructor(message: string, readonly unreachable = false) { super('ERR_CONNECT_FAILED', message); }
+  /** The typed error that ended the link, when there was one (e.g. NotAPeerError, ProtocolMismatchError). */
+  readonly cause?: Error;
+  constructor(message: string, readonly unreachable = false, cause?: Error) {
+    super('ERR_CONNECT_FAILED', message);
+    if (cause) this.cause = cause;
+  }
 }
 /** The node was closed. */
 export class ClosedError extends Polyp2pError {
@@ -157,6 +167,34 @@ export class ElementLimitError extends Polyp2pError {
  */
 export class MemoryBudgetError extends Polyp2pError {
   constructor(message: string) { super('ERR_MEMORY_BUDGET', message); }
+}
+/**
+ * A handshake on an already identified connection named another node ID: one
+ * connection is one peer, so the connection is closed (the peer may reconnect
+ * under its new ID).
+ */
+export class IdentityChangedError extends Polyp2pError {
+  constructor(message: string) { super('ERR_IDENTITY_CHANGED', message); }
+}
+/**
+ * A connection claimed the node ID of a peer already connected, and may not
+ * replace that link (it proves the ID no better, and comes from another
+ * address): see README "One connection, one peer".
+ */
+export class DuplicateIdError extends Polyp2pError {
+  constructor(message: string) { super('ERR_DUPLICATE_ID', message); }
+}
+/** The remote end does not speak the p2p.today protocol (it sent text such as an HTTP or SSH banner, or no frame header). */
+export class NotAPeerError extends Polyp2pError {
+  constructor(message: string) { super('ERR_NOT_A_PEER', message); }
+}
+/** An incoming connection's TLS handshake or WebSocket upgrade failed (a client of another protocol or encryption). */
+export class TransportHandshakeError extends Polyp2pError {
+  constructor(message: string) { super('ERR_TRANSPORT_HANDSHAKE', message); }
+}
+/** A WebSocket peer broke RFC 6455 (bad opcode, unmasked client frame, invalid close code...). */
+export class WebSocketProtocolError extends Polyp2pError {
+  constructor(message: string) { super('ERR_WS_PROTOCOL', message); }
 }
 
 /** A chord read found no value: at least three of the five tables answered "absent" (PROTOCOL.md §15.4). */

@@ -7,7 +7,7 @@
  */
 import type { DecodedBody } from '../base/backend';
 import type { FramedConnection } from '../base/connection';
-import { FrameTimeoutError, HandshakeTimeoutError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
+import { FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
 import { flags } from '../base/flags';
 import { negotiateCompression, receiveOrder } from '../base/compression-flags';
 import { core } from '../native';
@@ -16,6 +16,7 @@ import type { MeshNode } from './mesh-node';
 import type { Peer } from './peer';
 import { MeshMessage } from './message';
 import { addrOf, flagListOf, sameSet, textOf } from './wire';
+import { resolveDuplicate } from './duplicate-link';
 
 /** Longest a flooding peer is left unread while the peers its messages go to drain (see holdReading). */
 const RELAY_HOLD_MAX_MS = 2000;
@@ -162,6 +163,16 @@ function handshake(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
   }
   const id = textOf(p[1]);
   if (!id) return true;
+  if (peer.handshakeReceived && peer.id !== id) {
+    node.refuse(
+      peer,
+      new IdentityChangedError(
+        `handshook as ${peer.id?.slice(0, 12)}… and then as ${id.slice(0, 12)}… on the same connection; ` +
+          'one connection is one peer, so it was closed (a node whose ID changed must reconnect)',
+      ),
+    );
+    return true;
+  }
   if (id === node.id) {
     peer.conn.close(); // connected to ourselves
     return true;
@@ -174,31 +185,28 @@ function handshake(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
   peer.handshakeReceived = true;
   peer.id = id;
 
+  if (peer.standby) return true; // held out of the routing table by resolveDuplicate: nothing more until promoted
+
   const existing = node.peers.get(id);
   if (existing && existing !== peer && !existing.conn.closed) {
-    // Two connections to one node: keep the one opened by the larger ID (py2p's rule, §10.6).
-    const opener = (x: Peer) => core.base58DecodeInt(x.outgoing ? node.id : id);
-    const keepExisting = existing.outgoing === peer.outgoing || opener(existing) >= opener(peer);
-    if (keepExisting) {
-      node.awaiting.delete(peer);
-      if (!peer.handshakeSent) node.sendHandshake(peer, peer.protocolIdForm);
-      node.peerReady(peer, false);
-      peer.conn.close();
-      return true;
-    }
-    node.peers.delete(id);
-    existing.conn.close();
+    const enter = (p: Peer) => enterTable(node, p, true);
+    if (!resolveDuplicate(node, id, existing, peer, enter)) return true;
   }
+  enterTable(node, peer, first);
+  return true;
+}
+
+/** A handshaked peer takes its ID's place in the routing table. */
+function enterTable(node: MeshNode, peer: Peer, first: boolean): void {
   node.awaiting.delete(peer);
   const wasEmpty = node.peers.size === 0;
-  node.peers.set(id, peer);
-  if (!peer.handshakeSent) node.sendHandshake(peer, peer.protocolIdForm);
+  node.peers.set(peer.id as string, peer);
+  if (!peer.handshakeSent) node.sendHandshake(peer, peer.protocolIdForm ?? 'str');
   node.sendPeers(peer);
   // One ping right away: polyp2p peers answer (and are then known as such); the originals ignore it.
   if (first) node.ping(peer);
   node.peerReady(peer, first);
   if (wasEmpty) node.emit('connect', node);
-  return true;
 }
 
 function peers(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
@@ -299,8 +307,10 @@ export function maintain(node: MeshNode, stall: StallDetector): void {
       // data that arrived during the stall is read after this tick: judge silence next tick
     } else if (!peer.handshakeReceived && now - c.openedAt > o.handshakeTimeout) {
       c.fail(new HandshakeTimeoutError(`no handshake within handshakeTimeout (${o.handshakeTimeout} ms)`));
-    } else if (c.partialSince && now - c.partialSince > o.frameTimeout) {
-      c.fail(new FrameTimeoutError(`a frame started ${now - c.partialSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
+    } else if (c.incompleteSince && now - c.incompleteSince > o.frameTimeout) {
+      // a WebSocket message that ws is still buffering counts as a frame in progress
+      const what = c.incompleteSince === c.partialSince ? 'a frame' : `a ${node.transport.name} message`;
+      c.fail(new FrameTimeoutError(`${what} started ${now - c.incompleteSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
     } else if (o.keepAliveInterval > 0 && peer.answersPings && now - c.lastReceivedAt > o.idleTimeout) {
       c.fail(new IdleTimeoutError(`silent for ${now - c.lastReceivedAt} ms; idleTimeout is ${o.idleTimeout} ms`));
     }
@@ -309,6 +319,7 @@ export function maintain(node: MeshNode, stall: StallDetector): void {
       node.ping(peer);
     }
   }
+  if (!stalled) node.expirePending(now);
   node.requests.prune(now);
   node.seen.prune(nowSeconds());
 }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'events';
 import { core } from '../native';
 import type { DecodedBody, EncodedMessage, WaterfallCacheLike } from '../base/backend';
 import { FramedConnection, ByteStream } from '../base/connection';
-import { ClosedError, ConnectError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
+import { ClosedError, ConnectError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
 import { flags } from '../base/flags';
 import { createUserSalt, js2pNodeIdPreimage, nodeId, nowSeconds, protocolId as makeProtocolId, requestId as makeRequestId } from '../base/ids';
 import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options';
@@ -17,6 +17,8 @@ import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
 import { frameWith } from './frames';
 import { transportFor, Transport, TransportServer } from '../transport';
+import type { PendingConnection } from '../transport/pending';
+import { watchFirstHeader } from './foreign-protocol';
 import { MessageInbox } from './inbox';
 import { PendingFrameBudget } from '../base/pending-frames';
 import { TrafficTotals, type MeshStats } from './stats';
@@ -47,6 +49,8 @@ export class MeshNode extends EventEmitter {
   readonly peers = new Map<string, Peer>();
   /** Connections still waiting for the peer's handshake. */
   readonly awaiting = new Set<Peer>();
+  /** Accepted connections whose transport handshake (TLS, WebSocket upgrade) is under way; they count against maxPeers. */
+  readonly pendingAccepts = new Set<PendingConnection>();
   readonly seen: WaterfallCacheLike;
   readonly requests: PendingRequests;
   readonly builtins = new Map<number, BuiltinHandler>(meshHandlers);
@@ -64,7 +68,7 @@ export class MeshNode extends EventEmitter {
   private readonly inbox: MessageInbox<MeshMessage>;
   /** Bytes in partial frames across all connections (maxPendingFrameBytes). */
   readonly pendingFrames: PendingFrameBudget;
-  private readonly connectWaiters = new Map<Peer, { resolve: (p: Peer) => void; reject: (e: Error) => void }>();
+  private readonly connectWaiters = new Map<Peer, { target: string; resolve: (p: Peer) => void; reject: (e: Error) => void }>();
 
   constructor(options: MeshOptions = {}) {
     super();
@@ -103,17 +107,28 @@ export class MeshNode extends EventEmitter {
       peer.pinned = this.transport.verifyPeer(peer.conn.stream, { id, addr, protocolId: this.protocolId, expectedId: peer.expectedId }).pinned;
       return true;
     } catch (e) {
-      peer.refusedWith = e as Error;
-      this.reportError(e as Error, peer);
-      peer.conn.close();
+      this.refuse(peer, e as Error);
       return false;
     }
+  }
+
+  /** Close a connection this node will not have, reporting why (also to a waiting connect()). */
+  refuse(peer: Peer, err: Error): void {
+    peer.refusedWith = err;
+    this.awaiting.delete(peer);
+    this.reportError(err, peer);
+    peer.conn.close();
   }
 
   /** Bind and accept peers. Resolves once listening. */
   async listen(): Promise<this> {
     if (this.closed) throw new ClosedError('this node was closed; create a new one');
-    this.server = await this.transport.listen(this.host, this.port, (stream) => this.accept(stream));
+    this.server = await this.transport.listen(
+      this.host,
+      this.port,
+      (stream, pending) => this.accept(stream, pending),
+      (pending) => this.admit(pending),
+    );
     if (!this.port) {
       this.port = this.server.port;
       if (!this.options.outAddr) this.outAddr = [this.host, this.port];
@@ -132,14 +147,58 @@ export class MeshNode extends EventEmitter {
     this.timer.unref();
   }
 
-  private accept(stream: ByteStream): void {
+  /** Connections counted against maxPeers: peers (handshaking or not) and pending accepts. */
+  get openConnections(): number {
+    return this.all.size + this.pendingAccepts.size;
+  }
+
+  /**
+   * A transport accepted a socket whose own handshake (TLS, WebSocket upgrade)
+   * comes first: it counts from now, and handshakeTimeout runs from now.
+   * Returns false to have the transport close it (maxPeers reached).
+   */
+  private admit(pending: PendingConnection): boolean {
+    if (this.closed) return false;
+    if (this.openConnections >= this.options.maxPeers) {
+      this.refuseAccept(pending.remoteAddress, pending.remotePort);
+      return false;
+    }
+    this.pendingAccepts.add(pending);
+    pending.once('end', (error?: Error) => {
+      this.pendingAccepts.delete(pending);
+      if (error && !this.closed) this.reportUnidentified(error, pending.remoteAddress, pending.remotePort);
+    });
+    return true;
+  }
+
+  /** Close pending accepts older than handshakeTimeout (from the maintenance tick). */
+  expirePending(now: number): void {
+    const limit = this.options.handshakeTimeout;
+    for (const pending of this.pendingAccepts) {
+      if (now - pending.acceptedAt > limit) pending.destroy(new HandshakeTimeoutError(`${pending.stage} not completed within handshakeTimeout (${limit} ms)`));
+    }
+  }
+
+  /** A ready stream from the transport; `pending` is what admit() counted for it, if anything. */
+  private accept(stream: ByteStream, pending?: PendingConnection): void {
     if (this.closed) return stream.destroy();
-    if (this.all.size >= this.options.maxPeers) {
+    if (pending && this.pendingAccepts.delete(pending)) {
+      this.attach(stream, false, null, 'str', pending.acceptedAt);
+      return;
+    }
+    if (this.openConnections >= this.options.maxPeers) {
       stream.destroy();
-      this.reportError(new PeerLimitError(`refused a connection from ${stream.remoteAddress}:${stream.remotePort}: maxPeers (${this.options.maxPeers}) connections are open`));
+      this.refuseAccept(stream.remoteAddress, stream.remotePort);
       return;
     }
     this.attach(stream, false, null, 'str');
+  }
+
+  private refuseAccept(host: string | undefined, port: number | undefined): void {
+    const err: PeerErrorEvent = new PeerLimitError(`refused a connection from ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open`);
+    err.peer = { id: null, host, port, outgoing: false };
+    this.counters.errors++;
+    this.emit('peerError', err);
   }
 
   /** Open a connection; resolves with the peer once its handshake arrived. */
@@ -152,7 +211,7 @@ export class MeshNode extends EventEmitter {
       return Promise.reject(new ConnectError(`refusing to connect to this node's own address ${host}:${port}`));
     }
     for (const p of this.peers.values()) if (p.addr && p.addr[0] === host && p.addr[1] === port) return Promise.resolve(p);
-    if (this.all.size + this.dialing.size >= this.options.maxPeers) {
+    if (this.openConnections + this.dialing.size >= this.options.maxPeers) {
       return Promise.reject(new PeerLimitError(`cannot connect to ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open`));
     }
     const key = `${host}:${port}`;
@@ -167,7 +226,7 @@ export class MeshNode extends EventEmitter {
               return reject(new ClosedError('this node was closed'));
             }
             const peer = this.attach(stream, true, options.id ?? null, options.idForm ?? 'str');
-            this.connectWaiters.set(peer, { resolve, reject });
+            this.connectWaiters.set(peer, { target: key, resolve, reject });
           }),
         (err: Error) => {
           throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`, true);
@@ -215,8 +274,10 @@ export class MeshNode extends EventEmitter {
     return this.dialing.has(`${host}:${port}`);
   }
 
-  private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm): Peer {
-    const conn = new FramedConnection(stream, core, this.options, this.pendingFrames);
+  private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm, openedAt = Date.now()): Peer {
+    // Before the connection's own listener, so that text where a frame header belongs is named as such.
+    watchFirstHeader(stream, this.options.maxFrameSize, outgoing, (err) => peer.conn.fail(err));
+    const conn = new FramedConnection(stream, core, this.options, openedAt, this.pendingFrames);
     const peer = new Peer(conn, outgoing, this, expectedId);
     this.all.add(peer);
     this.awaiting.add(peer);
@@ -249,9 +310,7 @@ export class MeshNode extends EventEmitter {
     const waiter = this.connectWaiters.get(peer);
     if (waiter) {
       this.connectWaiters.delete(peer);
-      const err = peer.refusedWith ?? new ConnectError(`${peer.describe()} closed the connection before its handshake`);
-      if (!peer.refusedWith) (err as { retryWithBin?: boolean }).retryWithBin = peer.outgoing && peer.handshakeSent && !peer.handshakeReceived && peer.protocolIdForm === null;
-      waiter.reject(err);
+      waiter.reject(this.connectFailure(peer, waiter.target));
     }
     if (peer.id && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
@@ -259,6 +318,17 @@ export class MeshNode extends EventEmitter {
       this.emit('disconnect', peer);
       if (!this.closed) this.refillPeers();
     }
+  }
+
+  /** Why a connection we dialled closed before the peer's handshake: the error connect() rejects with. */
+  private connectFailure(peer: Peer, target: string): Error {
+    if (peer.refusedWith) return peer.refusedWith;
+    if (peer.failure) return new ConnectError(`could not connect to ${target}: ${peer.failure.reason}`, false, peer.failure.error);
+    const said = peer.conn.counters.bytesIn ? '' : ' (it sent nothing)';
+    const err = new ConnectError(`could not connect to ${target}: it closed the connection before its handshake${said}`);
+    // py2p 0.7.878 closes on a str protocol ID without a word: connect() retries with bin.
+    (err as { retryWithBin?: boolean }).retryWithBin = peer.handshakeSent && !peer.handshakeReceived && peer.protocolIdForm === null;
+    return err;
   }
 
   /**
@@ -271,12 +341,15 @@ export class MeshNode extends EventEmitter {
     for (const p of this.peers.values()) this.sendToPeer(p, flags.whisper, [flags.request, Buffer.from('*')]);
   }
 
-  /** Called by dispatch when a handshake moves a peer into the routing table. */
-  peerReady(peer: Peer, first: boolean): void {
+  /**
+   * Called by dispatch when a handshake moves a peer into the routing table,
+   * or shows that the node is already connected through `link`.
+   */
+  peerReady(peer: Peer, first: boolean, link: Peer = peer): void {
     const waiter = this.connectWaiters.get(peer);
     if (waiter) {
       this.connectWaiters.delete(peer);
-      waiter.resolve(peer);
+      waiter.resolve(link);
     }
     if (first) this.emit('peer', peer);
   }
@@ -285,9 +358,20 @@ export class MeshNode extends EventEmitter {
     this.counters.errors++;
     const e = err as PeerErrorEvent;
     if (peer) {
+      // the first problem on a link is what a waiting connect() reports
+      peer.failure ??= { error: e, reason: e.message };
       e.peer = peer.info;
       if (!e.message.startsWith(peer.describe())) e.message = `${peer.describe()}: ${e.message}`;
     }
+    this.emit('peerError', e);
+  }
+
+  /** Report a problem with a connection that has no Peer yet (a pending accept). */
+  private reportUnidentified(err: Error, host: string | undefined, port: number | undefined): void {
+    const e = err as PeerErrorEvent;
+    e.peer = { id: null, host, port, outgoing: false };
+    e.message = `unidentified peer at ${host}:${port}: ${e.message}`;
+    this.counters.errors++;
     this.emit('peerError', e);
   }
 
@@ -504,7 +588,7 @@ export class MeshNode extends EventEmitter {
   stats(): MeshStats {
     const { perPeer, ...t } = this.traffic.snapshot(this.all);
     const budgets = { pendingFrameBytes: this.pendingFrames.total, pendingFramePeak: this.pendingFrames.peak, queued: this.inbox.size, queuedBytes: this.inbox.bytes };
-    return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, ...t, ...this.counters, ...budgets, perPeer };
+    return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, pendingAccepts: this.pendingAccepts.size, ...t, ...this.counters, ...budgets, perPeer };
   }
 
   /**
@@ -519,6 +603,7 @@ export class MeshNode extends EventEmitter {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const waits: Promise<unknown>[] = [];
+    for (const pending of this.pendingAccepts) pending.destroy();
     if (this.server) waits.push(this.server.close());
     for (const peer of this.all) waits.push(peer.conn.closeGracefully(this.options.flushTimeout));
     for (const [, w] of this.connectWaiters) w.reject(new ClosedError('this node was closed'));

@@ -23,7 +23,11 @@ export interface MeshOptions {
   compression?: number[];
   /** Automatic outgoing connections made from peer lists (default 4, as the originals). */
   maxOutgoing?: number;
-  /** Open connections of any kind, incoming + outgoing + handshaking (default 128). */
+  /**
+   * Open connections of any kind, incoming + outgoing + handshaking (default 128);
+   * an incoming TLS or WebSocket connection counts from its TCP accept, before its
+   * TLS handshake or HTTP upgrade.
+   */
   maxPeers?: number;
   /** Largest frame accepted (default 16 MiB); checked on the length header. */
   maxFrameSize?: number;
@@ -58,7 +62,11 @@ export interface MeshOptions {
    * 0 disables).
    */
   relayHighWater?: number;
-  /** ms for a new connection to complete its handshake (default 10 000). */
+  /**
+   * ms for a new connection to complete its handshake (default 10 000); for an
+   * incoming TLS or WebSocket connection, counted from the TCP accept (the TLS
+   * handshake or HTTP upgrade included).
+   */
   handshakeTimeout?: number;
   /**
    * ms to wait for the peer's handshake before sending ours, so that ours can
@@ -67,7 +75,7 @@ export interface MeshOptions {
    * most 50, since a dialing original's handshake arrives right after the accept).
    */
   handshakeMirrorWait?: number;
-  /** ms a started frame may stall before the connection is dropped (default 30 000). */
+  /** ms a started frame, or WebSocket message, may stay incomplete before the connection is dropped (default 30 000). */
   frameTimeout?: number;
   /** ms between keep-alive pings on quiet connections; 0 disables (default 15 000). */
   keepAliveInterval?: number;

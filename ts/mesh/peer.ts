@@ -34,6 +34,10 @@ export class Peer {
   pinned = false;
   /** Why this node refused the peer (reported to a waiting connect()). */
   refusedWith: Error | null = null;
+  /** Handshaked, but held out of the routing table while another link holds its ID (mesh/duplicate-link.ts). */
+  standby = false;
+  /** The first error reported on this connection, with its message before the peer was named in it (for connect()). */
+  failure: { error: Error; reason: string } | null = null;
   lastPingAt = 0;
   lastPeersSentAt = 0;
   lastResendAt = 0;

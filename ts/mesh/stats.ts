@@ -9,6 +9,8 @@ export interface MeshStats {
   id: string;
   peers: number;
   awaiting: number;
+  /** Incoming connections still in their TLS handshake or WebSocket upgrade (they count against maxPeers). */
+  pendingAccepts: number;
   framesIn: number;
   framesOut: number;
   bytesIn: number;

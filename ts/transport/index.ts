@@ -5,6 +5,7 @@ import { tlsTransport } from './tls';
 import { wsTransport } from './ws';
 
 export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim } from './transport';
+export { PendingConnection } from './pending';
 
 const registry = new Map<string, Transport>([tcpTransport, tlsTransport, wsTransport].map((t) => [t.name, t]));
 

@@ -7,10 +7,11 @@
 import * as net from 'net';
 import * as tls from 'tls';
 import type { ByteStream } from '../base/connection';
-import { PeerAuthError } from '../base/errors';
+import { PeerAuthError, TransportHandshakeError } from '../base/errors';
 import { js2pNodeIdPreimage, nodeId } from '../base/ids';
 import { firstCertificate, pinnedSalt, selfSignedCertificate, spkiFingerprint } from './certificate';
-import { closeServer } from './tcp';
+import { closeServer, listenTcp } from './tcp';
+import { PendingConnection } from './pending';
 import type { PeerClaim, TlsOptions, Transport, TransportConfig, TransportServer } from './transport';
 
 /** The ID a peer with this certificate and handshake address must have if it pins its ID. */
@@ -43,33 +44,52 @@ export class TlsTransport implements Transport {
     return new TlsTransport(config.tls ?? {});
   }
 
-  listen(host: string, port: number, onConnection: (stream: ByteStream) => void): Promise<TransportServer> {
+  /**
+   * Accepts TCP connections itself and reports each one as pending before the
+   * TLS server sees a byte of it (Transport.listen): refused connections cost
+   * no TLS state, and a handshake that never completes is the node's to time out.
+   */
+  async listen(
+    host: string,
+    port: number,
+    onConnection: (stream: ByteStream, pending?: PendingConnection) => void,
+    onPending?: (pending: PendingConnection) => boolean,
+  ): Promise<TransportServer> {
+    const pendingOf = new WeakMap<net.Socket, PendingConnection>();
+    const tlsServer = this.handshakeServer();
+    tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
+      const pending = pendingOf.get(acceptedSocketOf(socket));
+      if (pending && !pending.ready()) return socket.destroy();
+      if (socket.getPeerX509Certificate()) this.certifiedClients.add(socket);
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, 30_000);
+      onConnection(socket, pending);
+    });
+    // A failed TLS handshake (wrong CA, plaintext client) only concerns that client.
+    tlsServer.on('tlsClientError', (err, socket) => {
+      pendingOf.get(acceptedSocketOf(socket))?.fail(tlsHandshakeFailure(err));
+      socket.destroy();
+    });
+    const server = await listenTcp(host, port, (raw) => {
+      const pending = new PendingConnection('TLS handshake', raw.remoteAddress, raw.remotePort, () => raw.destroy());
+      if (onPending && !onPending(pending)) return raw.destroy();
+      pendingOf.set(raw, pending);
+      raw.once('close', () => pending.fail());
+      tlsServer.emit('connection', raw);
+    });
+    return { port: (server.address() as net.AddressInfo).port, close: () => closeServer(server) };
+  }
+
+  /** A TLS server that never listens: accepted sockets are handed to it (its 'connection' event). */
+  private handshakeServer(): tls.Server {
     const o = this.options;
-    return new Promise((resolve, reject) => {
-      const server = tls.createServer(
-        {
-          key: this.key,
-          cert: this.cert,
-          ca: o.ca,
-          // Ask for a client certificate (for pinning and CA checks); the originals send none, which is fine unless rejectUnauthorized.
-          requestCert: true,
-          rejectUnauthorized: o.rejectUnauthorized ?? false,
-        },
-        (socket) => {
-          if (socket.getPeerX509Certificate()) this.certifiedClients.add(socket);
-          socket.setNoDelay(true);
-          socket.setKeepAlive(true, 30_000);
-          onConnection(socket);
-        },
-      );
-      // A failed TLS handshake (wrong CA, plaintext client) only concerns that client.
-      server.on('tlsClientError', (_err, socket) => socket.destroy());
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        server.on('error', () => {});
-        resolve({ port: (server.address() as net.AddressInfo).port, close: () => closeServer(server) });
-      });
+    return tls.createServer({
+      key: this.key,
+      cert: this.cert,
+      ca: o.ca,
+      // Ask for a client certificate (for pinning and CA checks); the originals send none, which is fine unless rejectUnauthorized.
+      requestCert: true,
+      rejectUnauthorized: o.rejectUnauthorized ?? false,
     });
   }
 
@@ -129,6 +149,22 @@ export class TlsTransport implements Transport {
     }
     return { pinned: false };
   }
+}
+
+/**
+ * The TCP socket a server-side TLSSocket wraps. Node's TLS server keeps it as
+ * `_parent` (since Node 0.11; undocumented, so the TLS tests cover it).
+ */
+function acceptedSocketOf(socket: tls.TLSSocket): net.Socket {
+  return (socket as unknown as { _parent: net.Socket })._parent;
+}
+
+/** Why a client's TLS handshake failed, or undefined when it just closed the connection. */
+function tlsHandshakeFailure(err: Error & { code?: string; reason?: string }): Error | undefined {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return undefined;
+  return new TransportHandshakeError(
+    `TLS handshake failed (${err.reason ?? err.code ?? err.message}): the client does not speak TLS, or its certificate was refused; this node runs encryption "SSL"`,
+  );
 }
 
 /** The registered default; MeshNode configures one instance per node (its own key and certificate). */

@@ -4,6 +4,9 @@
  * ("SSL") and WebSocket ("ws") implement it; so can an in-memory transport.
  */
 import type { ByteStream } from '../base/connection';
+import type { PendingConnection } from './pending';
+
+export type { PendingConnection } from './pending';
 
 export interface TransportServer {
   /** The bound port (useful after listening on port 0). */
@@ -59,7 +62,24 @@ export interface PeerClaim {
 export interface Transport {
   /** The `encryption` name hashed into the protocol ID (PROTOCOL.md §2). */
   readonly name: string;
-  listen(host: string, port: number, onConnection: (stream: ByteStream) => void): Promise<TransportServer>;
+  /**
+   * Accept connections on host:port. A transport whose connections need a
+   * handshake of their own before they carry frames (TLS, the WebSocket
+   * upgrade) reports each socket at accept through `onPending`, before
+   * reading from it: if that returns false the transport closes the socket at
+   * once; otherwise it hands over the stream with `onConnection(stream,
+   * pending)` when its handshake completes, or calls `pending.fail()` when it
+   * does not. The caller counts pending connections against its peer limit
+   * and may `destroy()` them (handshakeTimeout). Transports whose streams are
+   * ready at accept (TCP, in-memory) just call `onConnection(stream)`, and
+   * callers that pass no `onPending` get every stream when it is ready.
+   */
+  listen(
+    host: string,
+    port: number,
+    onConnection: (stream: ByteStream, pending?: PendingConnection) => void,
+    onPending?: (pending: PendingConnection) => boolean,
+  ): Promise<TransportServer>;
   dial(host: string, port: number, timeoutMs: number): Promise<ByteStream>;
   /** A transport instance for one node, configured from its options (TLS keys, ws maxPayload). */
   configure?(config: TransportConfig): Transport;

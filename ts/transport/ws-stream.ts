@@ -23,6 +23,11 @@ const OPEN = 1;
 export class WebSocketStream extends EventEmitter {
   destroyed = false;
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Where the socket's bytes are watched (Node): tells since when a message
+   * has been incomplete. The browser's WebSocket shows no bytes: none there.
+   */
+  messageWatch: { readonly startedAt: number } | null = null;
 
   constructor(
     readonly ws: WebSocketLike,
@@ -30,6 +35,11 @@ export class WebSocketStream extends EventEmitter {
     public remotePort?: number,
   ) {
     super();
+  }
+
+  /** ByteStream.incompleteSince: when the incomplete WebSocket message began to arrive (0: none). */
+  get incompleteSince(): number {
+    return this.messageWatch?.startedAt ?? 0;
   }
 
   get writableLength(): number {
