@@ -94,10 +94,11 @@ test.serial('CPU per wire byte of compressed frames at the budgets stays bounded
   await honest.check();
 });
 
-test.serial('unread messages stay within maxQueueBytes: the oldest are dropped', async (t) => {
+test.serial('unread messages stay within maxQueueBytes: the flooding peer loses its own oldest, honest ones stay', async (t) => {
   const { victim, honest } = await arena(t, { maxQueueBytes: 1 * MiB, queueMessages: true });
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
   await waitFor(() => victim.peers.size === 3, 8000, 'attacker handshake');
+  const ticksBefore = victim.stats().queued; // honest ticks queued before the flood, unread
   let lastSeen = -1;
   victim.on('message', (m) => m.data[1] && m.data[1].length === 100 * 1024 && (lastSeen = m.data[0]));
   for (let i = 0; i < 100; i++) p.send(2, [2, i, Buffer.alloc(100 * 1024)]);
@@ -106,7 +107,10 @@ test.serial('unread messages stay within maxQueueBytes: the oldest are dropped',
   t.true(s.queuedBytes <= 1 * MiB, `${s.queuedBytes} bytes queued`);
   t.log(`${s.queued} messages (${s.queuedBytes} bytes) queued, ${s.queueDropped} dropped`);
   const last = [];
+  let ticks = 0;
   for (let m = victim.recv(); m; m = victim.recv()) if (m.data[0] !== 'tick') last.push(m.data[0]);
+  else ticks++;
   t.is(last[last.length - 1], 99, 'the newest kept');
+  t.true(ticksBefore > 0 && ticks >= ticksBefore, `honest ticks kept: ${ticks} (${ticksBefore} queued before the flood)`);
   await honest.check();
 });

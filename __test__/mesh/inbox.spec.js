@@ -40,3 +40,24 @@ test('an iterator gets queued and later messages, and ends after end() once the 
   t.deepEqual(seen, ['a', 'b', 'c']);
   t.is(inbox.iterators, 0);
 });
+
+test('when full, the source using the most of the budget loses its oldest messages, not the others', (t) => {
+  let dropped = 0;
+  const inbox = new MessageInbox(10, () => dropped++, 1000, (m) => m.size, (m) => m.from);
+  inbox.push({ from: 'honest', n: 0, size: 50 });
+  for (let i = 0; i < 100; i++) inbox.push({ from: 'flood', n: i, size: 10 });
+  inbox.push({ from: 'honest', n: 1, size: 50 });
+  t.is(inbox.size, 10);
+  const got = [];
+  for (let m = inbox.shift(); m; m = inbox.shift()) got.push(`${m.from}${m.n}`);
+  t.deepEqual(got, ['honest0', 'flood92', 'flood93', 'flood94', 'flood95', 'flood96', 'flood97', 'flood98', 'flood99', 'honest1']);
+  t.is(dropped, 92);
+  t.is(inbox.bytes, 0);
+  // bytes: one large sender is trimmed before a chatty small one
+  const b = new MessageInbox(100, () => undefined, 1000, (m) => m.size, (m) => m.from);
+  for (let i = 0; i < 5; i++) b.push({ from: 'small', n: i, size: 10 });
+  for (let i = 0; i < 5; i++) b.push({ from: 'big', n: i, size: 300 });
+  const kept = [];
+  for (let m = b.shift(); m; m = b.shift()) kept.push(`${m.from}${m.n}`);
+  t.deepEqual(kept, ['small0', 'small1', 'small2', 'small3', 'small4', 'big2', 'big3', 'big4']);
+});

@@ -1,12 +1,32 @@
 /**
  * The application's side of a node's messages: a bounded queue read by recv()
- * and by async iteration. When full (`max` messages or `maxBytes` bytes by
- * `sizeOf`), the oldest messages are dropped (and counted), so an application
- * that stops reading costs at most that much.
+ * and by async iteration, in arrival order. When full (`max` messages or
+ * `maxBytes` bytes by `sizeOf`), messages are dropped (and counted) from the
+ * source that holds the most bytes in the queue, its oldest first: a peer
+ * that floods an application which reads slowly pushes out its own messages,
+ * not those of the other peers. An application that stops reading costs at
+ * most `max` messages and `maxBytes` bytes.
  */
+interface Slot<T> {
+  msg: T;
+  source: unknown;
+  size: number;
+  /** Dropped for its source's excess: skipped when read. */
+  dropped: boolean;
+}
+
+/** One source's queued slots, oldest first, and their bytes. */
+interface SourceShare<T> {
+  slots: Slot<T>[];
+  head: number;
+  bytes: number;
+}
+
 export class MessageInbox<T> {
-  private queue: T[] = [];
+  private queue: Slot<T>[] = [];
   private head = 0;
+  private count = 0;
+  private readonly shares = new Map<unknown, SourceShare<T>>();
   private readers: Array<() => void> = [];
   private ended = false;
   /** Async iterators currently reading. */
@@ -20,35 +40,77 @@ export class MessageInbox<T> {
     private readonly onDrop: () => void,
     private readonly maxBytes = Infinity,
     private readonly sizeOf: (msg: T) => number = () => 0,
+    private readonly sourceOf: (msg: T) => unknown = () => null,
   ) {}
 
   get size(): number {
-    return this.queue.length - this.head;
+    return this.count;
   }
 
   push(msg: T): void {
     const size = this.sizeOf(msg);
-    while (this.size > 0 && (this.size >= this.max || this.bytes + size > this.maxBytes)) {
-      this.shift();
+    while (this.count > 0 && (this.count >= this.max || this.bytes + size > this.maxBytes)) {
+      this.dropFromHeaviest();
       this.onDrop();
     }
-    this.queue.push(msg);
+    const slot: Slot<T> = { msg, source: this.sourceOf(msg), size, dropped: false };
+    this.queue.push(slot);
+    let share = this.shares.get(slot.source);
+    if (!share) this.shares.set(slot.source, (share = { slots: [], head: 0, bytes: 0 }));
+    share.slots.push(slot);
+    share.bytes += size;
+    this.count++;
     this.bytes += size;
     this.wake();
   }
 
   /** Oldest message, or undefined. */
   shift(): T | undefined {
-    if (this.head >= this.queue.length) return undefined;
-    const msg = this.queue[this.head];
-    this.queue[this.head++] = undefined as T;
-    this.bytes -= this.sizeOf(msg);
-    // compact once the consumed part is at least half of the array (amortised O(1) per message)
+    while (this.head < this.queue.length) {
+      const slot = this.queue[this.head];
+      this.queue[this.head++] = undefined as unknown as Slot<T>;
+      this.compact();
+      if (slot.dropped) continue;
+      this.release(slot);
+      return slot.msg;
+    }
+    return undefined;
+  }
+
+  /** How much of the queue's budget a source uses: the larger of its share of `max` messages and of `maxBytes`. */
+  private weight(share: SourceShare<T>): number {
+    return Math.max((share.slots.length - share.head) / this.max, share.bytes / this.maxBytes);
+  }
+
+  /** Drop the oldest message of the source that uses the most of the budget. */
+  private dropFromHeaviest(): void {
+    let heaviest: SourceShare<T> | null = null;
+    for (const share of this.shares.values()) if (!heaviest || this.weight(share) > this.weight(heaviest)) heaviest = share;
+    const slot = heaviest!.slots[heaviest!.head];
+    slot.dropped = true;
+    this.release(slot);
+  }
+
+  /** Take `slot`, the oldest of its source, out of the counts. */
+  private release(slot: Slot<T>): void {
+    const share = this.shares.get(slot.source)!;
+    share.slots[share.head++] = undefined as unknown as Slot<T>;
+    share.bytes -= slot.size;
+    this.count--;
+    this.bytes -= slot.size;
+    if (share.head >= share.slots.length) this.shares.delete(slot.source);
+    else if (share.head > 64 && share.head * 2 >= share.slots.length) {
+      share.slots = share.slots.slice(share.head);
+      share.head = 0;
+    }
+  }
+
+  /** Compact once the consumed part is at least half of the array (amortised O(1) per message). */
+  private compact(): void {
     if (this.head > 64 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return msg;
   }
 
   /** Messages in arrival order; ends once end() was called and the queue is empty. */
@@ -56,7 +118,7 @@ export class MessageInbox<T> {
     this.iterators++;
     try {
       while (true) {
-        if (this.size > 0) {
+        if (this.count > 0) {
           yield this.shift()!;
           continue;
         }
