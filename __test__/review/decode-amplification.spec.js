@@ -1,0 +1,65 @@
+'use strict';
+// Review of issue #17: what one received byte may cost in memory once decoded
+// (base/body-budget.ts element budget, mesh-node.ts queuedBytes / maxQueueBytes).
+const test = require('ava');
+const path = require('path');
+const { spawn } = require('child_process');
+const { settledMemory, rawPeer, waitFor, sleep, startNodes, core, MiB, now, checksummed } = require('../helpers/hostile');
+
+/** msgpack of [2, id, t, 2, array32 of n one-byte values `byte`] (a whisper). */
+function whisperOf(id, n, byte) {
+  const h = Buffer.from(core.encodeMessage([2, id, now(), 2], null).msgpack);
+  h[0] = 0x95; // fixarray of 5: the array below is the fifth item
+  const a = Buffer.alloc(5);
+  a[0] = 0xdd;
+  a.writeUInt32BE(n, 1);
+  return Buffer.concat([h, a, Buffer.alloc(n, byte)]);
+}
+
+// PROVES: the element budget (maxElementsPerByte 8, ELEMENT_FLOOR) bounds values
+// per byte, but an uncompressed body has at most one value per byte anyway,
+// and a value costs far more than a byte once decoded: 0x80 (an empty map)
+// becomes a JS object of ~64 bytes. A 2 MiB whisper of empty maps retains
+// +128 MiB of heap in the inbox (and ~0.25 s of CPU to build), while the
+// inbox counts it as 2 MiB (queuedBytes = msgpack length + 256), so the
+// default maxQueueBytes (64 MiB) admits ~4 GiB of heap. Fix: bound decoded
+// values per body absolutely (not only per byte), weight values in
+// maxQueueBytes (e.g. 64 bytes per value: count them in decode), or refuse
+// containers-of-empty-containers beyond a small share.
+test.failing('a 2 MiB whisper of empty maps does not retain more than ~8x its size in the inbox', async (t) => {
+  const [victim] = await startNodes(t, 1, { queueMessages: true });
+  const id = 'Maps'.padEnd(64, '1');
+  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id });
+  await waitFor(() => victim.peers.size === 1, 3000, 'handshake');
+  const frame = checksummed(whisperOf(id, 2 * MiB, 0x80));
+  const before = await settledMemory();
+  const c0 = process.cpuUsage();
+  p.sock.write(frame);
+  await waitFor(() => victim.queued === 1, 20_000, 'delivered');
+  const c = process.cpuUsage(c0);
+  const after = await settledMemory();
+  const grown = (after.heapUsed - before.heapUsed) / MiB;
+  t.log(`${(frame.length / MiB).toFixed(1)} MiB whisper of empty maps: CPU ${((c.user + c.system) / 1000).toFixed(0)} ms, heap retained +${grown.toFixed(0)} MiB, counted by the inbox as ${(victim.stats().queuedBytes / MiB).toFixed(1)} MiB`);
+  t.true(grown < 16, `retained ${grown.toFixed(0)} MiB`);
+});
+
+// PROVES: the same, as a crash: a victim process with default options (heap
+// limited to 512 MiB here so the test stays small; Node's default on this
+// machine is 4 GiB, which maxQueueBytes 64 MiB of empty maps exceeds too)
+// dies with "JavaScript heap out of memory" after 12 MiB on the wire.
+test.failing('three 4 MiB whispers of empty maps do not crash a victim process (512 MiB heap)', async (t) => {
+  const child = spawn(process.execPath, ['--max-old-space-size=512', path.join(__dirname, 'victim-process.js'), '{}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const info = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)))));
+  const id = 'Maps'.padEnd(64, '1');
+  const p = await rawPeer(t, info.port, { protocolId: info.protocolId, id });
+  await sleep(300);
+  for (let i = 0; i < 3; i++) p.sock.write(checksummed(whisperOf(id, 4 * MiB, 0x80)));
+  await waitFor(() => exited !== null, 20_000, 'victim exit').catch(() => {});
+  t.log(exited ? `victim process exited (${JSON.stringify(exited)}): ${stderr.split('\n').find((l) => /heap|memory/i.test(l)) ?? stderr.slice(0, 200)}` : 'victim still running');
+  t.is(exited, null, 'the victim process is still running');
+});

@@ -1,0 +1,42 @@
+'use strict';
+// Review of issue #17: the node-wide budget for partial frames (ts/base/pending-frames.ts).
+const test = require('ava');
+const crypto = require('crypto');
+const { rawSocket, waitFor, sleep, startNodes, MiB } = require('../helpers/hostile');
+
+// PROVES: PendingFrameBudget drops "the connection holding the most". An
+// attacker spreads just under the budget over many connections, each holding
+// less than the honest frame will (here 16 x 0.49 MiB of frames that never
+// complete, budget 8 MiB). An honest peer's 1.5 MiB broadcast then overflows
+// the budget as it streams in: first one attacker connection is dropped, then
+// the honest frame is the largest holder and the honest link is closed
+// (ERR_MEMORY_BUDGET). The attacker keeps 15 connections and can refill; every
+// honest frame above ~0.5 MiB is refused. The rule should not let the newest,
+// fast-arriving frame lose against old stalled ones (e.g. drop by age or by
+// bytes per second, or the holders that have stalled longest first).
+test.failing('partial frames from many attacker connections do not make an honest frame the one dropped', async (t) => {
+  const [victim] = await startNodes(t, 1, { maxPendingFrameBytes: 8 * MiB, handshakeTimeout: 20_000 });
+  const [a] = await startNodes(t, 1, { maxOutgoing: 0 });
+  await a.connect('127.0.0.1', victim.port);
+  await waitFor(() => victim.peers.has(a.id), 3000, 'honest link');
+  const errors = [];
+  victim.on('peerError', (e) => errors.push(`${e.peer && e.peer.id === a.id ? 'HONEST' : 'attacker'} ${e.code}`));
+  const held = Math.floor(0.49 * MiB);
+  const socks = [];
+  for (let i = 0; i < 16; i++) {
+    const s = await rawSocket(t, victim.port);
+    const h = Buffer.alloc(4);
+    h.writeUInt32BE(4 * MiB); // a 4 MiB frame of which only `held` bytes ever come
+    s.sock.write(Buffer.concat([h, Buffer.alloc(held)]));
+    socks.push(s);
+  }
+  await waitFor(() => victim.pendingFrames.total >= 16 * held, 5000, 'attacker partial frames held');
+  t.log(`attacker holds ${(victim.pendingFrames.total / MiB).toFixed(2)} MiB of the 8 MiB budget over 16 connections`);
+  const got = [];
+  victim.on('message', (m) => got.push(m.data[0].length));
+  a.broadcast(crypto.randomBytes(1.5 * MiB));
+  await waitFor(() => got.length === 1 || errors.some((e) => e.startsWith('HONEST')), 5000, 'the honest broadcast arrives or is refused').catch(() => {});
+  t.log(errors.join('; '));
+  t.deepEqual(got, [1.5 * MiB], 'the honest broadcast was delivered');
+  t.true(victim.peers.has(a.id), 'the honest link survived');
+});
