@@ -1,0 +1,45 @@
+'use strict';
+// Review of issue #17: every peerError carries a stable ERR_* code.
+const test = require('ava');
+const { rawPeer, waitFor, sleep, startNodes } = require('../helpers/hostile');
+
+// PROVES: transport errors reach 'peerError' untouched: a peer that resets
+// its TCP connection (RST) produces code 'ECONNRESET' (and EPIPE/ETIMEDOUT
+// likewise; TLS errors after the handshake carry OpenSSL's codes), not a
+// polyp2p ERR_* code. FramedConnection's stream 'error' listener should wrap
+// them (e.g. ERR_CONNECTION_RESET / ERR_TRANSPORT, with `cause`).
+test.failing('a peer resetting its connection gives a peerError with an ERR_* code', async (t) => {
+  const [victim] = await startNodes(t, 1);
+  const errors = [];
+  victim.on('peerError', (e) => errors.push(e.code));
+  const m = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
+  await waitFor(() => victim.peers.size === 1, 3000, 'link');
+  m.sock.resetAndDestroy();
+  await waitFor(() => victim.peers.size === 0, 3000, 'link closed');
+  await sleep(100);
+  t.log(`codes: [${errors.join(', ')}]`);
+  t.true(errors.every((c) => typeof c === 'string' && c.startsWith('ERR_')));
+});
+
+// PROVES: dispatch() catches an application handler's exception and passes it
+// to reportError(), which sets `.peer` and rewrites `.message` on it; when the
+// handler threw a non-object (a string, null), that assignment itself throws a
+// TypeError out of dispatch(), which FramedConnection.onData turns into a
+// closed connection with a peerError whose code is undefined. "An application
+// handler bug must not cut the peer off" holds only for Error objects; a peer
+// that can make a handler throw `'bad input'` gets its link closed at will.
+test.failing('a handler throwing a string does not close the link and is reported with a code', async (t) => {
+  const [victim] = await startNodes(t, 1);
+  const errors = [];
+  victim.on('peerError', (e) => errors.push(e && e.code));
+  victim.registerHandler((msg) => {
+    if (msg.data[0] === 'boom') throw 'bad input'; // eslint-disable-line no-throw-literal
+  });
+  const m = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
+  await waitFor(() => victim.peers.size === 1, 3000, 'link');
+  m.send(2, [2, 'boom']);
+  await sleep(300);
+  t.log(`link open: ${!m.closed}; peerError codes: [${errors.join(', ')}]`);
+  t.false(m.closed, 'link kept');
+  t.true(errors.length === 1 && typeof errors[0] === 'string');
+});
