@@ -63,3 +63,33 @@ test.failing('three 4 MiB whispers of empty maps do not crash a victim process (
   t.log(exited ? `victim process exited (${JSON.stringify(exited)}): ${stderr.split('\n').find((l) => /heap|memory/i.test(l)) ?? stderr.slice(0, 200)}` : 'victim still running');
   t.is(exited, null, 'the victim process is still running');
 });
+
+// PROVES: compressed, the element budget (8 values per wire byte) still lets
+// each wire byte become 8 empty maps = ~512 bytes of heap: 256 KiB of random
+// padding plus 2 MiB of 0x80 zlib-compress to a 258 KiB frame (ratio ~9,
+// within maxCompressionRatio 64) that retains +128 MiB (~500x). A 2 MiB frame
+// of this shape costs ~1 GiB; the default heap limit (4 GiB here) falls to a
+// handful.
+test.failing('a 258 KiB zlib frame (random padding + empty maps) does not retain more than 16 MiB', async (t) => {
+  const crypto = require('crypto');
+  const [victim] = await startNodes(t, 1, { queueMessages: true });
+  const id = 'Maps'.padEnd(64, '1');
+  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id, compression: [0x13] });
+  await waitFor(() => victim.peers.size === 1, 3000, 'handshake');
+  const P = 256 * 1024;
+  const V = 8 * P - 4096;
+  const h = Buffer.from(core.encodeMessage([2, id, now(), 2, crypto.randomBytes(P)], null).msgpack);
+  h[0] = 0x96; // six items: the array of maps comes last
+  const a = Buffer.alloc(5);
+  a[0] = 0xdd;
+  a.writeUInt32BE(V, 1);
+  const msgpack = Buffer.concat([h, a, Buffer.alloc(V, 0x80)]);
+  const frame = core.frameFromMsgpack(msgpack, core.sha256(msgpack), 0x13);
+  const before = await settledMemory();
+  p.sock.write(frame);
+  await waitFor(() => victim.queued === 1, 20_000, 'delivered');
+  const after = await settledMemory();
+  const grown = (after.heapUsed - before.heapUsed) / MiB;
+  t.log(`zlib frame of ${(frame.length / 1024).toFixed(0)} KiB -> heap retained +${grown.toFixed(0)} MiB`);
+  t.true(grown < 16);
+});

@@ -43,3 +43,23 @@ test.failing('a handler throwing a string does not close the link and is reporte
   t.false(m.closed, 'link kept');
   t.true(errors.length === 1 && typeof errors[0] === 'string');
 });
+
+// PROVES: `ws` (8.23 here) terminates a connection whose peer sends pings
+// faster than it reads the pongs (maxPendingAutoPongs), which is the right
+// outcome, but silently: close code 1006, no 'error', so the node drops the
+// link with no peerError at all. Every drop for bad behaviour should be
+// reported with a code (e.g. ERR_WS_PROTOCOL 'too many unanswered pings').
+test.failing('ws: a ping flood that ws terminates is reported with a typed peerError', async (t) => {
+  const { rawWsClient, clientFrame } = require('../helpers/ws-raw');
+  const [victim] = await startNodes(t, 1, { encryption: 'ws' });
+  const errors = [];
+  victim.on('peerError', (e) => errors.push(e.code));
+  const c = await rawWsClient(t, victim.port);
+  await waitFor(() => victim.connections.length === 1, 3000, 'ws connection');
+  const ping = clientFrame(9, Buffer.alloc(0)).bytes;
+  c.sock.write(Buffer.concat(Array.from({ length: 1000 }, () => ping)));
+  await waitFor(() => victim.connections.length === 0, 3000, 'ws terminated the connection');
+  await sleep(100);
+  t.log(`connection dropped; peerError codes: [${errors.join(', ')}]`);
+  t.true(errors.length === 1 && /^ERR_/.test(errors[0]));
+});
