@@ -62,6 +62,45 @@ test.failing('relaying one 2 MiB zlib frame to zlib/gzip links does not stall ho
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1000;
   t.log(`one frame of ${(wire.length / MiB).toFixed(2)} MiB on the wire (body ${(enc.msgpack.length / MiB).toFixed(1)} MiB): victim CPU ${cpu.toFixed(0)} ms (${(cpu / (wire.length / MiB)).toFixed(0)} ms per wire MiB), relayed after ${Date.now() - t0} ms`);
-  const r = await honest.check().catch((e) => (t.log(e.message), null));
-  if (r) t.log(`largest gap in honest traffic: ${r.maxGapMs} ms`);
+  // machine-independent part: plain relaying costs ~40 ms per wire MiB here
+  t.true(cpu / (wire.length / MiB) < 300, `${cpu.toFixed(0)} ms of CPU for ${(wire.length / MiB).toFixed(2)} MiB on the wire`);
+  await honest.check(); // honest ticks through the victim: largest gap (5.2 s measured) < 3 s
+});
+
+// MEASURED (not an assertion): RATIO_FLOOR lets every compressed body inflate
+// to 16 KiB whatever its size on the wire, so a 123-byte zlib frame costs an
+// inflate, a SHA-256 and a msgpack decode of 16 KiB; as a broadcast, also the
+// recompression per method in use. Figures on this machine (native core, 2
+// busy cores): whispers ~380 ms of victim CPU per MiB on the wire; broadcasts
+// relayed to 3 snappy links ~630 ms/MiB; to snappy+zlib+gzip links ~1.5 s/MiB
+// (plain 4 MiB bodies: ~40 ms/MiB). A floor of 1-2 KiB, or a per-connection
+// budget of inflated bytes per second, would bound this.
+test.serial('measured: CPU per wire MiB of 16 KiB bodies in 123-byte zlib frames (RATIO_FLOOR)', async (t) => {
+  const { startNodes, rawPeer } = require('../helpers/hostile');
+  for (const mode of ['whisper', 'broadcast to snappy+zlib+gzip links']) {
+    const [victim] = await startNodes(t, 1, { maxWriteBuffer: 256 * MiB });
+    victim.on('message', () => {});
+    const id = 'Src'.padEnd(64, '1');
+    const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id, compression: [0x13] });
+    const whisper = mode === 'whisper';
+    if (!whisper) for (const [i, c] of [[0x20], [0x13], [0x11]].entries()) await sink(t, victim, `S${i}`.padEnd(64, '1'), c);
+    await waitFor(() => victim.peers.has(id), 3000, 'source');
+    const N = 5000;
+    const pad = Buffer.alloc(16 * 1024 - 200);
+    const frames = [];
+    for (let i = 0; i < N; i++) {
+      const enc = core.encodeMessage([whisper ? 2 : 0, id, now(), whisper ? 2 : 0, i, pad], null);
+      frames.push(core.frameFromMsgpack(enc.msgpack, enc.id, 0x13));
+    }
+    const all = Buffer.concat(frames);
+    await sleep(100);
+    const d0 = victim.counters.delivered;
+    const c0 = process.cpuUsage();
+    p.sock.write(all);
+    await waitFor(() => victim.counters.delivered - d0 >= N, 60_000, 'delivered');
+    const c = process.cpuUsage(c0);
+    const ms = (c.user + c.system) / 1000;
+    t.log(`${mode}: ${N} frames of ${frames[0].length} B (${(all.length / MiB).toFixed(2)} MiB on the wire, 16 KiB bodies): victim CPU ${ms.toFixed(0)} ms = ${(ms / (all.length / MiB)).toFixed(0)} ms per wire MiB`);
+  }
+  t.pass();
 });
