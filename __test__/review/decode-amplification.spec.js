@@ -26,7 +26,7 @@ function whisperOf(id, n, byte) {
 // values per body absolutely (not only per byte), weight values in
 // maxQueueBytes (e.g. 64 bytes per value: count them in decode), or refuse
 // containers-of-empty-containers beyond a small share.
-test.failing('a 2 MiB whisper of empty maps does not retain more than ~8x its size in the inbox', async (t) => {
+test.serial.failing('a 2 MiB whisper of empty maps does not retain more than ~8x its size in the inbox', async (t) => {
   const [victim] = await startNodes(t, 1, { queueMessages: true });
   const id = 'Maps'.padEnd(64, '1');
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id });
@@ -47,7 +47,7 @@ test.failing('a 2 MiB whisper of empty maps does not retain more than ~8x its si
 // limited to 512 MiB here so the test stays small; Node's default on this
 // machine is 4 GiB, which maxQueueBytes 64 MiB of empty maps exceeds too)
 // dies with "JavaScript heap out of memory" after 12 MiB on the wire.
-test.failing('three 4 MiB whispers of empty maps do not crash a victim process (512 MiB heap)', async (t) => {
+test.serial.failing('three 4 MiB whispers of empty maps do not crash a victim process (512 MiB heap)', async (t) => {
   const child = spawn(process.execPath, ['--max-old-space-size=512', path.join(__dirname, 'victim-process.js'), '{}'], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
   let stderr = '';
@@ -70,7 +70,7 @@ test.failing('three 4 MiB whispers of empty maps do not crash a victim process (
 // within maxCompressionRatio 64) that retains +128 MiB (~500x). A 2 MiB frame
 // of this shape costs ~1 GiB; the default heap limit (4 GiB here) falls to a
 // handful.
-test.failing('a 258 KiB zlib frame (random padding + empty maps) does not retain more than 16 MiB', async (t) => {
+test.serial.failing('a 258 KiB zlib frame (random padding + empty maps) does not retain more than 16 MiB', async (t) => {
   const crypto = require('crypto');
   const [victim] = await startNodes(t, 1, { queueMessages: true });
   const id = 'Maps'.padEnd(64, '1');
