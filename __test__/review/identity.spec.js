@@ -12,7 +12,7 @@ const { rawPeer, waitFor, sleep, startNodes, now } = require('../helpers/hostile
 // attacker. The same check in the peers handler also stops the node from ever
 // dialling that address from peer lists. Only a link whose remote address
 // proves it (an outgoing link to host:port, or a pinned one) should satisfy it.
-test.failing('connect() to an honest node is not answered by a peer that merely advertises its address', async (t) => {
+test('connect() to an honest node is not answered by a peer that merely advertises its address', async (t) => {
   const [victim, honest] = await startNodes(t, 2, { maxOutgoing: 0 });
   const m = await rawPeer(t, victim.port, { handshake: false });
   m.send(2, [5, m.id, victim.protocolId, ['127.0.0.1', honest.port], []]); // "I am 127.0.0.1:<honest port>"
@@ -29,7 +29,7 @@ test.failing('connect() to an honest node is not answered by a peer that merely 
 // though its handshake names another ID than the requested target. The
 // connect() for the response should expect the ID (refuse, and not send the
 // data, when the node at that address is someone else).
-test.failing('reply() data is not whispered to a node whose ID is not the author\'s (forged address response)', async (t) => {
+test('reply() data is not whispered to a node whose ID is not the author\'s (forged address response)', async (t) => {
   const [victim, other] = await startNodes(t, 2, { maxOutgoing: 0 });
   const m = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
   await waitFor(() => victim.peers.has(m.id), 3000, 'attacker handshake');
@@ -55,7 +55,7 @@ test.failing('reply() data is not whispered to a node whose ID is not the author
 // as "a second link to the same node" and calls peerReady(newcomer, false,
 // existing). connect(host, port) should only resolve with a link to host:port
 // (or reject, e.g. ERR_DUPLICATE_ID).
-test.failing('connect() never resolves with a squatter\'s link that claims the dialled node\'s ID', async (t) => {
+test('connect() never resolves with a squatter\'s link that claims the dialled node\'s ID', async (t) => {
   const { core } = require('../../dist/native.js');
   const [victim] = await startNodes(t, 1, { maxOutgoing: 0 });
   let honest = null;

@@ -7,7 +7,7 @@
  */
 import type { DecodedBody } from '../base/backend';
 import type { FramedConnection } from '../base/connection';
-import { FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
+import { DuplicateIdError, FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
 import { flags } from '../base/flags';
 import { negotiateCompression, receiveOrder } from '../base/compression-flags';
 import { core } from '../native';
@@ -15,7 +15,7 @@ import { nowSeconds } from '../base/ids';
 import type { MeshNode } from './mesh-node';
 import type { Peer } from './peer';
 import { MeshMessage } from './message';
-import { addrOf, flagListOf, sameSet, textOf } from './wire';
+import { addrOf, flagListOf, idOf, sameSet, textOf } from './wire';
 import { resolveDuplicate } from './duplicate-link';
 
 /** Longest a flooding peer is left unread while the peers its messages go to drain (see holdReading). */
@@ -31,7 +31,7 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
   const p = decoded.packets;
   if (p.length < 4) return; // header without payload: nothing to act on (py2p would renegotiate)
   const mainFlag = p[0];
-  const sender = textOf(p[1]);
+  const sender = idOf(p[1]);
   const time = p[2];
   if (typeof mainFlag !== 'number' || sender === null || typeof time !== 'number' || !Number.isFinite(time)) return;
   const payload = p.slice(3);
@@ -53,6 +53,12 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
     return;
   }
 
+  if (mainFlag === flags.broadcast && node.linkOnly.has(payload[0] as number)) {
+    // A link-level message (handshake, peer list, an extension's whisper) inside a broadcast:
+    // acting on it would make every node of the network treat it as its neighbour's.
+    node.counters.misrouted++;
+    return;
+  }
   if (mainFlag === flags.broadcast) {
     const now = nowSeconds();
     if (time < now - node.options.dedupWindow) {
@@ -161,7 +167,7 @@ function handshake(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
     peer.conn.close();
     return true;
   }
-  const id = textOf(p[1]);
+  const id = idOf(p[1]);
   if (!id) return true;
   if (peer.handshakeReceived && peer.id !== id) {
     node.refuse(
@@ -216,12 +222,9 @@ function peers(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
     if (node.outgoingOpen >= node.options.maxOutgoing) break;
     if (!Array.isArray(entry) || entry.length !== 2) continue;
     const addr = addrOf(entry[0]);
-    const id = textOf(entry[1]);
+    const id = idOf(entry[1]);
     if (!addr || !id || id === node.id || node.peers.has(id)) continue;
-    if (node.isDialing(addr[0], addr[1])) continue;
-    let known = false;
-    for (const p of node.peers.values()) if (p.addr && p.addr[0] === addr[0] && p.addr[1] === addr[1]) known = true;
-    if (known) continue;
+    if (node.isDialing(addr[0], addr[1]) || node.linkTo(addr[0], addr[1])) continue;
     node.connect(addr[0], addr[1], { id, refusedRetries: 0 }).catch(() => {
       // A dead or bogus peer-list entry: nothing to do (bounded by maxOutgoing and connectTimeout).
     });
@@ -229,29 +232,43 @@ function peers(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
   return true;
 }
 
+/** Unfinished outgoing connections under which reply() may still dial (when maxOutgoing is lower). */
+const REPLY_DIALS = 4;
+/** Address answers per link and second: each is a broadcast that floods the network (§12.2). */
+const ADDRESS_ANSWERS_PER_SECOND = 10;
+
 function request(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
   const p = msg.packets;
   if (p.length === 2 && textOf(p[1]) === '*') {
     node.sendPeers(peer);
   } else if (p.length === 3) {
-    const wanted = textOf(p[2]);
+    const rid = idOf(p[1]);
+    const wanted = idOf(p[2]);
     const target = wanted ? node.peers.get(wanted) : undefined;
-    if (target?.addr) node.sendToPeer(peer, flags.broadcast, [flags.response, p[1], [[target.addr[0], target.addr[1]], wanted]]);
+    if (!rid || !target?.addr || !peer.allowAddressAnswer(Date.now(), ADDRESS_ANSWERS_PER_SECOND)) return true;
+    node.sendToPeer(peer, flags.broadcast, [flags.response, rid, [[target.addr[0], target.addr[1]], wanted]]);
   }
   return true;
 }
 
 function response(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
   const p = msg.packets;
-  const rid = textOf(p[1]);
+  const rid = idOf(p[1]);
   if (p.length !== 3 || !rid || !Array.isArray(p[2])) return true;
-  const pending = node.requests.take(rid);
   const addr = addrOf(p[2][0]);
-  const id = textOf(p[2][1]);
+  const id = idOf(p[2][1]);
+  const pending = node.requests.get(rid);
   if (!pending || !addr || id !== pending.target) return true;
+  // Dials for replies are bounded like automatic ones: at most maxOutgoing (and at least
+  // REPLY_DIALS, for nodes that make no automatic connections) unfinished outgoing connections.
+  if (node.outgoingPending >= Math.max(node.options.maxOutgoing, REPLY_DIALS)) return true;
+  node.requests.take(rid);
   node
     .connect(addr[0], addr[1], { id })
-    .then((target) => node.sendToPeer(target, flags.whisper, [flags.whisper, ...pending.data]))
+    .then((target) => {
+      if (target.id !== pending.target) throw new DuplicateIdError(`the node at ${addr[0]}:${addr[1]} is ${target.id?.slice(0, 12)}…, not ${pending.target.slice(0, 12)}…; the reply was not sent`);
+      node.sendToPeer(target, flags.whisper, [flags.whisper, ...pending.data]);
+    })
     .catch((e: Error) => node.reportError(e));
   return true;
 }

@@ -108,7 +108,8 @@ function newcomerWinsTieBreak(ownId: string, peerId: string, existing: Peer, new
   return opener(newcomer) > opener(existing);
 }
 
-function sameHost(existing: Peer, newcomer: Peer): boolean {
+/** `newcomer` comes from the IP address of `existing`'s link, or from the address that peer advertised. */
+export function sameHost(existing: Peer, newcomer: Peer): boolean {
   const from = ipOf(newcomer.conn.remoteAddress);
   return from !== '' && (from === ipOf(existing.conn.remoteAddress) || from === ipOf(existing.addr?.[0]));
 }

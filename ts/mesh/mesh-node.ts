@@ -7,7 +7,7 @@ import { EventEmitter } from 'events';
 import { core } from '../native';
 import type { DecodedBody, EncodedMessage, WaterfallCacheLike } from '../base/backend';
 import { FramedConnection, ByteStream } from '../base/connection';
-import { ClosedError, ConnectError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
+import { ClosedError, ConnectError, DuplicateIdError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
 import { flags } from '../base/flags';
 import { createUserSalt, js2pNodeIdPreimage, nodeId, nowSeconds, protocolId as makeProtocolId, requestId as makeRequestId } from '../base/ids';
 import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options';
@@ -16,6 +16,7 @@ import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
 import { frameWith } from './frames';
+import { sameHost } from './duplicate-link';
 import { transportFor, Transport, TransportServer } from '../transport';
 import type { PendingConnection } from '../transport/pending';
 import { watchFirstHeader } from './foreign-protocol';
@@ -54,13 +55,20 @@ export class MeshNode extends EventEmitter {
   readonly seen: WaterfallCacheLike;
   readonly requests: PendingRequests;
   readonly builtins = new Map<number, BuiltinHandler>(meshHandlers);
-  readonly counters = { sent: 0, delivered: 0, relayed: 0, relayHolds: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0, tooLargeForPeer: 0 };
+  /**
+   * Sub-flags that only mean something between two neighbours (the originals
+   * send them as whispers): a broadcast carrying one is neither acted on nor
+   * relayed. Extensions add theirs.
+   */
+  readonly linkOnly = new Set<number>([flags.handshake, flags.peers]);
+  readonly counters = { sent: 0, delivered: 0, relayed: 0, relayHolds: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0, tooLargeForPeer: 0, misrouted: 0 };
   readonly handlers: MessageHandler[] = [];
   closed = false;
   /** Extension hook: return false to keep a relayed broadcast from one peer (e.g. sync deletes from js2p). */
   relayFilter: ((to: Peer, decoded: DecodedBody) => boolean) | null = null;
   private readonly all = new Set<Peer>();
-  private readonly dialing = new Set<string>();
+  /** Dials under way, by "host:port": each counts against maxPeers, and a second connect() to the address joins it. */
+  private readonly dials = new Map<string, Promise<Peer>>();
   private readonly traffic = new TrafficTotals();
   private server: TransportServer | null = null;
   readonly transport: Transport;
@@ -159,7 +167,7 @@ export class MeshNode extends EventEmitter {
    */
   private admit(pending: PendingConnection): boolean {
     if (this.closed) return false;
-    if (this.openConnections >= this.options.maxPeers) {
+    if (this.openConnections + this.dials.size >= this.options.maxPeers) {
       this.refuseAccept(pending.remoteAddress, pending.remotePort);
       return false;
     }
@@ -186,7 +194,7 @@ export class MeshNode extends EventEmitter {
       this.attach(stream, false, null, 'str', pending.acceptedAt);
       return;
     }
-    if (this.openConnections >= this.options.maxPeers) {
+    if (this.openConnections + this.dials.size >= this.options.maxPeers) {
       stream.destroy();
       this.refuseAccept(stream.remoteAddress, stream.remotePort);
       return;
@@ -201,7 +209,12 @@ export class MeshNode extends EventEmitter {
     this.emit('peerError', err);
   }
 
-  /** Open a connection; resolves with the peer once its handshake arrived. */
+  /**
+   * Open a connection; resolves with the peer once its handshake arrived. A
+   * link already open to host:port (one this node dialled there, or a pinned
+   * peer advertising it) is returned as it is, and a second call while a dial
+   * to the same address is under way joins that dial.
+   */
   connect(host: string, port: number, options: { id?: string; idForm?: IdForm; refusedRetries?: number } = {}): Promise<Peer> {
     if (this.closed) return Promise.reject(new ClosedError('this node was closed'));
     if (!this.id) this.id = this.makeId();
@@ -210,33 +223,56 @@ export class MeshNode extends EventEmitter {
     if ((host === this.outAddr[0] && port === this.outAddr[1]) || (host === this.host && port === this.port)) {
       return Promise.reject(new ConnectError(`refusing to connect to this node's own address ${host}:${port}`));
     }
-    for (const p of this.peers.values()) if (p.addr && p.addr[0] === host && p.addr[1] === port) return Promise.resolve(p);
-    if (this.openConnections + this.dialing.size >= this.options.maxPeers) {
-      return Promise.reject(new PeerLimitError(`cannot connect to ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open`));
-    }
     const key = `${host}:${port}`;
-    this.dialing.add(key);
-    return this.dialRetryingRefused(host, port, options.refusedRetries ?? 3)
-      .finally(() => this.dialing.delete(key))
-      .then(
-        (stream) =>
-          new Promise<Peer>((resolve, reject) => {
-            if (this.closed) {
-              stream.destroy();
-              return reject(new ClosedError('this node was closed'));
-            }
-            const peer = this.attach(stream, true, options.id ?? null, options.idForm ?? 'str');
-            this.connectWaiters.set(peer, { target: key, resolve, reject });
-          }),
-        (err: Error) => {
-          throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`, true);
-        },
-      )
-      .catch((err: Error) => {
-        // py2p 0.7.878 closes on a str protocol ID: try once more with bin (§18.3 rule 1).
-        if ((err as { retryWithBin?: boolean }).retryWithBin && options.idForm !== 'bin') return this.connect(host, port, { ...options, idForm: 'bin' });
-        throw err;
-      });
+    const open = this.linkTo(host, port);
+    if (open) return Promise.resolve(open);
+    const joined = this.dials.get(key);
+    if (joined) return joined;
+    if (this.openConnections + this.dials.size >= this.options.maxPeers) {
+      return Promise.reject(new PeerLimitError(`cannot connect to ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open or being opened`));
+    }
+    const dial = this.dialRetryingRefused(host, port, options.refusedRetries ?? 3).then(
+      (stream) => this.attachDialled(stream, key, options),
+      (err: Error) => {
+        throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`, true);
+      },
+    );
+    this.dials.set(key, dial);
+    const settle = () => {
+      if (this.dials.get(key) === dial) this.dials.delete(key);
+    };
+    // the dial counts against maxPeers until its stream is attached (attachDialled), then as a connection
+    dial.then(settle, settle);
+    return dial.catch((err: Error) => {
+      // py2p 0.7.878 closes on a str protocol ID: try once more with bin (§18.3 rule 1).
+      if ((err as { retryWithBin?: boolean }).retryWithBin && options.idForm !== 'bin') return this.connect(host, port, { ...options, idForm: 'bin' });
+      throw err;
+    });
+  }
+
+  /** A handshaked link that is provably to host:port: one this node dialled there, or a pinned peer advertising it. */
+  linkTo(host: string, port: number): Peer | undefined {
+    const key = `${host}:${port}`;
+    for (const p of this.peers.values()) if (p.dialedAs === key || (p.pinned && p.addr && p.addr[0] === host && p.addr[1] === port)) return p;
+    return undefined;
+  }
+
+  /** A dial succeeded: attach its stream (maxPeers is checked again: accepts may have filled it meanwhile). */
+  private attachDialled(stream: ByteStream, key: string, options: { id?: string; idForm?: IdForm }): Promise<Peer> {
+    return new Promise<Peer>((resolve, reject) => {
+      if (this.closed) {
+        stream.destroy();
+        return reject(new ClosedError('this node was closed'));
+      }
+      this.dials.delete(key);
+      if (this.openConnections >= this.options.maxPeers) {
+        stream.destroy();
+        return reject(new PeerLimitError(`connected to ${key}, but maxPeers (${this.options.maxPeers}) connections opened meanwhile; closed it`));
+      }
+      const peer = this.attach(stream, true, options.id ?? null, options.idForm ?? 'str');
+      peer.dialedAs = key;
+      this.connectWaiters.set(peer, { target: key, resolve, reject });
+    });
   }
 
   /**
@@ -244,7 +280,7 @@ export class MeshNode extends EventEmitter {
    * handshaking, or in the routing table.
    */
   get outgoingOpen(): number {
-    let n = this.dialing.size;
+    let n = this.dials.size;
     for (const p of this.all) if (p.outgoing && !p.conn.closed) n++;
     return n;
   }
@@ -267,11 +303,18 @@ export class MeshNode extends EventEmitter {
   }
 
   get dialingCount(): number {
-    return this.dialing.size;
+    return this.dials.size;
   }
 
   isDialing(host: string, port: number): boolean {
-    return this.dialing.has(`${host}:${port}`);
+    return this.dials.has(`${host}:${port}`);
+  }
+
+  /** Outgoing connections not yet handshaked: dials under way and links waiting for the peer's handshake. */
+  get outgoingPending(): number {
+    let n = this.dials.size;
+    for (const p of this.awaiting) if (p.outgoing && !p.conn.closed) n++;
+    return n;
   }
 
   private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm, openedAt = Date.now()): Peer {
@@ -349,7 +392,11 @@ export class MeshNode extends EventEmitter {
     const waiter = this.connectWaiters.get(peer);
     if (waiter) {
       this.connectWaiters.delete(peer);
-      waiter.resolve(link);
+      // connect(host, port) resolves with a link to that host: the one kept of two links to one node
+      // (simultaneous dials) must come from the address dialled, or prove its ID; a link from another
+      // address that merely claims the dialled node's ID is not what the caller asked for.
+      if (link === peer || link.pinned || sameHost(link, peer)) waiter.resolve(link);
+      else waiter.reject(new DuplicateIdError(`${waiter.target} answered as ${link.id?.slice(0, 12)}…, an ID that a link from ${link.conn.remoteAddress} already claims; that link was kept, and it is not the node at ${waiter.target}`));
     }
     if (first) this.emit('peer', peer);
   }

@@ -28,6 +28,8 @@ export class Peer {
   handshakeReceived = false;
   /** The peer answered a keep-alive ping: it is a polyp2p node and can be idle-checked. */
   answersPings = false;
+  /** "host:port" this node dialled to open this link (null for incoming links): proves where the peer is. */
+  dialedAs: string | null = null;
   /** Largest frame body the peer accepts, from its ping or pong (polyp2p peers only; null: unknown). */
   maxBody: number | null = null;
   /** TLS: the peer proved its node ID with its certificate key (node-ID pinning). */
@@ -53,6 +55,18 @@ export class Peer {
     expectedId: string | null = null,
   ) {
     this.expectedId = expectedId;
+  }
+
+  private answersWindowAt = 0;
+  private answersInWindow = 0;
+
+  /** Rate limit for address answers to this peer: true while fewer than `perSecond` went out this second. */
+  allowAddressAnswer(now: number, perSecond: number): boolean {
+    if (now - this.answersWindowAt >= 1000) {
+      this.answersWindowAt = now;
+      this.answersInWindow = 0;
+    }
+    return this.answersInWindow++ < perSecond;
   }
 
   get handshaked(): boolean {

@@ -19,6 +19,12 @@ export class PendingRequests {
     this.entries.set(requestId, { target, data, expiresAt: Date.now() + this.ttlMs });
   }
 
+  /** The live pending reply for a request ID, left in place. */
+  get(requestId: string): PendingReply | undefined {
+    const p = this.entries.get(requestId);
+    return p && p.expiresAt >= Date.now() ? p : undefined;
+  }
+
   take(requestId: string): PendingReply | undefined {
     const p = this.entries.get(requestId);
     if (p) this.entries.delete(requestId);

@@ -30,6 +30,8 @@ export interface MeshStats {
   /** Messages held for recv()/async iteration, and their bytes (maxQueue, maxQueueBytes). */
   queued: number;
   queuedBytes: number;
+  /** Broadcasts carrying a link-level sub-flag (handshake, peer list, an extension's whisper): dropped, not relayed. */
+  misrouted: number;
   /** Relayed broadcasts not sent to a peer because they are larger than it accepts (its advertised limit). */
   tooLargeForPeer: number;
   perPeer: Array<PeerInfo & { framesIn: number; framesOut: number; bytesIn: number; bytesOut: number }>;
