@@ -94,10 +94,15 @@ for (const leasing of [true, false]) {
     t.is(a.get('right'), 'R');
     t.false(c.has('doomed'));
     if (leasing) {
-      t.is(c.get('both'), 'from a', 'the earlier writer keeps the lease');
-      t.is(c.metadata('both').owner, a.id);
-      await waitFor(() => refused.some((r) => r.kind === 'superseded' && r.key === 'both'), 2000, 'a superseded event at c');
-      t.is(refused.find((r) => r.key === 'both').value, 'from c');
+      // Both leases were fresh: the lease rule refuses each in place of the other. The smaller ID
+      // wins (as in a same-second tie) once the older write's node moved it to the newer second.
+      const [winner, loser, loserEvents] = a.id < c.id ? [a, c, refused] : [c, a, lost];
+      const bothAt = c.metadata('both').timestamp;
+      t.is(c.get('both'), winner === a ? 'from a' : 'from c', 'the smaller ID wins a conflict between two live leases');
+      t.is(c.metadata('both').owner, winner.id);
+      t.deepEqual(a.metadata('both'), { owner: winner.id, timestamp: bothAt }, 'one version everywhere, stamped with the later second');
+      await waitFor(() => loserEvents.some((r) => r.kind === 'superseded' && r.key === 'both'), 2000, `a superseded event at the loser ${loser === a ? 'a' : 'c'}`);
+      t.is(loserEvents.find((r) => r.kind === 'superseded' && r.key === 'both').value, loser === a ? 'from a' : 'from c');
     } else {
       t.is(a.get('both'), 'from c', 'the later write wins without leasing');
       await waitFor(() => lost.some((r) => r.kind === 'superseded' && r.key === 'both'), 2000, 'a superseded event at a');
