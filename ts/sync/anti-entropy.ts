@@ -5,7 +5,7 @@
  * replaces a version only where a store with its owner and timestamp would
  * (the lease rule, §14.4), is in the clock-skew bound and fits the byte
  * budgets; a lease conflict (resolve.ts) is settled by the older version's
- * own node, which restamps its write. Each message is processed up to
+ * own node, which restamps its write (conflicts.ts). Each message is processed up to
  * maxAntiEntropyItems items and costs at most REFUSALS_PER_MESSAGE + 1
  * 'refused' events.
  */
@@ -21,6 +21,7 @@ import { mergeMapping } from './sync-node';
 import { RefusalBatch } from './refusals';
 import { msgpackSize } from './size';
 import { isTime } from './wire';
+import { settleConflict } from './conflicts';
 
 /** A version as a peer's entry carries it. */
 interface Incoming extends VersionMeta {
@@ -36,25 +37,6 @@ function itemsOf(node: SyncNode, list: unknown[], batch: RefusalBatch): unknown[
   if (list.length <= max) return list;
   batch.refuseMany(list.length - max, `${list.length - max} items past maxAntiEntropyItems (${max}) ignored`);
   return list.slice(0, max);
-}
-
-/**
- * A lease conflict between our version and another: the older one's node
- * moves its write to the newer second; a replica holding the older version
- * tells that node (a one-item digest), since only it may. Returns the
- * restamped entry when this node did so.
- */
-function settleConflict(node: SyncNode, ours: Entry, theirs: VersionMeta & { key: string }, from: Peer): Entry | undefined {
-  if (ours.timestamp > theirs.timestamp) return undefined; // the other side's owner restamps; it learns of ours from our digest or answer
-  if (ours.owner !== node.id) {
-    const owner = node.peers.get(ours.owner);
-    if (owner && owner !== from && owner.answersPings && !owner.conn.closed) node.outbox(owner).notice(theirs);
-    return undefined;
-  }
-  if (theirs.timestamp > nowSeconds()) return undefined; // not before our clock reaches it (the next exchange)
-  const e = node.table.restamp(ours.key, theirs.timestamp)!;
-  for (const p of node.polyp2pPeers()) node.outbox(p).push(e.key, e); // the restamp goes first wherever the key is pending
-  return e;
 }
 
 /** Their digest: ask for every key where their version beats ours (or we have none). */
