@@ -228,3 +228,20 @@ test('concurrent deltas to one key in the same second merge field by field when 
   t.deepEqual({ ...a.get('prefs') }, { base: 1, fromA: true, fromB: true });
   t.deepEqual({ ...b.get('prefs') }, { base: 1, fromA: true, fromB: true });
 });
+
+test('a lease conflict whose older writer is two links from the other version still settles (the notice travels)', async (t) => {
+  const [x, r1, r2, y] = await startSync(t, 4);
+  await link(r1, x);
+  await link(r2, r1); // a line x - r1 - r2; y is on its own
+  x.set('k', 'from x');
+  await waitFor(() => r2.get('k') === 'from x', 5000, 'replicated along the line');
+  await sleep(1100);
+  y.set('k', 'from y'); // y never heard of x's write: two live leases, different seconds
+  const later = y.metadata('k').timestamp;
+  await link(r2, y); // heal at the far end: x is not a peer of r2
+  await converged([x, r1, r2, y], 8000, 'all four agree');
+  const winner = x.id < y.id ? x : y;
+  for (const n of [x, r1, r2, y]) t.deepEqual(n.metadata('k'), { owner: winner.id, timestamp: later }, 'the smaller ID, at the later second');
+  t.is(r1.get('k'), winner === x ? 'from x' : 'from y');
+  t.log(`winner: ${winner === x ? 'x (the earlier writer, restamped)' : 'y (the later writer)'}`);
+});
