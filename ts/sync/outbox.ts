@@ -126,13 +126,13 @@ export class PeerOutbox {
     const keys = [...this.wants];
     this.wants.clear();
     this.wantBytes = 0;
-    return () => this.send(wantPieces(keys, this.limit(), this.oversize('want')));
+    return () => this.send('want', (skip) => wantPieces(keys, this.limit(), skip));
   }
 
   private noticeJob(): Job {
     const versions = [...this.notices.values()];
     this.notices.clear();
-    return () => this.send(digestPieces(versions, this.limit(), this.oversize('digest')));
+    return () => this.send('digest item', (skip) => digestPieces(versions, this.limit(), skip));
   }
 
   private entriesJob(): Job {
@@ -146,13 +146,13 @@ export class PeerOutbox {
         if (e && e !== first) yield e;
       }
     }
-    return () => this.send(entriesPieces(current(), this.limit(), this.oversize('entry')));
+    return () => this.send('entry', (skip) => entriesPieces(current(), this.limit(), skip));
   }
 
   private storesJob(): Job {
     const keys = [...this.stores];
     this.stores.clear();
-    return () => this.send(storePieces(this.liveOf(keys), this.limit(), this.oversize('value')));
+    return () => this.send('value', (skip) => storePieces(this.liveOf(keys), this.limit(), skip));
   }
 
   /**
@@ -172,7 +172,7 @@ export class PeerOutbox {
           yield e;
         }
       }).call(this, this.liveOf(keys));
-      return this.send(storePieces(notPolyp2p, this.limit(), this.oversize('value')));
+      return this.send('value', (skip) => storePieces(notPolyp2p, this.limit(), skip));
     };
   }
 
@@ -186,8 +186,8 @@ export class PeerOutbox {
         if (e) yield e;
       }
     }
-    if (!keys.length) return () => this.send([{ payload: [SUB_DIGEST, []], bytes: 256 }]);
-    return () => this.send(digestPieces(current(), this.limit(), this.oversize('digest item')));
+    if (!keys.length) return () => this.send('digest', () => [{ payload: [SUB_DIGEST, []], bytes: 256 }]);
+    return () => this.send('digest item', (skip) => digestPieces(current(), this.limit(), skip));
   }
 
   private *liveOf(keys: string[]): Generator<Entry> {
@@ -201,20 +201,30 @@ export class PeerOutbox {
     return this.node.bodyLimitFor(this.peer);
   }
 
-  private oversize(what: string): Oversize {
-    return (key, bytes, limit) => {
-      this.node.counters.tooLargeForPeer++;
-      this.node.reportError(new MessageTooLargeError(`${what} for ${JSON.stringify(key.slice(0, 64))} needs ${bytes} bytes, more than this peer accepts (${limit}); not sent to it (raise maxFrameSize on every node)`), this.peer);
+  /**
+   * Writes each piece paced; a piece larger than the free part of the write
+   * buffer waits until the queue is empty. Items too large for the peer are
+   * left out and reported once per job (a peer advertising a small limit
+   * cannot turn one request into thousands of error events).
+   */
+  private async send(what: string, build: (skip: Oversize) => Iterable<Piece>): Promise<boolean> {
+    let skipped = 0;
+    let first = '';
+    const skip: Oversize = (key, bytes, limit) => {
+      if (skipped++ === 0) first = `${JSON.stringify(key.slice(0, 64))} needs ${bytes} bytes, more than this peer accepts (${limit})`;
     };
-  }
-
-  /** Writes each piece paced; a piece larger than the free part of the write buffer waits until the queue is empty. */
-  private async send(pieces: Iterable<Piece>): Promise<boolean> {
-    for (const piece of pieces) {
-      if (!(await this.roomFor(piece.bytes))) return false;
-      if (!(await sendPaced(this.node, this.peer, flags.whisper, [piece.payload]))) return false;
+    try {
+      for (const piece of build(skip)) {
+        if (!(await this.roomFor(piece.bytes))) return false;
+        if (!(await sendPaced(this.node, this.peer, flags.whisper, [piece.payload]))) return false;
+      }
+      return true;
+    } finally {
+      if (skipped) {
+        this.node.counters.tooLargeForPeer += skipped;
+        this.node.reportError(new MessageTooLargeError(`${skipped} ${what}${skipped > 1 ? 's' : ''} not sent to this peer (${first}); raise maxFrameSize on every node`), this.peer);
+      }
     }
-    return true;
   }
 
   private async roomFor(bytes: number): Promise<boolean> {

@@ -16,7 +16,7 @@ import { SyncTable, type Entry, type IdForm } from './table';
 import { isStoreOfNil } from './wire';
 import { installHandlers } from './replication';
 import { PeerOutbox } from './outbox';
-import { entryWireBytes, listLimit } from './pieces';
+import { DIGEST_ITEMS, entryWireBytes, listLimit } from './pieces';
 
 export interface SyncOptions extends MeshOptions {
   /** Lease enforcement (default true). The subnet gets the suffix '1' (on) or '0' (off), §14.1. */
@@ -55,8 +55,8 @@ export interface SyncOptions extends MeshOptions {
   maxClockSkew?: number;
   /**
    * Items of one anti-entropy message (digest, want or entries) that are
-   * processed (default 4096); the rest are ignored with one 'refused' event.
-   * polyp2p sends at most 2048 per message.
+   * processed (default 4096, at least 2048: polyp2p sends up to 2048 per
+   * message); the rest are ignored with one 'refused' event.
    */
   maxAntiEntropyItems?: number;
 }
@@ -126,7 +126,8 @@ export class SyncNode extends MeshNode {
       },
       (owner) => owner === this.id,
     );
-    this.syncLimits = { maxClockSkew: options.maxClockSkew ?? 300, maxAntiEntropyItems: options.maxAntiEntropyItems ?? 4096 };
+    // Below what polyp2p sends per message, the same keys would be cut off every round and never converge.
+    this.syncLimits = { maxClockSkew: options.maxClockSkew ?? 300, maxAntiEntropyItems: Math.max(DIGEST_ITEMS, options.maxAntiEntropyItems ?? 4096) };
     installHandlers(this);
     // A polyp2p node never relays a delete to a peer that may be js2p (it would drop the link, §14.6).
     this.relayFilter = (to, decoded) => !(this.mayBeJs2p(to) && isStoreOfNil(decoded));
