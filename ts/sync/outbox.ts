@@ -165,29 +165,22 @@ export class PeerOutbox {
     return async () => {
       if (!(await this.pongOrTimeout(INITIAL_SYNC_PONG_WAIT_MS))) return false;
       if (this.peer.answersPings) return true;
-      const keys = [...this.node.table.liveEntries()].map((e) => e.key);
-      const notPolyp2p = (function* (this: PeerOutbox, all: Iterable<Entry>) {
-        for (const e of all) {
-          if (this.peer.answersPings) return; // it answered late: anti-entropy takes over
-          yield e;
+      const peer = this.peer;
+      const table = this.node.table;
+      function* live(): Generator<Entry> {
+        for (const e of table.walk()) {
+          if (peer.answersPings) return; // it answered late: anti-entropy takes over
+          if (!e.deleted) yield e;
         }
-      }).call(this, this.liveOf(keys));
-      return this.send('value', (skip) => storePieces(notPolyp2p, this.limit(), skip));
+      }
+      return this.send('value', (skip) => storePieces(live(), this.limit(), skip));
     };
   }
 
   private digestJob(): Job {
     this.digestPending = false;
-    const keys = this.node.table.keys();
-    const table = this.node.table;
-    function* current(): Generator<Entry> {
-      for (const k of keys) {
-        const e = table.any(k);
-        if (e) yield e;
-      }
-    }
-    if (!keys.length) return () => this.send('digest', () => [{ payload: [SUB_DIGEST, []], bytes: 256 }]);
-    return () => this.send('digest item', (skip) => digestPieces(current(), this.limit(), skip));
+    if (!this.node.table.count) return () => this.send('digest', () => [{ payload: [SUB_DIGEST, []], bytes: 256 }]);
+    return () => this.send('digest item', (skip) => digestPieces(this.node.table.walk(), this.limit(), skip));
   }
 
   private *liveOf(keys: string[]): Generator<Entry> {

@@ -153,8 +153,23 @@ export class SyncTable {
     return this.entries.values();
   }
 
-  /** Every key, tombstones included (a snapshot to walk while the table changes). */
-  keys(): string[] {
-    return [...this.entries.keys()];
+  /**
+   * Every entry (tombstones included) in order of last change, read as the
+   * table is when each is reached, without copying the table: a paced sender
+   * may walk it for seconds while the table changes. At most as many entries
+   * as the table held at the call; a key changed meanwhile moves to the end,
+   * so it may come twice, or not at all (its change went out by itself).
+   */
+  *walk(): Generator<Entry> {
+    let left = this.entries.size;
+    for (const e of this.entries.values()) {
+      if (left-- <= 0) return;
+      yield e;
+    }
+  }
+
+  /** Entries held, tombstones included. */
+  get count(): number {
+    return this.entries.size;
   }
 }
