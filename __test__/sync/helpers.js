@@ -1,7 +1,7 @@
 'use strict';
 // Helpers for sync tests: polyp2p sync nodes on loopback, closed by t.teardown.
 const { createSync } = require('../../dist/index.js');
-const { waitFor } = require('../helpers/mesh');
+const { waitFor, rawPeer } = require('../helpers/mesh');
 
 async function startSync(t, count, options = {}) {
   const nodes = [];
@@ -28,4 +28,18 @@ async function converged(nodes, ms = 5000, what = 'replicas to agree') {
   await waitFor(() => nodes.every((n) => snapshot(n) === snapshot(nodes[0])), ms, what);
 }
 
-module.exports = { startSync, link, isolate, snapshot, converged };
+/**
+ * A raw peer that answers like a polyp2p node (a pong advertising `limit`), so the node sends it
+ * anti-entropy messages and takes its digests, wants and entries. `bodies()` lists the frame
+ * bodies it received (bytes, sub-flag, payload).
+ */
+async function rawPolyp2p(t, node, { id = 'RawPolyp2p', limit = 16 * 1024 * 1024 } = {}) {
+  const p = await rawPeer(t, node.port, { protocolId: node.protocolId, id });
+  await waitFor(() => node.peers.has(id), 5000, 'raw peer handshake');
+  p.send(4, [4, limit]); // pong: "a polyp2p node accepting bodies up to `limit`"
+  await waitFor(() => node.peers.get(id)?.answersPings, 5000, 'raw peer known as polyp2p');
+  p.bodies = (sub) => p.received.filter((m) => m.packets && m.packets[3] === sub).map((m) => ({ bytes: m.msgpack.length + 32, payload: m.packets.slice(3) }));
+  return p;
+}
+
+module.exports = { startSync, link, isolate, snapshot, converged, rawPolyp2p };

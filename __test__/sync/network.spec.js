@@ -94,10 +94,15 @@ for (const leasing of [true, false]) {
     t.is(a.get('right'), 'R');
     t.false(c.has('doomed'));
     if (leasing) {
-      t.is(c.get('both'), 'from a', 'the earlier writer keeps the lease');
-      t.is(c.metadata('both').owner, a.id);
-      await waitFor(() => refused.some((r) => r.kind === 'superseded' && r.key === 'both'), 2000, 'a superseded event at c');
-      t.is(refused.find((r) => r.key === 'both').value, 'from c');
+      // Both leases were fresh: the lease rule refuses each in place of the other. The smaller ID
+      // wins (as in a same-second tie) once the older write's node moved it to the newer second.
+      const [winner, loser, loserEvents] = a.id < c.id ? [a, c, refused] : [c, a, lost];
+      const bothAt = c.metadata('both').timestamp;
+      t.is(c.get('both'), winner === a ? 'from a' : 'from c', 'the smaller ID wins a conflict between two live leases');
+      t.is(c.metadata('both').owner, winner.id);
+      t.deepEqual(a.metadata('both'), { owner: winner.id, timestamp: bothAt }, 'one version everywhere, stamped with the later second');
+      await waitFor(() => loserEvents.some((r) => r.kind === 'superseded' && r.key === 'both'), 2000, `a superseded event at the loser ${loser === a ? 'a' : 'c'}`);
+      t.is(loserEvents.find((r) => r.kind === 'superseded' && r.key === 'both').value, loser === a ? 'from a' : 'from c');
     } else {
       t.is(a.get('both'), 'from c', 'the later write wins without leasing');
       await waitFor(() => lost.some((r) => r.kind === 'superseded' && r.key === 'both'), 2000, 'a superseded event at a');
@@ -222,4 +227,21 @@ test('concurrent deltas to one key in the same second merge field by field when 
   await waitFor(() => ['base', 'fromA', 'fromB'].every((k) => k in (a.get('prefs') || {}) && k in (b.get('prefs') || {})), 8000, 'union on both sides');
   t.deepEqual({ ...a.get('prefs') }, { base: 1, fromA: true, fromB: true });
   t.deepEqual({ ...b.get('prefs') }, { base: 1, fromA: true, fromB: true });
+});
+
+test('a lease conflict whose older writer is two links from the other version still settles (the notice travels)', async (t) => {
+  const [x, r1, r2, y] = await startSync(t, 4);
+  await link(r1, x);
+  await link(r2, r1); // a line x - r1 - r2; y is on its own
+  x.set('k', 'from x');
+  await waitFor(() => r2.get('k') === 'from x', 5000, 'replicated along the line');
+  await sleep(1100);
+  y.set('k', 'from y'); // y never heard of x's write: two live leases, different seconds
+  const later = y.metadata('k').timestamp;
+  await link(r2, y); // heal at the far end: x is not a peer of r2
+  await converged([x, r1, r2, y], 8000, 'all four agree');
+  const winner = x.id < y.id ? x : y;
+  for (const n of [x, r1, r2, y]) t.deepEqual(n.metadata('k'), { owner: winner.id, timestamp: later }, 'the smaller ID, at the later second');
+  t.is(r1.get('k'), winner === x ? 'from x' : 'from y');
+  t.log(`winner: ${winner === x ? 'x (the earlier writer, restamped)' : 'y (the later writer)'}`);
 });

@@ -29,6 +29,11 @@ export function idText(v: unknown): string | null {
   return null;
 }
 
+/** How a node writes IDs, seen from one of its ID fields: str (js2p, polyp2p) or bin (py2p). */
+export function idForm(raw: unknown): 'str' | 'bin' {
+  return typeof raw === 'string' ? 'str' : 'bin';
+}
+
 /** A value that is a mapping (msgpack map decoded as a plain object). */
 export function isMapping(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) return false;
@@ -47,9 +52,20 @@ function canonical(v: unknown, depth = 0): unknown {
   return v;
 }
 
+/**
+ * The value's hash (16 bytes of SHA-256 over its msgpack with map keys
+ * sorted: equal content, equal hash) and its msgpack size. Throws
+ * MsgpackEncodeError (ERR_MSGPACK_UNSUPPORTED) for a value msgpack cannot
+ * carry (a function, a symbol, a cycle, a bigint beyond 64 bits).
+ */
+export function encodedValue(v: unknown): { hash: Buffer; size: number } {
+  const bytes = core.msgpackEncode(canonical(v));
+  return { hash: createHash('sha256').update(bytes).digest().subarray(0, 16), size: bytes.length };
+}
+
 /** 16 bytes of SHA-256 over the value's msgpack with map keys sorted (equal content, equal hash). */
 export function valueHash(v: unknown): Buffer {
-  return createHash('sha256').update(core.msgpackEncode(canonical(v))).digest().subarray(0, 16);
+  return encodedValue(v).hash;
 }
 
 export const DELETED_HASH = Buffer.alloc(16);

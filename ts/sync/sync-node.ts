@@ -4,17 +4,19 @@
  * sync messages lives in replication.ts. The typed API behaves like a
  * Map<string, value>; the js2p drop-in is compat/sync.ts.
  */
-import { ClosedError, LeaseError } from '../base/errors';
+import { ClosedError, LeaseError, MemoryBudgetError, MessageTooLargeError } from '../base/errors';
 import { flags } from '../base/flags';
 import { nowSeconds } from '../base/ids';
 import { MeshNode } from '../mesh/mesh-node';
 import type { MeshOptions } from '../mesh/options';
 import type { Peer, PeerInfo } from '../mesh/peer';
 import { leaseAllows, refusalReason, type Meta } from './lease';
-import { isMapping, keyBytes, keyText, valueHash } from './keys';
+import { encodedValue, isMapping, keyBytes, keyText } from './keys';
 import { SyncTable, type Entry, type IdForm } from './table';
 import { isStoreOfNil } from './wire';
-import { installHandlers, sendDigest } from './replication';
+import { installHandlers } from './replication';
+import { PeerOutbox } from './outbox';
+import { DIGEST_ITEMS, entryWireBytes, listLimit } from './pieces';
 
 export interface SyncOptions extends MeshOptions {
   /** Lease enforcement (default true). The subnet gets the suffix '1' (on) or '0' (off), §14.1. */
@@ -27,6 +29,42 @@ export interface SyncOptions extends MeshOptions {
   maxTombstones?: number;
   /** ms between digest exchanges with polyp2p peers; 0: only when a link comes up (default 30 000). */
   antiEntropyInterval?: number;
+  /**
+   * Bytes the table may hold (default 256 MiB): each entry counts its key's
+   * and owner ID's UTF-8 length, its value's msgpack size and 16 bytes; a
+   * tombstone the same without a value. A peer's change past it is refused
+   * (a 'refused' event); a local set()/applyDelta() past it throws
+   * MemoryBudgetError (ERR_MEMORY_BUDGET). Deletes always fit.
+   */
+  maxTableBytes?: number;
+  /**
+   * Bytes one writer (owner ID: the `sender` of stores and deltas, the owner
+   * of initial-sync and anti-entropy entries) may hold in the table (default
+   * 64 MiB, a quarter of maxTableBytes: one busy honest writer may hold a
+   * large share, no single ID the whole table); its changes past it are
+   * refused. This node's own writes count only toward maxTableBytes. Owner
+   * IDs are not authenticated, so this is a fairness bound between writers;
+   * maxTableBytes is the memory bound.
+   */
+  maxBytesPerOwner?: number;
+  /**
+   * Seconds a change's timestamp may be ahead of this node's clock (default
+   * 300): changes further in the future are refused, as they would hold a
+   * lease, or win as the newest write, until that time comes.
+   */
+  maxClockSkew?: number;
+  /**
+   * Items of one anti-entropy message (digest, want or entries) that are
+   * processed (default 4096, at least 2048: polyp2p sends up to 2048 per
+   * message); the rest are ignored with one 'refused' event.
+   */
+  maxAntiEntropyItems?: number;
+}
+
+/** The sync limits besides the mesh's, resolved to their defaults. */
+export interface SyncLimits {
+  maxClockSkew: number;
+  maxAntiEntropyItems: number;
 }
 
 export type ChangeSource = 'local' | 'remote' | 'initial-sync' | 'anti-entropy';
@@ -59,6 +97,8 @@ export interface SyncRefusal {
   timestamp?: number;
   value?: unknown;
   peer?: PeerInfo;
+  /** A summary of this many refusals of one message (absent: one refusal). */
+  count?: number;
 }
 
 export class SyncNode extends MeshNode {
@@ -67,6 +107,8 @@ export class SyncNode extends MeshNode {
   readonly table: SyncTable;
   /** How each peer encodes node IDs in its handshake (js2p and polyp2p: str, py2p: bin). */
   readonly idForms = new WeakMap<Peer, IdForm>();
+  readonly syncLimits: SyncLimits;
+  private readonly outboxes = new WeakMap<Peer, PeerOutbox>();
   private aeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SyncOptions = {}) {
@@ -75,7 +117,17 @@ export class SyncNode extends MeshNode {
     super({ ...options, subnet: baseSubnet + (leasing ? '1' : '0') });
     this.leasing = leasing;
     this.baseSubnet = baseSubnet;
-    this.table = new SyncTable((options.tombstoneTtl ?? 3600) * 1000, options.maxTombstones ?? 100_000);
+    this.table = new SyncTable(
+      {
+        tombstoneTtlMs: (options.tombstoneTtl ?? 3600) * 1000,
+        maxTombstones: options.maxTombstones ?? 100_000,
+        maxTableBytes: options.maxTableBytes ?? 256 * 1024 * 1024,
+        maxBytesPerOwner: options.maxBytesPerOwner ?? 64 * 1024 * 1024,
+      },
+      (owner) => owner === this.id,
+    );
+    // Below what polyp2p sends per message, the same keys would be cut off every round and never converge.
+    this.syncLimits = { maxClockSkew: options.maxClockSkew ?? 300, maxAntiEntropyItems: Math.max(DIGEST_ITEMS, options.maxAntiEntropyItems ?? 4096) };
     installHandlers(this);
     // A polyp2p node never relays a delete to a peer that may be js2p (it would drop the link, §14.6).
     this.relayFilter = (to, decoded) => !(this.mayBeJs2p(to) && isStoreOfNil(decoded));
@@ -83,7 +135,7 @@ export class SyncNode extends MeshNode {
     if (interval > 0) {
       this.aeTimer = setInterval(() => {
         this.table.prune();
-        for (const p of this.peers.values()) if (p.answersPings) sendDigest(this, p);
+        for (const p of this.polyp2pPeers()) this.outbox(p).digest();
       }, interval);
       this.aeTimer.unref();
     }
@@ -114,15 +166,23 @@ export class SyncNode extends MeshNode {
   }
 
   /** Store and broadcast. Throws LeaseError when another node holds the key's lease. */
+  /**
+   * Store and broadcast. Throws, changing nothing, when another node holds
+   * the key's lease (LeaseError), the value cannot be encoded
+   * (MsgpackEncodeError), the table's byte budget would be exceeded
+   * (MemoryBudgetError) or the message would be larger than a peer or this
+   * node accepts (MessageTooLargeError).
+   */
   set(key: string | Uint8Array, value: unknown): this {
     if (value === null || value === undefined) throw new TypeError('sync values cannot be null or undefined (nil means "deleted" on the wire); use delete()');
     const k = localKey(key);
     this.checkWritable(k, false);
-    const hash = valueHash(value); // also proves the value encodes
+    const { hash, size } = encodedValue(value);
+    this.checkLocalBytes(k, size);
     const now = nowSeconds();
-    this.table.put(k, value, this.id, 'str', now, hash);
+    this.sendAll(flags.broadcast, [flags.store, keyBytes(k), value]); // refused before anything is written when too large
+    this.table.put(k, value, this.id, 'str', now, size, hash);
     this.emit('update', { key: k, rawKey: keyBytes(k), value, owner: this.id, timestamp: now, source: 'local' } satisfies SyncUpdate);
-    this.sendAll(flags.broadcast, [flags.store, keyBytes(k), value]);
     return this;
   }
 
@@ -141,7 +201,12 @@ export class SyncNode extends MeshNode {
     return true;
   }
 
-  /** Merge a mapping's top-level entries into the mapping stored at `key` (absent: {}). Returns the result. */
+  /**
+   * Merge a mapping's top-level entries into the mapping stored at `key`
+   * (absent: {}) and broadcast the delta. Returns the result. Throws, changing
+   * nothing, for the same reasons as set() (the budget and size checks apply
+   * to the merged mapping, which new peers receive whole).
+   */
   applyDelta(key: string | Uint8Array, delta: Record<string, unknown>): Record<string, unknown> {
     if (!isMapping(delta)) throw new TypeError('a delta must be a plain object (msgpack map)');
     const k = localKey(key);
@@ -149,11 +214,12 @@ export class SyncNode extends MeshNode {
     if (prev && !isMapping(prev.value)) throw new TypeError(`cannot apply a delta to ${JSON.stringify(k)}: its value is not a mapping`);
     this.checkWritable(k, true);
     const merged = mergeMapping(prev?.value as Record<string, unknown> | undefined, delta);
-    const hash = valueHash(merged);
+    const { hash, size } = encodedValue(merged);
+    this.checkLocalBytes(k, size);
     const now = nowSeconds();
-    this.table.put(k, merged, this.id, 'str', now, hash);
+    this.sendAll(flags.broadcast, [flags.delta, keyBytes(k), delta]); // refused before anything is written when too large
+    this.table.put(k, merged, this.id, 'str', now, size, hash);
     this.emit('update', { key: k, rawKey: keyBytes(k), value: merged, owner: this.id, timestamp: now, source: 'local' } satisfies SyncUpdate);
-    this.sendAll(flags.broadcast, [flags.delta, keyBytes(k), delta]);
     return merged;
   }
 
@@ -219,6 +285,66 @@ export class SyncNode extends MeshNode {
     if (!leaseAllows(existing, change, ctx)) throw new LeaseError(`cannot change ${JSON.stringify(key)}: ${refusalReason(existing!, change, ctx)}`);
   }
 
+  /**
+   * A local value of `valueBytes` for `key` must fit the table's budget and,
+   * as an anti-entropy entry, what this node accepts itself: otherwise new
+   * peers could never receive it.
+   */
+  private checkLocalBytes(key: string, valueBytes: number): void {
+    const why = this.table.refusal(key, this.id, valueBytes);
+    if (why) throw new MemoryBudgetError(`cannot store ${JSON.stringify(key)}: ${why}`);
+    const entry = entryWireBytes(key, this.id, valueBytes);
+    const { limit } = listLimit(this.bodyLimit);
+    if (entry > limit) {
+      throw new MessageTooLargeError(`cannot store ${JSON.stringify(key)}: its value is ${valueBytes} bytes, so its entry (${entry} bytes) would not fit in a message this node accepts (${limit} bytes with the envelope); split it, or raise maxFrameSize on every node`);
+    }
+  }
+
+  /**
+   * Why a peer's change stamped `timestamp` by `owner`, with a value of
+   * `valueBytes` (a tombstone: 0), cannot be stored: too far in the future,
+   * or past a byte budget. Null when it can.
+   */
+  admit(key: string, owner: string, timestamp: number, valueBytes: number): string | null {
+    return this.tooFarAhead(timestamp) ?? this.table.refusal(key, owner, valueBytes);
+  }
+
+  /** Why a change stamped `timestamp` is too far ahead of this node's clock, or null. */
+  tooFarAhead(timestamp: number): string | null {
+    const ahead = timestamp - nowSeconds();
+    if (ahead <= this.syncLimits.maxClockSkew) return null;
+    return `timestamp ${timestamp} is ${Math.round(ahead)} s ahead of this node's clock, more than maxClockSkew (${this.syncLimits.maxClockSkew} s)`;
+  }
+
+  /** This peer's paced sender (outbox.ts). */
+  outbox(peer: Peer): PeerOutbox {
+    let o = this.outboxes.get(peer);
+    if (!o) this.outboxes.set(peer, (o = new PeerOutbox(this, peer)));
+    return o;
+  }
+
+  /** Peers that answered the capability ping (polyp2p nodes), except `except`. */
+  polyp2pPeers(except?: Peer): Peer[] {
+    return [...this.peers.values()].filter((p) => p.answersPings && p !== except && !p.conn.closed);
+  }
+
+  /**
+   * Pass versions adopted from `from` on: to the other polyp2p peers as
+   * anti-entropy entries, to the originals (values only) as initial-sync
+   * stores, which they apply only where they hold no value.
+   */
+  forward(adopted: Entry[], from?: Peer): void {
+    if (!adopted.length) return;
+    for (const p of this.peers.values()) {
+      if (p === from || p.conn.closed) continue;
+      const box = this.outbox(p);
+      for (const e of adopted) {
+        if (p.answersPings) box.push(e.key);
+        else if (!e.deleted) box.store(e.key);
+      }
+    }
+  }
+
   /** One broadcast (same message ID for all) to the handshaked peers `include` accepts. */
   broadcastTo(payload: unknown[], include: (p: Peer) => boolean): void {
     if (this.closed) throw new ClosedError('this node was closed');
@@ -227,23 +353,52 @@ export class SyncNode extends MeshNode {
     this.counters.sent++;
   }
 
-  /** Store a version that arrived from a peer and emit the event; returns the replaced entry. */
-  applyVersion(key: string, rawKey: string | Buffer, v: { value: unknown; owner: string; ownerForm: IdForm; timestamp: number; deleted: boolean }, source: ChangeSource, peer?: Peer): Entry | undefined {
+  /**
+   * Store a version that arrived from a peer (the caller checked the lease
+   * rule and admit()) and emit the event; returns the stored entry.
+   */
+  applyVersion(key: string, rawKey: string | Buffer, v: RemoteVersion, source: ChangeSource, peer?: Peer): Entry {
     const prev = this.table.any(key);
+    if (prev) this.keepStepsInOrder(prev, v);
     const info = peer?.info;
+    let stored: Entry;
     if (v.deleted) {
-      this.table.tombstone(key, v.owner, v.ownerForm, v.timestamp);
+      stored = this.table.tombstone(key, v.owner, v.ownerForm, v.timestamp);
       if (prev && !prev.deleted) this.emit('delete', { key, rawKey, owner: v.owner, timestamp: v.timestamp, source, peer: info } satisfies SyncDelete);
     } else {
-      this.table.put(key, v.value, v.owner, v.ownerForm, v.timestamp);
+      stored = this.table.put(key, v.value, v.owner, v.ownerForm, v.timestamp, v.valueBytes, v.hash);
       this.emit('update', { key, rawKey, value: v.value, owner: v.owner, timestamp: v.timestamp, source, peer: info } satisfies SyncUpdate);
     }
-    return prev;
+    return stored;
+  }
+
+  /**
+   * A same-second takeover by a smaller ID (lease rule 5) may only pass a
+   * replica that already holds the replaced version at that second (the
+   * second step after a restamp, resolve.ts): where the replaced version is
+   * still waiting to be sent, it is sent first.
+   */
+  private keepStepsInOrder(prev: Entry, next: RemoteVersion): void {
+    if (prev.deleted || prev.owner === next.owner || prev.timestamp !== next.timestamp) return;
+    for (const p of this.peers.values()) this.outboxes.get(p)?.pin(prev);
   }
 
   refused(r: SyncRefusal): void {
     this.emit('refused', r);
   }
+}
+
+/** A version of a key from a peer, checked and ready to store. */
+export interface RemoteVersion {
+  value: unknown;
+  owner: string;
+  ownerForm: IdForm;
+  timestamp: number;
+  deleted: boolean;
+  /** The value's msgpack size (0 for a delete). */
+  valueBytes: number;
+  /** The value's hash when already computed. */
+  hash?: Buffer;
 }
 
 /** A caller's key as text: strings as they are, bytes as UTF-8. */

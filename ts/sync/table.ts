@@ -1,12 +1,15 @@
 /**
  * The replicated dictionary's local state (PROTOCOL.md §14.2): one entry per
  * text key with its (owner, timestamp) metadata, plus tombstones for deleted
- * keys so that deletions reach late joiners and healed partitions. Pure data;
- * no network.
+ * keys so that deletions reach late joiners and healed partitions. Every
+ * entry is charged to the table's byte budgets (budget.ts) while it is
+ * held; whether a change fits is asked with refusal() before storing it.
+ * Pure data; no network.
  */
 import type { Meta } from './lease';
 import type { VersionMeta } from './resolve';
 import { DELETED_HASH, valueHash } from './keys';
+import { entryBytes, TableBudget, type BudgetLimits } from './budget';
 
 export type IdForm = 'str' | 'bin';
 
@@ -18,21 +21,38 @@ export interface Entry extends VersionMeta {
   ownerForm: IdForm;
   /** Local clock (ms) when this entry was stored. */
   storedAt: number;
+  /** msgpack size of the value (0 for a tombstone). */
+  valueBytes: number;
+  /** What the entry is charged to the byte budgets (budget.ts entryBytes). */
+  bytes: number;
 }
 
-function lazyHashEntry(fields: Omit<Entry, 'hash'>, known?: Buffer): Entry {
+type EntryFields = Omit<Entry, 'hash' | 'bytes'>;
+
+function lazyHashEntry(fields: EntryFields, known?: Buffer): Entry {
   let hash = known;
-  return Object.defineProperty(fields as Entry, 'hash', {
+  const e = fields as Entry;
+  e.bytes = entryBytes(fields.key, fields.owner, fields.valueBytes);
+  return Object.defineProperty(e, 'hash', {
     enumerable: true,
     get: () => (hash ??= valueHash(fields.value)),
   });
 }
 
+export interface TableLimits extends BudgetLimits {
+  tombstoneTtlMs: number;
+  maxTombstones: number;
+}
+
 export class SyncTable {
   private readonly entries = new Map<string, Entry>();
-  private tombstones = 0;
+  /** Tombstones in the order they were made (oldest first), for O(1) pruning. */
+  private readonly tombs = new Map<string, Entry>();
+  readonly budget: TableBudget;
 
-  constructor(private readonly tombstoneTtlMs: number, private readonly maxTombstones: number) {}
+  constructor(private readonly limits: TableLimits, isOwnId: (owner: string) => boolean = () => false) {
+    this.budget = new TableBudget(limits, isOwnId);
+  }
 
   /** The live entry for a key (not a tombstone). */
   live(key: string): Entry | undefined {
@@ -52,46 +72,75 @@ export class SyncTable {
   }
 
   /**
-   * Store a live value. The value hash is only needed by anti-entropy digests
-   * and version comparisons, so unless the caller has it, it is computed on
-   * first use (a msgpack encode + SHA-256 per write was a fifth of a replica's CPU).
+   * Why storing a version of `key` by `owner` with a value of `valueBytes`
+   * (a tombstone: 0) would break a byte budget; null when it fits.
    */
-  put(key: string, value: unknown, owner: string, ownerForm: IdForm, timestamp: number, hash?: Buffer): Entry {
-    const prev = this.entries.get(key);
-    if (prev?.deleted) this.tombstones--;
-    const e = lazyHashEntry({ key, value, owner, ownerForm, timestamp, deleted: false, storedAt: Date.now() }, hash);
-    this.entries.delete(key); // keep insertion order = order of last change
-    this.entries.set(key, e);
-    return e;
+  refusal(key: string, owner: string, valueBytes: number): string | null {
+    return this.budget.refusal(this.entries.get(key), owner, entryBytes(key, owner, valueBytes));
+  }
+
+  /**
+   * Store a live value of `valueBytes` (its msgpack size; the caller checked
+   * refusal()). The value hash is only needed by anti-entropy digests and
+   * version comparisons, so unless the caller has it, it is computed on first
+   * use (a msgpack encode + SHA-256 per write was a fifth of a replica's CPU).
+   */
+  put(key: string, value: unknown, owner: string, ownerForm: IdForm, timestamp: number, valueBytes: number, hash?: Buffer): Entry {
+    return this.store(lazyHashEntry({ key, value, owner, ownerForm, timestamp, deleted: false, storedAt: Date.now(), valueBytes }, hash));
   }
 
   tombstone(key: string, owner: string, ownerForm: IdForm, timestamp: number): Entry {
-    const prev = this.entries.get(key);
-    if (!prev?.deleted) this.tombstones++;
-    const e: Entry = { key, value: undefined, owner, ownerForm, timestamp, deleted: true, hash: DELETED_HASH, storedAt: Date.now() };
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    if (this.tombstones > this.maxTombstones) this.prune(Date.now(), true);
+    const e: Entry = { key, value: undefined, owner, ownerForm, timestamp, deleted: true, hash: DELETED_HASH, storedAt: Date.now(), valueBytes: 0, bytes: entryBytes(key, owner, 0) };
+    this.store(e);
+    this.tombs.set(key, e);
+    if (this.tombs.size > this.limits.maxTombstones) this.prune(Date.now());
     return e;
   }
 
-  /** Forget tombstones older than the TTL (and the oldest ones beyond the cap). */
-  prune(now = Date.now(), overCap = false): void {
-    for (const [k, e] of this.entries) {
-      if (!e.deleted) continue;
-      if (now - e.storedAt > this.tombstoneTtlMs || (overCap && this.tombstones > this.maxTombstones)) {
-        this.entries.delete(k);
-        this.tombstones--;
-      }
+  /**
+   * The same version moved to a later second (its owner's node does this to
+   * settle a conflict between two leases, resolve.ts). A new entry object:
+   * entries already queued for sending stay as they were.
+   */
+  restamp(key: string, timestamp: number): Entry | undefined {
+    const e = this.live(key);
+    if (!e) return undefined;
+    return this.put(key, e.value, e.owner, e.ownerForm, timestamp, e.valueBytes, e.hash);
+  }
+
+  private store(e: Entry): Entry {
+    const prev = this.entries.get(e.key);
+    if (prev) {
+      this.budget.release(prev);
+      this.tombs.delete(e.key);
+      this.entries.delete(e.key); // keep insertion order = order of last change
+    }
+    this.entries.set(e.key, e);
+    this.budget.charge(e);
+    return e;
+  }
+
+  /** Forget tombstones older than the TTL and the oldest ones beyond the cap: O(tombstones forgotten). */
+  prune(now = Date.now()): void {
+    for (const [k, e] of this.tombs) {
+      if (now - e.storedAt <= this.limits.tombstoneTtlMs && this.tombs.size <= this.limits.maxTombstones) break;
+      this.tombs.delete(k);
+      this.entries.delete(k);
+      this.budget.release(e);
     }
   }
 
   get size(): number {
-    return this.entries.size - this.tombstones;
+    return this.entries.size - this.tombs.size;
   }
 
   get tombstoneCount(): number {
-    return this.tombstones;
+    return this.tombs.size;
+  }
+
+  /** Bytes charged for everything the table holds (budget.ts). */
+  get bytes(): number {
+    return this.budget.total;
   }
 
   /** Live entries in order of their last change. */
@@ -102,5 +151,25 @@ export class SyncTable {
   /** Every entry, tombstones included. */
   all(): IterableIterator<Entry> {
     return this.entries.values();
+  }
+
+  /**
+   * Every entry (tombstones included) in order of last change, read as the
+   * table is when each is reached, without copying the table: a paced sender
+   * may walk it for seconds while the table changes. At most as many entries
+   * as the table held at the call; a key changed meanwhile moves to the end,
+   * so it may come twice, or not at all (its change went out by itself).
+   */
+  *walk(): Generator<Entry> {
+    let left = this.entries.size;
+    for (const e of this.entries.values()) {
+      if (left-- <= 0) return;
+      yield e;
+    }
+  }
+
+  /** Entries held, tombstones included. */
+  get count(): number {
+    return this.entries.size;
   }
 }

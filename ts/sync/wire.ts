@@ -10,6 +10,8 @@
  *   digest         [0x30, [[key(bin), owner, timestamp, deleted, hash(bin16)], ...]]   whisper
  *   entries        [0x31, [[key(bin), value, owner, timestamp, deleted], ...]]          whisper
  *   want           [0x32, [key(bin), ...]]                          whisper
+ *
+ * How they are cut into messages sized to each peer: pieces.ts.
  */
 import type { DecodedBody } from '../base/backend';
 import { flags } from '../base/flags';
@@ -18,20 +20,10 @@ export const SUB_DIGEST = 0x30;
 export const SUB_ENTRIES = 0x31;
 export const SUB_WANT = 0x32;
 
-/** Entries per extension message (keeps frames far below maxFrameSize for ordinary values). */
-export const DIGEST_CHUNK = 2048;
-export const ENTRIES_CHUNK = 128;
-
 /** Is this decoded frame a sync delete (a store of nil)? js2p drops the link on one (§14.6). */
 export function isStoreOfNil(decoded: DecodedBody): boolean {
   const p = decoded.packets; // [main flag, sender, time, sub-flag, key, value]
   return p.length === 6 && p[3] === flags.store && (p[5] === null || p[5] === undefined);
-}
-
-export function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** A timestamp field: a finite number (int, or float64 from js2p after 2038). */
