@@ -131,8 +131,7 @@ test('the table byte budget: a local write past maxTableBytes throws MemoryBudge
   t.throws(() => a.applyDelta('map', { blob: 'x'.repeat(40 * KiB) }), { instanceOf: MemoryBudgetError });
 });
 
-// MeshNode.close() does not flush queued writes yet: the socket is destroyed right away.
-test.failing('set() then close() at once: the write reaches the connected peers (passes once MeshNode.close() flushes (issue 17 item 6))', async (t) => {
+test('set() then close() at once: the write reaches the connected peers', async (t) => {
   const [a, b, c] = await startSync(t, 3);
   await link(a, b);
   await link(c, a);

@@ -135,7 +135,7 @@ export class MeshNode extends EventEmitter {
       this.host,
       this.port,
       (stream, pending) => this.accept(stream, pending),
-      (pending) => this.admit(pending),
+      (pending) => this.admitPending(pending),
     );
     if (!this.port) {
       this.port = this.server.port;
@@ -165,7 +165,7 @@ export class MeshNode extends EventEmitter {
    * comes first: it counts from now, and handshakeTimeout runs from now.
    * Returns false to have the transport close it (maxPeers reached).
    */
-  private admit(pending: PendingConnection): boolean {
+  private admitPending(pending: PendingConnection): boolean {
     if (this.closed) return false;
     if (this.openConnections + this.dials.size >= this.options.maxPeers) {
       this.refuseAccept(pending.remoteAddress, pending.remotePort);
@@ -187,7 +187,7 @@ export class MeshNode extends EventEmitter {
     }
   }
 
-  /** A ready stream from the transport; `pending` is what admit() counted for it, if anything. */
+  /** A ready stream from the transport; `pending` is what admitPending() counted for it, if anything. */
   private accept(stream: ByteStream, pending?: PendingConnection): void {
     if (this.closed) return stream.destroy();
     if (pending && this.pendingAccepts.delete(pending)) {
