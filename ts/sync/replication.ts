@@ -42,6 +42,8 @@ export function installHandlers(node: SyncNode): void {
   node.builtins.set(SUB_DIGEST, guarded(onDigest));
   node.builtins.set(SUB_ENTRIES, guarded(onEntries));
   node.builtins.set(SUB_WANT, guarded(onWant));
+  // the extension's messages are whispers between neighbours: never acted on or relayed as broadcasts
+  for (const f of [SUB_DIGEST, SUB_ENTRIES, SUB_WANT]) node.linkOnly.add(f);
   // §14.5: after the peer list (sent during the handshake), every key we hold, paced (outbox.ts).
   node.on('peer', (peer: Peer) => node.outbox(peer).initialSync());
   // Anti-entropy only with peers that proved to be polyp2p by answering the capability ping.
@@ -58,7 +60,11 @@ function onStore(node: SyncNode, peer: Peer, msg: MeshMessage): void {
   const key = keyText(p[1]);
   if (key === null) return refuse(node, peer, null, 'store key is neither text nor UTF-8 bytes');
   const rawKey = p[1] as string | Buffer;
-  if (p.length === 5) return onInitialStore(node, peer, key, rawKey, p[2], p[3], p[4]);
+  if (p.length === 5) {
+    // an initial store is for the link it came on (§14.5): as a broadcast it would reach every node
+    if (msg.type === flags.broadcast) return refuse(node, peer, key, 'initial-sync store sent as a broadcast');
+    return onInitialStore(node, peer, key, rawKey, p[2], p[3], p[4]);
+  }
   const value = p[2];
   const deleted = value === null || value === undefined;
   const change = { owner: msg.sender, timestamp: msg.time };
