@@ -96,7 +96,8 @@ test.serial('CPU per wire byte of compressed frames at the budgets stays bounded
 
 test.serial('unread messages stay within maxQueueBytes: the flooding peer loses its own oldest, honest ones stay', async (t) => {
   const { victim, honest } = await arena(t, { maxQueueBytes: 1 * MiB, queueMessages: true });
-  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
+  // the queue is shared out by remote IP address: the attacker comes from another one than the honest peers
+  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, localAddress: '127.0.0.2' });
   await waitFor(() => victim.peers.size === 3, 8000, 'attacker handshake');
   const ticksBefore = victim.stats().queued; // honest ticks queued before the flood, unread
   let lastSeen = -1;

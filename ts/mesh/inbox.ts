@@ -2,13 +2,14 @@
  * The application's side of a node's messages: a bounded queue read by recv()
  * and by async iteration, in arrival order. When full (`max` messages or
  * `maxBytes` bytes by `sizeOf`), messages are dropped (and counted) from the
- * source that holds the most bytes in the queue, its oldest first: a peer
- * that floods an application which reads slowly pushes out its own messages,
- * not those of the other peers. An application that stops reading costs at
+ * source (`sourceOf`: the node uses the link's remote IP address) that uses
+ * the most of the budget, its oldest first: a peer that floods an application
+ * which reads slowly pushes out its own messages, not those of other hosts. An application that stops reading costs at
  * most `max` messages and `maxBytes` bytes.
  */
 interface Slot<T> {
-  msg: T;
+  /** The message; undefined once dropped, so a dropped message is not kept until the reader passes its slot. */
+  msg: T | undefined;
   source: unknown;
   size: number;
   /** Dropped for its source's excess: skipped when read. */
@@ -26,6 +27,8 @@ export class MessageInbox<T> {
   private queue: Slot<T>[] = [];
   private head = 0;
   private count = 0;
+  /** Dropped slots still in `queue`. */
+  private droppedSlots = 0;
   private readonly shares = new Map<unknown, SourceShare<T>>();
   private readers: Array<() => void> = [];
   private ended = false;
@@ -70,7 +73,10 @@ export class MessageInbox<T> {
       const slot = this.queue[this.head];
       this.queue[this.head++] = undefined as unknown as Slot<T>;
       this.compact();
-      if (slot.dropped) continue;
+      if (slot.dropped) {
+        this.droppedSlots--;
+        continue;
+      }
       this.release(slot);
       return slot.msg;
     }
@@ -88,7 +94,15 @@ export class MessageInbox<T> {
     for (const share of this.shares.values()) if (!heaviest || this.weight(share) > this.weight(heaviest)) heaviest = share;
     const slot = heaviest!.slots[heaviest!.head];
     slot.dropped = true;
+    slot.msg = undefined;
     this.release(slot);
+    this.droppedSlots++;
+    // dropped slots left in the arrival queue: once they outnumber the live ones, rebuild it without them
+    if (this.droppedSlots > 64 && this.droppedSlots > this.count) {
+      this.queue = this.queue.slice(this.head).filter((x) => !x.dropped);
+      this.head = 0;
+      this.droppedSlots = 0;
+    }
   }
 
   /** Take `slot`, the oldest of its source, out of the counts. */

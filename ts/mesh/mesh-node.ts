@@ -16,7 +16,7 @@ import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
 import { frameWith } from './frames';
-import { sameHost } from './duplicate-link';
+import { ipOf, sameHost } from './duplicate-link';
 import { transportFor, Transport, TransportServer } from '../transport';
 import type { PendingConnection } from '../transport/pending';
 import { watchFirstHeader } from './foreign-protocol';
@@ -28,6 +28,12 @@ export type { MeshStats } from './stats';
 
 /** What a queued message costs: its msgpack bytes (its decoded values are at most that many) and the objects around it. */
 const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + 256;
+
+/**
+ * Whose share of the queue a message counts in: its link's remote IP address,
+ * so that several connections from one host share one share.
+ */
+const queueSource = (m: MeshMessage) => ipOf(m.peer.conn.remoteAddress) || m.peer;
 
 /** Salt shared by every node of this process, as the originals do (§7.2). */
 const processSalt = createUserSalt();
@@ -92,7 +98,7 @@ export class MeshNode extends EventEmitter {
     }
     this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
     this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
-    this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++, this.options.maxQueueBytes, queuedBytes, (m) => m.peer);
+    this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++, this.options.maxQueueBytes, queuedBytes, queueSource);
     this.pendingFrames = new PendingFrameBudget(this.options.maxPendingFrameBytes);
     if (this.port) this.id = this.makeId();
   }
