@@ -115,3 +115,24 @@ test.serial('unread messages stay within maxQueueBytes: the flooding peer loses 
   t.true(ticksBefore > 0 && ticks >= ticksBefore, `honest ticks kept: ${ticks} (${ticksBefore} queued before the flood)`);
   await honest.check();
 });
+
+test.serial('queued messages are charged for their decoded values (about 64 bytes of heap each), not only their bytes', async (t) => {
+  const { victim, honest } = await arena(t, { maxQueueBytes: 16 * MiB, queueMessages: true });
+  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, localAddress: '127.0.0.2' });
+  await waitFor(() => victim.peers.size === 3, 8000, 'attacker handshake');
+  // 200 000 empty maps: 200 KB on the wire, within maxElementsPerMessage, ~13 MB of heap once decoded
+  const h = Buffer.from(core.encodeMessage([2, p.id, now(), 2], null).msgpack);
+  h[0] = 0x95;
+  const arr = Buffer.from([0xdd, 0, 0x03, 0x0d, 0x40]); // array32 of 200 000
+  const body = Buffer.concat([h, arr, Buffer.alloc(200_000, 0x80)]);
+  const { checksummed } = require('../helpers/hostile');
+  const before = await settledMemory();
+  for (let i = 0; i < 4; i++) p.sock.write(checksummed(body));
+  await waitFor(() => victim.stats().queueDropped >= 3, 8000, 'three of the four dropped: each is charged ~13 MiB against 16');
+  const s = victim.stats();
+  const after = await settledMemory();
+  t.log(`4 messages of 200 000 values: queued ${s.queued}, charged ${(s.queuedBytes / MiB).toFixed(1)} MiB, heap +${((after.heapUsed - before.heapUsed) / MiB).toFixed(1)} MiB`);
+  t.true(s.queuedBytes <= 16 * MiB);
+  t.true(after.heapUsed - before.heapUsed < 32 * MiB, 'the heap holds about what the queue counts');
+  await honest.check();
+});

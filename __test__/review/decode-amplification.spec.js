@@ -26,7 +26,7 @@ function whisperOf(id, n, byte) {
 // values per body absolutely (not only per byte), weight values in
 // maxQueueBytes (e.g. 64 bytes per value: count them in decode), or refuse
 // containers-of-empty-containers beyond a small share.
-test.serial.failing('a 2 MiB whisper of empty maps does not retain more than ~8x its size in the inbox', async (t) => {
+test.serial('a 2 MiB whisper of empty maps does not retain more than ~8x its size in the inbox', async (t) => {
   const [victim] = await startNodes(t, 1, { queueMessages: true });
   const id = 'Maps'.padEnd(64, '1');
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id });
@@ -35,7 +35,8 @@ test.serial.failing('a 2 MiB whisper of empty maps does not retain more than ~8x
   const before = await settledMemory();
   const c0 = process.cpuUsage();
   p.sock.write(frame);
-  await waitFor(() => victim.queued === 1, 20_000, 'delivered');
+  await waitFor(() => victim.queued === 1 || p.closed, 20_000, 'delivered or refused');
+  t.log(p.closed ? 'refused (ERR_ELEMENT_LIMIT: more than maxElementsPerMessage values)' : 'delivered');
   const c = process.cpuUsage(c0);
   const after = await settledMemory();
   const grown = (after.heapUsed - before.heapUsed) / MiB;
@@ -47,7 +48,7 @@ test.serial.failing('a 2 MiB whisper of empty maps does not retain more than ~8x
 // limited to 512 MiB here so the test stays small; Node's default on this
 // machine is 4 GiB, which maxQueueBytes 64 MiB of empty maps exceeds too)
 // dies with "JavaScript heap out of memory" after 12 MiB on the wire.
-test.serial.failing('three 4 MiB whispers of empty maps do not crash a victim process (512 MiB heap)', async (t) => {
+test.serial('three 4 MiB whispers of empty maps do not crash a victim process (512 MiB heap)', async (t) => {
   const child = spawn(process.execPath, ['--max-old-space-size=512', path.join(__dirname, 'victim-process.js'), '{}'], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
   let stderr = '';
@@ -59,7 +60,7 @@ test.serial.failing('three 4 MiB whispers of empty maps do not crash a victim pr
   const p = await rawPeer(t, info.port, { protocolId: info.protocolId, id });
   await sleep(300);
   for (let i = 0; i < 3; i++) p.sock.write(checksummed(whisperOf(id, 4 * MiB, 0x80)));
-  await waitFor(() => exited !== null, 20_000, 'victim exit').catch(() => {});
+  await waitFor(() => exited !== null, 5000, 'victim exit').catch(() => {});
   t.log(exited ? `victim process exited (${JSON.stringify(exited)}): ${stderr.split('\n').find((l) => /heap|memory/i.test(l)) ?? stderr.slice(0, 200)}` : 'victim still running');
   t.is(exited, null, 'the victim process is still running');
 });
@@ -70,7 +71,7 @@ test.serial.failing('three 4 MiB whispers of empty maps do not crash a victim pr
 // within maxCompressionRatio 64) that retains +128 MiB (~500x). A 2 MiB frame
 // of this shape costs ~1 GiB; the default heap limit (4 GiB here) falls to a
 // handful.
-test.serial.failing('a 258 KiB zlib frame (random padding + empty maps) does not retain more than 16 MiB', async (t) => {
+test.serial('a 258 KiB zlib frame (random padding + empty maps) does not retain more than 16 MiB', async (t) => {
   const crypto = require('crypto');
   const [victim] = await startNodes(t, 1, { queueMessages: true });
   const id = 'Maps'.padEnd(64, '1');
@@ -87,7 +88,8 @@ test.serial.failing('a 258 KiB zlib frame (random padding + empty maps) does not
   const frame = core.frameFromMsgpack(msgpack, core.sha256(msgpack), 0x13);
   const before = await settledMemory();
   p.sock.write(frame);
-  await waitFor(() => victim.queued === 1, 20_000, 'delivered');
+  await waitFor(() => victim.queued === 1 || p.closed, 20_000, 'delivered or refused');
+  t.log(p.closed ? 'refused (ERR_ELEMENT_LIMIT: more than maxElementsPerMessage values)' : 'delivered');
   const after = await settledMemory();
   const grown = (after.heapUsed - before.heapUsed) / MiB;
   t.log(`zlib frame of ${(frame.length / 1024).toFixed(0)} KiB -> heap retained +${grown.toFixed(0)} MiB`);

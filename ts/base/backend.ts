@@ -50,6 +50,8 @@ export interface DecodedBody {
   msgpack: Buffer;
   /** The compression flag that decoded the body, or null when it was raw. */
   compression: number | null;
+  /** How many msgpack values `packets` holds, when the decoder counted them (what the message costs in JS objects). */
+  values?: number;
 }
 
 /** An encoded message ready for the wire. */

@@ -22,12 +22,14 @@ import type { PendingConnection } from '../transport/pending';
 import { watchFirstHeader } from './foreign-protocol';
 import { MessageInbox } from './inbox';
 import { PendingFrameBudget } from '../base/pending-frames';
+import { BYTES_PER_VALUE } from '../base/body-budget';
+import { countMsgpackValues } from '../base/js/msgpack-count';
 import { TrafficTotals, type MeshStats } from './stats';
 
 export type { MeshStats } from './stats';
 
-/** What a queued message costs: its msgpack bytes (its decoded values are at most that many) and the objects around it. */
-const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + 256;
+/** What a queued message costs: its msgpack bytes, its decoded values (heap objects) and the objects around it. */
+const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + BYTES_PER_VALUE * (m.raw.values ?? m.raw.msgpack.length) + 256;
 
 /**
  * Whose share of the queue a message counts in: its link's remote IP address,
@@ -466,6 +468,10 @@ export class MeshNode extends EventEmitter {
     }
     if (body > limit) {
       throw new MessageTooLargeError(`a message of ${body} bytes is larger than ${who} accepts (${limit} bytes); split it, or raise maxFrameSize on every node`);
+    }
+    const values = this.options.maxElementsPerMessage;
+    if (enc.msgpack.length > values && countMsgpackValues(enc.msgpack, values) > values) {
+      throw new MessageTooLargeError(`a message holding more than ${values} msgpack values is more than peers accept (maxElementsPerMessage); split it, or raise maxElementsPerMessage on every node`);
     }
   }
 

@@ -47,6 +47,12 @@ export interface MeshOptions {
    */
   maxElementsPerByte?: number;
   /**
+   * Most msgpack values one message may decode into, whatever its size
+   * (default 262 144): an empty map is one byte on the wire and about 64
+   * bytes of heap, so a 16 MiB frame could otherwise become a gigabyte.
+   */
+  maxElementsPerMessage?: number;
+  /**
    * Bytes held in frames still arriving, summed over all connections (node;
    * default 64 MiB). Past it, the connection holding the most is dropped
    * (ERR_MEMORY_BUDGET).
@@ -126,6 +132,7 @@ export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
     maxDecompressedSize: o.maxDecompressedSize ?? maxFrameSize,
     maxCompressionRatio: o.maxCompressionRatio ?? 64,
     maxElementsPerByte: o.maxElementsPerByte ?? 8,
+    maxElementsPerMessage: o.maxElementsPerMessage ?? 262_144,
     maxPendingFrameBytes: o.maxPendingFrameBytes ?? 64 * 1024 * 1024,
     maxWriteBuffer: o.maxWriteBuffer ?? 8 * 1024 * 1024,
     relayHighWater: o.relayHighWater ?? 1024 * 1024,

@@ -2,7 +2,7 @@ import { ChecksumError, DecompressLimitError, MsgpackError, TruncatedFrameError 
 import type { DecodedBody, EncodeOptions, EncodedMessage } from '../backend';
 import { msgpackEncodeInto } from './msgpack-encode';
 import { sha256 } from './hash';
-import { msgpackDecode } from './msgpack-decode';
+import { msgpackDecodeCounted } from './msgpack-decode';
 import { compress as jsCompress, decompress as jsDecompress, compressionMethods } from './compression';
 
 const CHECKSUM = 32;
@@ -82,9 +82,9 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
           (used == null ? ' (no advertised compression decoded it; was it compressed with a method the peer did not announce?)' : ''),
       );
     }
-    const packets = msgpackDecode(msgpack, maxValues);
+    const { value: packets, values } = msgpackDecodeCounted(msgpack, maxValues);
     if (!Array.isArray(packets)) throw new MsgpackError('message body is not a msgpack array [msg_type, sender, time, ...payload]');
-    return { packets, id, msgpack, compression: used };
+    return { packets, id, msgpack, compression: used, values };
   }
 
   return { frameFromMsgpack, encodeMessage, decodeBody };

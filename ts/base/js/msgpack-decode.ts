@@ -14,7 +14,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 class Reader {
   pos = 0;
   /** Values still allowed (every scalar, container, map key and map value counts one). */
-  private budget: number;
+  budget: number;
   constructor(
     readonly buf: Buffer,
     private readonly maxValues: number,
@@ -146,9 +146,15 @@ function mapKey(k: MsgpackValue): string {
 
 /** Decode one value; `maxValues` bounds how many values (scalars and containers) it may hold. */
 export function msgpackDecode(bytes: Uint8Array, maxValues = Infinity): MsgpackValue {
+  return msgpackDecodeCounted(bytes, maxValues).value;
+}
+
+/** Decode one value, and say how many values it holds (what it costs in JS objects). */
+export function msgpackDecodeCounted(bytes: Uint8Array, maxValues = Infinity): { value: MsgpackValue; values: number } {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r = new Reader(buf, maxValues);
-  const v = r.value(0);
+  const limit = Number.isFinite(maxValues) ? maxValues : Number.MAX_SAFE_INTEGER;
+  const r = new Reader(buf, limit);
+  const value = r.value(0);
   if (r.pos !== buf.length) r.fail(`${buf.length - r.pos} trailing bytes after the value`);
-  return v;
+  return { value, values: limit - r.budget };
 }
