@@ -112,7 +112,7 @@ function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string)
     if (peer === from || peer.id === sender) continue;
     if (node.relayFilter && !node.relayFilter(peer, decoded)) continue;
     if (body > node.bodyLimitFor(peer)) {
-      node.counters.tooLargeForPeer++; // that peer would drop the link: it does without this one
+      node.counters.tooLargeForPeer++; // that peer would drop the link: it goes without this one
       continue;
     }
     const frame = node.frameFor(peer, decoded, cache);

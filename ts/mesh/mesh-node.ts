@@ -456,23 +456,27 @@ export class MeshNode extends EventEmitter {
     return Math.min(this.bodyLimit, peer.maxBody ?? Infinity);
   }
 
-  /** Refuse, before anything is written, a message larger than one of `peers` (or this node) accepts. */
-  private assertFits(enc: EncodedMessage, peers: Iterable<Peer>): void {
+  /**
+   * Refuse, before anything is written, a message larger than this node
+   * accepts itself (what peers accept unless they advertised otherwise), or
+   * holding more values than maxElementsPerMessage.
+   */
+  private assertFits(enc: EncodedMessage): void {
     const body = enc.frame.length - 4;
-    let limit = this.bodyLimit;
-    let who = 'this node (maxFrameSize / maxDecompressedSize)';
-    for (const p of peers) {
-      if (p.conn.closed || this.bodyLimitFor(p) >= limit) continue;
-      limit = this.bodyLimitFor(p);
-      who = p.describe();
-    }
-    if (body > limit) {
-      throw new MessageTooLargeError(`a message of ${body} bytes is larger than ${who} accepts (${limit} bytes); split it, or raise maxFrameSize on every node`);
+    if (body > this.bodyLimit) {
+      throw new MessageTooLargeError(`a message of ${body} bytes is larger than this node and its peers accept (maxFrameSize / maxDecompressedSize: ${this.bodyLimit} bytes); split it, or raise maxFrameSize on every node`);
     }
     const values = this.options.maxElementsPerMessage;
     if (enc.msgpack.length > values && countMsgpackValues(enc.msgpack, values) > values) {
       throw new MessageTooLargeError(`a message holding more than ${values} msgpack values is more than peers accept (maxElementsPerMessage); split it, or raise maxElementsPerMessage on every node`);
     }
+  }
+
+  /** Does a message of `body` bytes fit what `peer` advertised? (Counted in tooLargeForPeer when not.) */
+  private fitsPeer(peer: Peer, body: number): boolean {
+    if (body <= this.bodyLimitFor(peer)) return true;
+    this.counters.tooLargeForPeer++;
+    return false;
   }
 
   /** Keep-alive and capability ping, with the largest body this node accepts (dispatch.ts). */
@@ -495,12 +499,12 @@ export class MeshNode extends EventEmitter {
   sendToPeers(peers: Iterable<Peer>, mainFlag: number, payload: unknown[]): Buffer {
     const time = nowSeconds();
     const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null);
-    const targets = [...peers];
-    this.assertFits(enc, targets);
+    this.assertFits(enc);
     if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, time);
     const cache = new Map<number | null, Buffer>();
-    for (const peer of targets) {
-      if (peer.conn.closed) continue;
+    // a peer that advertised a smaller limit is left out (counted), as relays do: it would drop the link
+    for (const peer of peers) {
+      if (peer.conn.closed || !this.fitsPeer(peer, enc.frame.length - 4)) continue;
       const frame = this.frameFor(peer, enc, cache);
       peer.conn.writeFrame(frame);
       peer.lastSent = frame;
@@ -555,7 +559,10 @@ export class MeshNode extends EventEmitter {
     if (peer.conn.closed) return;
     const time = timeOverride ?? nowSeconds();
     const enc = core.encodeMessage([mainFlag, idOverride ?? this.id, time, ...payload], null);
-    this.assertFits(enc, [peer]);
+    this.assertFits(enc);
+    if (enc.frame.length - 4 > this.bodyLimitFor(peer)) {
+      throw new MessageTooLargeError(`a message of ${enc.frame.length - 4} bytes is larger than ${peer.describe()} accepts (${this.bodyLimitFor(peer)} bytes, its advertised limit); split it`);
+    }
     if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, nowSeconds());
     const frame = uncompressed ? enc.frame : this.frameFor(peer, enc);
     peer.conn.writeFrame(frame);
