@@ -9,7 +9,7 @@ const { arena, settledMemory, frame, rawPeer, waitFor, sleep, core, MiB, now } =
 /** A frame body: zlib(checksum + msgpack) for a peer that advertised zlib. */
 const zlibBody = (msgpack) => zlib.deflateSync(Buffer.concat([core.sha256(msgpack), msgpack]), { level: 9 });
 
-test.serial('partial frames across all connections stay within maxPendingFrameBytes: the largest holder is dropped', async (t) => {
+test.serial('partial frames across all connections stay within maxPendingFrameBytes: the oldest unfinished frame is dropped', async (t) => {
   const { victim, errors, honest } = await arena(t, { maxFrameSize: 2 * MiB, maxPendingFrameBytes: 4 * MiB, frameTimeout: 20_000 });
   const before = await settledMemory();
   const attackers = [];

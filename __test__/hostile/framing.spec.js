@@ -145,3 +145,24 @@ test('well-formed msgpack with nonsense fields: ignored, the connection stays (n
   t.is(errors.length, 0, `no error events: ${errors.map((e) => e.message).join('; ')}`);
   await honest.check();
 });
+
+test('a busy link whose reads always end inside a frame is not taken for a stalled one (frameTimeout, pending-frame age)', async (t) => {
+  const { victim, errors, honest } = await arena(t, { frameTimeout: 1000 });
+  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
+  await waitFor(() => victim.peers.size === 3, 8000, 'attacker handshake');
+  const frames = [];
+  for (let i = 0; i < 40; i++) frames.push(core.encodeMessage([2, p.id, now(), 2, i, 'x'.repeat(200)], null).frame);
+  const stream = Buffer.concat(frames);
+  const got = [];
+  victim.on('message', (m) => m.data[0] !== 'tick' && got.push(m.data[0]));
+  // every write ends in the middle of a frame, for 2 s: twice frameTimeout, yet frames complete all the time
+  const step = Math.ceil(stream.length / 40) + 7;
+  for (let i = 0; i < stream.length; i += step) {
+    p.sock.write(stream.subarray(i, i + step));
+    await sleep(50);
+  }
+  await waitFor(() => got.length === 40, 5000, 'all 40 delivered');
+  t.false(p.closed);
+  t.false(errors.some((e) => e.code === 'ERR_FRAME_TIMEOUT'));
+  await honest.check();
+});

@@ -26,6 +26,7 @@ export interface ByteStream {
   on(event: 'data', fn: (chunk: Buffer) => void): this;
   on(event: 'close', fn: () => void): this;
   on(event: 'error', fn: (err: Error) => void): this;
+  on(event: 'incomplete', fn: () => void): this;
   off?(event: 'data', fn: (chunk: Buffer) => void): unknown;
   remoteAddress?: string;
   remotePort?: number;
@@ -36,6 +37,8 @@ export interface ByteStream {
    * sight, so frameTimeout counts it as a frame in progress.
    */
   readonly incompleteSince?: number;
+  /** Bytes of that incomplete unit the transport holds (counted against maxPendingFrameBytes); announced by an 'incomplete' event. */
+  readonly incompleteBytes?: number;
 }
 
 export interface ConnectionLimits extends BodyBudget {
@@ -89,6 +92,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     this.openedAt = openedAt;
     this.decoder = core.createFrameDecoder(limits.maxFrameSize);
     stream.on('data', (chunk) => this.onData(chunk));
+    stream.on('incomplete', () => this.updatePending());
     stream.on('error', (err) => this.fail(err));
     stream.on('close', () => this.onClose());
   }
@@ -138,15 +142,26 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
       }
     }
     const held = this.decoder.buffered;
-    this.partialSince = held > 0 ? this.partialSince || Date.now() : 0;
-    this.pending?.update(this, held);
+    // the frame still incomplete started in this chunk when an earlier one completed in it
+    this.partialSince = held === 0 ? 0 : bodies.length > 0 || !this.partialSince ? Date.now() : this.partialSince;
+    this.updatePending();
+  }
+
+  /** Report the bytes held for unfinished frames (and the transport's unfinished unit) to the node's budget. */
+  private updatePending(): void {
+    if (!this.closed) this.pending?.update(this, this.decoder.buffered + (this.stream.incompleteBytes ?? 0));
+  }
+
+  /** PendingHolder: when the oldest unfinished frame (or transport unit) on this connection started. */
+  get pendingSince(): number {
+    return this.incompleteSince || Date.now();
   }
 
   /** The node's pending-frame budget is exhausted and this connection holds the most. */
   overBudget(total: number, max: number): void {
     this.fail(
       new MemoryBudgetError(
-        `holds ${this.decoder.buffered} bytes of unfinished frames, the most of any connection, while all connections together hold ${total}; maxPendingFrameBytes is ${max}`,
+        `holds ${this.decoder.buffered + (this.stream.incompleteBytes ?? 0)} bytes of a frame started ${Date.now() - this.pendingSince} ms ago, the oldest unfinished frame, while all connections together hold ${total} bytes; maxPendingFrameBytes is ${max}`,
       ),
     );
   }

@@ -2,11 +2,17 @@
  * Bytes held in frames still arriving, summed over every connection of a
  * node. Each connection's partial frame is bounded by maxFrameSize; with
  * maxPeers connections that is still gigabytes (128 x 16 MiB), so the node
- * keeps one total, and past its budget the connection holding the most is
- * dropped: the peer that costs the most pays, and honest peers, whose frames
- * complete quickly, rarely hold much at once.
+ * keeps one total, and past its budget the connection whose unfinished frame
+ * started longest ago is dropped (the one holding the most among equals).
+ * Memory held in partial frames is memory held over time: an attacker that
+ * wants to keep it must keep frames open, and they grow old, while honest
+ * frames complete at the speed of the link; to stay younger than an honest
+ * frame the attacker would have to complete and resend all of its frames
+ * (valid ones, or its links are dropped) faster than that frame arrives.
  */
 export interface PendingHolder {
+  /** When the holder's oldest unfinished frame started (Date.now()). */
+  readonly pendingSince: number;
   /** Close the holder because it is over budget. */
   overBudget(total: number, max: number): void;
 }
@@ -26,12 +32,14 @@ export class PendingFrameBudget {
     else this.held.delete(holder);
     this.peak = Math.max(this.peak, this.total);
     while (this.total > this.max && this.held.size) {
-      let largest: PendingHolder | null = null;
+      let oldest: PendingHolder | null = null;
       let most = -1;
-      for (const [h, n] of this.held) if (n > most) [largest, most] = [h, n];
+      for (const [h, n] of this.held) {
+        if (!oldest || h.pendingSince < oldest.pendingSince || (h.pendingSince === oldest.pendingSince && n > most)) [oldest, most] = [h, n];
+      }
       const total = this.total;
-      this.update(largest!, 0);
-      largest!.overBudget(total, this.max);
+      this.update(oldest!, 0);
+      oldest!.overBudget(total, this.max);
     }
   }
 }

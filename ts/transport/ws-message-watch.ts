@@ -5,6 +5,8 @@
  * framing layer never sees a message that starts and stalls (one FIN=0
  * fragment, or a large message dripped slowly); this tells the node since when
  * one has been incomplete, so frameTimeout bounds it as it bounds a frame.
+ * It also counts the payload bytes of that message (`bytes`), which ws holds
+ * meanwhile, so they count against the node's maxPendingFrameBytes.
  * Memory is constant: at most one frame header (14 bytes) is kept.
  */
 
@@ -20,6 +22,8 @@ export class WebSocketMessageWatch {
   private inPayload = false;
   /** A data frame without FIN arrived: the message goes on in continuation frames. */
   private fragmented = false;
+  /** Payload bytes of the incomplete data message received so far (what ws buffers for it). */
+  bytes = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -34,6 +38,7 @@ export class WebSocketMessageWatch {
       if (this.inPayload) {
         const n = Math.min(this.payloadLeft, chunk.length - i);
         this.payloadLeft -= n;
+        if ((this.header[0] & 0x0f) < 8) this.bytes += n; // data, not control frames (at most 125 bytes each)
         i += n;
         if (this.payloadLeft === 0) this.endFrame();
         continue;
@@ -41,7 +46,10 @@ export class WebSocketMessageWatch {
       this.header[this.headerLength++] = chunk[i++];
       this.parseHeader();
     }
-    if (!this.incomplete) this.startedAt = 0;
+    if (!this.incomplete) {
+      this.startedAt = 0;
+      this.bytes = 0;
+    }
   }
 
   /** Once the header is complete, move on to its payload. */
@@ -66,7 +74,10 @@ export class WebSocketMessageWatch {
     const fin = (this.header[0] & 0x80) !== 0;
     const opcode = this.header[0] & 0x0f;
     // control frames (opcode >= 8) may come between fragments and do not end the message
-    if (opcode < 8) this.fragmented = !fin;
+    if (opcode < 8) {
+      this.fragmented = !fin;
+      if (fin) this.bytes = 0; // ws has handed the message on
+    }
     this.headerLength = 0;
     this.inPayload = false;
     this.payloadLeft = 0;

@@ -27,7 +27,7 @@ export class WebSocketStream extends EventEmitter {
    * Where the socket's bytes are watched (Node): tells since when a message
    * has been incomplete. The browser's WebSocket shows no bytes: none there.
    */
-  messageWatch: { readonly startedAt: number } | null = null;
+  messageWatch: { readonly startedAt: number; readonly bytes: number } | null = null;
 
   constructor(
     readonly ws: WebSocketLike,
@@ -40,6 +40,11 @@ export class WebSocketStream extends EventEmitter {
   /** ByteStream.incompleteSince: when the incomplete WebSocket message began to arrive (0: none). */
   get incompleteSince(): number {
     return this.messageWatch?.startedAt ?? 0;
+  }
+
+  /** ByteStream.incompleteBytes: bytes of the incomplete WebSocket message that ws holds. */
+  get incompleteBytes(): number {
+    return this.messageWatch?.bytes ?? 0;
   }
 
   get writableLength(): number {

@@ -38,7 +38,10 @@ export const MAX_UPGRADE_HEADER = 16 * 1024;
 function wrap(ws: WebSocket, socket: net.Socket, address?: string, port?: number): WebSocketStream {
   const stream = new WebSocketStream(ws, address, port);
   const watch = new WebSocketMessageWatch();
-  socket.on('data', (chunk: Buffer) => watch.push(chunk));
+  socket.on('data', (chunk: Buffer) => {
+    watch.push(chunk);
+    if (watch.bytes || watch.startedAt) stream.emit('incomplete'); // bytes held by ws count against maxPendingFrameBytes
+  });
   stream.messageWatch = watch;
   ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
