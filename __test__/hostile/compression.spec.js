@@ -103,3 +103,21 @@ test('renegotiation to unknown flags: answered with the common subset (empty), t
   t.is(errors.length, 0);
   await honest.check();
 });
+
+test('relaying: a body goes on as received to links of its method, large or highly compressed ones are not deflated again', async (t) => {
+  const { victim, honest } = await arena(t, { compression: [0x20, 0x13, 0x11] });
+  const zlibSink = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id: 'ZlibSink'.padEnd(64, '1'), compression: [0x13] });
+  const gzipSink = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id: 'GzipSink'.padEnd(64, '1'), compression: [0x11] });
+  const src = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id: 'Source'.padEnd(64, '1'), compression: [0x13] });
+  await waitFor(() => victim.peers.size === 5, 8000, 'handshakes');
+  const small = core.encodeMessage([0, src.id, now(), 0, 'small', 'text '.repeat(200)], 0x13).frame; // ~1 KiB body, ratio ~10
+  const big = core.encodeMessage([0, src.id, now(), 0, 'big', require('crypto').randomBytes(150 * 1024).toString('base64')], 0x13).frame; // 200 KiB body, ratio ~1.3
+  src.sock.write(Buffer.concat([small, big]));
+  const find = (p, tag) => p.received.find((m) => m.packets && m.packets[4] === tag);
+  await waitFor(() => ['small', 'big'].every((tag) => find(zlibSink, tag) && find(gzipSink, tag)), 8000, 'both relayed to both sinks');
+  t.is(find(zlibSink, 'small').compression, 0x13);
+  t.is(find(zlibSink, 'big').compression, 0x13, 'same method: the received bytes, whatever their size');
+  t.is(find(gzipSink, 'small').compression, null, 'ratio above 8 on arrival: not deflated again');
+  t.is(find(gzipSink, 'big').compression, null, 'over 64 KiB: not deflated again');
+  await honest.check();
+});

@@ -37,7 +37,7 @@ function twoLetters(n) {
 // received wire bytes to links using the received method; compute deflate once
 // for zlib and gzip; relay large bodies uncompressed or with snappy only; or
 // charge compression time to the source (pause it).
-test.failing('relaying one 2 MiB zlib frame to zlib/gzip links does not stall honest traffic (recompression cost)', async (t) => {
+test('relaying one 2 MiB zlib frame to zlib/gzip links does not stall honest traffic (recompression cost)', async (t) => {
   // the attack frame is built before the honest traffic starts (this process is both sides)
   const src = 'Src'.padEnd(64, '1');
   const enc = core.encodeMessage([0, src, now(), 0, twoLetters(12 * MiB)], null);

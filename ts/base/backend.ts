@@ -52,6 +52,8 @@ export interface DecodedBody {
   compression: number | null;
   /** How many msgpack values `packets` holds, when the decoder counted them (what the message costs in JS objects). */
   values?: number;
+  /** The compressed body as received (set by the connection when `compression` is not null): relays reuse it. */
+  wire?: Buffer;
 }
 
 /** An encoded message ready for the wire. */

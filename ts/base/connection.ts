@@ -131,6 +131,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
         this.fail(e as Error);
         return;
       }
+      if (decoded.compression !== null) decoded.wire = body;
       this.counters.framesIn++;
       // Handlers run synchronously, so a handshake updates receiveCompressions
       // before the next body of the same chunk is decoded.

@@ -17,6 +17,7 @@ import type { Peer } from './peer';
 import { MeshMessage } from './message';
 import { addrOf, flagListOf, idOf, sameSet, textOf } from './wire';
 import { resolveDuplicate } from './duplicate-link';
+import { relayFrame } from './frames';
 
 /** Longest a flooding peer is left unread while the peers its messages go to drain (see holdReading). */
 const RELAY_HOLD_MAX_MS = 2000;
@@ -115,7 +116,9 @@ function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string)
       node.counters.tooLargeForPeer++; // that peer would drop the link: it goes without this one
       continue;
     }
-    const frame = node.frameFor(peer, decoded, cache);
+    const m = peer.conn.sendCompression;
+    let frame = cache.get(m);
+    if (!frame) cache.set(m, (frame = relayFrame(node.options, decoded, m)));
     peer.conn.writeFrame(frame);
     if (highWater > 0 && !peer.conn.slowReader && peer.conn.stream.writableLength > highWater) (congested ??= []).push(peer.conn);
     sent++;

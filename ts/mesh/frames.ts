@@ -5,7 +5,7 @@
  * compresses beyond those bounds goes uncompressed, which every receiver
  * accepts (docs/protocol.md §6); the peer's budgets are taken to be this node's.
  */
-import type { EncodedMessage } from '../base/backend';
+import type { DecodedBody, EncodedMessage } from '../base/backend';
 import { countMsgpackValues } from '../base/js/msgpack-count';
 import { core } from '../native';
 import { decompressedLimit, elementLimit, type BodyBudget } from '../base/body-budget';
@@ -20,4 +20,30 @@ export function frameWith(o: BodyBudget, enc: Pick<EncodedMessage, 'msgpack' | '
   const elements = elementLimit(o, wire);
   if (enc.msgpack.length > elements && countMsgpackValues(enc.msgpack, elements) > elements) return raw();
   return frame;
+}
+
+const SNAPPY = 0x20;
+/** Largest body a relay deflates again (zlib/gzip, ~40-150 ns per byte): bounds what one relayed frame blocks the event loop. */
+export const DEFLATE_RELAY_MAX = 64 * 1024;
+/** A relay deflates again only bodies that arrived compressed at most this much (cost per byte received). */
+export const DEFLATE_RELAY_RATIO = 8;
+
+/**
+ * The frame a relayed body goes on with to a link using `method`: the bytes
+ * as received when they arrived in that method (no work at all), snappy
+ * (cheap per byte) or uncompressed, and deflate (zlib, gzip) only for bodies
+ * small and not highly compressed on arrival, so relaying costs the relay a
+ * bounded amount per byte received and per frame, whatever the sender chose.
+ */
+export function relayFrame(o: BodyBudget, decoded: DecodedBody, method: number | null): Buffer {
+  if (method != null && method === decoded.compression && decoded.wire) {
+    const frame = Buffer.allocUnsafe(4 + decoded.wire.length);
+    frame.writeUInt32BE(decoded.wire.length, 0);
+    decoded.wire.copy(frame, 4);
+    return frame;
+  }
+  const plain = decoded.msgpack.length + 32;
+  const arrived = decoded.wire?.length ?? plain;
+  const cheap = method === SNAPPY || (plain <= DEFLATE_RELAY_MAX && plain <= DEFLATE_RELAY_RATIO * arrived);
+  return frameWith(o, decoded, cheap ? method : null);
 }

@@ -29,7 +29,7 @@ import { TrafficTotals, type MeshStats } from './stats';
 export type { MeshStats } from './stats';
 
 /** What a queued message costs: its msgpack bytes, its decoded values (heap objects) and the objects around it. */
-const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + BYTES_PER_VALUE * (m.raw.values ?? m.raw.msgpack.length) + 256;
+const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + (m.raw.wire?.length ?? 0) + BYTES_PER_VALUE * (m.raw.values ?? m.raw.msgpack.length) + 256;
 
 /**
  * Whose share of the queue a message counts in: its link's remote IP address,
