@@ -8,13 +8,16 @@ import { EventEmitter } from 'events';
 import type { Backend, DecodedBody, FrameDecoderLike } from './backend';
 import { MemoryBudgetError, Polyp2pError, WriteBufferFullError } from './errors';
 import { decompressedLimit, elementLimit, type BodyBudget } from './body-budget';
-import type { PendingFrameBudget, PendingHolder } from './pending-frames';
+import type { PendingHolder } from './node-budgets';
+import type { BudgetHolder, SharedBudget } from './shared-budget';
+import { WriteQueue, WRITE_OVERHEAD } from './write-queue';
 
 /** The part of a stream a connection needs (net.Socket, tls.TLSSocket, a ws adapter). */
 export interface ByteStream {
-  write(data: Uint8Array): boolean;
+  /** `done` is called once the data left the stream's queue (in write order); a stream that cannot tell calls it at once. */
+  write(data: Uint8Array, done?: (err?: Error | null) => void): boolean;
+  /** Present on streams whose writes are worth batching (TCP, TLS): the frames of one tick are joined into one write. */
   cork?(): void;
-  uncork?(): void;
   /** Stop and restart 'data' events (TCP then slows the sender down). */
   pause?(): unknown;
   resume?(): unknown;
@@ -76,7 +79,6 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   /** closeGracefully() runs: input is dropped while queued writes drain. */
   private closing = false;
   private readonly decoder: FrameDecoderLike;
-  private corked = false;
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private releaseHold: (() => void) | null = null;
 
@@ -85,8 +87,8 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     private readonly core: Backend,
     readonly limits: ConnectionLimits,
     openedAt = Date.now(),
-    /** The node's budget for bytes in partial frames across all its connections. */
-    private readonly pending?: PendingFrameBudget,
+    /** The node's budgets across all its connections: bytes in partial frames, bytes queued for peers. */
+    private readonly budgets?: { pending: SharedBudget<PendingHolder>; writes: SharedBudget<BudgetHolder> },
   ) {
     super();
     this.openedAt = openedAt;
@@ -150,7 +152,12 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
 
   /** Report the bytes held for unfinished frames (and the transport's unfinished unit) to the node's budget. */
   private updatePending(): void {
-    if (!this.closed) this.pending?.update(this, this.decoder.buffered + (this.stream.incompleteBytes ?? 0));
+    if (!this.closed) this.budgets?.pending.update(this, this.decoder.buffered + (this.stream.incompleteBytes ?? 0));
+  }
+
+  private releaseBudgets(): void {
+    this.budgets?.pending.update(this, 0);
+    this.budgets?.writes.update(this.writeHolder, 0);
   }
 
   /** PendingHolder: when the oldest unfinished frame (or transport unit) on this connection started. */
@@ -158,44 +165,95 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     return this.incompleteSince || Date.now();
   }
 
-  /** The node's pending-frame budget is exhausted and this connection holds the most. */
-  overBudget(total: number, max: number): void {
+  /** The node's pending-frame budget is exhausted and this connection's unfinished frame is the oldest. */
+  overBudget(budget: SharedBudget<BudgetHolder>, total: number): void {
     this.fail(
       new MemoryBudgetError(
-        `holds ${this.decoder.buffered + (this.stream.incompleteBytes ?? 0)} bytes of a frame started ${Date.now() - this.pendingSince} ms ago, the oldest unfinished frame, while all connections together hold ${total} bytes; maxPendingFrameBytes is ${max}`,
+        `holds ${this.decoder.buffered + (this.stream.incompleteBytes ?? 0)} bytes of a frame started ${Date.now() - this.pendingSince} ms ago, the oldest unfinished frame, while all connections together hold ${total} bytes; ${budget.name} is ${budget.max}`,
       ),
     );
   }
 
+  /** This connection in the node's write budget (a holder of its own: one object cannot be picked by two budgets' rules). */
+  private readonly writeHolder: BudgetHolder = {
+    overBudget: (budget, total) =>
+      this.fail(
+        new MemoryBudgetError(
+          `has ${this.queueCost} bytes queued (with bookkeeping), the most of any peer, while all peers together have ${total}; ${budget.name} is ${budget.max}: it reads too slowly`,
+        ),
+      ),
+  };
+
+  /** Frames handed to the stream and not yet written out (cost and progress). */
+  readonly writes = new WriteQueue();
+  private readonly written = (): void => {
+    this.writes.done();
+    if (this.closed) return;
+    this.budgets?.writes.update(this.writeHolder, this.queueCost);
+    if (this.queuedBytes === 0) this.emit('drained'); // everything queued for the peer has left
+  };
+
+  /** Frames written this tick, joined into one write at the end of it (transports that batch). */
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private flushScheduled = false;
+
+  /** Bytes queued for the peer: written to the stream and not yet out, and this tick's batch. */
+  get queuedBytes(): number {
+    return this.writes.bytes + this.batchBytes;
+  }
+
+  /** What the queue costs in memory: bytes, each stream write's bookkeeping, the batch's array slots. */
+  get queueCost(): number {
+    return this.writes.cost + this.batchBytes + 16 * this.batch.length;
+  }
+
   /**
-   * Queue one complete frame. Writes made in the same tick leave together
-   * (cork/uncork); a peer that lets more than maxWriteBuffer bytes pile up is
-   * dropped rather than buffered without bound.
+   * Queue one complete frame. On streams that batch (TCP, TLS) the frames of
+   * one tick go out as one write at the end of it: one stream entry and one
+   * system call for many frames. A peer that lets more than maxWriteBuffer
+   * bytes pile up is dropped rather than buffered without bound.
    */
   writeFrame(frame: Buffer): boolean {
     if (this.closed || this.stream.destroyed) return false;
-    if (this.stream.writableLength + frame.length > this.limits.maxWriteBuffer && this.stream.writableLength > 0) {
+    const queued = this.queueCost;
+    if (queued + frame.length + WRITE_OVERHEAD > this.limits.maxWriteBuffer && queued > 0) {
       this.fail(
         new WriteBufferFullError(
-          `${this.stream.writableLength} bytes are already queued for a peer that is not reading; ` +
+          `${this.queuedBytes} bytes (${queued} with bookkeeping) are already queued for a peer that is not reading; ` +
             `maxWriteBuffer is ${this.limits.maxWriteBuffer} bytes`,
         ),
       );
       return false;
     }
-    if (!this.corked && this.stream.cork) {
-      this.corked = true;
-      this.stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        if (!this.stream.destroyed) this.stream.uncork?.();
-      });
-    }
     this.counters.framesOut++;
     this.counters.bytesOut += frame.length;
-    this.stream.write(frame);
+    if (this.stream.cork) {
+      this.batch.push(frame);
+      this.batchBytes += frame.length;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(this.flushBatch);
+      }
+    } else {
+      this.writes.add(frame.length);
+      this.stream.write(frame, this.written);
+    }
+    this.budgets?.writes.update(this.writeHolder, this.queueCost);
     return true;
   }
+
+  /** Hand this tick's frames to the stream as one write. */
+  private readonly flushBatch = (): void => {
+    this.flushScheduled = false;
+    const batch = this.batch;
+    const bytes = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (!batch.length || this.closed || this.stream.destroyed) return;
+    this.writes.add(bytes);
+    this.stream.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, bytes), this.written);
+  };
 
   /**
    * Set when this peer did not drain its queue within a hold: it no longer
@@ -224,8 +282,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
       this.holdTimer = null;
       this.releaseHold = null;
       for (const [conn, fn] of pending) {
-        const e = conn.stream as unknown as EventEmitter;
-        e.off('drain', fn);
+        conn.off('drained', fn);
         conn.off('close', fn);
         if (timedOut && !conn.closed) conn.markSlowReader();
       }
@@ -235,14 +292,13 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     for (const conn of congested) {
       if (pending.has(conn)) continue;
       const fn = () => {
-        const e = conn.stream as unknown as EventEmitter;
-        e.off('drain', fn);
+        conn.off('drained', fn);
         conn.off('close', fn);
         pending.delete(conn);
         if (!pending.size) release(false);
       };
       pending.set(conn, fn);
-      (conn.stream as unknown as EventEmitter).on('drain', fn);
+      conn.on('drained', fn);
       conn.on('close', fn);
     }
     s.pause();
@@ -254,7 +310,8 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   private markSlowReader(): void {
     if (this.slowReader) return;
     this.slowReader = true;
-    (this.stream as unknown as EventEmitter).once('drain', () => (this.slowReader = false));
+    this.emit('slow-reader');
+    this.once('drained', () => (this.slowReader = false));
   }
 
   private endHold(): void {
@@ -265,7 +322,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   fail(error: Error): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending?.update(this, 0);
+    this.releaseBudgets();
     this.endHold();
     this.emit('fail', error);
     this.stream.destroy();
@@ -275,7 +332,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending?.update(this, 0);
+    this.releaseBudgets();
     this.endHold();
     this.stream.destroy();
     this.emit('close');
@@ -292,12 +349,9 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     if (this.closed) return;
     const deadline = Date.now() + ms;
     this.closing = true;
-    if (this.corked) {
-      this.corked = false;
-      this.stream.uncork?.();
-    }
+    this.flushBatch();
     const s = this.stream;
-    while (s.writableLength > 0 && !s.destroyed && Date.now() < deadline) await pause(Math.min(10, deadline - Date.now()));
+    while ((this.writes.writes > 0 || s.writableLength > 0) && !s.destroyed && Date.now() < deadline) await pause(Math.min(10, deadline - Date.now()));
     if (this.closed) return;
     const closed = new Promise<void>((resolve) => (s.destroyed ? resolve() : s.on('close', () => resolve())));
     if (s.end && !s.destroyed) {
@@ -311,7 +365,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending?.update(this, 0);
+    this.releaseBudgets();
     this.endHold();
     this.emit('close');
   }

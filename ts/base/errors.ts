@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'ERR_MESSAGE_TOO_LARGE'
   | 'ERR_ELEMENT_LIMIT'
   | 'ERR_MEMORY_BUDGET'
+  | 'ERR_WRITE_TIMEOUT'
   | 'ERR_IDENTITY_CHANGED'
   | 'ERR_DUPLICATE_ID'
   | 'ERR_NOT_A_PEER'
@@ -87,6 +88,10 @@ export class TruncatedFrameError extends Polyp2pError {
 /** The peer's handshake names another protocol (subnet, transport or version). */
 export class ProtocolMismatchError extends Polyp2pError {
   constructor(message: string) { super('ERR_WRONG_PROTOCOL', message); }
+}
+/** Frames queued for the peer were not written out for writeTimeout: it stopped reading. */
+export class WriteTimeoutError extends Polyp2pError {
+  constructor(message: string) { super('ERR_WRITE_TIMEOUT', message); }
 }
 /** A connection was refused or dropped because maxPeers connections are open. */
 export class PeerLimitError extends Polyp2pError {

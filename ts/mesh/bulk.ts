@@ -48,11 +48,11 @@ export interface PacedTarget {
   reportError(err: Error, peer?: Peer): void;
 }
 
-/** Resolves when the peer's stream drains or its connection closes, or after `ms` (listeners removed either way). */
-function drainOrClose(peer: Peer, ms: number): Promise<unknown> {
+/** Resolves when everything queued for the peer has left or its connection closes, or after `ms` (listeners removed either way). */
+export function drainOrClose(peer: Peer, ms: number): Promise<unknown> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), ms);
-  const waits = [once(peer.conn.stream as unknown as NodeJS.EventEmitter, 'drain', { signal: stop.signal }), once(peer.conn, 'close', { signal: stop.signal })];
+  const waits = [once(peer.conn, 'drained', { signal: stop.signal }), once(peer.conn, 'close', { signal: stop.signal })];
   return Promise.race(waits)
     .catch(() => undefined)
     .finally(() => {
@@ -76,10 +76,9 @@ export function lowWater(o: PacedTarget['options']): number {
  */
 export async function sendPaced(node: PacedTarget, peer: Peer, mainFlag: number, messages: Iterable<unknown[]>): Promise<boolean> {
   const limit = lowWater(node.options);
-  const stream = peer.conn.stream;
   for (const payload of messages) {
     if (node.closed || peer.conn.closed) return false;
-    while (stream.writableLength > limit && !peer.conn.closed && !node.closed) await drainOrClose(peer, 1000);
+    while (peer.conn.queuedBytes > limit && !peer.conn.closed && !node.closed) await drainOrClose(peer, 1000);
     if (node.closed || peer.conn.closed) return false;
     try {
       node.sendToPeer(peer, mainFlag, payload);

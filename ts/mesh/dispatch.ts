@@ -7,7 +7,7 @@
  */
 import type { DecodedBody } from '../base/backend';
 import type { FramedConnection } from '../base/connection';
-import { DuplicateIdError, FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
+import { DuplicateIdError, WriteTimeoutError, FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
 import { flags } from '../base/flags';
 import { negotiateCompression, receiveOrder } from '../base/compression-flags';
 import { core } from '../native';
@@ -21,6 +21,9 @@ import { relayFrame } from './frames';
 
 /** Longest a flooding peer is left unread while the peers its messages go to drain (see holdReading). */
 const RELAY_HOLD_MAX_MS = 2000;
+
+/** Pongs answered per link and second. */
+const PONGS_PER_SECOND = 2;
 
 export const PING = 0x03;
 const PONG = 0x04;
@@ -41,7 +44,8 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
   if (mainFlag === PING) {
     if (payload[0] !== PING) return;
     notePeerBodyLimit(peer, payload[1]);
-    node.sendToPeer(peer, PONG, [PONG, node.bodyLimit]);
+    // pings come once per keepAliveInterval: more than PONGS_PER_SECOND would fill a queue of tiny frames
+    if (peer.allowPong(Date.now(), PONGS_PER_SECOND)) node.sendToPeer(peer, PONG, [PONG, node.bodyLimit]);
     return;
   }
   if (mainFlag === PONG) {
@@ -120,7 +124,7 @@ function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string)
     let frame = cache.get(m);
     if (!frame) cache.set(m, (frame = relayFrame(node.options, decoded, m)));
     peer.conn.writeFrame(frame);
-    if (highWater > 0 && !peer.conn.slowReader && peer.conn.stream.writableLength > highWater) (congested ??= []).push(peer.conn);
+    if (highWater > 0 && !peer.conn.slowReader && peer.conn.queuedBytes > highWater && node.mayHoldFor(peer)) (congested ??= []).push(peer.conn);
     sent++;
   }
   if (sent) node.counters.relayed++;
@@ -331,6 +335,8 @@ export function maintain(node: MeshNode, stall: StallDetector): void {
       // a WebSocket message that ws is still buffering counts as a frame in progress
       const what = c.incompleteSince === c.partialSince ? 'a frame' : `a ${node.transport.name} message`;
       c.fail(new FrameTimeoutError(`${what} started ${now - c.incompleteSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
+    } else if (o.writeTimeout > 0 && c.writes.stalledFor(now) > o.writeTimeout) {
+      c.fail(new WriteTimeoutError(`${c.writes.writes} frames (${c.writes.bytes} bytes) queued for it have not moved for ${c.writes.stalledFor(now)} ms; writeTimeout is ${o.writeTimeout} ms: it stopped reading`));
     } else if (o.keepAliveInterval > 0 && peer.answersPings && now - c.lastReceivedAt > o.idleTimeout) {
       c.fail(new IdleTimeoutError(`silent for ${now - c.lastReceivedAt} ms; idleTimeout is ${o.idleTimeout} ms`));
     }

@@ -21,7 +21,8 @@ import { transportFor, Transport, TransportServer } from '../transport';
 import type { PendingConnection } from '../transport/pending';
 import { watchFirstHeader } from './foreign-protocol';
 import { MessageInbox } from './inbox';
-import { PendingFrameBudget } from '../base/pending-frames';
+import { pendingFrameBudget, writeBudget, type PendingHolder } from '../base/node-budgets';
+import type { BudgetHolder, SharedBudget } from '../base/shared-budget';
 import { BYTES_PER_VALUE } from '../base/body-budget';
 import { countMsgpackValues } from '../base/js/msgpack-count';
 import { TrafficTotals, type MeshStats } from './stats';
@@ -36,6 +37,9 @@ const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + (m.raw.wire?.leng
  * so that several connections from one host share one share.
  */
 const queueSource = (m: MeshMessage) => ipOf(m.peer.conn.remoteAddress) || m.peer;
+
+/** How long a host whose connection did not drain within a relay hold holds nobody up (see mayHoldFor). */
+const SLOW_HOST_MS = 60_000;
 
 /** Salt shared by every node of this process, as the originals do (§7.2). */
 const processSalt = createUserSalt();
@@ -83,7 +87,9 @@ export class MeshNode extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private readonly inbox: MessageInbox<MeshMessage>;
   /** Bytes in partial frames across all connections (maxPendingFrameBytes). */
-  readonly pendingFrames: PendingFrameBudget;
+  readonly pendingFrames: SharedBudget<PendingHolder>;
+  /** Bytes queued for peers across all connections (maxTotalWriteBuffer). */
+  readonly queuedWrites: SharedBudget<BudgetHolder>;
   private readonly connectWaiters = new Map<Peer, { target: string; resolve: (p: Peer) => void; reject: (e: Error) => void }>();
 
   constructor(options: MeshOptions = {}) {
@@ -101,7 +107,8 @@ export class MeshNode extends EventEmitter {
     this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
     this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
     this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++, this.options.maxQueueBytes, queuedBytes, queueSource);
-    this.pendingFrames = new PendingFrameBudget(this.options.maxPendingFrameBytes);
+    this.pendingFrames = pendingFrameBudget(this.options.maxPendingFrameBytes);
+    this.queuedWrites = writeBudget(this.options.maxTotalWriteBuffer);
     if (this.port) this.id = this.makeId();
   }
 
@@ -328,13 +335,14 @@ export class MeshNode extends EventEmitter {
   private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm, openedAt = Date.now()): Peer {
     // Before the connection's own listener, so that text where a frame header belongs is named as such.
     watchFirstHeader(stream, this.options.maxFrameSize, outgoing, (err) => peer.conn.fail(err));
-    const conn = new FramedConnection(stream, core, this.options, openedAt, this.pendingFrames);
+    const conn = new FramedConnection(stream, core, this.options, openedAt, { pending: this.pendingFrames, writes: this.queuedWrites });
     const peer = new Peer(conn, outgoing, this, expectedId);
     this.all.add(peer);
     this.awaiting.add(peer);
     conn.on('message', (decoded) => dispatch(this, peer, decoded));
     conn.on('fail', (err: Error) => this.reportError(err, peer));
     conn.on('close', () => this.onPeerClosed(peer));
+    conn.on('slow-reader', () => this.noteSlowHost(peer));
     // Wait briefly for the peer's handshake so ours can mirror its protocol-ID type
     // (not needed when the transport knows the peer is a polyp2p node). An
     // original that dials us sends its handshake as soon as it is connected, so
@@ -477,6 +485,28 @@ export class MeshNode extends EventEmitter {
     if (body <= this.bodyLimitFor(peer)) return true;
     this.counters.tooLargeForPeer++;
     return false;
+  }
+
+  /**
+   * Hosts whose connection held a relay up for the whole hold and did not
+   * drain (marked slow reader), with when: for SLOW_HOST_MS their other and
+   * later connections hold nobody up, so opening fresh connections that do
+   * not read cannot keep honest traffic paused (bounded by maxPeers entries).
+   */
+  private readonly slowHosts = new Map<string, number>();
+
+  private noteSlowHost(peer: Peer): void {
+    const ip = ipOf(peer.conn.remoteAddress);
+    if (!ip) return;
+    if (this.slowHosts.size >= this.options.maxPeers) this.slowHosts.delete(this.slowHosts.keys().next().value as string);
+    this.slowHosts.delete(ip);
+    this.slowHosts.set(ip, Date.now());
+  }
+
+  /** May relaying to `peer` hold up the peer a flood comes from (relayHighWater)? */
+  mayHoldFor(peer: Peer): boolean {
+    const at = this.slowHosts.get(ipOf(peer.conn.remoteAddress));
+    return at === undefined || Date.now() - at > SLOW_HOST_MS;
   }
 
   /** Keep-alive and capability ping, with the largest body this node accepts (dispatch.ts). */
@@ -653,7 +683,14 @@ export class MeshNode extends EventEmitter {
 
   stats(): MeshStats {
     const { perPeer, ...t } = this.traffic.snapshot(this.all);
-    const budgets = { pendingFrameBytes: this.pendingFrames.total, pendingFramePeak: this.pendingFrames.peak, queued: this.inbox.size, queuedBytes: this.inbox.bytes };
+    const budgets = {
+      pendingFrameBytes: this.pendingFrames.total,
+      pendingFramePeak: this.pendingFrames.peak,
+      writeQueueBytes: this.queuedWrites.total,
+      writeQueuePeak: this.queuedWrites.peak,
+      queued: this.inbox.size,
+      queuedBytes: this.inbox.bytes,
+    };
     return { id: this.id, peers: this.peers.size, awaiting: this.awaiting.size, pendingAccepts: this.pendingAccepts.size, ...t, ...this.counters, ...budgets, perPeer };
   }
 

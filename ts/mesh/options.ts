@@ -58,8 +58,19 @@ export interface MeshOptions {
    * (ERR_MEMORY_BUDGET).
    */
   maxPendingFrameBytes?: number;
-  /** Bytes queued for a peer that is not reading before it is dropped (default 8 MiB). */
+  /**
+   * Bytes queued for a peer that is not reading before it is dropped (default
+   * 8 MiB). Each queued frame counts its bytes and 640 bytes of bookkeeping.
+   */
   maxWriteBuffer?: number;
+  /** Bytes queued for all peers together (node; default 256 MiB): past it the peer with the most queued is dropped (ERR_MEMORY_BUDGET). */
+  maxTotalWriteBuffer?: number;
+  /**
+   * ms a peer's queued frames may go without any of them being written out
+   * before it is dropped (default 30 000; ERR_WRITE_TIMEOUT): a peer that
+   * stops reading cannot hold drain(), paced answers or close() up for ever.
+   */
+  writeTimeout?: number;
   /**
    * Relay backpressure: when relaying a broadcast leaves more than this many
    * bytes queued for a peer, reading from the peer it came from pauses until
@@ -135,6 +146,8 @@ export function resolveMeshOptions(o: MeshOptions = {}): ResolvedMeshOptions {
     maxElementsPerMessage: o.maxElementsPerMessage ?? 262_144,
     maxPendingFrameBytes: o.maxPendingFrameBytes ?? 64 * 1024 * 1024,
     maxWriteBuffer: o.maxWriteBuffer ?? 8 * 1024 * 1024,
+    maxTotalWriteBuffer: o.maxTotalWriteBuffer ?? 256 * 1024 * 1024,
+    writeTimeout: o.writeTimeout ?? 30_000,
     relayHighWater: o.relayHighWater ?? 1024 * 1024,
     handshakeTimeout: o.handshakeTimeout ?? 10_000,
     handshakeMirrorWait: o.handshakeMirrorWait ?? 150,

@@ -15,6 +15,19 @@ export interface PeerInfo {
   outgoing: boolean;
 }
 
+/** At most n events per one-second window. */
+class RateWindow {
+  private at = 0;
+  private count = 0;
+  allow(now: number, perSecond: number): boolean {
+    if (now - this.at >= 1000) {
+      this.at = now;
+      this.count = 0;
+    }
+    return this.count++ < perSecond;
+  }
+}
+
 export class Peer {
   /** Peer's node ID as text (null until its handshake). */
   id: string | null = null;
@@ -57,16 +70,17 @@ export class Peer {
     this.expectedId = expectedId;
   }
 
-  private answersWindowAt = 0;
-  private answersInWindow = 0;
+  private readonly addressAnswers = new RateWindow();
+  private readonly pongs = new RateWindow();
 
   /** Rate limit for address answers to this peer: true while fewer than `perSecond` went out this second. */
   allowAddressAnswer(now: number, perSecond: number): boolean {
-    if (now - this.answersWindowAt >= 1000) {
-      this.answersWindowAt = now;
-      this.answersInWindow = 0;
-    }
-    return this.answersInWindow++ < perSecond;
+    return this.addressAnswers.allow(now, perSecond);
+  }
+
+  /** Rate limit for pongs to this peer. */
+  allowPong(now: number, perSecond: number): boolean {
+    return this.pongs.allow(now, perSecond);
   }
 
   get handshaked(): boolean {

@@ -27,6 +27,9 @@ export interface MeshStats {
   /** Bytes held in partial frames across all connections now, and the most ever (maxPendingFrameBytes). */
   pendingFrameBytes: number;
   pendingFramePeak: number;
+  /** Bytes queued for peers across all connections, with per-frame bookkeeping, now and the most ever (maxTotalWriteBuffer). */
+  writeQueueBytes: number;
+  writeQueuePeak: number;
   /** Messages held for recv()/async iteration, and their bytes (maxQueue, maxQueueBytes). */
   queued: number;
   queuedBytes: number;

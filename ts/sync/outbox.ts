@@ -11,10 +11,10 @@
  * table without a burst past maxWriteBuffer, and a peer asking again and
  * again costs one answer at a time.
  */
-import { once } from 'events';
 import { flags } from '../base/flags';
 import { MessageTooLargeError } from '../base/errors';
-import { sendPaced } from '../mesh/bulk';
+import { drainOrClose, sendPaced } from '../mesh/bulk';
+import { WRITE_OVERHEAD } from '../base/write-queue';
 import type { Peer } from '../mesh/peer';
 import { digestPieces, entriesPieces, storePieces, wantPieces, type DigestVersion, type Oversize, type Piece } from './pieces';
 import type { Entry } from './table';
@@ -221,26 +221,13 @@ export class PeerOutbox {
   }
 
   private async roomFor(bytes: number): Promise<boolean> {
-    const stream = this.peer.conn.stream;
+    const conn = this.peer.conn;
     const max = this.node.options.maxWriteBuffer;
-    while (stream.writableLength > 0 && stream.writableLength + bytes > max) {
-      if (this.node.closed || this.peer.conn.closed) return false;
-      await this.drainOrClose(1000);
+    while (conn.queuedBytes > 0 && conn.queueCost + bytes + WRITE_OVERHEAD > max) {
+      if (this.node.closed || conn.closed) return false;
+      await drainOrClose(this.peer, 1000);
     }
-    return !this.node.closed && !this.peer.conn.closed;
-  }
-
-  private async drainOrClose(ms: number): Promise<void> {
-    const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(), ms);
-    try {
-      await Promise.race([once(this.peer.conn.stream as unknown as NodeJS.EventEmitter, 'drain', { signal: stop.signal }), once(this.peer.conn, 'close', { signal: stop.signal })]);
-    } catch {
-      // timed out: look again
-    } finally {
-      clearTimeout(timer);
-      stop.abort();
-    }
+    return !this.node.closed && !conn.closed;
   }
 
   /** Resolves true once the peer answered a ping or `ms` passed, false if it closed. */

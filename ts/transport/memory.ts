@@ -38,7 +38,14 @@ export interface LinkProfile {
 type Listener = (stream: MemoryStream) => void;
 
 /** What a delivered slot of a link's in-flight queue holds (not the chunk). */
-const DELIVERED: { at: number; chunk: Buffer } = { at: -Infinity, chunk: Buffer.alloc(0) };
+const DELIVERED: InFlight = { at: -Infinity, chunk: Buffer.alloc(0) };
+
+/** A chunk on the wire: when it arrives, and the writer's callback (called once it is delivered). */
+interface InFlight {
+  at: number;
+  chunk: Buffer;
+  done?: (err?: Error | null) => void;
+}
 
 /** One end of an in-memory duplex link. */
 export class MemoryStream extends EventEmitter implements ByteStream {
@@ -53,7 +60,7 @@ export class MemoryStream extends EventEmitter implements ByteStream {
    * its time, so the stream stays in order even where two timers of nearly
    * equal times fire the wrong way round (Node rounds timer durations).
    */
-  private inflight: { at: number; chunk: Buffer }[] = [];
+  private inflight: InFlight[] = [];
   private inflightHead = 0;
 
   constructor(
@@ -66,7 +73,7 @@ export class MemoryStream extends EventEmitter implements ByteStream {
     super();
   }
 
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, done?: (err?: Error | null) => void): boolean {
     if (this.destroyed || !this.peer) return false;
     const chunk = Buffer.from(data); // the caller may reuse its buffer
     const now = this.clock.now();
@@ -85,7 +92,7 @@ export class MemoryStream extends EventEmitter implements ByteStream {
     at = Math.max(at, this.lastArrival);
     this.lastArrival = at;
     this.writableLength += chunk.length;
-    this.inflight.push({ at, chunk });
+    this.inflight.push({ at, chunk, done });
     this.clock.schedule(at - now, () => this.deliverUntil(at));
     if (this.writableLength > 64 * 1024) this.writableNeedDrain = true;
     return !this.writableNeedDrain;
@@ -117,9 +124,10 @@ export class MemoryStream extends EventEmitter implements ByteStream {
     const peer = this.peer;
     while (this.inflightHead < this.inflight.length && this.inflight[this.inflightHead].at <= at) {
       if (peer && peer.paused && !peer.destroyed) break; // the reader may pause in its 'data' handler
-      const { chunk } = this.inflight[this.inflightHead];
+      const { chunk, done } = this.inflight[this.inflightHead];
       this.inflight[this.inflightHead++] = DELIVERED; // the link must not keep what it delivered
       this.writableLength -= chunk.length;
+      done?.();
       if (peer && !peer.destroyed) peer.emit('data', chunk);
     }
     if (this.inflightHead === this.inflight.length) {

@@ -13,7 +13,7 @@ import { TextMessageError } from '../base/errors';
 export interface WebSocketLike {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(data: Uint8Array): void;
+  send(data: Uint8Array, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate?(): void;
 }
@@ -51,11 +51,19 @@ export class WebSocketStream extends EventEmitter {
     return this.ws.bufferedAmount;
   }
 
-  write(data: Uint8Array): boolean {
+  /** `done` runs once ws handed the message to the socket (Node), or at once (the browser cannot tell). */
+  write(data: Uint8Array, done?: (err?: Error | null) => void): boolean {
     if (this.destroyed || this.ws.readyState !== OPEN) return false;
-    this.ws.send(data);
+    if (this.callsBack) this.ws.send(data, done);
+    else {
+      this.ws.send(data);
+      done?.();
+    }
     return true;
   }
+
+  /** Whether ws.send takes a callback (the `ws` package does; the browser's WebSocket does not). */
+  callsBack = false;
 
   /** Called by the adapter for each incoming message. */
   receive(data: Uint8Array | string, isBinary: boolean): void {

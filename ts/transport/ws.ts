@@ -37,6 +37,7 @@ export const MAX_UPGRADE_HEADER = 16 * 1024;
  */
 function wrap(ws: WebSocket, socket: net.Socket, address?: string, port?: number): WebSocketStream {
   const stream = new WebSocketStream(ws, address, port);
+  stream.callsBack = true;
   const watch = new WebSocketMessageWatch();
   socket.on('data', (chunk: Buffer) => {
     watch.push(chunk);
