@@ -17,6 +17,7 @@ import { isMapping, keyBytes, slotsOf, type Slot } from './positions';
 import { installLegacy, legacyStore, legacyDelta, LegacyPending, sendMeta } from './legacy';
 import { installOverlay, Overlay } from './overlay';
 import { readQuorum, type ReadOptions } from './reads';
+import { assertValueFits, encodedSize } from './values';
 
 export interface ChordStats {
   id: string;
@@ -152,6 +153,7 @@ export class ChordNode extends MeshNode {
     this.ensureOpen();
     if (value === undefined || value === null) throw new TypeError('chord values cannot be null or undefined (nil means "delete" on the wire); use delete()');
     const bytes = keyBytes(key);
+    this.checkValue(value);
     await this.write(slotsOf(bytes), value, this.chord.timeout);
     this.announce(bytes, false);
   }
@@ -186,6 +188,7 @@ export class ChordNode extends MeshNode {
     this.ensureOpen();
     if (!isMapping(delta)) throw new TypeError('a delta must be a plain object');
     const bytes = keyBytes(key);
+    this.checkValue(delta);
     const current = await this.getOr(bytes, undefined);
     if (current !== undefined && !isMapping(current)) throw new TypeError('this key holds a value that is not a mapping');
     const slots = slotsOf(bytes);
@@ -198,6 +201,24 @@ export class ChordNode extends MeshNode {
   /** Keys this node has heard of (its own sets and other nodes' notifies). */
   keys(): Buffer[] {
     return [...this.keySet.values()];
+  }
+
+  /**
+   * Refuse, before anything is sent or stored, a value msgpack cannot carry
+   * (MsgpackEncodeError) or one whose message is larger than this node or a
+   * data-storing peer accepts (MessageTooLargeError). Returns its msgpack size.
+   */
+  private checkValue(value: unknown): number {
+    const size = encodedSize(value);
+    let limit = this.bodyLimit;
+    let who = 'this node (maxFrameSize / maxDecompressedSize)';
+    for (const p of this.peers.values()) {
+      if (!this.isStoring(p) || this.bodyLimitFor(p) >= limit) continue;
+      limit = this.bodyLimitFor(p);
+      who = p.describe();
+    }
+    assertValueFits(size, limit, who);
+    return size;
   }
 
   private async write(slots: Slot[], value: unknown, timeout: number): Promise<void> {

@@ -77,7 +77,14 @@ export class Replication {
             const sendOn = (p: Peer) => {
               // of two links to one node only one survives: use the one kept
               const use = p.conn.closed ? this.o.node.peers.get(m.id) : p;
-              if (use && !use.conn.closed) this.o.node.sendToPeer(use, flags.whisper, payload);
+              if (!use || use.conn.closed) return;
+              try {
+                this.o.node.sendToPeer(use, flags.whisper, payload);
+              } catch (e) {
+                // the batch cannot be sent to this peer (too large for it): none of it is held there
+                this.o.node.reportError(e as Error, use);
+                finish(batch.map(() => NOT_HELD));
+              }
             };
             const peer = this.o.node.peers.get(m.id);
             if (peer && !peer.conn.closed) sendOn(peer);
@@ -172,7 +179,8 @@ export class Replication {
       if (safe) node.store.drop(it.table, it.pos);
       else this.o.repairedVersion = -1; // keep the copy; try again next round
     });
-    return [...sends.values(), ...dropped];
+    // runs in the background (tick): a failure is reported, never left unhandled
+    return [...sends.values(), ...dropped].map((p) => p.catch((e: Error) => node.reportError(e)));
   }
 
   onReplica(peer: Peer, msg: MeshMessage): void {

@@ -235,8 +235,7 @@ export class RouteRequests {
     if (typeof hopsRaw !== 'number' || !Number.isInteger(hopsRaw) || hopsRaw < 0) return;
     const ver = op === 'get' ? null : versionOf(verRaw);
     if (op !== 'get' && !ver) return;
-    const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) =>
-      this.o.node.sendToPeer(peer, flags.whisper, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
+    const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
     const hop = this.nextHop(pos);
     if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
       void this.perform(table, pos, op as Op, value, ver).then(
@@ -254,6 +253,22 @@ export class RouteRequests {
     });
   }
 
+  /**
+   * Send a routed answer back. One too large for the requester (a large value
+   * to a peer with a smaller body limit) goes back as 'error' instead, so the
+   * request ends at once rather than at its timeout, and nothing throws out of
+   * the asynchronous paths that answer.
+   */
+  private answer(peer: Peer, packets: unknown[]): void {
+    if (peer.conn.closed) return;
+    try {
+      this.o.node.sendToPeer(peer, flags.whisper, packets);
+    } catch (e) {
+      this.o.node.reportError(e as Error, peer);
+      this.o.node.sendToPeer(peer, flags.whisper, [SUB_ROUTED, packets[1], 'error', null, null, packets[5]]);
+    }
+  }
+
   onRouted(peer: Peer, msg: MeshMessage): void {
     const [, rid, statusRaw, value, verRaw, hops] = msg.packets;
     const reqId = textOf(rid);
@@ -264,7 +279,7 @@ export class RouteRequests {
     if (!p || (p.toId && p.toId !== peer.id)) return;
     this.pending.delete(reqId);
     if (p.from) {
-      if (!p.from.conn.closed) this.o.node.sendToPeer(p.from, flags.whisper, msg.packets);
+      this.answer(p.from, msg.packets);
       return;
     }
     p.resolve?.({ status: status as OverlayAnswer['status'], value: value === null ? undefined : value, ver: versionOf(verRaw) ?? undefined, hops });
