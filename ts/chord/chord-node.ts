@@ -5,12 +5,13 @@
  * table, successor lists, r replicas, acknowledged writes). Reads need three
  * of the five tables to agree in both cases (reads.ts).
  */
-import { ClosedError, TimeoutError } from '../base/errors';
+import { ClosedError, MemoryBudgetError, TimeoutError } from '../base/errors';
 import { flags } from '../base/flags';
 import { MeshNode } from '../mesh/mesh-node';
 import type { Peer } from '../mesh/peer';
 import { ChordOptions, ResolvedChordOptions, resolveChordOptions } from './options';
 import { ChordStore, type Version } from './store';
+import type { RefusalCounts } from './budget';
 import { Membership, type Member } from './ring';
 import type { GossipStats } from './gossip';
 import { isMapping, keyBytes, slotsOf, type Slot } from './positions';
@@ -36,6 +37,16 @@ export interface ChordStats {
   meanHops: number;
   maxHops: number;
   gossip: GossipStats;
+  budget: BudgetStats;
+}
+
+/** The store's byte budgets and what they refused (README "Chord table", options). */
+export interface BudgetStats {
+  /** Bytes charged for the items held (value msgpack size + 96 each), and the cap. */
+  storeBytes: number;
+  maxStoreBytes: number;
+  /** Writes and copies refused, by the budget that refused them. */
+  refused: RefusalCounts;
 }
 
 export interface KeyEvent {
@@ -60,7 +71,7 @@ export class ChordNode extends MeshNode {
   constructor(options: ChordOptions = {}) {
     super({ ...options, subnet: options.subnet ?? 'chord' });
     this.chord = resolveChordOptions(options);
-    this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems);
+    this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems, this.chord);
     installLegacy(this);
     installOverlay(this);
     this.on('listening', () => {
@@ -99,6 +110,22 @@ export class ChordNode extends MeshNode {
 
   isStoring(peer: Peer): boolean {
     return this.storingPeers.has(peer);
+  }
+
+  private readonly linkAccounts = new WeakMap<Peer, string>();
+  private nextLinkAccount = 0;
+
+  /** The budget account of one link (one connection: a reconnect is a new link). */
+  linkAccount(peer: Peer): string {
+    let a = this.linkAccounts.get(peer);
+    if (!a) this.linkAccounts.set(peer, (a = `link-${++this.nextLinkAccount}`));
+    return a;
+  }
+
+  /** The peer is a live, storing, verified member of this node's ring: what it routes to us the ring vouches for. */
+  isRingLink(peer: Peer): boolean {
+    const m = peer.id ? this.membership.members.get(peer.id) : undefined;
+    return !!m && !m.dead && m.storing;
   }
 
   /**
@@ -193,7 +220,7 @@ export class ChordNode extends MeshNode {
     if (current !== undefined && !isMapping(current)) throw new TypeError('this key holds a value that is not a mapping');
     const slots = slotsOf(bytes);
     if (this.mode === 'overlay') await this.overlay.requests.writeAll(slots, 'delta', delta, this.chord.timeout);
-    else for (const s of slots) legacyDelta(this, s.table, s.pos, delta);
+    else this.legacyWriteDone(slots.map((s) => legacyDelta(this, s.table, s.pos, delta)));
     this.announce(bytes, false);
     return { ...((current as Record<string, unknown>) ?? {}), ...delta };
   }
@@ -227,7 +254,15 @@ export class ChordNode extends MeshNode {
       await this.overlay.requests.writeAll(slots, 'put', value, timeout);
       return;
     }
-    for (const s of slots) legacyStore(this, s.table, s.pos, value);
+    this.legacyWriteDone(slots.map((s) => legacyStore(this, s.table, s.pos, value)));
+  }
+
+  /** A legacy write is fire-and-forget, except where this node stores it: refused here in three tables, it failed. */
+  private legacyWriteDone(results: string[]): void {
+    const refused = results.filter((r) => r !== 'stored' && r !== 'stale' && r !== 'sent').length;
+    if (refused > results.length - 3) {
+      throw new MemoryBudgetError(`this node refused the write in ${refused} of the five tables: its store is over a byte budget (${this.store.bytes} of maxStoreBytes ${this.chord.maxStoreBytes}, or the writer's share maxBytesPerWriter); delete keys or raise the budget`);
+    }
   }
 
   /** Notify the network of an added / deleted key (§15.4), as a bin key like both originals. */
@@ -277,6 +312,7 @@ export class ChordNode extends MeshNode {
       meanHops: this.hops.length ? sum / this.hops.length : 0,
       maxHops: this.hops.length ? Math.max(...this.hops) : 0,
       gossip: { ...this.overlay.gossip.stats },
+      budget: { storeBytes: this.store.bytes, maxStoreBytes: this.chord.maxStoreBytes, refused: { ...this.store.budget.refused } },
     };
   }
 

@@ -12,6 +12,7 @@ import type { BuiltinHandler } from '../mesh/dispatch';
 import type { MeshNode } from '../mesh/mesh-node';
 import type { ChordNode } from './chord-node';
 import { isMapping, positionOf, ringDistance, tableOf, type TableName } from './positions';
+import type { PutResult } from './store';
 import { core } from '../native';
 
 const PENDING_TTL = 15_000;
@@ -81,30 +82,31 @@ export function sendMeta(node: ChordNode, peer: Peer): void {
   node.sendToPeer(peer, flags.whisper, [flags.handshake, node.storing ? '0' : '1']);
 }
 
-function storeLocal(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer: string): void {
-  node.store.put(table, pos, value === null ? undefined : value, [Date.now(), writer]);
-}
+/** Where a legacy write went: stored here (or refused here, see PutResult), or sent to another node. */
+export type LegacyWriteResult = PutResult | 'sent';
 
-/** Store (value null/undefined = delete) at find(pos), locally or with a whisper. */
-export function legacyStore(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer = node.id): void {
+/**
+ * Store (value null/undefined = delete) at find(pos), locally or with a
+ * whisper. `from`: the peer whose legacy store this is (its link pays for it).
+ */
+export function legacyStore(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer = node.id, from?: Peer): LegacyWriteResult {
   const target = legacyFind(node, pos);
-  if (target === 'self' || target === null) return storeLocal(node, table, pos, value, writer);
+  if (target === 'self' || target === null) return node.store.put(table, pos, value ?? undefined, [Date.now(), writer], { link: from && node.linkAccount(from) });
   node.sendToPeer(target, flags.whisper, [flags.store, table, core.base58EncodeInt(pos), value ?? null]);
+  return 'sent';
 }
 
-export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer = node.id): void {
+export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer = node.id, from?: Peer): LegacyWriteResult {
   const target = legacyFind(node, pos);
-  if (target === 'self' || target === null) {
-    mergeLocal(node, table, pos, delta, writer);
-    return;
-  }
+  if (target === 'self' || target === null) return mergeLocal(node, table, pos, delta, writer, from);
   node.sendToPeer(target, flags.whisper, [flags.delta, table, core.base58EncodeInt(pos), delta]);
+  return 'sent';
 }
 
-export function mergeLocal(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer: string): boolean {
+export function mergeLocal(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer: string, from?: Peer): PutResult {
   const cur = node.store.value(table, pos);
-  if (cur !== undefined && !isMapping(cur)) return false; // py2p would raise; we keep the value
-  return node.store.put(table, pos, { ...((cur as Record<string, unknown>) ?? {}), ...delta }, [Date.now(), writer]);
+  if (cur !== undefined && !isMapping(cur)) return 'stale'; // py2p would raise; we keep the value
+  return node.store.put(table, pos, { ...((cur as Record<string, unknown>) ?? {}), ...delta }, [Date.now(), writer], { link: from && node.linkAccount(from) });
 }
 
 /**
@@ -178,9 +180,9 @@ function handleStoreOrDelta(node: ChordNode, peer: Peer, msg: MeshMessage, delta
   const value = p[3];
   if (delta && !isMapping(value)) return true;
   if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
-    node.overlay.requests.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender);
-  } else if (delta) legacyDelta(node, table, pos, value as Record<string, unknown>, msg.sender);
-  else legacyStore(node, table, pos, value, msg.sender);
+    node.overlay.requests.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender, node.linkAccount(peer));
+  } else if (delta) legacyDelta(node, table, pos, value as Record<string, unknown>, msg.sender, peer);
+  else legacyStore(node, table, pos, value, msg.sender, peer);
   return true;
 }
 

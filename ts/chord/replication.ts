@@ -25,6 +25,13 @@ const ACK_MS = 3000;
 export const NOT_HELD = 0;
 export const HELD = 1;
 export const KEEPS = 2;
+/** Not held: a byte budget of the receiver refused it (older polyp2p nodes read any unknown status as NOT_HELD). */
+export const REFUSED = 3;
+
+/** The status says the copy is held (HELD), and kept when `need` is KEEPS. */
+export function holds(status: number | undefined, need: number = HELD): boolean {
+  return status !== undefined && status !== REFUSED && status >= need;
+}
 
 export class Replication {
   /** Replica batches awaiting their 0x35 answer. */
@@ -173,7 +180,7 @@ export class Replication {
         settled &&
         nowSet.length > 0 &&
         !nowSet.some((m) => m.id === node.id) &&
-        nowSet.every((m) => (acked.get(m.id) ?? NOT_HELD) >= need) &&
+        nowSet.every((m) => holds(acked.get(m.id), need)) &&
         cur !== undefined &&
         compareVersions(cur.ver, it.ver) === 0;
       if (safe) node.store.drop(it.table, it.pos);
@@ -198,7 +205,12 @@ export class Replication {
       const pos = positionOf(e[1]);
       const ver = versionOf(e[3]);
       if (!table || pos === null || !ver) continue;
-      const stored = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver);
+      const result = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver);
+      if (result !== 'stored' && result !== 'stale') {
+        statuses[statuses.length - 1] = REFUSED;
+        continue;
+      }
+      const stored = result === 'stored';
       const cur = node.store.get(table, pos);
       if (!cur || compareVersions(cur.ver, ver) < 0) continue;
       const set = Membership.replicaSet(ring, pos, node.chord.replicas);
@@ -216,6 +228,6 @@ export class Replication {
     if (!batchId || !Array.isArray(list)) return;
     const a = this.acks.get(batchId);
     if (!a || a.toId !== peer.id || list.length !== a.n) return;
-    a.resolve(list.map((x) => (x === HELD || x === KEEPS ? x : NOT_HELD)));
+    a.resolve(list.map((x) => (x === HELD || x === KEEPS || x === REFUSED ? x : NOT_HELD)));
   }
 }
