@@ -38,6 +38,19 @@ export interface ChordStats {
   maxHops: number;
   gossip: GossipStats;
   budget: BudgetStats;
+  refused: ChordRefusals;
+}
+
+/** What this node refused from peers besides its byte budgets (counts since it started). */
+export interface ChordRefusals {
+  /** Writes, copies and answers whose version was more than maxClockSkew ahead of this node's clock. */
+  futureVersion: number;
+  /** Replica copies from a peer that is not a plausible holder of them, past its link's share or for a slot already held. */
+  unvouchedReplica: number;
+  /** Notified keys not listed because keys() was at maxAnnouncedKeyBytes (or maxItems). */
+  announcedKeys: number;
+  /** Items or answers not sent to a peer because they are larger than it accepts. */
+  tooLargeForPeer: number;
 }
 
 /** The store's byte budgets and what they refused (README "Chord table", options). */
@@ -67,6 +80,7 @@ export class ChordNode extends MeshNode {
   private _membership: Membership | null = null;
   overlay!: Overlay;
   readonly hops: number[] = [];
+  readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
 
   constructor(options: ChordOptions = {}) {
     super({ ...options, subnet: options.subnet ?? 'chord' });
@@ -313,6 +327,7 @@ export class ChordNode extends MeshNode {
       maxHops: this.hops.length ? Math.max(...this.hops) : 0,
       gossip: { ...this.overlay.gossip.stats },
       budget: { storeBytes: this.store.bytes, maxStoreBytes: this.chord.maxStoreBytes, refused: { ...this.store.budget.refused } },
+      refused: { ...this.refusals },
     };
   }
 

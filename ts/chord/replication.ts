@@ -14,7 +14,7 @@ import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
 import type { Overlay } from './overlay';
 import { Membership, type Member } from './ring';
-import { compareVersions, versionOf, type Item } from './store';
+import { compareVersions, tooFarAhead, versionOf, type Item } from './store';
 import { positionOf, tableOf } from './positions';
 
 const SUB_REPLICA = 0x33;
@@ -205,6 +205,10 @@ export class Replication {
       const pos = positionOf(e[1]);
       const ver = versionOf(e[3]);
       if (!table || pos === null || !ver) continue;
+      if (tooFarAhead(ver, node.chord.maxClockSkew)) {
+        node.refusals.futureVersion++;
+        continue;
+      }
       const result = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver);
       if (result !== 'stored' && result !== 'stale') {
         statuses[statuses.length - 1] = REFUSED;

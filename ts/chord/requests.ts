@@ -17,7 +17,7 @@ import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
 import { Membership } from './ring';
-import { compareVersions, versionOf, type Version } from './store';
+import { compareVersions, tooFarAhead, versionOf, type Version } from './store';
 import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
 import { routeStep, type RouteCandidate, type RouteStep } from './routing';
 import { holds, REFUSED } from './replication';
@@ -262,6 +262,10 @@ export class RouteRequests {
     const ver = op === 'get' ? null : versionOf(verRaw);
     if (op !== 'get' && !ver) return;
     const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
+    if (ver && tooFarAhead(ver, this.o.node.chord.maxClockSkew)) {
+      this.o.node.refusals.futureVersion++;
+      return reply('error');
+    }
     const hop = this.nextHop(pos);
     if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
       // a write straight from a link the ring does not vouch for is charged to that link too
@@ -311,6 +315,11 @@ export class RouteRequests {
       return;
     }
     const code = status === 'error' && textOf(value) === BUDGET_ERROR ? BUDGET_ERROR : undefined;
-    p.resolve?.({ status: status as OverlayAnswer['status'], value: value === null || code ? undefined : value, ver: versionOf(verRaw) ?? undefined, hops, code });
+    let ver = versionOf(verRaw) ?? undefined;
+    if (ver && tooFarAhead(ver, this.o.node.chord.maxClockSkew)) {
+      this.o.node.refusals.futureVersion++;
+      ver = undefined;
+    }
+    p.resolve?.({ status: status as OverlayAnswer['status'], value: value === null || code ? undefined : value, ver, hops, code });
   }
 }

@@ -49,6 +49,16 @@ export function versionOf(v: unknown): Version | null {
   return [t, writer];
 }
 
+/**
+ * A version more than `maxSkew` ms ahead of this node's clock: refused
+ * wherever a version arrives (route writes, replicas, answers). Accepted, it
+ * could not be replaced by any honest write until the writer's clock caught
+ * up (a write dated in the year 3000 would stay for ever).
+ */
+export function tooFarAhead(ver: Version, maxSkew: number, now = Date.now()): boolean {
+  return ver[0] > now + maxSkew;
+}
+
 const slotKey = (table: string, pos: bigint) => `${table}:${pos.toString(36)}`;
 
 export class ChordStore {
