@@ -58,6 +58,9 @@ export class Overlay {
   fingers: Member[] = [];
   successors: Member[] = [];
   predecessors: Member[] = [];
+  /** The ring view before the last change (replica copies from its holders are hand-overs). */
+  previousRing: Member[] = [];
+  private currentRing: Member[] = [];
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Immediate | null = null;
   private derivedVersion = -1;
@@ -205,6 +208,10 @@ export class Overlay {
     if (key === this.derivedVersion) return;
     this.derivedVersion = key;
     const ring = m.ring(this.node.storing);
+    if (ring !== this.currentRing) {
+      this.previousRing = this.currentRing;
+      this.currentRing = ring;
+    }
     const r = this.node.chord.replicas;
     this.successors = Membership.successors(ring, this.node.id, r);
     this.predecessors = Membership.predecessors(ring, this.node.id, Math.max(1, r - 1));

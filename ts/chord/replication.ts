@@ -197,33 +197,56 @@ export class Replication {
     const node = this.o.node;
     const ring = node.membership.ring(node.storing);
     const mineNow: Item[] = [];
-    const statuses: number[] = [];
-    for (const e of list.slice(0, 1000)) {
-      statuses.push(NOT_HELD);
-      if (!Array.isArray(e) || e.length !== 4) continue;
-      const table = tableOf(e[0]);
-      const pos = positionOf(e[1]);
-      const ver = versionOf(e[3]);
-      if (!table || pos === null || !ver) continue;
-      if (tooFarAhead(ver, node.chord.maxClockSkew)) {
-        node.refusals.futureVersion++;
-        continue;
-      }
-      const result = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver);
-      if (result !== 'stored' && result !== 'stale') {
-        statuses[statuses.length - 1] = REFUSED;
-        continue;
-      }
-      const stored = result === 'stored';
-      const cur = node.store.get(table, pos);
-      if (!cur || compareVersions(cur.ver, ver) < 0) continue;
-      const set = Membership.replicaSet(ring, pos, node.chord.replicas);
-      statuses[statuses.length - 1] = node.storing && set.some((m) => m.id === node.id) ? KEEPS : HELD;
-      if (stored && set.length && set[0].id === node.id) mineNow.push(cur);
-    }
+    const statuses = list.slice(0, 1000).map((e) => this.acceptCopy(peer, e, ring, mineNow));
     if (batchId && batchId.length <= 64 && !peer.conn.closed) this.o.node.sendToPeer(peer, flags.whisper, [SUB_STORED, batchId, statuses]);
     // newly responsible for these: make sure the successors have them too
     if (mineNow.length) void Promise.all(this.pushTo(this.o.successors.slice(0, node.chord.replicas - 1), mineNow));
+  }
+
+  /**
+   * One entry of a replica batch; returns its status for the 0x35 answer. A
+   * copy from a plausible holder (vouches()) is stored when newer, within the
+   * budgets. Any other copy may only fill a slot held nowhere here, charged to
+   * the sender's link: it never replaces what this node holds, so a peer
+   * cannot overwrite items by pushing "replicas" of them.
+   */
+  private acceptCopy(peer: Peer, e: unknown, ring: Member[], mineNow: Item[]): number {
+    const node = this.o.node;
+    if (!Array.isArray(e) || e.length !== 4) return NOT_HELD;
+    const table = tableOf(e[0]);
+    const pos = positionOf(e[1]);
+    const ver = versionOf(e[3]);
+    if (!table || pos === null || !ver) return NOT_HELD;
+    if (tooFarAhead(ver, node.chord.maxClockSkew)) {
+      node.refusals.futureVersion++;
+      return NOT_HELD;
+    }
+    const set = Membership.replicaSet(ring, pos, node.chord.replicas);
+    const vouched = this.vouches(peer, pos, set);
+    const result = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver, vouched ? {} : { onlyIfEmpty: true, link: node.linkAccount(peer) });
+    const cur = node.store.get(table, pos);
+    const held = (result === 'stored' || result === 'stale') && cur !== undefined && compareVersions(cur.ver, ver) >= 0;
+    if (!held && !vouched) node.refusals.unvouchedReplica++;
+    if (!held) return result === 'stored' || result === 'stale' ? NOT_HELD : REFUSED;
+    if (result === 'stored' && set.length && set[0].id === node.id) mineNow.push(cur);
+    return node.storing && set.some((m) => m.id === node.id) ? KEEPS : HELD;
+  }
+
+  /**
+   * The sender is plausibly a holder of `pos` by this node's ring view: in its
+   * replica set now; or this node is in the set and the sender was in it by the
+   * view before the last change, or is a verified member that stopped storing
+   * (a hand-over, by a node that moved out of the set or is leaving).
+   */
+  private vouches(peer: Peer, pos: bigint, set: Member[]): boolean {
+    const id = peer.id;
+    const node = this.o.node;
+    if (!id) return false;
+    if (set.some((m) => m.id === id)) return true;
+    if (!set.some((m) => m.id === node.id)) return false;
+    if (Membership.replicaSet(this.o.previousRing, pos, node.chord.replicas).some((m) => m.id === id)) return true;
+    const m = node.membership.members.get(id);
+    return m !== undefined && (m.dead || !m.storing);
   }
 
   onStored(peer: Peer, msg: MeshMessage): void {
