@@ -8,7 +8,7 @@
 import { ClosedError, MemoryBudgetError, TimeoutError } from '../base/errors';
 import { flags } from '../base/flags';
 import { MeshNode } from '../mesh/mesh-node';
-import type { Peer } from '../mesh/peer';
+import type { IdForm, Peer } from '../mesh/peer';
 import { ChordOptions, ResolvedChordOptions, resolveChordOptions } from './options';
 import { ChordStore, type Version } from './store';
 import type { RefusalCounts } from './budget';
@@ -108,7 +108,7 @@ export class ChordNode extends MeshNode {
         const young = now - p.conn.openedAt < 2 * this.chord.stabilizeInterval;
         if (!young) continue;
         if (!p.answersPings && now - p.conn.openedAt < 1000) return true; // pong still due
-        if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.has(p.id)) return true; // its list still due
+        if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.get(p.id)?.verified) return true; // its list still due
       }
       return false;
     };
@@ -126,6 +126,31 @@ export class ChordNode extends MeshNode {
     return this.storingPeers.has(peer);
   }
 
+  /**
+   * Nodes this node chose to link to: through the user's connect() and the
+   * overlay's dials to members it verified. Their member lists vouch for the
+   * members they name (gossip.ts), over whichever of two links to them
+   * survives; nodes reached by following a peer list (the mesh passes
+   * refusedRetries 0 for those), or that linked to us, only introduce.
+   */
+  private readonly chosenIds = new Set<string>();
+
+  override connect(host: string, port: number, options: { id?: string; idForm?: IdForm; refusedRetries?: number } = {}): Promise<Peer> {
+    const opened = super.connect(host, port, options);
+    if (options.refusedRetries !== 0) opened.then((p) => p.id && this.chosenIds.add(p.id), () => undefined);
+    return opened;
+  }
+
+  /** This node chose to link to the peer's node (see chosenIds). */
+  isChosen(peer: Peer): boolean {
+    return !!peer.id && this.chosenIds.has(peer.id);
+  }
+
+  /** Forget chosen nodes that are neither linked nor members any more (bounded by the view and the links). */
+  forgetChosen(): void {
+    for (const id of this.chosenIds) if (!this.peers.has(id) && !this.membership.members.has(id)) this.chosenIds.delete(id);
+  }
+
   private readonly linkAccounts = new WeakMap<Peer, string>();
   private nextLinkAccount = 0;
 
@@ -138,8 +163,7 @@ export class ChordNode extends MeshNode {
 
   /** The peer is a live, storing, verified member of this node's ring: what it routes to us the ring vouches for. */
   isRingLink(peer: Peer): boolean {
-    const m = peer.id ? this.membership.members.get(peer.id) : undefined;
-    return !!m && !m.dead && m.storing;
+    return !!peer.id && this.membership.liveMember(peer.id) !== undefined;
   }
 
   /**

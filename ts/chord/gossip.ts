@@ -16,12 +16,24 @@
  *        2: last chunk of a full list; 3: last chunk, "send me yours too"
  *   0x36 digest  [0x36, a, b, count, quiet]   XOR digest of the sender's live view
  *        (ring.ts), its number of live entries, and 1 when it saw no change for a round
+ *
+ * What a peer says is believed only as far as it can vouch for it (issue #17):
+ *   - its entry about itself is believed (and verifies it: its link's handshake named that ID);
+ *   - entries about others from a link this node opened itself (the user's
+ *     connect(), the overlay's own dials to members it verified) are vouched for;
+ *   - from any other link they introduce unverified members, at most
+ *     maxUnverifiedPerPeer pending per peer (more are ignored): those stay out
+ *     of the ring until a vouching link reports them or this node has a
+ *     handshaked link with them (ring.ts);
+ *   - a report that a live ring member died or stopped storing is ignored while
+ *     this node has a live link to that member, and at most maxRumoursPerRound
+ *     such reports per peer and stabilisation round are believed.
  */
 import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import { MAX_MEMBERS, type MemberWire } from './ring';
+import { MAX_MEMBERS, type MemberWire, type Trust } from './ring';
 import type { Overlay } from './overlay';
 
 export const GOSSIP_SUB = { members: 0x30, digest: 0x36 } as const;
@@ -42,10 +54,18 @@ export interface GossipStats {
   declaredDeadUnreachable: number;
   /** Rumours of this node's death it outlived by raising its counter. */
   refuted: number;
+  /** Introductions ignored: their peer already had maxUnverifiedPerPeer unverified members pending. */
+  introductionsRefused: number;
+  /** Reports of other members' death or leaving ignored: a live link says otherwise, or past maxRumoursPerRound. */
+  rumoursIgnored: number;
+  /** Members introduced but not verified yet (not in the ring). */
+  unverified: number;
 }
 
 export class MemberGossip {
-  readonly stats: GossipStats = { deltasSent: 0, entriesSent: 0, fullListsSent: 0, digestsSent: 0, declaredDeadLinkLost: 0, declaredDeadUnreachable: 0, refuted: 0 };
+  readonly stats: GossipStats = { deltasSent: 0, entriesSent: 0, fullListsSent: 0, digestsSent: 0, declaredDeadLinkLost: 0, declaredDeadUnreachable: 0, refuted: 0, introductionsRefused: 0, rumoursIgnored: 0, unverified: 0 };
+  /** Rumours believed per peer in the current round. */
+  private readonly rumours = new WeakMap<Peer, { round: number; n: number }>();
   private flushTimer: NodeJS.Timeout | null = null;
   private selfDirty = true;
   private readonly fullSentAt = new WeakMap<Peer, number>();
@@ -163,21 +183,46 @@ export class MemberGossip {
     const mode = msg.packets[2] ?? MODE.delta;
     if (!Array.isArray(list) || typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 3) return;
     const membership = this.node.membership;
-    if (mode !== MODE.delta && membership.members.size === 0) this.bootstrapping.add(peer);
+    if (mode !== MODE.delta && membership.verifiedLive === 0) this.bootstrapping.add(peer);
     const flood = !this.bootstrapping.has(peer);
     if (mode === MODE.last || mode === MODE.lastAskBack) this.bootstrapping.delete(peer);
+    const trust: Trust = this.node.isChosen(peer) ? 'vouched' : { introducer: peer.id! };
     let changed = false;
     const now = Date.now();
     for (const e of list.slice(0, MAX_MEMBERS)) {
-      if (Array.isArray(e) && textOf(e[0]) === this.node.id) {
-        this.refute(e);
+      const id = Array.isArray(e) ? textOf(e[0]) : null;
+      if (id === null) continue;
+      if (id === this.node.id) {
+        this.refute(e as unknown[]);
         continue;
       }
-      if (membership.merge(e, now, flood)) changed = true;
+      if (id === peer.id ? membership.merge(e, now, flood, 'self') : this.believed(peer, id, e, trust, now) && membership.merge(e, now, flood, trust)) changed = true;
     }
+    this.stats.unverified = membership.unverified;
     if (membership.pending) this.schedule();
     if (changed) this.overlay.changed();
     if (mode === MODE.lastAskBack && !this.fullSentRecently(peer, now)) this.sendFull(peer, false);
+  }
+
+  /** Whether an entry about another member is believed at all (see the header): bounded introductions and rumours. */
+  private believed(peer: Peer, id: string, e: unknown, trust: Trust, now: number): boolean {
+    const membership = this.node.membership;
+    if (!membership.members.has(id)) {
+      if (trust === 'vouched' || membership.pendingOf(peer.id!) < this.node.chord.maxUnverifiedPerPeer) return true;
+      this.stats.introductionsRefused++;
+      return false;
+    }
+    if (!membership.demotes(e)) return true;
+    const round = Math.floor(now / this.round);
+    const budget = this.rumours.get(peer);
+    const used = budget && budget.round === round ? budget.n : 0;
+    const linked = this.node.peers.get(id);
+    if ((linked && !linked.conn.closed) || used >= this.node.chord.maxRumoursPerRound) {
+      this.stats.rumoursIgnored++;
+      return false;
+    }
+    this.rumours.set(peer, { round, n: used + 1 });
+    return true;
   }
 
   /**

@@ -179,6 +179,7 @@ export class Overlay {
     node.membership.expire(now, 10 * node.chord.failureTimeout);
     for (const id of this.dialFailures.keys()) if (!node.membership.members.has(id)) this.dialFailures.delete(id);
     for (const id of this.dialed.keys()) if (!node.membership.members.has(id)) this.dialed.delete(id);
+    node.forgetChosen();
     this.derive();
     if (node.membership.version !== this.viewVersion) {
       this.viewVersion = node.membership.version;
@@ -308,6 +309,10 @@ export function installOverlay(node: ChordNode): void {
   node.builtins.set(SUB.unlink, guard((p) => overlay.unlinked.add(p)));
   node.builtins.set(SUB.stored, guard((p, m) => overlay.replication.onStored(p, m)));
   node.on('listening', () => overlay.start());
+  // a handshaked link with an ID verifies the member of that ID (ring.ts), at the address the link advertised
+  node.on('peer', (peer: Peer) => {
+    if (peer.id && node.membership.verify(peer.id, Date.now(), peer.addr)) overlay.changed();
+  });
   node.on('polyp2p-peer', (peer: Peer) => {
     overlay.gossip.onLink(peer);
     overlay.changed();

@@ -92,8 +92,8 @@ export class RouteRequests {
     const node = this.o.node;
     for (const p of node.peers.values()) {
       if (!p.answersPings || !p.id || !node.isStoring(p) || this.o.unlinked.has(p)) continue; // not over a link being closed
-      const m = node.membership.members.get(p.id);
-      if (!m || m.dead || !m.storing) continue;
+      const m = node.membership.liveMember(p.id);
+      if (!m) continue;
       yield { pos: m.pos, via: p };
     }
   }
