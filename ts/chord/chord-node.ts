@@ -17,6 +17,7 @@ import type { GossipStats } from './gossip';
 import { isMapping, keyBytes, slotsOf, type Slot } from './positions';
 import { installLegacy, legacyStore, legacyDelta, LegacyPending, sendMeta } from './legacy';
 import { installOverlay, Overlay } from './overlay';
+import { handOverAllLegacy, mirrorToOriginals } from './legacy-handover';
 import { readQuorum, type ReadOptions } from './reads';
 import { assertValueFits, encodedSize } from './values';
 
@@ -167,21 +168,17 @@ export class ChordNode extends MeshNode {
   }
 
   /**
-   * 'overlay' when every data-storing neighbour is a polyp2p node (they
-   * answered our capability ping); 'legacy' as soon as one is an original.
-   * A peer that is a member of the overlay ring (only polyp2p nodes gossip
-   * member lists) counts as polyp2p before its pong: on a fresh link its meta
-   * arrives a round trip before the pong, and writes or reads in that window
-   * must not fall back to the originals' protocol.
+   * 'overlay' whenever this node's ring view holds another live polyp2p member
+   * it verified (ring.ts): its own reads and writes then go through the
+   * overlay, and originals next to it are served with the legacy protocol
+   * (their stores and retrieves routed through the overlay, writes mirrored to
+   * them: legacy-handover.ts). 'legacy' when it knows no polyp2p ring, i.e. its
+   * data-storing neighbours, if any, speak only the originals' protocol. A peer
+   * that merely claims to store data (meta "0") therefore cannot take the
+   * reads and writes of a node that is part of a polyp2p ring.
    */
   get mode(): 'overlay' | 'legacy' {
-    let poly = false;
-    for (const p of this.peers.values()) {
-      if (!this.isStoring(p)) continue;
-      if (!p.answersPings && !(p.id && this.membership.members.has(p.id))) return 'legacy';
-      poly = true;
-    }
-    return poly || this.membership.ring(false).length > 0 ? 'overlay' : 'legacy';
+    return this.membership.ring(false).length > 0 ? 'overlay' : 'legacy';
   }
 
   // --- membership in the table ------------------------------------------------
@@ -203,7 +200,7 @@ export class ChordNode extends MeshNode {
     this.storing = false;
     for (const p of this.peers.values()) sendMeta(this, p);
     if (this.mode === 'overlay') await this.overlay.handOverAll();
-    else for (const item of [...this.store.all()]) if (item.value !== undefined) legacyStore(this, item.table, item.pos, item.value);
+    else await handOverAllLegacy(this);
     this.store.clear();
   }
 
@@ -257,8 +254,10 @@ export class ChordNode extends MeshNode {
     const current = await this.getOr(bytes, undefined);
     if (current !== undefined && !isMapping(current)) throw new TypeError('this key holds a value that is not a mapping');
     const slots = slotsOf(bytes);
-    if (this.mode === 'overlay') await this.overlay.requests.writeAll(slots, 'delta', delta, this.chord.timeout);
-    else this.legacyWriteDone(slots.map((s) => legacyDelta(this, s.table, s.pos, delta)));
+    if (this.mode === 'overlay') {
+      await this.overlay.requests.writeAll(slots, 'delta', delta, this.chord.timeout);
+      mirrorToOriginals(this, slots, delta, true);
+    } else this.legacyWriteDone(slots.map((s) => legacyDelta(this, s.table, s.pos, delta)));
     this.announce(bytes, false);
     return { ...((current as Record<string, unknown>) ?? {}), ...delta };
   }
@@ -290,6 +289,7 @@ export class ChordNode extends MeshNode {
     await this.settleView();
     if (this.mode === 'overlay') {
       await this.overlay.requests.writeAll(slots, 'put', value, timeout);
+      mirrorToOriginals(this, slots, value, false);
       return;
     }
     this.legacyWriteDone(slots.map((s) => legacyStore(this, s.table, s.pos, value)));

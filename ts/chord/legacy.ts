@@ -13,6 +13,7 @@ import type { MeshNode } from '../mesh/mesh-node';
 import type { ChordNode } from './chord-node';
 import { isMapping, positionOf, ringDistance, tableOf, type TableName } from './positions';
 import type { PutResult } from './store';
+import { handOverToOriginal } from './legacy-handover';
 import { core } from '../native';
 
 const PENDING_TTL = 15_000;
@@ -57,8 +58,8 @@ export class LegacyPending {
   }
 }
 
-/** find(pos): the data-storing node closest at or before pos (§15.2); 'self', a peer, or null. */
-export function legacyFind(node: ChordNode, pos: bigint): 'self' | Peer | null {
+/** find(pos): the data-storing node closest at or before pos (§15.2), among this node and the peers `among` admits; 'self', a peer, or null. */
+export function legacyFind(node: ChordNode, pos: bigint, among: (p: Peer) => boolean = () => true): 'self' | Peer | null {
   let best: 'self' | Peer | null = null;
   let gap = 0n;
   if (node.storing) {
@@ -66,7 +67,7 @@ export function legacyFind(node: ChordNode, pos: bigint): 'self' | Peer | null {
     gap = ringDistance(node.overlay.selfPos(), pos);
   }
   for (const p of node.peers.values()) {
-    if (!node.isStoring(p) || !p.id) continue;
+    if (!node.isStoring(p) || !p.id || !among(p)) continue;
     const pp = node.overlay.peerPos(p);
     if (pp === null) continue;
     const d = ringDistance(pp, pos);
@@ -113,8 +114,8 @@ export function mergeLocal(node: ChordNode, table: TableName, pos: bigint, delta
  * Start (or join) a retrieve for one table position. Returns the local value
  * when this node is responsible, else the pending slot to watch.
  */
-export function legacyLookup(node: ChordNode, table: TableName, pos: bigint, waiter?: Waiter): { local: unknown } | { slot: LegacySlot } {
-  const target = legacyFind(node, pos);
+export function legacyLookup(node: ChordNode, table: TableName, pos: bigint, waiter?: Waiter, to: Peer | null = null): { local: unknown } | { slot: LegacySlot } {
+  const target = to ?? legacyFind(node, pos);
   if (target === 'self' || target === null) return { local: node.store.value(table, pos) };
   const b58 = core.base58EncodeInt(pos);
   const existing = node.legacyPending.get(table, b58);
@@ -142,16 +143,10 @@ function handleMeta(node: ChordNode, peer: Peer, msg: MeshMessage): void {
   if (!storing || !node.storing) return node.overlay.changed();
   node.sendPeers(peer);
   node.overlay.changed();
-  if (peer.answersPings) return; // polyp2p peers get their items through the overlay's repair
-  // Hand over what is now closer to the new peer; the local copy is kept (§15.3).
-  const pp = node.overlay.peerPos(peer);
-  if (pp === null) return;
-  const self = node.overlay.selfPos();
-  for (const it of [...node.store.all()]) {
-    if (it.value !== undefined && ringDistance(pp, it.pos) < ringDistance(self, it.pos)) {
-      node.sendToPeer(peer, flags.whisper, [flags.store, it.table, core.base58EncodeInt(it.pos), it.value]);
-    }
-  }
+  // polyp2p peers get their items through the overlay's repair; in overlay mode originals get
+  // new writes mirrored (legacy-handover.ts) and reads answered through the overlay
+  if (peer.answersPings || node.mode === 'overlay') return;
+  handOverToOriginal(node, peer);
 }
 
 function handleNotify(node: ChordNode, peer: Peer, msg: MeshMessage): boolean {
