@@ -34,12 +34,21 @@ import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { MAX_MEMBERS, type MemberWire, type Trust } from './ring';
+import { ENVELOPE_BYTES, PIECE_BYTES, piecesOf, sendPaced } from '../mesh/bulk';
 import type { Overlay } from './overlay';
 
 export const GOSSIP_SUB = { members: 0x30, digest: 0x36 } as const;
 const MODE = { delta: 0, chunk: 1, last: 2, lastAskBack: 3 } as const;
-/** Entries per 0x30 message (a full view of 16,384 members is 17 messages of at most ~120 KiB). */
+/** Entries per 0x30 message at most; messages are also sized by bytes to the receiver (entryBytes). */
 const CHUNK = 1000;
+
+/** Upper bound of an entry's msgpack bytes: its id and host, numbers, booleans and headers. */
+const entryBytes = (e: MemberWire): number => Buffer.byteLength(e[0]) + Buffer.byteLength(e[1]) + 32;
+
+/** Entries in messages of at most CHUNK entries and `bodyLimit` bytes (and PIECE_BYTES). */
+function chunksOf(entries: MemberWire[], bodyLimit: number): MemberWire[][] {
+  return [...piecesOf(entries, entryBytes, Math.min(PIECE_BYTES, bodyLimit - ENVELOPE_BYTES), CHUNK)];
+}
 
 /** What this node's gossip did (in chordStats().gossip). */
 export interface GossipStats {
@@ -113,8 +122,8 @@ export class MemberGossip {
     if (this.selfDirty) entries.unshift(this.overlay.selfEntry());
     this.selfDirty = false;
     if (!entries.length) return;
-    for (let i = 0; i < entries.length; i += CHUNK) {
-      const part = entries.slice(i, i + CHUNK);
+    const limit = Math.min(...peers.map((p) => this.node.bodyLimitFor(p)));
+    for (const part of chunksOf(entries, limit)) {
       const payload = [GOSSIP_SUB.members, part, MODE.delta];
       this.node.sendToPeers(peers, flags.whisper, payload);
       this.stats.deltasSent += peers.length;
@@ -122,17 +131,18 @@ export class MemberGossip {
     }
   }
 
-  /** The whole view (own entry first), in chunks; the last asks for the peer's list back when `askBack`. */
+  /**
+   * The whole view (own entry first), in messages sized by bytes to the peer
+   * and written paced (a view of 16 384 members is about 2 MiB); the last asks
+   * for the peer's list back when `askBack`.
+   */
   sendFull(peer: Peer, askBack: boolean): void {
     if (!peer.answersPings || peer.conn.closed) return;
     this.fullSentAt.set(peer, Date.now());
     this.stats.fullListsSent++;
-    const all = this.node.membership.wire(this.overlay.selfEntry());
-    for (let i = 0; i < all.length; i += CHUNK) {
-      const last = i + CHUNK >= all.length;
-      const mode = !last ? MODE.chunk : askBack ? MODE.lastAskBack : MODE.last;
-      this.node.sendToPeer(peer, flags.whisper, [GOSSIP_SUB.members, all.slice(i, i + CHUNK), mode]);
-    }
+    const chunks = chunksOf(this.node.membership.wire(this.overlay.selfEntry()), this.node.bodyLimitFor(peer));
+    const payloads = chunks.map((part, i) => [GOSSIP_SUB.members, part, i < chunks.length - 1 ? MODE.chunk : askBack ? MODE.lastAskBack : MODE.last]);
+    void sendPaced(this.node, peer, flags.whisper, payloads);
   }
 
   private fullSentRecently(peer: Peer, now: number): boolean {

@@ -187,7 +187,7 @@ function handleRetrieve(node: ChordNode, peer: Peer, msg: MeshMessage): boolean 
   const table = tableOf(p[1]);
   const pos = positionOf(p[2]);
   if (!table || pos === null) return true;
-  const answer = (v: unknown) => node.sendToPeer(peer, flags.whisper, [flags.retrieved, p[1], p[2], v === undefined ? null : v]);
+  const answer = (v: unknown) => sendRetrieved(node, peer, p[1], p[2], v);
   if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
     node.overlay.requests.retrieveForLegacy(table, pos, answer);
     return true;
@@ -209,10 +209,24 @@ function handleRetrieved(node: ChordNode, _peer: Peer, msg: MeshMessage): boolea
   slot.value = v;
   slot.answered = true;
   slot.changedAt = Date.now();
-  for (const w of slot.waiters) {
-    if (!w.peer.conn.closed) node.sendToPeer(w.peer, flags.whisper, [flags.retrieved, w.table, w.pos, v === undefined ? null : v]);
-  }
+  for (const w of slot.waiters) sendRetrieved(node, w.peer, w.table, w.pos, v);
   return true;
+}
+
+/**
+ * A retrieved answer (table and position echoed as received). One larger than
+ * the peer accepts goes as nil ("absent"), counted: the asynchronous paths that
+ * answer must not throw.
+ */
+function sendRetrieved(node: ChordNode, peer: Peer, table: unknown, pos: unknown, v: unknown): void {
+  if (peer.conn.closed) return;
+  try {
+    node.sendToPeer(peer, flags.whisper, [flags.retrieved, table, pos, v === undefined ? null : v]);
+  } catch (e) {
+    node.refusals.tooLargeForPeer++;
+    node.reportError(e as Error, peer);
+    node.sendToPeer(peer, flags.whisper, [flags.retrieved, table, pos, null]);
+  }
 }
 
 export function installLegacy(node: ChordNode): void {

@@ -11,11 +11,12 @@ import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import { core } from '../native';
 import type { Overlay } from './overlay';
 import { Membership, type Member } from './ring';
 import { compareVersions, tooFarAhead, versionOf, type Item } from './store';
 import { positionOf, tableOf } from './positions';
+import { copyBatches, copyWire } from './copies';
+import { sendPaced } from '../mesh/bulk';
 
 const SUB_REPLICA = 0x33;
 const SUB_STORED = 0x35;
@@ -55,62 +56,74 @@ export class Replication {
   }
 
   /**
-   * Send copies in batches of up to 500, one promise per (target, batch): it
-   * resolves with the target's per-item statuses (0x35), or null when no answer
-   * came within ACK_MS. A frame written to a link is not a copy yet.
+   * Send copies of `items` to each target, one promise per target: it resolves
+   * with the target's status for each item (0x35; NOT_HELD for an item too
+   * large for it or in a batch left unanswered), or null when no batch was
+   * answered within ACK_MS (no link, or no answer). A frame written to a link
+   * is not a copy yet. Batches are sized by bytes to the target (copies.ts) and
+   * written paced, only while its queue is short (mesh/bulk.ts).
    */
   pushTo(targets: Member[], items: Item[]): Promise<number[] | null>[] {
-    const out: Promise<number[] | null>[] = [];
-    if (!items.length) return out;
-    const wire = items.map((i) => [i.table, core.base58EncodeInt(i.pos), i.value === undefined ? null : i.value, i.ver]);
-    for (const m of targets) {
-      if (m.id === this.o.node.id) continue;
-      for (let i = 0; i < wire.length; i += 500) {
-        const batch = wire.slice(i, i + 500);
+    if (!items.length) return [];
+    return targets.filter((m) => m.id !== this.o.node.id).map((m) => this.pushToOne(m, items));
+  }
+
+  private async pushToOne(m: Member, items: Item[]): Promise<number[] | null> {
+    const node = this.o.node;
+    const peer = await this.linkTo(m);
+    if (!peer) {
+      this.pushFailed = true; // no link: push everything again soon
+      return null;
+    }
+    const statuses = items.map(() => NOT_HELD);
+    const answers: Promise<boolean>[] = [];
+    const self = this;
+    function* batches(): Generator<unknown[]> {
+      for (const batch of copyBatches(items, node.bodyLimitFor(peer!), () => node.refusals.tooLargeForPeer++)) {
         const batchId = randomBytes(8).toString('hex');
-        const payload = [SUB_REPLICA, batch, batchId];
-        out.push(
-          new Promise<number[] | null>((resolve) => {
-            const timer = setTimeout(() => finish(null), ACK_MS);
-            timer.unref?.();
-            const finish = (st: number[] | null) => {
-              if (!this.acks.has(batchId)) return;
-              this.acks.delete(batchId);
-              clearTimeout(timer);
-              if (st === null) this.pushFailed = true; // no answer: push everything again soon
-              resolve(st);
-            };
-            this.acks.set(batchId, { toId: m.id, n: batch.length, resolve: finish });
-            const sendOn = (p: Peer) => {
-              // of two links to one node only one survives: use the one kept
-              const use = p.conn.closed ? this.o.node.peers.get(m.id) : p;
-              if (!use || use.conn.closed) return;
-              try {
-                this.o.node.sendToPeer(use, flags.whisper, payload);
-              } catch (e) {
-                // the batch cannot be sent to this peer (too large for it): none of it is held there
-                this.o.node.reportError(e as Error, use);
-                finish(batch.map(() => NOT_HELD));
-              }
-            };
-            const peer = this.o.node.peers.get(m.id);
-            if (peer && !peer.conn.closed) sendOn(peer);
-            else
-              this.o.node.connect(m.host, m.port, { id: m.id }).then(
-                (p) => {
-                  this.o.dialResult(m.id);
-                  sendOn(p);
-                },
-                (e) => {
-                  this.o.dialResult(m.id, e);
-                  finish(null);
-                },
-              );
+        answers.push(
+          self.awaitAck(batchId, m.id, batch.length).then((st) => {
+            if (st) batch.forEach((c, k) => (statuses[c.index] = st[k]));
+            return st !== null;
           }),
         );
+        yield [SUB_REPLICA, batch.map((c) => copyWire(c.item)), batchId];
       }
     }
-    return out;
+    await sendPaced(node, peer, flags.whisper, batches());
+    const answered = await Promise.all(answers);
+    if (answered.includes(false)) this.pushFailed = true; // an unanswered batch: push everything again soon
+    return answered.length && !answered.includes(true) ? null : statuses;
+  }
+
+  /** The link to a member: the one open, or a new one (of two links to one node only one survives: the one kept). */
+  private async linkTo(m: Member): Promise<Peer | null> {
+    const node = this.o.node;
+    const open = node.peers.get(m.id);
+    if (open && !open.conn.closed) return open;
+    try {
+      const p = await node.connect(m.host, m.port, { id: m.id });
+      this.o.dialResult(m.id);
+      const use = p.conn.closed ? node.peers.get(m.id) : p;
+      return use && !use.conn.closed ? use : null;
+    } catch (e) {
+      this.o.dialResult(m.id, e);
+      return null;
+    }
+  }
+
+  /** Resolves with a batch's per-item statuses (0x35), or null after ACK_MS or when the overlay stops. */
+  private awaitAck(batchId: string, toId: string, n: number): Promise<number[] | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(null), ACK_MS);
+      timer.unref?.();
+      const finish = (st: number[] | null) => {
+        if (!this.acks.delete(batchId)) return;
+        clearTimeout(timer);
+        resolve(st);
+      };
+      this.acks.set(batchId, { toId, n, resolve: finish });
+    });
   }
 
   /**
@@ -149,19 +162,10 @@ export class Replication {
     // per target: the status it answered for each item sent (by slot), once its batches are answered
     const sends = new Map<string, Promise<Map<Item, number>>>();
     for (const b of batches.values()) {
+      const [pushed] = this.pushTo([b.member], b.items);
       sends.set(
         b.member.id,
-        Promise.all(this.pushTo([b.member], b.items)).then((answers) => {
-          const st = new Map<Item, number>();
-          answers.forEach((a, k) => {
-            if (!a) return;
-            for (let j = 0; j < a.length; j++) {
-              const it = b.items[k * 500 + j];
-              if (it) st.set(it, a[j]);
-            }
-          });
-          return st;
-        }),
+        pushed.then((statuses) => new Map<Item, number>(statuses ? b.items.map((it, j) => [it, statuses[j]]) : [])),
       );
     }
     // An item handed over is dropped only once every member of its replica set (by the

@@ -98,10 +98,23 @@ export class RouteRequests {
     }
   }
 
+  /** Write a request to a peer; false (reported) when it cannot be sent, e.g. larger than that peer accepts. */
+  private write(peer: Peer, payload: unknown[]): boolean {
+    try {
+      this.o.node.sendToPeer(peer, flags.whisper, payload);
+      return true;
+    } catch (e) {
+      this.o.node.refusals.tooLargeForPeer++;
+      this.o.node.reportError(e as Error, peer);
+      return false;
+    }
+  }
+
   private send(hop: Hop, payload: unknown[], onFail: () => void): string | undefined {
     if (hop.kind === 'peer') {
-      this.o.node.sendToPeer(hop.peer, flags.whisper, payload);
-      return hop.peer.id ?? undefined;
+      if (this.write(hop.peer, payload)) return hop.peer.id ?? undefined;
+      onFail();
+      return undefined;
     }
     if (hop.kind === 'connect') {
       this.o.node
@@ -111,8 +124,7 @@ export class RouteRequests {
             this.o.dialResult(hop.member.id);
             // of two links to one node only one survives: use the one kept
             const use = peer.conn.closed ? this.o.node.peers.get(hop.member.id) : peer;
-            if (use && !use.conn.closed) this.o.node.sendToPeer(use, flags.whisper, payload);
-            else onFail();
+            if (!use || use.conn.closed || !this.write(use, payload)) onFail();
           },
           (e) => {
             this.o.dialResult(hop.member.id, e);
@@ -296,6 +308,7 @@ export class RouteRequests {
     try {
       this.o.node.sendToPeer(peer, flags.whisper, packets);
     } catch (e) {
+      this.o.node.refusals.tooLargeForPeer++;
       this.o.node.reportError(e as Error, peer);
       this.o.node.sendToPeer(peer, flags.whisper, [SUB_ROUTED, packets[1], 'error', null, null, packets[5]]);
     }
