@@ -103,3 +103,23 @@ test('a node alone: a set its own store refuses rejects with ERR_MEMORY_BUDGET; 
   await node.set('b', value);
   t.deepEqual(await node.get('b'), value);
 });
+
+test('announced keys: listed within maxAnnouncedKeyBytes and maxItems, the rest ignored; own keys always listed; deletes free room', (t) => {
+  const { KeySet, keyCost } = require('../../dist/chord/key-set.js');
+  const key = (i) => Buffer.from(`announced-key-${String(i).padStart(6, '0')}`);
+  const keys = new KeySet(10 * keyCost(key(0)), 1_000_000);
+  let listed = 0;
+  for (let i = 0; i < 25; i++) if (keys.addAnnounced(key(i).toString('hex'), key(i))) listed++;
+  t.is(listed, 10);
+  t.is(keys.size, 10);
+  t.is(keys.bytes, 10 * keyCost(key(0)));
+  t.true(keys.addAnnounced(key(3).toString('hex'), key(3)), 'a key already listed stays listed');
+  keys.addOwn('own', Buffer.from('mine'));
+  t.true(keys.has('own'), 'own keys are listed past the budget');
+  t.true(keys.delete(key(0).toString('hex')));
+  t.true(keys.delete('own'));
+  t.true(keys.addAnnounced(key(20).toString('hex'), key(20)), 'room again');
+  const few = new KeySet(Infinity, 3);
+  for (let i = 0; i < 5; i++) few.addAnnounced(String(i), key(i));
+  t.is(few.size, 3);
+});

@@ -19,6 +19,7 @@ import { installLegacy, legacyStore, legacyDelta, LegacyPending, sendMeta } from
 import { installOverlay, Overlay } from './overlay';
 import { handOverAllLegacy, mirrorToOriginals } from './legacy-handover';
 import { readQuorum, type ReadOptions } from './reads';
+import { KeySet } from './key-set';
 import { assertValueFits, encodedSize } from './values';
 
 export interface ChordStats {
@@ -76,7 +77,7 @@ export class ChordNode extends MeshNode {
   /** Peers known to store data (they sent meta "0"). */
   readonly storingPeers = new WeakSet<Peer>();
   /** Keys heard of (own sets and notifies), by hex of their bytes. */
-  readonly keySet = new Map<string, Buffer>();
+  readonly keySet: KeySet;
   readonly legacyPending = new LegacyPending();
   private _membership: Membership | null = null;
   overlay!: Overlay;
@@ -87,6 +88,7 @@ export class ChordNode extends MeshNode {
     super({ ...options, subnet: options.subnet ?? 'chord' });
     this.chord = resolveChordOptions(options);
     this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems, this.chord);
+    this.keySet = new KeySet(this.chord.maxAnnouncedKeyBytes, this.chord.maxItems);
     installLegacy(this);
     installOverlay(this);
     this.on('listening', () => {
@@ -308,7 +310,7 @@ export class ChordNode extends MeshNode {
     const hex = bytes.toString('hex');
     const tell = this.chord.announceKeys && this.peers.size > 0;
     if (!deleted && !this.keySet.has(hex)) {
-      this.keySet.set(hex, Buffer.from(bytes));
+      this.keySet.addOwn(hex, Buffer.from(bytes));
       if (tell) this.sendAll(flags.broadcast, [flags.notify, bytes]);
     } else if (deleted && this.keySet.has(hex)) {
       this.keySet.delete(hex);

@@ -158,10 +158,10 @@ function handleNotify(node: ChordNode, peer: Peer, msg: MeshMessage): boolean {
   const hex = key.toString('hex');
   if (p.length >= 3) {
     if (node.keySet.delete(hex)) node.emit('delete', { key, keyText: key.toString('utf8'), peer });
-  } else if (p.length === 2) {
-    const fresh = !node.keySet.has(hex);
-    if (fresh && node.keySet.size < node.chord.maxItems) node.keySet.set(hex, key);
-    if (fresh) node.emit('add', { key, keyText: key.toString('utf8'), peer });
+  } else if (p.length === 2 && !node.keySet.has(hex)) {
+    // past maxAnnouncedKeyBytes (or maxItems) a notify is ignored: not listed, no event
+    if (node.keySet.addAnnounced(hex, key)) node.emit('add', { key, keyText: key.toString('utf8'), peer });
+    else node.refusals.announcedKeys++;
   }
   return true;
 }

@@ -37,7 +37,11 @@ export interface ChordOptions extends MeshOptions {
    * them (default 16 MiB).
    */
   maxBytesPerLink?: number;
-  /** Bytes of keys heard of through other nodes' notifies that keys() may list (key length + 64 each; default 16 MiB). */
+  /**
+   * Bytes of keys keys() may list before other nodes' notifies are ignored
+   * (each key costs 3 x its length + 64: its bytes and its hex index; keys this
+   * node set itself are always listed; default 16 MiB).
+   */
   maxAnnouncedKeyBytes?: number;
   /** A version (writer's clock) more than this many ms ahead of this node's clock is refused (default 300 000). */
   maxClockSkew?: number;
