@@ -20,6 +20,7 @@ import { installOverlay, Overlay } from './overlay';
 import { handOverAllLegacy, mirrorToOriginals } from './legacy-handover';
 import { readQuorum, type ReadOptions } from './reads';
 import { KeySet } from './key-set';
+import { LinkBudgets } from './link-budget';
 import { assertValueFits, encodedSize } from './values';
 
 export interface ChordStats {
@@ -78,6 +79,8 @@ export class ChordNode extends MeshNode {
   readonly storingPeers = new WeakSet<Peer>();
   /** Keys heard of (own sets and notifies), by hex of their bytes. */
   readonly keySet: KeySet;
+  /** What links outside the ring may bring in (link-budget.ts). */
+  readonly links: LinkBudgets;
   readonly legacyPending = new LegacyPending();
   private _membership: Membership | null = null;
   overlay!: Overlay;
@@ -89,6 +92,7 @@ export class ChordNode extends MeshNode {
     this.chord = resolveChordOptions(options);
     this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems, this.chord);
     this.keySet = new KeySet(this.chord.maxAnnouncedKeyBytes, this.chord.maxItems);
+    this.links = new LinkBudgets(this.store.budget, this.chord.maxBytesPerLink);
     installLegacy(this);
     installOverlay(this);
     this.on('listening', () => {
@@ -154,14 +158,9 @@ export class ChordNode extends MeshNode {
     for (const id of this.chosenIds) if (!this.peers.has(id) && !this.membership.members.has(id)) this.chosenIds.delete(id);
   }
 
-  private readonly linkAccounts = new WeakMap<Peer, string>();
-  private nextLinkAccount = 0;
-
   /** The budget account of one link (one connection: a reconnect is a new link). */
   linkAccount(peer: Peer): string {
-    let a = this.linkAccounts.get(peer);
-    if (!a) this.linkAccounts.set(peer, (a = `link-${++this.nextLinkAccount}`));
-    return a;
+    return this.links.accountOf(peer);
   }
 
   /** The peer is a live, storing, verified member of this node's ring: what it routes to us the ring vouches for. */

@@ -175,7 +175,7 @@ function handleStoreOrDelta(node: ChordNode, peer: Peer, msg: MeshMessage, delta
   const value = p[3];
   if (delta && !isMapping(value)) return true;
   if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
-    node.overlay.requests.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender, node.linkAccount(peer));
+    node.overlay.requests.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender, peer);
   } else if (delta) legacyDelta(node, table, pos, value as Record<string, unknown>, msg.sender, peer);
   else legacyStore(node, table, pos, value, msg.sender, peer);
   return true;

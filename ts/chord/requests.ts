@@ -21,6 +21,8 @@ import { compareVersions, tooFarAhead, versionOf, type Version } from './store';
 import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
 import { routeStep, type RouteCandidate, type RouteStep } from './routing';
 import { holds, REFUSED } from './replication';
+import { ITEM_BYTES } from './budget';
+import { encodedSize } from './values';
 import type { Overlay } from './overlay';
 
 export const SUB_ROUTE = 0x31;
@@ -137,13 +139,18 @@ export class RouteRequests {
     return undefined;
   }
 
-  /** Start an overlay request here; resolves with the responsible node's answer (never rejects). */
-  originate(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, timeout: number, record = true, link?: string): Promise<OverlayAnswer> {
+  /**
+   * Start an overlay request here; resolves with the responsible node's answer
+   * (never rejects). `from`: the link outside the ring a write came in over
+   * (an original's legacy store), which pays for it (link-budget.ts).
+   */
+  originate(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, timeout: number, record = true, from?: Peer): Promise<OverlayAnswer> {
     const hop = this.nextHop(pos);
     if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
       if (record) this.o.node.recordHops(0);
-      return this.perform(table, pos, op, value, ver, link).then((a) => ({ ...a, hops: 0 }));
+      return this.perform(table, pos, op, value, ver, from && this.o.node.linkAccount(from)).then((a) => ({ ...a, hops: 0 }));
     }
+    if (from && op !== 'get' && !this.chargeEntry(from, value)) return Promise.resolve({ status: 'error', hops: -1, code: BUDGET_ERROR });
     return new Promise((resolve) => {
       const reqId = randomBytes(12).toString('hex');
       const timer = setTimeout(() => {
@@ -202,8 +209,13 @@ export class RouteRequests {
     if (ok < 3) throw new TimeoutError(`write acknowledged by ${ok} of the five tables' responsible nodes within ${timeout} ms`);
   }
 
-  routeFromLegacy(table: TableName, pos: bigint, op: 'put' | 'delta', value: unknown, writer: string, link?: string): void {
-    void this.originate(table, pos, op, value, [Date.now(), writer], this.o.node.chord.timeout, false, link);
+  routeFromLegacy(table: TableName, pos: bigint, op: 'put' | 'delta', value: unknown, writer: string, from: Peer): void {
+    void this.originate(table, pos, op, value, [Date.now(), writer], this.o.node.chord.timeout, false, from);
+  }
+
+  /** A write `from` a link outside the ring enters the ring through this node: within that link's share, or refused. */
+  private chargeEntry(from: Peer, value: unknown): boolean {
+    return this.o.node.links.chargeForwarded(from, encodedSize(value ?? null) + ITEM_BYTES);
   }
 
   retrieveForLegacy(table: TableName, pos: bigint, answer: (v: unknown) => void): void {
@@ -289,6 +301,7 @@ export class RouteRequests {
       return;
     }
     if (hopsRaw >= MAX_HOPS || this.pending.size >= this.o.node.chord.maxPendingLookups || this.pending.has(reqId)) return reply('error');
+    if (op !== 'get' && !this.o.node.isRingLink(peer) && !this.chargeEntry(peer, value)) return reply('error', BUDGET_ERROR);
     const p: Pending = { from: peer, at: Date.now() };
     this.pending.set(reqId, p);
     p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, posRaw, value, verRaw, hopsRaw + 1], () => {
