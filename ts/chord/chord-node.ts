@@ -105,11 +105,14 @@ export class ChordNode extends MeshNode {
    * lists yet (they follow the capability ping), so it would take itself for
    * responsible for every key and answer "absent". Reads and writes wait until
    * every young link is known to be an original or has sent its list, at most
-   * two stabilisation rounds; an established node never waits.
+   * two stabilisation rounds. A node whose view already holds another ring
+   * member never waits: otherwise any peer could stall every read and write of
+   * it by opening a new connection each second and never answering its ping.
    */
   private async settleView(): Promise<void> {
     const limit = Date.now() + 2 * this.chord.stabilizeInterval;
     const unsettled = () => {
+      if (this.membership.ring(false).length > 0) return false;
       const now = Date.now();
       for (const p of this.peers.values()) {
         const young = now - p.conn.openedAt < 2 * this.chord.stabilizeInterval;

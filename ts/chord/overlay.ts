@@ -45,6 +45,8 @@ export const SUB = { members: 0x30, route: SUB_ROUTE, routed: SUB_ROUTED, replic
 /** Consecutive failed dials to a member after which this node declares it dead. */
 const DIAL_FAILURES_DEAD = 2;
 const FULL_REPAIR_MS = 10_000;
+/** Longest a peer sending writes is left unread while the links they go out on drain (as the mesh's relays). */
+const WRITE_HOLD_MAX_MS = 2000;
 
 export class Overlay {
   /**
@@ -229,6 +231,7 @@ export class Overlay {
     return wantedLinks(this.successors, this.fingers, this.node.chord.replicas);
   }
 
+
   /**
    * Keep few connections: close one outgoing link per round to a polyp2p node
    * that is neither a finger nor a near successor, once more than maxOutgoing
@@ -255,6 +258,26 @@ export class Overlay {
   }
 
   readonly unlinked = new WeakSet<Peer>();
+
+  /**
+   * Backpressure for writes (route requests, replica copies): each one makes
+   * this node write to other nodes (forwarding, copies to its successors), so
+   * a peer sending them faster than those nodes read would make this node
+   * queue without bound and drop the slow reader at maxWriteBuffer, an honest
+   * neighbour. While a polyp2p link holds more than relayHighWater, reading
+   * from `from` pauses until it drains, at most 2 s (the mesh's relay rule,
+   * dispatch.ts: a link still congested then is left alone until it drains).
+   */
+  throttle(from: Peer): void {
+    const highWater = this.node.options.relayHighWater;
+    if (highWater <= 0) return;
+    let congested: Peer['conn'][] | null = null;
+    for (const p of this.node.peers.values()) {
+      if (p === from || !p.answersPings || p.conn.closed || p.conn.slowReader) continue;
+      if (p.conn.stream.writableLength > highWater) (congested ??= []).push(p.conn);
+    }
+    if (congested) from.conn.holdReading(congested, WRITE_HOLD_MAX_MS);
+  }
 
   /** A request forwarded over this link, or one that came in over it, or a replica batch sent to it, awaits its answer. */
   private carries(peer: Peer): boolean {
@@ -303,9 +326,15 @@ export function installOverlay(node: ChordNode): void {
   // member gossip from any peer with a known id (entries are validated one by one)
   node.builtins.set(SUB.members, guard((p, m) => p.id && overlay.gossip.onMembers(p, m)));
   node.builtins.set(SUB.digest, guard((p, m) => p.id && overlay.gossip.onDigest(p, m)));
-  node.builtins.set(SUB.route, guard((p, m) => overlay.requests.onRoute(p, m)));
+  node.builtins.set(SUB.route, guard((p, m) => {
+    overlay.throttle(p);
+    overlay.requests.onRoute(p, m);
+  }));
   node.builtins.set(SUB.routed, guard((p, m) => overlay.requests.onRouted(p, m)));
-  node.builtins.set(SUB.replica, guard((p, m) => overlay.replication.onReplica(p, m)));
+  node.builtins.set(SUB.replica, guard((p, m) => {
+    overlay.throttle(p);
+    overlay.replication.onReplica(p, m);
+  }));
   node.builtins.set(SUB.unlink, guard((p) => overlay.unlinked.add(p)));
   node.builtins.set(SUB.stored, guard((p, m) => overlay.replication.onStored(p, m)));
   node.on('listening', () => overlay.start());

@@ -78,6 +78,7 @@ export class Replication {
     const statuses = items.map(() => NOT_HELD);
     const answers: Promise<boolean>[] = [];
     const self = this;
+    // made as they are sent (a batch's answer is awaited from when it is made)
     function* batches(): Generator<unknown[]> {
       for (const batch of copyBatches(items, node.bodyLimitFor(peer!), () => node.refusals.tooLargeForPeer++)) {
         const batchId = randomBytes(8).toString('hex');
@@ -90,7 +91,17 @@ export class Replication {
         yield [SUB_REPLICA, batch.map((c) => copyWire(c.item)), batchId];
       }
     }
-    await sendPaced(node, peer, flags.whisper, batches());
+    // A write's own copies (one batch) go out at once: pacing is for bulk pushes (repair,
+    // hand-over), and a write must not wait behind whatever else is queued for that peer.
+    const gen = batches();
+    const first = gen.next();
+    const second = first.done ? first : gen.next();
+    if (!first.done && second.done) sendOrReport(node, peer, first.value);
+    else if (!first.done) await sendPaced(node, peer, flags.whisper, (function* () {
+      yield first.value;
+      if (!second.done) yield second.value;
+      yield* gen;
+    })());
     const answered = await Promise.all(answers);
     if (answered.includes(false)) this.pushFailed = true; // an unanswered batch: push everything again soon
     return answered.length && !answered.includes(true) ? null : statuses;
@@ -260,5 +271,14 @@ export class Replication {
     const a = this.acks.get(batchId);
     if (!a || a.toId !== peer.id || list.length !== a.n) return;
     a.resolve(list.map((x) => (x === HELD || x === KEEPS || x === REFUSED ? x : NOT_HELD)));
+  }
+}
+
+/** One message to a peer; a failure (larger than the peer accepts) is reported, not thrown. */
+function sendOrReport(node: Overlay['node'], peer: Peer, payload: unknown[]): void {
+  try {
+    node.sendToPeer(peer, flags.whisper, payload);
+  } catch (e) {
+    node.reportError(e as Error, peer);
   }
 }
