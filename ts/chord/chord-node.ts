@@ -138,22 +138,32 @@ export class ChordNode extends MeshNode {
 
   /**
    * Nodes this node chose to link to: through the user's connect() and the
-   * overlay's dials to members it verified. Their member lists vouch for the
-   * members they name (gossip.ts), over whichever of two links to them
-   * survives; nodes reached by following a peer list (the mesh passes
-   * refusedRetries 0 for those), or that linked to us, only introduce.
+   * overlay's dials to members it verified; with its fingers and near
+   * successors (overlay.keeps), their member lists vouch for the members they
+   * name (gossip.ts), over whichever of two links to them survives. Nodes
+   * reached by following a peer list (the mesh passes refusedRetries 0 for
+   * those), or that linked to us for their own reasons, only introduce.
    */
   private readonly chosenIds = new Set<string>();
 
   override connect(host: string, port: number, options: { id?: string; idForm?: IdForm; refusedRetries?: number } = {}): Promise<Peer> {
     const opened = super.connect(host, port, options);
-    if (options.refusedRetries !== 0) opened.then((p) => p.id && this.chosenIds.add(p.id), () => undefined);
+    if (options.refusedRetries !== 0) {
+      opened.then(
+        (p) => {
+          if (!p.id) return;
+          this.chosenIds.add(p.id);
+          if (this.membership.vouchedBy(p.id)) this.overlay.changed();
+        },
+        () => undefined,
+      );
+    }
     return opened;
   }
 
-  /** This node chose to link to the peer's node (see chosenIds). */
+  /** This node chose to link to the peer's node (see chosenIds), or keeps the link as a finger or successor. */
   isChosen(peer: Peer): boolean {
-    return !!peer.id && this.chosenIds.has(peer.id);
+    return !!peer.id && (this.chosenIds.has(peer.id) || this.overlay.keeps(peer.id));
   }
 
   /** Forget chosen nodes that are neither linked nor members any more (bounded by the view and the links). */

@@ -19,8 +19,9 @@
  *
  * What a peer says is believed only as far as it can vouch for it (issue #17):
  *   - its entry about itself is believed (and verifies it: its link's handshake named that ID);
- *   - entries about others from a link this node opened itself (the user's
- *     connect(), the overlay's own dials to members it verified) are vouched for;
+ *   - entries about others from a node this node chose to link to (through the
+ *     user's connect(), or the overlay's own dials to members it verified) or
+ *     keeps as a finger or near successor of its verified view are vouched for;
  *   - from any other link they introduce unverified members, at most
  *     maxUnverifiedPerPeer pending per peer (more are ignored): those stay out
  *     of the ring until a vouching link reports them or this node has a
@@ -169,12 +170,19 @@ export class MemberGossip {
     if (this.selfDirty || this.node.membership.pending) this.schedule();
   }
 
-  /** Each stabilisation round: when quiet, one digest to the next polyp2p peer in turn. */
+  /**
+   * Each stabilisation round: when quiet, one digest to the next polyp2p peer
+   * in turn. While some introduced members are still unverified, the turn goes
+   * to the nodes this node trusts for others: a full list one of them sends
+   * back on a mismatch vouches for what it names.
+   */
   onRound(now: number): void {
     if (!this.quiet(now)) return;
     const peers = this.polyp2pPeers();
-    if (!peers.length) return;
-    this.sendDigest(peers[this.turn++ % peers.length]);
+    const chosen = this.node.membership.unverified > 0 ? peers.filter((p) => this.node.isChosen(p)) : [];
+    const pool = chosen.length ? chosen : peers;
+    if (!pool.length) return;
+    this.sendDigest(pool[this.turn++ % pool.length]);
   }
 
   onDigest(peer: Peer, msg: MeshMessage): void {

@@ -219,6 +219,8 @@ export class Overlay {
     this.successors = Membership.successors(ring, this.node.id, r);
     this.predecessors = Membership.predecessors(ring, this.node.id, Math.max(1, r - 1));
     this.fingers = fingerTable(ring, this.node.id, this.selfPos());
+    // fingers and near successors vouch for others (gossip.ts): what they introduced before is believed now
+    for (const w of this.wanted().keys()) if (m.vouchedBy(w)) this.changed();
     const from = this.node.storing ? (this.predecessors[0]?.id ?? '') : '';
     if (from !== this.rangeFrom) {
       this.rangeFrom = from;
@@ -231,6 +233,14 @@ export class Overlay {
     return wantedLinks(this.successors, this.fingers, this.node.chord.replicas);
   }
 
+  /**
+   * A link the overlay keeps by its own choice: the node is one of this node's
+   * fingers or near successors in its verified view, whoever dialled the link.
+   * Such nodes vouch for the members they name (gossip.ts).
+   */
+  keeps(id: string): boolean {
+    return this.successors.slice(0, Math.max(1, this.node.chord.replicas - 1)).some((m) => m.id === id) || this.fingers.some((m) => m.id === id);
+  }
 
   /**
    * Keep few connections: close one outgoing link per round to a polyp2p node

@@ -36,7 +36,12 @@ export interface Member {
   verified: boolean;
   /** The peer that introduced it while unverified (its introductions are bounded). */
   introducedBy: string | null;
+  /** Other peers that reported it while unverified (a few): if one of them becomes trusted, it vouches. */
+  alsoFrom?: string[];
 }
+
+/** Peers remembered per unverified member besides its introducer. */
+const ALSO_FROM = 4;
 
 /**
  * How far a gossiped entry is believed: 'self' (a peer's entry about itself:
@@ -94,8 +99,8 @@ export class Membership {
   private digestB = 0;
   private liveCount = 0;
   private deadCount = 0;
-  /** Unverified members, in all and per introducing peer. */
-  private unverifiedCount = 0;
+  /** Unverified members, and how many each peer introduced. */
+  private readonly unverifiedSet = new Set<Member>();
   private readonly pendingBy = new Map<string, number>();
 
   constructor(
@@ -161,13 +166,32 @@ export class Membership {
     if (flood) this.dirty.set(m.id, m);
   }
 
+  /**
+   * `peerId` has become a node this node trusts for others (gossip.ts): what it
+   * introduced before is verified now. Returns true when the live ring changed.
+   */
+  vouchedBy(peerId: string, now = Date.now()): boolean {
+    let changed = false;
+    for (const m of [...this.unverifiedSet]) {
+      if ((m.introducedBy === peerId || m.alsoFrom?.includes(peerId)) && this.verify(m.id, now)) changed = true;
+    }
+    return changed;
+  }
+
+  /** Another peer reported an unverified member: remembered (a few), in case it becomes trusted. */
+  private heardFrom(m: Member, peerId: string): void {
+    if (m.introducedBy === peerId || m.alsoFrom?.includes(peerId)) return;
+    if (!m.alsoFrom) m.alsoFrom = [];
+    if (m.alsoFrom.length < ALSO_FROM) m.alsoFrom.push(peerId);
+  }
+
   /** Unverified members introduced by this peer. */
   pendingOf(peerId: string): number {
     return this.pendingBy.get(peerId) ?? 0;
   }
 
   get unverified(): number {
-    return this.unverifiedCount;
+    return this.unverifiedSet.size;
   }
 
   /** Live verified members (this node not counted). */
@@ -182,7 +206,8 @@ export class Membership {
   }
 
   private countPending(m: Member, sign: 1 | -1): void {
-    this.unverifiedCount += sign;
+    if (sign > 0) this.unverifiedSet.add(m);
+    else this.unverifiedSet.delete(m);
     if (!m.introducedBy) return;
     const n = this.pendingOf(m.introducedBy) + sign;
     if (n > 0) this.pendingBy.set(m.introducedBy, n);
@@ -200,6 +225,7 @@ export class Membership {
     this.countPending(m, -1);
     m.verified = true;
     m.introducedBy = null;
+    delete m.alsoFrom;
     if (addr) [m.host, m.port] = addr;
     this.account(m, 1);
     this.noteChange(m, now, true);
@@ -232,6 +258,7 @@ export class Membership {
       this.relink(m, false);
       return Membership.isLive(m);
     }
+    if (!cur.verified && !trusted) this.heardFrom(cur, (trust as { introducer: string }).introducer);
     const addressFromEntry = trust === 'self' || (!cur.verified && trusted);
     let changed = trusted && this.verify(id, now, addressFromEntry ? [host, port] : null);
     if (!(seq > cur.seq || (seq === cur.seq && dead && !cur.dead))) return changed;
@@ -287,7 +314,7 @@ export class Membership {
   /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours). */
   /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours), and introductions not verified within as long. */
   expire(now: number, keepDead: number): void {
-    if (this.deadCount === 0 && this.unverifiedCount === 0) return;
+    if (this.deadCount === 0 && this.unverifiedSet.size === 0) return;
     for (const [id, m] of this.members) {
       if (!(m.dead || !m.verified) || now - m.seenAt <= keepDead || this.dirty.has(id)) continue;
       if (!m.verified) this.countPending(m, -1);
