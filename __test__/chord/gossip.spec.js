@@ -234,3 +234,44 @@ test('demotes(): an entry that would take a live ring member out (dead, or not s
   t.false(m.demotes(entry(ids[1], 6, true, false)));
   t.false(m.demotes(entry(ids[2], 9, true, true)), 'not a member');
 });
+
+test('vouchedBy: what a peer introduced (or also reported) before it became trusted is verified when it does', (t) => {
+  const m = membership(ids[0]);
+  m.merge(entry(ids[1]), 1, true, { introducer: 'peer-x' });
+  m.merge(entry(ids[2]), 1, true, { introducer: 'peer-y' });
+  m.merge(entry(ids[2]), 1, true, { introducer: 'peer-x' }); // also reported by peer-x
+  m.merge(entry(ids[3]), 1, true, { introducer: 'peer-y' });
+  t.is(m.pendingOf('peer-x'), 1, 'only the first introducer is charged');
+  t.true(m.vouchedBy('peer-x', 2));
+  t.true(m.members.get(ids[1]).verified);
+  t.true(m.members.get(ids[2]).verified);
+  t.false(m.members.get(ids[3]).verified);
+  t.is(m.pendingOf('peer-y'), 1);
+  t.false(m.vouchedBy('peer-z', 3));
+});
+
+test('rumours about others: ignored while this node has a live link to the member; at most maxRumoursPerRound per peer and round', async (t) => {
+  const { ChordNode } = require('../../dist/chord/chord-node.js');
+  const node = new ChordNode({ host: '127.0.0.1', port: 0, stabilizeInterval: 100, maxRumoursPerRound: 8 }); // not listening: no timers, no dials
+  t.teardown(() => node.close());
+  const members = Array.from({ length: 20 }, (_, i) => nodeId(`rumour-target-${i}`));
+  for (const id of members) node.membership.merge(entry(id, 5), Date.now(), false, 'vouched');
+  node.peers.set(members[0], { id: members[0], conn: { closed: false } }); // a live direct link to this one
+  const rumourer = { id: 'EvilRumourer', conn: { closed: false }, answersPings: true };
+  const rumours = { packets: [0x30, members.map((id) => entry(id, 5, true, true)), 0] };
+  // start at the beginning of a round so that the first batch falls in one round
+  await sleep(100 - (Date.now() % 100));
+  node.overlay.gossip.onMembers(rumourer, rumours);
+  const dead = () => members.filter((id) => node.membership.members.get(id).dead).length;
+  t.is(dead(), 8);
+  t.false(node.membership.members.get(members[0]).dead, 'the linked member is never taken for dead on hearsay');
+  t.is(node.chordStats().gossip.rumoursIgnored, 12);
+  node.overlay.gossip.onMembers(rumourer, rumours);
+  t.is(dead(), 8, 'the same round: nothing more');
+  await sleep(110);
+  node.overlay.gossip.onMembers(rumourer, rumours);
+  t.is(dead(), 16, 'the next round: eight more');
+  // the member's own entry is always believed (it refutes, or leaves)
+  node.overlay.gossip.onMembers({ id: members[1], conn: { closed: false }, answersPings: true }, { packets: [0x30, [entry(members[1], 6)], 0] });
+  t.false(node.membership.members.get(members[1]).dead);
+});
