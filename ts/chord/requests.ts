@@ -334,7 +334,7 @@ export class RouteRequests {
     if (msg.packets.length !== 6 || !reqId || !status || !['ok', 'absent', 'error'].includes(status)) return;
     if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0) return;
     const p = this.pending.get(reqId);
-    if (!p || (p.toId && p.toId !== peer.id)) return;
+    if (!p || p.toId === undefined || p.toId !== peer.id) return; // only the node it was sent to answers it
     this.pending.delete(reqId);
     if (p.from) {
       this.answer(p.from, msg.packets);
