@@ -109,6 +109,7 @@ test.serial('far-future versions (year 33 658) on honest keys, by route write an
   await victim.set(key, 'rewritten');
   t.is(await arena.honest[1].get(key), 'rewritten');
   t.true(f.peakRssGrowthMiB < 64, `peak RSS growth ${f.peakRssGrowthMiB} MiB`);
+  t.true(f.settledHeapGrowthMiB < 16, `settled heap growth ${f.settledHeapGrowthMiB} MiB`);
 });
 
 test.serial('fake member injection (5000 forged storing members from two connections): none enters any ring view', async (t) => {
@@ -156,6 +157,7 @@ test.serial('mass death rumours (every member declared dead or leaving, 200 time
   t.true(ignored.every((x) => x >= 200), 'a live link outweighs every rumour');
   const f = await arena.check();
   t.true(f.peakRssGrowthMiB < 64, `peak RSS growth ${f.peakRssGrowthMiB} MiB`);
+  t.true(f.settledHeapGrowthMiB < 16, `settled heap growth ${f.settledHeapGrowthMiB} MiB`);
 });
 
 test.serial('unsolicited replica pushes: copies of honest items never replace them; new slots only within the link\'s share', async (t) => {
@@ -198,7 +200,9 @@ test.serial('a raw peer claiming to store data (meta "0", never answering pings)
   t.log(`${writes} honest writes during the claim; legacy stores the claimant received (mirror copies): ${stores}`);
   t.true(writes >= 5);
   t.true(stores <= 5 * (writes + 2), 'at most a mirror copy per table, no hand-over of the store');
-  await arena.check(); // every acknowledged write is held by the ring, readable from every node
+  const f = await arena.check(); // every acknowledged write is held by the ring, readable from every node
+  t.true(f.peakRssGrowthMiB < 64, `peak RSS growth ${f.peakRssGrowthMiB} MiB`);
+  t.true(f.settledHeapGrowthMiB < 16, `settled heap growth ${f.settledHeapGrowthMiB} MiB`);
 });
 
 test.serial('announced-key flood (20 000 notifies of 1 KiB keys): keys() stays within maxAnnouncedKeyBytes, own keys listed', async (t) => {
@@ -231,5 +235,7 @@ test.serial('connection churn (a new raw connection every 250 ms that never answ
   }
   t.log(`read latencies while new links kept opening: ${latencies.join(', ')} ms`);
   t.true(Math.max(...latencies) < (FALLBACK ? 600 : 400), 'no read waited for the new links');
-  await arena.check();
+  const f = await arena.check();
+  t.true(f.peakRssGrowthMiB < 64, `peak RSS growth ${f.peakRssGrowthMiB} MiB`);
+  t.true(f.settledHeapGrowthMiB < 16, `settled heap growth ${f.settledHeapGrowthMiB} MiB`);
 });
