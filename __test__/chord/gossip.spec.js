@@ -166,3 +166,112 @@ test('network: a live node declared dead refutes it with a higher counter; a sta
   t.is(gossipOf(target).refuted, 1);
   for (const n of nodes.slice(1)) t.false(n.membership.members.get(target.id).dead);
 });
+
+// --- vouching (issue #17): what a peer cannot vouch for stays out of the ring ---
+
+test('an introduction is kept unverified: not in the ring, the digest, full lists or deltas, until verified', (t) => {
+  const m = membership(ids[0]);
+  const self = { seq: 1, storing: true };
+  const before = m.digest(self);
+  t.false(m.merge(entry(ids[1]), 1, true, { introducer: 'peer-x' }), 'the ring does not change');
+  t.true(m.members.has(ids[1]));
+  t.false(m.members.get(ids[1]).verified);
+  t.is(m.pendingOf('peer-x'), 1);
+  t.is(m.unverified, 1);
+  t.deepEqual(m.ring(true).map((x) => x.id), [ids[0]]);
+  t.deepEqual(m.digest(self), before);
+  t.deepEqual(m.wire(null), []);
+  t.deepEqual(m.drain(), []);
+  t.is(m.liveMember(ids[1]), undefined);
+  // a handshaked link with that ID verifies it, at the address the link advertised
+  t.true(m.verify(ids[1], 2, ['10.0.0.9', 4242]));
+  t.true(m.members.get(ids[1]).verified);
+  t.is(m.members.get(ids[1]).port, 4242);
+  t.is(m.pendingOf('peer-x'), 0);
+  t.is(m.ring(true).length, 2);
+  t.deepEqual(m.drain().map((e) => e[0]), [ids[1]], 'now news for the peers');
+  t.notDeepEqual(m.digest(self), before);
+});
+
+test('a vouched entry verifies an introduced member and its address wins; others cannot move a verified member', (t) => {
+  const m = membership(ids[0]);
+  m.merge([ids[2], 'attacker.example', 6666, 1, true, false], 1, true, { introducer: 'peer-x' });
+  t.true(m.merge(entry(ids[2], 1, true, false, 4002), 2, true, 'vouched'));
+  t.is(m.members.get(ids[2]).host, '127.0.0.1');
+  t.is(m.members.get(ids[2]).port, 4002);
+  // a later entry from anyone but the member itself changes its counter and state, never its address
+  m.merge([ids[2], 'attacker.example', 6666, 5, true, false], 3, true, 'vouched');
+  t.is(m.members.get(ids[2]).seq, 5);
+  t.is(m.members.get(ids[2]).port, 4002);
+  m.merge([ids[2], '127.0.0.2', 4003, 6, true, false], 4, true, 'self');
+  t.is(m.members.get(ids[2]).port, 4003, 'its own entry may');
+});
+
+test('introductions are counted per introducer and forgotten when not verified in time; counters far past the clock are refused', (t) => {
+  const m = membership(ids[0]);
+  for (const id of ids.slice(1, 5)) m.merge(entry(id), 1000, true, { introducer: 'peer-x' });
+  m.merge(entry(ids[5]), 1000, true, { introducer: 'peer-y' });
+  t.is(m.pendingOf('peer-x'), 4);
+  t.is(m.pendingOf('peer-y'), 1);
+  m.expire(5000, 10_000);
+  t.is(m.unverified, 5, 'too recent');
+  m.expire(12_000, 10_000);
+  t.is(m.unverified, 0);
+  t.is(m.members.size, 0);
+  t.is(m.pendingOf('peer-x'), 0);
+  const now = 1_700_000_000_000;
+  t.false(m.merge(entry(ids[6], Number.MAX_SAFE_INTEGER), now), 'a counter nobody could outlive');
+  t.false(m.merge(entry(ids[6], Math.floor(now / 1000) + 2 ** 32 + 1), now));
+  t.true(m.merge(entry(ids[6], Math.floor(now / 1000) + 5), now));
+});
+
+test('demotes(): an entry that would take a live ring member out (dead, or not storing) at a winning counter', (t) => {
+  const m = membership(ids[0]);
+  m.merge(entry(ids[1], 5), 1);
+  t.true(m.demotes(entry(ids[1], 5, true, true)));
+  t.true(m.demotes(entry(ids[1], 6, false, false)));
+  t.false(m.demotes(entry(ids[1], 4, true, true)), 'an older counter loses anyway');
+  t.false(m.demotes(entry(ids[1], 6, true, false)));
+  t.false(m.demotes(entry(ids[2], 9, true, true)), 'not a member');
+});
+
+test('vouchedBy: what a peer introduced (or also reported) before it became trusted is verified when it does', (t) => {
+  const m = membership(ids[0]);
+  m.merge(entry(ids[1]), 1, true, { introducer: 'peer-x' });
+  m.merge(entry(ids[2]), 1, true, { introducer: 'peer-y' });
+  m.merge(entry(ids[2]), 1, true, { introducer: 'peer-x' }); // also reported by peer-x
+  m.merge(entry(ids[3]), 1, true, { introducer: 'peer-y' });
+  t.is(m.pendingOf('peer-x'), 1, 'only the first introducer is charged');
+  t.true(m.vouchedBy('peer-x', 2));
+  t.true(m.members.get(ids[1]).verified);
+  t.true(m.members.get(ids[2]).verified);
+  t.false(m.members.get(ids[3]).verified);
+  t.is(m.pendingOf('peer-y'), 1);
+  t.false(m.vouchedBy('peer-z', 3));
+});
+
+test('rumours about others: ignored while this node has a live link to the member; at most maxRumoursPerRound per peer and round', async (t) => {
+  const { ChordNode } = require('../../dist/chord/chord-node.js');
+  const node = new ChordNode({ host: '127.0.0.1', port: 0, stabilizeInterval: 100, maxRumoursPerRound: 8 }); // not listening: no timers, no dials
+  t.teardown(() => node.close());
+  const members = Array.from({ length: 20 }, (_, i) => nodeId(`rumour-target-${i}`));
+  for (const id of members) node.membership.merge(entry(id, 5), Date.now(), false, 'vouched');
+  node.peers.set(members[0], { id: members[0], conn: { closed: false } }); // a live direct link to this one
+  const rumourer = { id: 'EvilRumourer', conn: { closed: false }, answersPings: true };
+  const rumours = { packets: [0x30, members.map((id) => entry(id, 5, true, true)), 0] };
+  // start at the beginning of a round so that the first batch falls in one round
+  await sleep(100 - (Date.now() % 100));
+  node.overlay.gossip.onMembers(rumourer, rumours);
+  const dead = () => members.filter((id) => node.membership.members.get(id).dead).length;
+  t.is(dead(), 8);
+  t.false(node.membership.members.get(members[0]).dead, 'the linked member is never taken for dead on hearsay');
+  t.is(node.chordStats().gossip.rumoursIgnored, 12);
+  node.overlay.gossip.onMembers(rumourer, rumours);
+  t.is(dead(), 8, 'the same round: nothing more');
+  await sleep(110);
+  node.overlay.gossip.onMembers(rumourer, rumours);
+  t.is(dead(), 16, 'the next round: eight more');
+  // the member's own entry is always believed (it refutes, or leaves)
+  node.overlay.gossip.onMembers({ id: members[1], conn: { closed: false }, answersPings: true }, { packets: [0x30, [entry(members[1], 6)], 0] });
+  t.false(node.membership.members.get(members[1]).dead);
+});

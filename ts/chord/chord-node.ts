@@ -5,18 +5,23 @@
  * table, successor lists, r replicas, acknowledged writes). Reads need three
  * of the five tables to agree in both cases (reads.ts).
  */
-import { ClosedError, TimeoutError } from '../base/errors';
+import { ClosedError, MemoryBudgetError, TimeoutError } from '../base/errors';
 import { flags } from '../base/flags';
 import { MeshNode } from '../mesh/mesh-node';
-import type { Peer } from '../mesh/peer';
+import type { IdForm, Peer } from '../mesh/peer';
 import { ChordOptions, ResolvedChordOptions, resolveChordOptions } from './options';
 import { ChordStore, type Version } from './store';
+import type { RefusalCounts } from './budget';
 import { Membership, type Member } from './ring';
 import type { GossipStats } from './gossip';
 import { isMapping, keyBytes, slotsOf, type Slot } from './positions';
 import { installLegacy, legacyStore, legacyDelta, LegacyPending, sendMeta } from './legacy';
 import { installOverlay, Overlay } from './overlay';
+import { handOverAllLegacy, mirrorToOriginals } from './legacy-handover';
 import { readQuorum, type ReadOptions } from './reads';
+import { KeySet } from './key-set';
+import { LinkBudgets } from './link-budget';
+import { assertValueFits, encodedSize } from './values';
 
 export interface ChordStats {
   id: string;
@@ -35,6 +40,29 @@ export interface ChordStats {
   meanHops: number;
   maxHops: number;
   gossip: GossipStats;
+  budget: BudgetStats;
+  refused: ChordRefusals;
+}
+
+/** What this node refused from peers besides its byte budgets (counts since it started). */
+export interface ChordRefusals {
+  /** Writes, copies and answers whose version was more than maxClockSkew ahead of this node's clock. */
+  futureVersion: number;
+  /** Replica copies from a peer that is not a plausible holder of them, past its link's share or for a slot already held. */
+  unvouchedReplica: number;
+  /** Notified keys not listed because keys() was at maxAnnouncedKeyBytes (or maxItems). */
+  announcedKeys: number;
+  /** Items or answers not sent to a peer because they are larger than it accepts. */
+  tooLargeForPeer: number;
+}
+
+/** The store's byte budgets and what they refused (README "Chord table", options). */
+export interface BudgetStats {
+  /** Bytes charged for the items held (value msgpack size + 96 each), and the cap. */
+  storeBytes: number;
+  maxStoreBytes: number;
+  /** Writes and copies refused, by the budget that refused them. */
+  refused: RefusalCounts;
 }
 
 export interface KeyEvent {
@@ -50,16 +78,21 @@ export class ChordNode extends MeshNode {
   /** Peers known to store data (they sent meta "0"). */
   readonly storingPeers = new WeakSet<Peer>();
   /** Keys heard of (own sets and notifies), by hex of their bytes. */
-  readonly keySet = new Map<string, Buffer>();
+  readonly keySet: KeySet;
+  /** What links outside the ring may bring in (link-budget.ts). */
+  readonly links: LinkBudgets;
   readonly legacyPending = new LegacyPending();
   private _membership: Membership | null = null;
   overlay!: Overlay;
   readonly hops: number[] = [];
+  readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
 
   constructor(options: ChordOptions = {}) {
     super({ ...options, subnet: options.subnet ?? 'chord' });
     this.chord = resolveChordOptions(options);
-    this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems);
+    this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems, this.chord);
+    this.keySet = new KeySet(this.chord.maxAnnouncedKeyBytes, this.chord.maxItems);
+    this.links = new LinkBudgets(this.store.budget, this.chord.maxBytesPerLink);
     installLegacy(this);
     installOverlay(this);
     this.on('listening', () => {
@@ -72,17 +105,20 @@ export class ChordNode extends MeshNode {
    * lists yet (they follow the capability ping), so it would take itself for
    * responsible for every key and answer "absent". Reads and writes wait until
    * every young link is known to be an original or has sent its list, at most
-   * two stabilisation rounds; an established node never waits.
+   * two stabilisation rounds. A node whose view already holds another ring
+   * member never waits: otherwise any peer could stall every read and write of
+   * it by opening a new connection each second and never answering its ping.
    */
   private async settleView(): Promise<void> {
     const limit = Date.now() + 2 * this.chord.stabilizeInterval;
     const unsettled = () => {
+      if (this.membership.ring(false).length > 0) return false;
       const now = Date.now();
       for (const p of this.peers.values()) {
         const young = now - p.conn.openedAt < 2 * this.chord.stabilizeInterval;
         if (!young) continue;
         if (!p.answersPings && now - p.conn.openedAt < 1000) return true; // pong still due
-        if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.has(p.id)) return true; // its list still due
+        if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.get(p.id)?.verified) return true; // its list still due
       }
       return false;
     };
@@ -101,21 +137,62 @@ export class ChordNode extends MeshNode {
   }
 
   /**
-   * 'overlay' when every data-storing neighbour is a polyp2p node (they
-   * answered our capability ping); 'legacy' as soon as one is an original.
-   * A peer that is a member of the overlay ring (only polyp2p nodes gossip
-   * member lists) counts as polyp2p before its pong: on a fresh link its meta
-   * arrives a round trip before the pong, and writes or reads in that window
-   * must not fall back to the originals' protocol.
+   * Nodes this node chose to link to: through the user's connect() and the
+   * overlay's dials to members it verified; with its fingers and near
+   * successors (overlay.keeps), their member lists vouch for the members they
+   * name (gossip.ts), over whichever of two links to them survives. Nodes
+   * reached by following a peer list (the mesh passes refusedRetries 0 for
+   * those), or that linked to us for their own reasons, only introduce.
+   */
+  private readonly chosenIds = new Set<string>();
+
+  override connect(host: string, port: number, options: { id?: string; idForm?: IdForm; refusedRetries?: number } = {}): Promise<Peer> {
+    const opened = super.connect(host, port, options);
+    if (options.refusedRetries !== 0) {
+      opened.then(
+        (p) => {
+          if (!p.id) return;
+          this.chosenIds.add(p.id);
+          if (this.membership.vouchedBy(p.id)) this.overlay.changed();
+        },
+        () => undefined,
+      );
+    }
+    return opened;
+  }
+
+  /** This node chose to link to the peer's node (see chosenIds), or keeps the link as a finger or successor. */
+  isChosen(peer: Peer): boolean {
+    return !!peer.id && (this.chosenIds.has(peer.id) || this.overlay.keeps(peer.id));
+  }
+
+  /** Forget chosen nodes that are neither linked nor members any more (bounded by the view and the links). */
+  forgetChosen(): void {
+    for (const id of this.chosenIds) if (!this.peers.has(id) && !this.membership.members.has(id)) this.chosenIds.delete(id);
+  }
+
+  /** The budget account of one link (one connection: a reconnect is a new link). */
+  linkAccount(peer: Peer): string {
+    return this.links.accountOf(peer);
+  }
+
+  /** The peer is a live, storing, verified member of this node's ring: what it routes to us the ring vouches for. */
+  isRingLink(peer: Peer): boolean {
+    return !!peer.id && this.membership.liveMember(peer.id) !== undefined;
+  }
+
+  /**
+   * 'overlay' whenever this node's ring view holds another live polyp2p member
+   * it verified (ring.ts): its own reads and writes then go through the
+   * overlay, and originals next to it are served with the legacy protocol
+   * (their stores and retrieves routed through the overlay, writes mirrored to
+   * them: legacy-handover.ts). 'legacy' when it knows no polyp2p ring, i.e. its
+   * data-storing neighbours, if any, speak only the originals' protocol. A peer
+   * that merely claims to store data (meta "0") therefore cannot take the
+   * reads and writes of a node that is part of a polyp2p ring.
    */
   get mode(): 'overlay' | 'legacy' {
-    let poly = false;
-    for (const p of this.peers.values()) {
-      if (!this.isStoring(p)) continue;
-      if (!p.answersPings && !(p.id && this.membership.members.has(p.id))) return 'legacy';
-      poly = true;
-    }
-    return poly || this.membership.ring(false).length > 0 ? 'overlay' : 'legacy';
+    return this.membership.ring(false).length > 0 ? 'overlay' : 'legacy';
   }
 
   // --- membership in the table ------------------------------------------------
@@ -137,7 +214,7 @@ export class ChordNode extends MeshNode {
     this.storing = false;
     for (const p of this.peers.values()) sendMeta(this, p);
     if (this.mode === 'overlay') await this.overlay.handOverAll();
-    else for (const item of [...this.store.all()]) if (item.value !== undefined) legacyStore(this, item.table, item.pos, item.value);
+    else await handOverAllLegacy(this);
     this.store.clear();
   }
 
@@ -152,6 +229,7 @@ export class ChordNode extends MeshNode {
     this.ensureOpen();
     if (value === undefined || value === null) throw new TypeError('chord values cannot be null or undefined (nil means "delete" on the wire); use delete()');
     const bytes = keyBytes(key);
+    this.checkValue(value);
     await this.write(slotsOf(bytes), value, this.chord.timeout);
     this.announce(bytes, false);
   }
@@ -186,11 +264,14 @@ export class ChordNode extends MeshNode {
     this.ensureOpen();
     if (!isMapping(delta)) throw new TypeError('a delta must be a plain object');
     const bytes = keyBytes(key);
+    this.checkValue(delta);
     const current = await this.getOr(bytes, undefined);
     if (current !== undefined && !isMapping(current)) throw new TypeError('this key holds a value that is not a mapping');
     const slots = slotsOf(bytes);
-    if (this.mode === 'overlay') await this.overlay.requests.writeAll(slots, 'delta', delta, this.chord.timeout);
-    else for (const s of slots) legacyDelta(this, s.table, s.pos, delta);
+    if (this.mode === 'overlay') {
+      await this.overlay.requests.writeAll(slots, 'delta', delta, this.chord.timeout);
+      mirrorToOriginals(this, slots, delta, true);
+    } else this.legacyWriteDone(slots.map((s) => legacyDelta(this, s.table, s.pos, delta)));
     this.announce(bytes, false);
     return { ...((current as Record<string, unknown>) ?? {}), ...delta };
   }
@@ -200,13 +281,40 @@ export class ChordNode extends MeshNode {
     return [...this.keySet.values()];
   }
 
+  /**
+   * Refuse, before anything is sent or stored, a value msgpack cannot carry
+   * (MsgpackEncodeError) or one whose message is larger than this node or a
+   * data-storing peer accepts (MessageTooLargeError). Returns its msgpack size.
+   */
+  private checkValue(value: unknown): number {
+    const size = encodedSize(value);
+    let limit = this.bodyLimit;
+    let who = 'this node (maxFrameSize / maxDecompressedSize)';
+    for (const p of this.peers.values()) {
+      if (!this.isStoring(p) || this.bodyLimitFor(p) >= limit) continue;
+      limit = this.bodyLimitFor(p);
+      who = p.describe();
+    }
+    assertValueFits(size, limit, who);
+    return size;
+  }
+
   private async write(slots: Slot[], value: unknown, timeout: number): Promise<void> {
     await this.settleView();
     if (this.mode === 'overlay') {
       await this.overlay.requests.writeAll(slots, 'put', value, timeout);
+      mirrorToOriginals(this, slots, value, false);
       return;
     }
-    for (const s of slots) legacyStore(this, s.table, s.pos, value);
+    this.legacyWriteDone(slots.map((s) => legacyStore(this, s.table, s.pos, value)));
+  }
+
+  /** A legacy write is fire-and-forget, except where this node stores it: refused here in three tables, it failed. */
+  private legacyWriteDone(results: string[]): void {
+    const refused = results.filter((r) => r !== 'stored' && r !== 'stale' && r !== 'sent').length;
+    if (refused > results.length - 3) {
+      throw new MemoryBudgetError(`this node refused the write in ${refused} of the five tables: its store is over a byte budget (${this.store.bytes} of maxStoreBytes ${this.chord.maxStoreBytes}, or the writer's share maxBytesPerWriter); delete keys or raise the budget`);
+    }
   }
 
   /** Notify the network of an added / deleted key (§15.4), as a bin key like both originals. */
@@ -214,7 +322,7 @@ export class ChordNode extends MeshNode {
     const hex = bytes.toString('hex');
     const tell = this.chord.announceKeys && this.peers.size > 0;
     if (!deleted && !this.keySet.has(hex)) {
-      this.keySet.set(hex, Buffer.from(bytes));
+      this.keySet.addOwn(hex, Buffer.from(bytes));
       if (tell) this.sendAll(flags.broadcast, [flags.notify, bytes]);
     } else if (deleted && this.keySet.has(hex)) {
       this.keySet.delete(hex);
@@ -256,6 +364,8 @@ export class ChordNode extends MeshNode {
       meanHops: this.hops.length ? sum / this.hops.length : 0,
       maxHops: this.hops.length ? Math.max(...this.hops) : 0,
       gossip: { ...this.overlay.gossip.stats },
+      budget: { storeBytes: this.store.bytes, maxStoreBytes: this.chord.maxStoreBytes, refused: { ...this.store.budget.refused } },
+      refused: { ...this.refusals },
     };
   }
 

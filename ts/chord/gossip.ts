@@ -16,18 +16,40 @@
  *        2: last chunk of a full list; 3: last chunk, "send me yours too"
  *   0x36 digest  [0x36, a, b, count, quiet]   XOR digest of the sender's live view
  *        (ring.ts), its number of live entries, and 1 when it saw no change for a round
+ *
+ * What a peer says is believed only as far as it can vouch for it (issue #17):
+ *   - its entry about itself is believed (and verifies it: its link's handshake named that ID);
+ *   - entries about others from a node this node chose to link to (through the
+ *     user's connect(), or the overlay's own dials to members it verified) or
+ *     keeps as a finger or near successor of its verified view are vouched for;
+ *   - from any other link they introduce unverified members, at most
+ *     maxUnverifiedPerPeer pending per peer (more are ignored): those stay out
+ *     of the ring until a vouching link reports them or this node has a
+ *     handshaked link with them (ring.ts);
+ *   - a report that a live ring member died or stopped storing is ignored while
+ *     this node has a live link to that member, and at most maxRumoursPerRound
+ *     such reports per peer and stabilisation round are believed.
  */
 import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import { MAX_MEMBERS, type MemberWire } from './ring';
+import { MAX_MEMBERS, type MemberWire, type Trust } from './ring';
+import { ENVELOPE_BYTES, PIECE_BYTES, piecesOf, sendPaced } from '../mesh/bulk';
 import type { Overlay } from './overlay';
 
 export const GOSSIP_SUB = { members: 0x30, digest: 0x36 } as const;
 const MODE = { delta: 0, chunk: 1, last: 2, lastAskBack: 3 } as const;
-/** Entries per 0x30 message (a full view of 16,384 members is 17 messages of at most ~120 KiB). */
+/** Entries per 0x30 message at most; messages are also sized by bytes to the receiver (entryBytes). */
 const CHUNK = 1000;
+
+/** Upper bound of an entry's msgpack bytes: its id and host, numbers, booleans and headers. */
+const entryBytes = (e: MemberWire): number => Buffer.byteLength(e[0]) + Buffer.byteLength(e[1]) + 32;
+
+/** Entries in messages of at most CHUNK entries and `bodyLimit` bytes (and PIECE_BYTES). */
+function chunksOf(entries: MemberWire[], bodyLimit: number): MemberWire[][] {
+  return [...piecesOf(entries, entryBytes, Math.min(PIECE_BYTES, bodyLimit - ENVELOPE_BYTES), CHUNK)];
+}
 
 /** What this node's gossip did (in chordStats().gossip). */
 export interface GossipStats {
@@ -42,10 +64,18 @@ export interface GossipStats {
   declaredDeadUnreachable: number;
   /** Rumours of this node's death it outlived by raising its counter. */
   refuted: number;
+  /** Introductions ignored: their peer already had maxUnverifiedPerPeer unverified members pending. */
+  introductionsRefused: number;
+  /** Reports of other members' death or leaving ignored: a live link says otherwise, or past maxRumoursPerRound. */
+  rumoursIgnored: number;
+  /** Members introduced but not verified yet (not in the ring). */
+  unverified: number;
 }
 
 export class MemberGossip {
-  readonly stats: GossipStats = { deltasSent: 0, entriesSent: 0, fullListsSent: 0, digestsSent: 0, declaredDeadLinkLost: 0, declaredDeadUnreachable: 0, refuted: 0 };
+  readonly stats: GossipStats = { deltasSent: 0, entriesSent: 0, fullListsSent: 0, digestsSent: 0, declaredDeadLinkLost: 0, declaredDeadUnreachable: 0, refuted: 0, introductionsRefused: 0, rumoursIgnored: 0, unverified: 0 };
+  /** Rumours believed per peer in the current round. */
+  private readonly rumours = new WeakMap<Peer, { round: number; n: number }>();
   private flushTimer: NodeJS.Timeout | null = null;
   private selfDirty = true;
   private readonly fullSentAt = new WeakMap<Peer, number>();
@@ -93,8 +123,8 @@ export class MemberGossip {
     if (this.selfDirty) entries.unshift(this.overlay.selfEntry());
     this.selfDirty = false;
     if (!entries.length) return;
-    for (let i = 0; i < entries.length; i += CHUNK) {
-      const part = entries.slice(i, i + CHUNK);
+    const limit = Math.min(...peers.map((p) => this.node.bodyLimitFor(p)));
+    for (const part of chunksOf(entries, limit)) {
       const payload = [GOSSIP_SUB.members, part, MODE.delta];
       this.node.sendToPeers(peers, flags.whisper, payload);
       this.stats.deltasSent += peers.length;
@@ -102,17 +132,18 @@ export class MemberGossip {
     }
   }
 
-  /** The whole view (own entry first), in chunks; the last asks for the peer's list back when `askBack`. */
+  /**
+   * The whole view (own entry first), in messages sized by bytes to the peer
+   * and written paced (a view of 16 384 members is about 2 MiB); the last asks
+   * for the peer's list back when `askBack`.
+   */
   sendFull(peer: Peer, askBack: boolean): void {
     if (!peer.answersPings || peer.conn.closed) return;
     this.fullSentAt.set(peer, Date.now());
     this.stats.fullListsSent++;
-    const all = this.node.membership.wire(this.overlay.selfEntry());
-    for (let i = 0; i < all.length; i += CHUNK) {
-      const last = i + CHUNK >= all.length;
-      const mode = !last ? MODE.chunk : askBack ? MODE.lastAskBack : MODE.last;
-      this.node.sendToPeer(peer, flags.whisper, [GOSSIP_SUB.members, all.slice(i, i + CHUNK), mode]);
-    }
+    const chunks = chunksOf(this.node.membership.wire(this.overlay.selfEntry()), this.node.bodyLimitFor(peer));
+    const payloads = chunks.map((part, i) => [GOSSIP_SUB.members, part, i < chunks.length - 1 ? MODE.chunk : askBack ? MODE.lastAskBack : MODE.last]);
+    void sendPaced(this.node, peer, flags.whisper, payloads);
   }
 
   private fullSentRecently(peer: Peer, now: number): boolean {
@@ -139,12 +170,19 @@ export class MemberGossip {
     if (this.selfDirty || this.node.membership.pending) this.schedule();
   }
 
-  /** Each stabilisation round: when quiet, one digest to the next polyp2p peer in turn. */
+  /**
+   * Each stabilisation round: when quiet, one digest to the next polyp2p peer
+   * in turn. While some introduced members are still unverified, the turn goes
+   * to the nodes this node trusts for others: a full list one of them sends
+   * back on a mismatch vouches for what it names.
+   */
   onRound(now: number): void {
     if (!this.quiet(now)) return;
     const peers = this.polyp2pPeers();
-    if (!peers.length) return;
-    this.sendDigest(peers[this.turn++ % peers.length]);
+    const chosen = this.node.membership.unverified > 0 ? peers.filter((p) => this.node.isChosen(p)) : [];
+    const pool = chosen.length ? chosen : peers;
+    if (!pool.length) return;
+    this.sendDigest(pool[this.turn++ % pool.length]);
   }
 
   onDigest(peer: Peer, msg: MeshMessage): void {
@@ -163,21 +201,46 @@ export class MemberGossip {
     const mode = msg.packets[2] ?? MODE.delta;
     if (!Array.isArray(list) || typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 3) return;
     const membership = this.node.membership;
-    if (mode !== MODE.delta && membership.members.size === 0) this.bootstrapping.add(peer);
+    if (mode !== MODE.delta && membership.verifiedLive === 0) this.bootstrapping.add(peer);
     const flood = !this.bootstrapping.has(peer);
     if (mode === MODE.last || mode === MODE.lastAskBack) this.bootstrapping.delete(peer);
+    const trust: Trust = this.node.isChosen(peer) ? 'vouched' : { introducer: peer.id! };
     let changed = false;
     const now = Date.now();
     for (const e of list.slice(0, MAX_MEMBERS)) {
-      if (Array.isArray(e) && textOf(e[0]) === this.node.id) {
-        this.refute(e);
+      const id = Array.isArray(e) ? textOf(e[0]) : null;
+      if (id === null) continue;
+      if (id === this.node.id) {
+        this.refute(e as unknown[]);
         continue;
       }
-      if (membership.merge(e, now, flood)) changed = true;
+      if (id === peer.id ? membership.merge(e, now, flood, 'self') : this.believed(peer, id, e, trust, now) && membership.merge(e, now, flood, trust)) changed = true;
     }
+    this.stats.unverified = membership.unverified;
     if (membership.pending) this.schedule();
     if (changed) this.overlay.changed();
     if (mode === MODE.lastAskBack && !this.fullSentRecently(peer, now)) this.sendFull(peer, false);
+  }
+
+  /** Whether an entry about another member is believed at all (see the header): bounded introductions and rumours. */
+  private believed(peer: Peer, id: string, e: unknown, trust: Trust, now: number): boolean {
+    const membership = this.node.membership;
+    if (!membership.members.has(id)) {
+      if (trust === 'vouched' || membership.pendingOf(peer.id!) < this.node.chord.maxUnverifiedPerPeer) return true;
+      this.stats.introductionsRefused++;
+      return false;
+    }
+    if (!membership.demotes(e)) return true;
+    const round = Math.floor(now / this.round);
+    const budget = this.rumours.get(peer);
+    const used = budget && budget.round === round ? budget.n : 0;
+    const linked = this.node.peers.get(id);
+    if ((linked && !linked.conn.closed) || used >= this.node.chord.maxRumoursPerRound) {
+      this.stats.rumoursIgnored++;
+      return false;
+    }
+    this.rumours.set(peer, { round, n: used + 1 });
+    return true;
   }
 
   /**

@@ -12,6 +12,8 @@ import type { BuiltinHandler } from '../mesh/dispatch';
 import type { MeshNode } from '../mesh/mesh-node';
 import type { ChordNode } from './chord-node';
 import { isMapping, positionOf, ringDistance, tableOf, type TableName } from './positions';
+import type { PutResult } from './store';
+import { handOverToOriginal } from './legacy-handover';
 import { core } from '../native';
 
 const PENDING_TTL = 15_000;
@@ -56,8 +58,8 @@ export class LegacyPending {
   }
 }
 
-/** find(pos): the data-storing node closest at or before pos (§15.2); 'self', a peer, or null. */
-export function legacyFind(node: ChordNode, pos: bigint): 'self' | Peer | null {
+/** find(pos): the data-storing node closest at or before pos (§15.2), among this node and the peers `among` admits; 'self', a peer, or null. */
+export function legacyFind(node: ChordNode, pos: bigint, among: (p: Peer) => boolean = () => true): 'self' | Peer | null {
   let best: 'self' | Peer | null = null;
   let gap = 0n;
   if (node.storing) {
@@ -65,7 +67,7 @@ export function legacyFind(node: ChordNode, pos: bigint): 'self' | Peer | null {
     gap = ringDistance(node.overlay.selfPos(), pos);
   }
   for (const p of node.peers.values()) {
-    if (!node.isStoring(p) || !p.id) continue;
+    if (!node.isStoring(p) || !p.id || !among(p)) continue;
     const pp = node.overlay.peerPos(p);
     if (pp === null) continue;
     const d = ringDistance(pp, pos);
@@ -81,38 +83,39 @@ export function sendMeta(node: ChordNode, peer: Peer): void {
   node.sendToPeer(peer, flags.whisper, [flags.handshake, node.storing ? '0' : '1']);
 }
 
-function storeLocal(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer: string): void {
-  node.store.put(table, pos, value === null ? undefined : value, [Date.now(), writer]);
-}
+/** Where a legacy write went: stored here (or refused here, see PutResult), or sent to another node. */
+export type LegacyWriteResult = PutResult | 'sent';
 
-/** Store (value null/undefined = delete) at find(pos), locally or with a whisper. */
-export function legacyStore(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer = node.id): void {
+/**
+ * Store (value null/undefined = delete) at find(pos), locally or with a
+ * whisper. `from`: the peer whose legacy store this is (its link pays for it).
+ */
+export function legacyStore(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer = node.id, from?: Peer): LegacyWriteResult {
   const target = legacyFind(node, pos);
-  if (target === 'self' || target === null) return storeLocal(node, table, pos, value, writer);
+  if (target === 'self' || target === null) return node.store.put(table, pos, value ?? undefined, [Date.now(), writer], { link: from && node.linkAccount(from) });
   node.sendToPeer(target, flags.whisper, [flags.store, table, core.base58EncodeInt(pos), value ?? null]);
+  return 'sent';
 }
 
-export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer = node.id): void {
+export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer = node.id, from?: Peer): LegacyWriteResult {
   const target = legacyFind(node, pos);
-  if (target === 'self' || target === null) {
-    mergeLocal(node, table, pos, delta, writer);
-    return;
-  }
+  if (target === 'self' || target === null) return mergeLocal(node, table, pos, delta, writer, from);
   node.sendToPeer(target, flags.whisper, [flags.delta, table, core.base58EncodeInt(pos), delta]);
+  return 'sent';
 }
 
-export function mergeLocal(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer: string): boolean {
+export function mergeLocal(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer: string, from?: Peer): PutResult {
   const cur = node.store.value(table, pos);
-  if (cur !== undefined && !isMapping(cur)) return false; // py2p would raise; we keep the value
-  return node.store.put(table, pos, { ...((cur as Record<string, unknown>) ?? {}), ...delta }, [Date.now(), writer]);
+  if (cur !== undefined && !isMapping(cur)) return 'stale'; // py2p would raise; we keep the value
+  return node.store.put(table, pos, { ...((cur as Record<string, unknown>) ?? {}), ...delta }, [Date.now(), writer], { link: from && node.linkAccount(from) });
 }
 
 /**
  * Start (or join) a retrieve for one table position. Returns the local value
  * when this node is responsible, else the pending slot to watch.
  */
-export function legacyLookup(node: ChordNode, table: TableName, pos: bigint, waiter?: Waiter): { local: unknown } | { slot: LegacySlot } {
-  const target = legacyFind(node, pos);
+export function legacyLookup(node: ChordNode, table: TableName, pos: bigint, waiter?: Waiter, to: Peer | null = null): { local: unknown } | { slot: LegacySlot } {
+  const target = to ?? legacyFind(node, pos);
   if (target === 'self' || target === null) return { local: node.store.value(table, pos) };
   const b58 = core.base58EncodeInt(pos);
   const existing = node.legacyPending.get(table, b58);
@@ -140,16 +143,10 @@ function handleMeta(node: ChordNode, peer: Peer, msg: MeshMessage): void {
   if (!storing || !node.storing) return node.overlay.changed();
   node.sendPeers(peer);
   node.overlay.changed();
-  if (peer.answersPings) return; // polyp2p peers get their items through the overlay's repair
-  // Hand over what is now closer to the new peer; the local copy is kept (§15.3).
-  const pp = node.overlay.peerPos(peer);
-  if (pp === null) return;
-  const self = node.overlay.selfPos();
-  for (const it of [...node.store.all()]) {
-    if (it.value !== undefined && ringDistance(pp, it.pos) < ringDistance(self, it.pos)) {
-      node.sendToPeer(peer, flags.whisper, [flags.store, it.table, core.base58EncodeInt(it.pos), it.value]);
-    }
-  }
+  // polyp2p peers get their items through the overlay's repair; in overlay mode originals get
+  // new writes mirrored (legacy-handover.ts) and reads answered through the overlay
+  if (peer.answersPings || node.mode === 'overlay') return;
+  handOverToOriginal(node, peer);
 }
 
 function handleNotify(node: ChordNode, peer: Peer, msg: MeshMessage): boolean {
@@ -161,10 +158,10 @@ function handleNotify(node: ChordNode, peer: Peer, msg: MeshMessage): boolean {
   const hex = key.toString('hex');
   if (p.length >= 3) {
     if (node.keySet.delete(hex)) node.emit('delete', { key, keyText: key.toString('utf8'), peer });
-  } else if (p.length === 2) {
-    const fresh = !node.keySet.has(hex);
-    if (fresh && node.keySet.size < node.chord.maxItems) node.keySet.set(hex, key);
-    if (fresh) node.emit('add', { key, keyText: key.toString('utf8'), peer });
+  } else if (p.length === 2 && !node.keySet.has(hex)) {
+    // past maxAnnouncedKeyBytes (or maxItems) a notify is ignored: not listed, no event
+    if (node.keySet.addAnnounced(hex, key)) node.emit('add', { key, keyText: key.toString('utf8'), peer });
+    else node.refusals.announcedKeys++;
   }
   return true;
 }
@@ -178,9 +175,9 @@ function handleStoreOrDelta(node: ChordNode, peer: Peer, msg: MeshMessage, delta
   const value = p[3];
   if (delta && !isMapping(value)) return true;
   if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
-    node.overlay.requests.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender);
-  } else if (delta) legacyDelta(node, table, pos, value as Record<string, unknown>, msg.sender);
-  else legacyStore(node, table, pos, value, msg.sender);
+    node.overlay.requests.routeFromLegacy(table, pos, delta ? 'delta' : 'put', value ?? undefined, msg.sender, peer);
+  } else if (delta) legacyDelta(node, table, pos, value as Record<string, unknown>, msg.sender, peer);
+  else legacyStore(node, table, pos, value, msg.sender, peer);
   return true;
 }
 
@@ -190,7 +187,7 @@ function handleRetrieve(node: ChordNode, peer: Peer, msg: MeshMessage): boolean 
   const table = tableOf(p[1]);
   const pos = positionOf(p[2]);
   if (!table || pos === null) return true;
-  const answer = (v: unknown) => node.sendToPeer(peer, flags.whisper, [flags.retrieved, p[1], p[2], v === undefined ? null : v]);
+  const answer = (v: unknown) => sendRetrieved(node, peer, p[1], p[2], v);
   if (node.mode === 'overlay' && node.membership.ring(node.storing).length > 0) {
     node.overlay.requests.retrieveForLegacy(table, pos, answer);
     return true;
@@ -212,10 +209,24 @@ function handleRetrieved(node: ChordNode, _peer: Peer, msg: MeshMessage): boolea
   slot.value = v;
   slot.answered = true;
   slot.changedAt = Date.now();
-  for (const w of slot.waiters) {
-    if (!w.peer.conn.closed) node.sendToPeer(w.peer, flags.whisper, [flags.retrieved, w.table, w.pos, v === undefined ? null : v]);
-  }
+  for (const w of slot.waiters) sendRetrieved(node, w.peer, w.table, w.pos, v);
   return true;
+}
+
+/**
+ * A retrieved answer (table and position echoed as received). One larger than
+ * the peer accepts goes as nil ("absent"), counted: the asynchronous paths that
+ * answer must not throw.
+ */
+function sendRetrieved(node: ChordNode, peer: Peer, table: unknown, pos: unknown, v: unknown): void {
+  if (peer.conn.closed) return;
+  try {
+    node.sendToPeer(peer, flags.whisper, [flags.retrieved, table, pos, v === undefined ? null : v]);
+  } catch (e) {
+    node.refusals.tooLargeForPeer++;
+    node.reportError(e as Error, peer);
+    node.sendToPeer(peer, flags.whisper, [flags.retrieved, table, pos, null]);
+  }
 }
 
 export function installLegacy(node: ChordNode): void {

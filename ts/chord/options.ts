@@ -20,6 +20,35 @@ export interface ChordOptions extends MeshOptions {
   tombstoneTtl?: number;
   /** Cap on items held (default 1 000 000). */
   maxItems?: number;
+  /**
+   * Bytes the store may hold in all, items this node is responsible for and
+   * replicas alike: each item costs its value's msgpack size + 96 (a tombstone
+   * 96). A write or copy past it is refused (route answer 'error' with
+   * ERR_MEMORY_BUDGET, replica status "refused"); default 256 MiB.
+   */
+  maxStoreBytes?: number;
+  /** Bytes the store may hold under one writer ID (the version's writer; default 16 MiB). */
+  maxBytesPerWriter?: number;
+  /**
+   * Bytes the store may hold that one link brought in without the ring's
+   * vouching: route writes straight from a link that is not a verified storing
+   * ring member (a leeching client, an original, a raw connection), legacy
+   * stores, and replicas pushed by a peer that is not a plausible holder of
+   * them (default 16 MiB).
+   */
+  maxBytesPerLink?: number;
+  /**
+   * Bytes of keys keys() may list before other nodes' notifies are ignored
+   * (each key costs 3 x its length + 64: its bytes and its hex index; keys this
+   * node set itself are always listed; default 16 MiB).
+   */
+  maxAnnouncedKeyBytes?: number;
+  /** A version (writer's clock) more than this many ms ahead of this node's clock is refused (default 300 000). */
+  maxClockSkew?: number;
+  /** Members one peer may introduce that this node has not verified yet (default 64; see README "Chord table"). */
+  maxUnverifiedPerPeer?: number;
+  /** Reports from one peer that other members died or stopped storing, believed per stabilisation round (default 8). */
+  maxRumoursPerRound?: number;
   /** Cap on outstanding forwarded requests (default 10 000). */
   maxPendingLookups?: number;
   /**
@@ -41,7 +70,16 @@ export interface ResolvedChordOptions {
   maxItems: number;
   maxPendingLookups: number;
   announceKeys: boolean;
+  maxStoreBytes: number;
+  maxBytesPerWriter: number;
+  maxBytesPerLink: number;
+  maxAnnouncedKeyBytes: number;
+  maxClockSkew: number;
+  maxUnverifiedPerPeer: number;
+  maxRumoursPerRound: number;
 }
+
+const MiB = 1024 * 1024;
 
 export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
   const positive = (v: number | undefined, d: number, name: string) => {
@@ -60,5 +98,12 @@ export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
     maxItems: positive(o.maxItems, 1_000_000, 'maxItems'),
     maxPendingLookups: positive(o.maxPendingLookups, 10_000, 'maxPendingLookups'),
     announceKeys: o.announceKeys ?? true,
+    maxStoreBytes: positive(o.maxStoreBytes, 256 * MiB, 'maxStoreBytes'),
+    maxBytesPerWriter: positive(o.maxBytesPerWriter, 16 * MiB, 'maxBytesPerWriter'),
+    maxBytesPerLink: positive(o.maxBytesPerLink, 16 * MiB, 'maxBytesPerLink'),
+    maxAnnouncedKeyBytes: positive(o.maxAnnouncedKeyBytes, 16 * MiB, 'maxAnnouncedKeyBytes'),
+    maxClockSkew: positive(o.maxClockSkew, 300_000, 'maxClockSkew'),
+    maxUnverifiedPerPeer: Math.floor(positive(o.maxUnverifiedPerPeer, 64, 'maxUnverifiedPerPeer')),
+    maxRumoursPerRound: Math.floor(positive(o.maxRumoursPerRound, 8, 'maxRumoursPerRound')),
   };
 }

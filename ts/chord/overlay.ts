@@ -45,6 +45,8 @@ export const SUB = { members: 0x30, route: SUB_ROUTE, routed: SUB_ROUTED, replic
 /** Consecutive failed dials to a member after which this node declares it dead. */
 const DIAL_FAILURES_DEAD = 2;
 const FULL_REPAIR_MS = 10_000;
+/** Longest a peer sending writes is left unread while the links they go out on drain (as the mesh's relays). */
+const WRITE_HOLD_MAX_MS = 2000;
 
 export class Overlay {
   /**
@@ -58,6 +60,9 @@ export class Overlay {
   fingers: Member[] = [];
   successors: Member[] = [];
   predecessors: Member[] = [];
+  /** The ring view before the last change (replica copies from its holders are hand-overs). */
+  previousRing: Member[] = [];
+  private currentRing: Member[] = [];
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Immediate | null = null;
   private derivedVersion = -1;
@@ -176,6 +181,7 @@ export class Overlay {
     node.membership.expire(now, 10 * node.chord.failureTimeout);
     for (const id of this.dialFailures.keys()) if (!node.membership.members.has(id)) this.dialFailures.delete(id);
     for (const id of this.dialed.keys()) if (!node.membership.members.has(id)) this.dialed.delete(id);
+    node.forgetChosen();
     this.derive();
     if (node.membership.version !== this.viewVersion) {
       this.viewVersion = node.membership.version;
@@ -205,10 +211,16 @@ export class Overlay {
     if (key === this.derivedVersion) return;
     this.derivedVersion = key;
     const ring = m.ring(this.node.storing);
+    if (ring !== this.currentRing) {
+      this.previousRing = this.currentRing;
+      this.currentRing = ring;
+    }
     const r = this.node.chord.replicas;
     this.successors = Membership.successors(ring, this.node.id, r);
     this.predecessors = Membership.predecessors(ring, this.node.id, Math.max(1, r - 1));
     this.fingers = fingerTable(ring, this.node.id, this.selfPos());
+    // fingers and near successors vouch for others (gossip.ts): what they introduced before is believed now
+    for (const w of this.wanted().keys()) if (m.vouchedBy(w)) this.changed();
     const from = this.node.storing ? (this.predecessors[0]?.id ?? '') : '';
     if (from !== this.rangeFrom) {
       this.rangeFrom = from;
@@ -219,6 +231,15 @@ export class Overlay {
   /** Links the overlay keeps open: fingers and the r-1 nearest successors. */
   private wanted(): Map<string, Member> {
     return wantedLinks(this.successors, this.fingers, this.node.chord.replicas);
+  }
+
+  /**
+   * A link the overlay keeps by its own choice: the node is one of this node's
+   * fingers or near successors in its verified view, whoever dialled the link.
+   * Such nodes vouch for the members they name (gossip.ts).
+   */
+  keeps(id: string): boolean {
+    return this.successors.slice(0, Math.max(1, this.node.chord.replicas - 1)).some((m) => m.id === id) || this.fingers.some((m) => m.id === id);
   }
 
   /**
@@ -247,6 +268,26 @@ export class Overlay {
   }
 
   readonly unlinked = new WeakSet<Peer>();
+
+  /**
+   * Backpressure for writes (route requests, replica copies): each one makes
+   * this node write to other nodes (forwarding, copies to its successors), so
+   * a peer sending them faster than those nodes read would make this node
+   * queue without bound and drop the slow reader at maxWriteBuffer, an honest
+   * neighbour. While a polyp2p link holds more than relayHighWater, reading
+   * from `from` pauses until it drains, at most 2 s (the mesh's relay rule,
+   * dispatch.ts: a link still congested then is left alone until it drains).
+   */
+  throttle(from: Peer): void {
+    const highWater = this.node.options.relayHighWater;
+    if (highWater <= 0) return;
+    let congested: Peer['conn'][] | null = null;
+    for (const p of this.node.peers.values()) {
+      if (p === from || !p.answersPings || p.conn.closed || p.conn.slowReader) continue;
+      if (p.conn.stream.writableLength > highWater) (congested ??= []).push(p.conn);
+    }
+    if (congested) from.conn.holdReading(congested, WRITE_HOLD_MAX_MS);
+  }
 
   /** A request forwarded over this link, or one that came in over it, or a replica batch sent to it, awaits its answer. */
   private carries(peer: Peer): boolean {
@@ -295,12 +336,22 @@ export function installOverlay(node: ChordNode): void {
   // member gossip from any peer with a known id (entries are validated one by one)
   node.builtins.set(SUB.members, guard((p, m) => p.id && overlay.gossip.onMembers(p, m)));
   node.builtins.set(SUB.digest, guard((p, m) => p.id && overlay.gossip.onDigest(p, m)));
-  node.builtins.set(SUB.route, guard((p, m) => overlay.requests.onRoute(p, m)));
+  node.builtins.set(SUB.route, guard((p, m) => {
+    overlay.throttle(p);
+    overlay.requests.onRoute(p, m);
+  }));
   node.builtins.set(SUB.routed, guard((p, m) => overlay.requests.onRouted(p, m)));
-  node.builtins.set(SUB.replica, guard((p, m) => overlay.replication.onReplica(p, m)));
+  node.builtins.set(SUB.replica, guard((p, m) => {
+    overlay.throttle(p);
+    overlay.replication.onReplica(p, m);
+  }));
   node.builtins.set(SUB.unlink, guard((p) => overlay.unlinked.add(p)));
   node.builtins.set(SUB.stored, guard((p, m) => overlay.replication.onStored(p, m)));
   node.on('listening', () => overlay.start());
+  // a handshaked link with an ID verifies the member of that ID (ring.ts), at the address the link advertised
+  node.on('peer', (peer: Peer) => {
+    if (peer.id && node.membership.verify(peer.id, Date.now(), peer.addr)) overlay.changed();
+  });
   node.on('polyp2p-peer', (peer: Peer) => {
     overlay.gossip.onLink(peer);
     overlay.changed();

@@ -5,10 +5,17 @@
  * final, but an original that forwards a retrieve first answers nil and the
  * real value later (§15.4), so such nils only count after `missGrace` ms
  * without a newer answer.
+ *
+ * In overlay mode a table the ring answers "absent" for is also asked of the
+ * original neighbour closest at or before its position, when that original
+ * is closer than this node (an original keeps the writes its own find()
+ * placed on itself); its answer counts like any legacy answer. It can only
+ * fill a table the ring holds nothing for, never replace the ring's value.
  */
 import { NotFoundError, QuorumError, TimeoutError } from '../base/errors';
 import type { ChordNode } from './chord-node';
 import { legacyLookup, type LegacySlot } from './legacy';
+import { closestOriginal } from './legacy-handover';
 import { READ_QUORUM, valueKey, type Slot } from './positions';
 // A read's single lookup is also bounded by ATTEMPT_MS: a request lost on the way (a link
 // closed under it while nodes come and go) is asked again after it. Gets are idempotent.
@@ -94,15 +101,17 @@ export function readQuorum(node: ChordNode, slots: Slot[], options: ReadOptions 
     slots.forEach((s, i) => {
       const a = answers[i];
       if (overlay) {
+        const fallback = originalsCopy(node, s);
         const ask = (): void => {
           const left = options.timeout - (Date.now() - started);
           if (done || left <= 0 || node.closed) return;
           void node.overlay.requests.lookup(s, 'get', undefined, Math.min(left, ATTEMPT_MS)).then((ans) => {
             if (ans.status === 'ok' || ans.status === 'absent') {
               a.answered = true;
-              a.final = true;
-              a.value = ans.status === 'ok' ? ans.value : undefined;
+              a.final = ans.status === 'ok' || !fallback;
+              a.value = ans.status === 'ok' ? ans.value : fallback?.answered ? fallback.value : undefined;
               a.changedAt = Date.now();
+              if (!a.final) a.legacy = fallback; // a later answer of the original counts
             } else setTimeout(ask, 100).unref?.(); // a route broke or the request was lost: ask again
             evaluate();
           });
@@ -119,4 +128,12 @@ export function readQuorum(node: ChordNode, slots: Slot[], options: ReadOptions 
     });
     evaluate();
   });
+}
+
+/** The pending retrieve of a table from the closest original neighbour, when it is closer than this node. */
+function originalsCopy(node: ChordNode, s: Slot): LegacySlot | undefined {
+  const target = closestOriginal(node, s.pos);
+  if (!target) return undefined;
+  const r = legacyLookup(node, s.table, s.pos, undefined, target);
+  return 'slot' in r ? r.slot : undefined;
 }

@@ -11,11 +11,12 @@ import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import { core } from '../native';
 import type { Overlay } from './overlay';
 import { Membership, type Member } from './ring';
-import { compareVersions, versionOf, type Item } from './store';
+import { compareVersions, tooFarAhead, versionOf, type Item } from './store';
 import { positionOf, tableOf } from './positions';
+import { copyBatches, copyWire } from './copies';
+import { sendPaced } from '../mesh/bulk';
 
 const SUB_REPLICA = 0x33;
 const SUB_STORED = 0x35;
@@ -25,6 +26,13 @@ const ACK_MS = 3000;
 export const NOT_HELD = 0;
 export const HELD = 1;
 export const KEEPS = 2;
+/** Not held: a byte budget of the receiver refused it (older polyp2p nodes read any unknown status as NOT_HELD). */
+export const REFUSED = 3;
+
+/** The status says the copy is held (HELD), and kept when `need` is KEEPS. */
+export function holds(status: number | undefined, need: number = HELD): boolean {
+  return status !== undefined && status !== REFUSED && status >= need;
+}
 
 export class Replication {
   /** Replica batches awaiting their 0x35 answer. */
@@ -48,55 +56,85 @@ export class Replication {
   }
 
   /**
-   * Send copies in batches of up to 500, one promise per (target, batch): it
-   * resolves with the target's per-item statuses (0x35), or null when no answer
-   * came within ACK_MS. A frame written to a link is not a copy yet.
+   * Send copies of `items` to each target, one promise per target: it resolves
+   * with the target's status for each item (0x35; NOT_HELD for an item too
+   * large for it or in a batch left unanswered), or null when no batch was
+   * answered within ACK_MS (no link, or no answer). A frame written to a link
+   * is not a copy yet. Batches are sized by bytes to the target (copies.ts) and
+   * written paced, only while its queue is short (mesh/bulk.ts).
    */
   pushTo(targets: Member[], items: Item[]): Promise<number[] | null>[] {
-    const out: Promise<number[] | null>[] = [];
-    if (!items.length) return out;
-    const wire = items.map((i) => [i.table, core.base58EncodeInt(i.pos), i.value === undefined ? null : i.value, i.ver]);
-    for (const m of targets) {
-      if (m.id === this.o.node.id) continue;
-      for (let i = 0; i < wire.length; i += 500) {
-        const batch = wire.slice(i, i + 500);
+    if (!items.length) return [];
+    return targets.filter((m) => m.id !== this.o.node.id).map((m) => this.pushToOne(m, items));
+  }
+
+  private async pushToOne(m: Member, items: Item[]): Promise<number[] | null> {
+    const node = this.o.node;
+    const peer = await this.linkTo(m);
+    if (!peer) {
+      this.pushFailed = true; // no link: push everything again soon
+      return null;
+    }
+    const statuses = items.map(() => NOT_HELD);
+    const answers: Promise<boolean>[] = [];
+    const self = this;
+    // made as they are sent (a batch's answer is awaited from when it is made)
+    function* batches(): Generator<unknown[]> {
+      for (const batch of copyBatches(items, node.bodyLimitFor(peer!), () => node.refusals.tooLargeForPeer++)) {
         const batchId = randomBytes(8).toString('hex');
-        const payload = [SUB_REPLICA, batch, batchId];
-        out.push(
-          new Promise<number[] | null>((resolve) => {
-            const timer = setTimeout(() => finish(null), ACK_MS);
-            timer.unref?.();
-            const finish = (st: number[] | null) => {
-              if (!this.acks.has(batchId)) return;
-              this.acks.delete(batchId);
-              clearTimeout(timer);
-              if (st === null) this.pushFailed = true; // no answer: push everything again soon
-              resolve(st);
-            };
-            this.acks.set(batchId, { toId: m.id, n: batch.length, resolve: finish });
-            const sendOn = (p: Peer) => {
-              // of two links to one node only one survives: use the one kept
-              const use = p.conn.closed ? this.o.node.peers.get(m.id) : p;
-              if (use && !use.conn.closed) this.o.node.sendToPeer(use, flags.whisper, payload);
-            };
-            const peer = this.o.node.peers.get(m.id);
-            if (peer && !peer.conn.closed) sendOn(peer);
-            else
-              this.o.node.connect(m.host, m.port, { id: m.id }).then(
-                (p) => {
-                  this.o.dialResult(m.id);
-                  sendOn(p);
-                },
-                (e) => {
-                  this.o.dialResult(m.id, e);
-                  finish(null);
-                },
-              );
+        answers.push(
+          self.awaitAck(batchId, m.id, batch.length).then((st) => {
+            if (st) batch.forEach((c, k) => (statuses[c.index] = st[k]));
+            return st !== null;
           }),
         );
+        yield [SUB_REPLICA, batch.map((c) => copyWire(c.item)), batchId];
       }
     }
-    return out;
+    // A write's own copies (one batch) go out at once: pacing is for bulk pushes (repair,
+    // hand-over), and a write must not wait behind whatever else is queued for that peer.
+    const gen = batches();
+    const first = gen.next();
+    const second = first.done ? first : gen.next();
+    if (!first.done && second.done) sendOrReport(node, peer, first.value);
+    else if (!first.done) await sendPaced(node, peer, flags.whisper, (function* () {
+      yield first.value;
+      if (!second.done) yield second.value;
+      yield* gen;
+    })());
+    const answered = await Promise.all(answers);
+    if (answered.includes(false)) this.pushFailed = true; // an unanswered batch: push everything again soon
+    return answered.length && !answered.includes(true) ? null : statuses;
+  }
+
+  /** The link to a member: the one open, or a new one (of two links to one node only one survives: the one kept). */
+  private async linkTo(m: Member): Promise<Peer | null> {
+    const node = this.o.node;
+    const open = node.peers.get(m.id);
+    if (open && !open.conn.closed) return open;
+    try {
+      const p = await node.connect(m.host, m.port, { id: m.id });
+      this.o.dialResult(m.id);
+      const use = p.conn.closed ? node.peers.get(m.id) : p;
+      return use && !use.conn.closed ? use : null;
+    } catch (e) {
+      this.o.dialResult(m.id, e);
+      return null;
+    }
+  }
+
+  /** Resolves with a batch's per-item statuses (0x35), or null after ACK_MS or when the overlay stops. */
+  private awaitAck(batchId: string, toId: string, n: number): Promise<number[] | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(null), ACK_MS);
+      timer.unref?.();
+      const finish = (st: number[] | null) => {
+        if (!this.acks.delete(batchId)) return;
+        clearTimeout(timer);
+        resolve(st);
+      };
+      this.acks.set(batchId, { toId, n, resolve: finish });
+    });
   }
 
   /**
@@ -135,19 +173,10 @@ export class Replication {
     // per target: the status it answered for each item sent (by slot), once its batches are answered
     const sends = new Map<string, Promise<Map<Item, number>>>();
     for (const b of batches.values()) {
+      const [pushed] = this.pushTo([b.member], b.items);
       sends.set(
         b.member.id,
-        Promise.all(this.pushTo([b.member], b.items)).then((answers) => {
-          const st = new Map<Item, number>();
-          answers.forEach((a, k) => {
-            if (!a) return;
-            for (let j = 0; j < a.length; j++) {
-              const it = b.items[k * 500 + j];
-              if (it) st.set(it, a[j]);
-            }
-          });
-          return st;
-        }),
+        pushed.then((statuses) => new Map<Item, number>(statuses ? b.items.map((it, j) => [it, statuses[j]]) : [])),
       );
     }
     // An item handed over is dropped only once every member of its replica set (by the
@@ -166,13 +195,14 @@ export class Replication {
         settled &&
         nowSet.length > 0 &&
         !nowSet.some((m) => m.id === node.id) &&
-        nowSet.every((m) => (acked.get(m.id) ?? NOT_HELD) >= need) &&
+        nowSet.every((m) => holds(acked.get(m.id), need)) &&
         cur !== undefined &&
         compareVersions(cur.ver, it.ver) === 0;
       if (safe) node.store.drop(it.table, it.pos);
       else this.o.repairedVersion = -1; // keep the copy; try again next round
     });
-    return [...sends.values(), ...dropped];
+    // runs in the background (tick): a failure is reported, never left unhandled
+    return [...sends.values(), ...dropped].map((p) => p.catch((e: Error) => node.reportError(e)));
   }
 
   onReplica(peer: Peer, msg: MeshMessage): void {
@@ -182,24 +212,56 @@ export class Replication {
     const node = this.o.node;
     const ring = node.membership.ring(node.storing);
     const mineNow: Item[] = [];
-    const statuses: number[] = [];
-    for (const e of list.slice(0, 1000)) {
-      statuses.push(NOT_HELD);
-      if (!Array.isArray(e) || e.length !== 4) continue;
-      const table = tableOf(e[0]);
-      const pos = positionOf(e[1]);
-      const ver = versionOf(e[3]);
-      if (!table || pos === null || !ver) continue;
-      const stored = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver);
-      const cur = node.store.get(table, pos);
-      if (!cur || compareVersions(cur.ver, ver) < 0) continue;
-      const set = Membership.replicaSet(ring, pos, node.chord.replicas);
-      statuses[statuses.length - 1] = node.storing && set.some((m) => m.id === node.id) ? KEEPS : HELD;
-      if (stored && set.length && set[0].id === node.id) mineNow.push(cur);
-    }
+    const statuses = list.slice(0, 1000).map((e) => this.acceptCopy(peer, e, ring, mineNow));
     if (batchId && batchId.length <= 64 && !peer.conn.closed) this.o.node.sendToPeer(peer, flags.whisper, [SUB_STORED, batchId, statuses]);
     // newly responsible for these: make sure the successors have them too
     if (mineNow.length) void Promise.all(this.pushTo(this.o.successors.slice(0, node.chord.replicas - 1), mineNow));
+  }
+
+  /**
+   * One entry of a replica batch; returns its status for the 0x35 answer. A
+   * copy from a plausible holder (vouches()) is stored when newer, within the
+   * budgets. Any other copy may only fill a slot held nowhere here, charged to
+   * the sender's link: it never replaces what this node holds, so a peer
+   * cannot overwrite items by pushing "replicas" of them.
+   */
+  private acceptCopy(peer: Peer, e: unknown, ring: Member[], mineNow: Item[]): number {
+    const node = this.o.node;
+    if (!Array.isArray(e) || e.length !== 4) return NOT_HELD;
+    const table = tableOf(e[0]);
+    const pos = positionOf(e[1]);
+    const ver = versionOf(e[3]);
+    if (!table || pos === null || !ver) return NOT_HELD;
+    if (tooFarAhead(ver, node.chord.maxClockSkew)) {
+      node.refusals.futureVersion++;
+      return NOT_HELD;
+    }
+    const set = Membership.replicaSet(ring, pos, node.chord.replicas);
+    const vouched = this.vouches(peer, pos, set);
+    const result = node.store.put(table, pos, e[2] === null ? undefined : e[2], ver, vouched ? {} : { onlyIfEmpty: true, link: node.linkAccount(peer) });
+    const cur = node.store.get(table, pos);
+    const held = (result === 'stored' || result === 'stale') && cur !== undefined && compareVersions(cur.ver, ver) >= 0;
+    if (!held && !vouched) node.refusals.unvouchedReplica++;
+    if (!held) return result === 'stored' || result === 'stale' ? NOT_HELD : REFUSED;
+    if (result === 'stored' && set.length && set[0].id === node.id) mineNow.push(cur);
+    return node.storing && set.some((m) => m.id === node.id) ? KEEPS : HELD;
+  }
+
+  /**
+   * The sender is plausibly a holder of `pos` by this node's ring view: in its
+   * replica set now; or this node is in the set and the sender was in it by the
+   * view before the last change, or is a verified member that stopped storing
+   * (a hand-over, by a node that moved out of the set or is leaving).
+   */
+  private vouches(peer: Peer, pos: bigint, set: Member[]): boolean {
+    const id = peer.id;
+    const node = this.o.node;
+    if (!id) return false;
+    if (set.some((m) => m.id === id)) return true;
+    if (!set.some((m) => m.id === node.id)) return false;
+    if (Membership.replicaSet(this.o.previousRing, pos, node.chord.replicas).some((m) => m.id === id)) return true;
+    const m = node.membership.members.get(id);
+    return m !== undefined && (m.dead || !m.storing);
   }
 
   onStored(peer: Peer, msg: MeshMessage): void {
@@ -208,6 +270,15 @@ export class Replication {
     if (!batchId || !Array.isArray(list)) return;
     const a = this.acks.get(batchId);
     if (!a || a.toId !== peer.id || list.length !== a.n) return;
-    a.resolve(list.map((x) => (x === HELD || x === KEEPS ? x : NOT_HELD)));
+    a.resolve(list.map((x) => (x === HELD || x === KEEPS || x === REFUSED ? x : NOT_HELD)));
+  }
+}
+
+/** One message to a peer; a failure (larger than the peer accepts) is reported, not thrown. */
+function sendOrReport(node: Overlay['node'], peer: Peer, payload: unknown[]): void {
+  try {
+    node.sendToPeer(peer, flags.whisper, payload);
+  } catch (e) {
+    node.reportError(e as Error, peer);
   }
 }

@@ -10,17 +10,19 @@
  * request came and a link is not closed while an answer is due over it.
  */
 import { randomBytes } from 'crypto';
-import { TimeoutError } from '../base/errors';
+import { MemoryBudgetError, TimeoutError } from '../base/errors';
 import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
 import { Membership } from './ring';
-import { compareVersions, versionOf, type Version } from './store';
+import { compareVersions, tooFarAhead, versionOf, type Version } from './store';
 import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
 import { routeStep, type RouteCandidate, type RouteStep } from './routing';
-import { HELD } from './replication';
+import { holds, REFUSED } from './replication';
+import { ITEM_BYTES } from './budget';
+import { encodedSize } from './values';
 import type { Overlay } from './overlay';
 
 export const SUB_ROUTE = 0x31;
@@ -31,12 +33,20 @@ const MAX_HOPS = 64;
 export const ATTEMPT_MS = 4000;
 type Op = 'get' | 'put' | 'delta';
 const OPS: readonly string[] = ['get', 'put', 'delta'];
+/**
+ * An 'error' answer carries this code in its value field when a byte budget
+ * refused the write (the responsible node's store or a replica's): the writer
+ * stops retrying that table. Older polyp2p nodes ignore the value of errors.
+ */
+export const BUDGET_ERROR = 'ERR_MEMORY_BUDGET';
 
 export interface OverlayAnswer {
   status: 'ok' | 'absent' | 'error' | 'timeout';
   value?: unknown;
   ver?: Version;
   hops: number;
+  /** For 'error': BUDGET_ERROR when a byte budget refused the write. */
+  code?: string;
 }
 
 type Hop = RouteStep<Peer>;
@@ -84,16 +94,29 @@ export class RouteRequests {
     const node = this.o.node;
     for (const p of node.peers.values()) {
       if (!p.answersPings || !p.id || !node.isStoring(p) || this.o.unlinked.has(p)) continue; // not over a link being closed
-      const m = node.membership.members.get(p.id);
-      if (!m || m.dead || !m.storing) continue;
+      const m = node.membership.liveMember(p.id);
+      if (!m) continue;
       yield { pos: m.pos, via: p };
+    }
+  }
+
+  /** Write a request to a peer; false (reported) when it cannot be sent, e.g. larger than that peer accepts. */
+  private write(peer: Peer, payload: unknown[]): boolean {
+    try {
+      this.o.node.sendToPeer(peer, flags.whisper, payload);
+      return true;
+    } catch (e) {
+      this.o.node.refusals.tooLargeForPeer++;
+      this.o.node.reportError(e as Error, peer);
+      return false;
     }
   }
 
   private send(hop: Hop, payload: unknown[], onFail: () => void): string | undefined {
     if (hop.kind === 'peer') {
-      this.o.node.sendToPeer(hop.peer, flags.whisper, payload);
-      return hop.peer.id ?? undefined;
+      if (this.write(hop.peer, payload)) return hop.peer.id ?? undefined;
+      onFail();
+      return undefined;
     }
     if (hop.kind === 'connect') {
       this.o.node
@@ -103,8 +126,7 @@ export class RouteRequests {
             this.o.dialResult(hop.member.id);
             // of two links to one node only one survives: use the one kept
             const use = peer.conn.closed ? this.o.node.peers.get(hop.member.id) : peer;
-            if (use && !use.conn.closed) this.o.node.sendToPeer(use, flags.whisper, payload);
-            else onFail();
+            if (!use || use.conn.closed || !this.write(use, payload)) onFail();
           },
           (e) => {
             this.o.dialResult(hop.member.id, e);
@@ -117,13 +139,18 @@ export class RouteRequests {
     return undefined;
   }
 
-  /** Start an overlay request here; resolves with the responsible node's answer (never rejects). */
-  originate(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, timeout: number, record = true): Promise<OverlayAnswer> {
+  /**
+   * Start an overlay request here; resolves with the responsible node's answer
+   * (never rejects). `from`: the link outside the ring a write came in over
+   * (an original's legacy store), which pays for it (link-budget.ts).
+   */
+  originate(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, timeout: number, record = true, from?: Peer): Promise<OverlayAnswer> {
     const hop = this.nextHop(pos);
     if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
       if (record) this.o.node.recordHops(0);
-      return this.perform(table, pos, op, value, ver).then((a) => ({ ...a, hops: 0 }));
+      return this.perform(table, pos, op, value, ver, from && this.o.node.linkAccount(from)).then((a) => ({ ...a, hops: 0 }));
     }
+    if (from && op !== 'get' && !this.chargeEntry(from, value)) return Promise.resolve({ status: 'error', hops: -1, code: BUDGET_ERROR });
     return new Promise((resolve) => {
       const reqId = randomBytes(12).toString('hex');
       const timer = setTimeout(() => {
@@ -151,26 +178,44 @@ export class RouteRequests {
     return this.originate(slot.table, slot.pos, op, value, op === 'get' ? null : this.o.node.newVersion(), timeout);
   }
 
-  /** A put/delta for every slot with one version; resolves when at least three tables acknowledged. */
+  /**
+   * A put/delta for every slot with one version; resolves when at least three
+   * tables acknowledged. A table whose write a byte budget refused is not
+   * retried; once three are refused the write cannot succeed and rejects at
+   * once with MemoryBudgetError.
+   */
   async writeAll(slots: Slot[], op: 'put' | 'delta', value: unknown, timeout: number): Promise<void> {
     const ver = this.o.node.newVersion();
     const deadline = Date.now() + timeout;
+    let refused = 0;
+    let failHopeless: (e: Error) => void = () => undefined;
+    const hopeless = new Promise<never>((_, reject) => (failHopeless = reject));
     // A slot whose route failed (a link closed mid-way, a dial lost a race) is retried until the deadline.
     const one = async (s: Slot): Promise<boolean> => {
       for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
         const left = deadline - Date.now();
-        if (left <= 0 || this.o.node.closed) return false;
+        if (left <= 0 || this.o.node.closed || refused > slots.length - 3) return false;
         const a = await this.originate(s.table, s.pos, op, value, ver, Math.min(left, ATTEMPT_MS), false);
         if (a.status === 'ok') return true;
+        if (a.code === BUDGET_ERROR) {
+          if (++refused > slots.length - 3) failHopeless(new MemoryBudgetError(`write refused by a byte budget in ${refused} of the five tables (the responsible node's store or a replica's is full, or this writer's share is used up); delete keys, or raise maxStoreBytes / maxBytesPerWriter`));
+          return false;
+        }
         await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
       }
     };
-    const ok = (await Promise.all(slots.map(one))).filter(Boolean).length;
+    const all = Promise.all(slots.map(one));
+    const ok = (await Promise.race([all, hopeless])).filter(Boolean).length;
     if (ok < 3) throw new TimeoutError(`write acknowledged by ${ok} of the five tables' responsible nodes within ${timeout} ms`);
   }
 
-  routeFromLegacy(table: TableName, pos: bigint, op: 'put' | 'delta', value: unknown, writer: string): void {
-    void this.originate(table, pos, op, value, [Date.now(), writer], this.o.node.chord.timeout, false);
+  routeFromLegacy(table: TableName, pos: bigint, op: 'put' | 'delta', value: unknown, writer: string, from: Peer): void {
+    void this.originate(table, pos, op, value, [Date.now(), writer], this.o.node.chord.timeout, false, from);
+  }
+
+  /** A write `from` a link outside the ring enters the ring through this node: within that link's share, or refused. */
+  private chargeEntry(from: Peer, value: unknown): boolean {
+    return this.o.node.links.chargeForwarded(from, encodedSize(value ?? null) + ITEM_BYTES);
   }
 
   retrieveForLegacy(table: TableName, pos: bigint, answer: (v: unknown) => void): void {
@@ -187,40 +232,45 @@ export class RouteRequests {
    * successors; a write is answered 'ok' once min(r, ring size) nodes hold it
    * (this one and successors that answered 0x35), 'error' otherwise (the writer retries).
    */
-  private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null): Promise<Omit<OverlayAnswer, 'hops'>> {
+  private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, link?: string): Promise<Omit<OverlayAnswer, 'hops'>> {
     const store = this.o.node.store;
-    if (op === 'get') {
-      let it = store.get(table, pos);
-      // This node's range changed moments ago (it joined, or its predecessor changed): copies of
-      // positions it now answers for may still be on their way from their previous holder, whose
-      // repair pushes them on the same change. Before answering "absent" for a position it has
-      // no record of (a tombstone is an answer), wait for them until the range is three rounds old.
-      const settleUntil = this.o.rangeChangedAt + 3 * this.o.node.chord.stabilizeInterval;
-      while (!it && Date.now() < settleUntil && !this.o.node.closed) {
-        await new Promise((r) => setTimeout(r, 25));
-        it = store.get(table, pos);
-      }
-      return it && it.value !== undefined ? { status: 'ok', value: it.value, ver: it.ver } : { status: 'absent' };
-    }
+    if (op === 'get') return this.performGet(table, pos);
     const v = ver ?? this.o.node.newVersion();
+    let result: string;
     if (op === 'delta') {
       if (!isMapping(value)) return { status: 'error' };
       const cur = store.get(table, pos);
       const use: Version = cur && compareVersions(cur.ver, v) >= 0 ? [cur.ver[0] + 1, v[1]] : v;
       if (cur && cur.value !== undefined && !isMapping(cur.value)) return { status: 'error' };
-      store.put(table, pos, { ...((cur?.value as Record<string, unknown>) ?? {}), ...value }, use);
+      result = store.put(table, pos, { ...((cur?.value as Record<string, unknown>) ?? {}), ...value }, use, { link });
     } else {
-      store.put(table, pos, value === null ? undefined : value, v);
+      result = store.put(table, pos, value === null ? undefined : value, v, { link });
     }
+    if (result !== 'stored' && result !== 'stale') return { status: 'error', code: BUDGET_ERROR };
     const it = store.get(table, pos);
     if (!it) return { status: 'error' };
     const ring = this.o.node.membership.ring(this.o.node.storing);
     const need = Math.min(this.o.node.chord.replicas, ring.length) - 1;
     const targets = this.o.successors.slice(0, this.o.node.chord.replicas - 1);
     const answers = await Promise.all(this.o.replication.pushTo(targets, [it]));
-    const held = answers.filter((a) => a !== null && a[0] >= HELD).length;
-    if (held < need) return { status: 'error' };
+    const held = answers.filter((a) => a !== null && holds(a[0])).length;
+    if (held < need) return { status: 'error', code: answers.some((a) => a?.[0] === REFUSED) ? BUDGET_ERROR : undefined };
     return { status: 'ok', value: it.value, ver: it.ver };
+  }
+
+  private async performGet(table: TableName, pos: bigint): Promise<Omit<OverlayAnswer, 'hops'>> {
+    const store = this.o.node.store;
+    let it = store.get(table, pos);
+    // This node's range changed moments ago (it joined, or its predecessor changed): copies of
+    // positions it now answers for may still be on their way from their previous holder, whose
+    // repair pushes them on the same change. Before answering "absent" for a position it has
+    // no record of (a tombstone is an answer), wait for them until the range is three rounds old.
+    const settleUntil = this.o.rangeChangedAt + 3 * this.o.node.chord.stabilizeInterval;
+    while (!it && Date.now() < settleUntil && !this.o.node.closed) {
+      await new Promise((r) => setTimeout(r, 25));
+      it = store.get(table, pos);
+    }
+    return it && it.value !== undefined ? { status: 'ok', value: it.value, ver: it.ver } : { status: 'absent' };
   }
 
   // --- handlers ---
@@ -235,23 +285,46 @@ export class RouteRequests {
     if (typeof hopsRaw !== 'number' || !Number.isInteger(hopsRaw) || hopsRaw < 0) return;
     const ver = op === 'get' ? null : versionOf(verRaw);
     if (op !== 'get' && !ver) return;
-    const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) =>
-      this.o.node.sendToPeer(peer, flags.whisper, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
+    const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
+    if (ver && tooFarAhead(ver, this.o.node.chord.maxClockSkew)) {
+      this.o.node.refusals.futureVersion++;
+      return reply('error');
+    }
     const hop = this.nextHop(pos);
     if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
-      void this.perform(table, pos, op as Op, value, ver).then(
-        (a) => reply(a.status, op === 'get' ? a.value : null, a.ver ?? null),
+      // a write straight from a link the ring does not vouch for is charged to that link too
+      const link = op === 'get' || this.o.node.isRingLink(peer) ? undefined : this.o.node.linkAccount(peer);
+      void this.perform(table, pos, op as Op, value, ver, link).then(
+        (a) => reply(a.status, op === 'get' ? a.value : (a.code ?? null), a.ver ?? null),
         () => reply('error'),
       );
       return;
     }
     if (hopsRaw >= MAX_HOPS || this.pending.size >= this.o.node.chord.maxPendingLookups || this.pending.has(reqId)) return reply('error');
+    if (op !== 'get' && !this.o.node.isRingLink(peer) && !this.chargeEntry(peer, value)) return reply('error', BUDGET_ERROR);
     const p: Pending = { from: peer, at: Date.now() };
     this.pending.set(reqId, p);
     p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, posRaw, value, verRaw, hopsRaw + 1], () => {
       this.pending.delete(reqId);
       reply('error');
     });
+  }
+
+  /**
+   * Send a routed answer back. One too large for the requester (a large value
+   * to a peer with a smaller body limit) goes back as 'error' instead, so the
+   * request ends at once rather than at its timeout, and nothing throws out of
+   * the asynchronous paths that answer.
+   */
+  private answer(peer: Peer, packets: unknown[]): void {
+    if (peer.conn.closed) return;
+    try {
+      this.o.node.sendToPeer(peer, flags.whisper, packets);
+    } catch (e) {
+      this.o.node.refusals.tooLargeForPeer++;
+      this.o.node.reportError(e as Error, peer);
+      this.o.node.sendToPeer(peer, flags.whisper, [SUB_ROUTED, packets[1], 'error', null, null, packets[5]]);
+    }
   }
 
   onRouted(peer: Peer, msg: MeshMessage): void {
@@ -261,12 +334,18 @@ export class RouteRequests {
     if (msg.packets.length !== 6 || !reqId || !status || !['ok', 'absent', 'error'].includes(status)) return;
     if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0) return;
     const p = this.pending.get(reqId);
-    if (!p || (p.toId && p.toId !== peer.id)) return;
+    if (!p || p.toId === undefined || p.toId !== peer.id) return; // only the node it was sent to answers it
     this.pending.delete(reqId);
     if (p.from) {
-      if (!p.from.conn.closed) this.o.node.sendToPeer(p.from, flags.whisper, msg.packets);
+      this.answer(p.from, msg.packets);
       return;
     }
-    p.resolve?.({ status: status as OverlayAnswer['status'], value: value === null ? undefined : value, ver: versionOf(verRaw) ?? undefined, hops });
+    const code = status === 'error' && textOf(value) === BUDGET_ERROR ? BUDGET_ERROR : undefined;
+    let ver = versionOf(verRaw) ?? undefined;
+    if (ver && tooFarAhead(ver, this.o.node.chord.maxClockSkew)) {
+      this.o.node.refusals.futureVersion++;
+      ver = undefined;
+    }
+    p.resolve?.({ status: status as OverlayAnswer['status'], value: value === null || code ? undefined : value, ver, hops, code });
   }
 }

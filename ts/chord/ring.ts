@@ -11,6 +11,14 @@
  * its counter past the rumour. So a quiet ring sends no member entries at all,
  * and anti-entropy compares a digest of the view (an XOR of entry hashes,
  * kept up to date entry by entry) instead of whole lists.
+ *
+ * Members are *verified* or not (issue #17: a peer must not be able to fill
+ * the ring with forged members). A member is verified when this node had a
+ * handshaked link with its ID, or when a source this node trusts vouched for
+ * it (its own entry, or an entry from a link this node opened: gossip.ts).
+ * Anything else a peer introduces is kept unverified, at most a bounded number
+ * per introducing peer: unverified members are not in the ring, the digest or
+ * the lists this node sends, and are forgotten if not verified in time.
  */
 import { idPosition, RING } from './positions';
 
@@ -24,7 +32,30 @@ export interface Member {
   dead: boolean;
   /** Date.now() when the entry last changed (for a dead one: when it was declared dead). */
   seenAt: number;
+  /** Part of the ring (see the header); false: only introduced by `introducedBy`. */
+  verified: boolean;
+  /** The peer that introduced it while unverified (its introductions are bounded). */
+  introducedBy: string | null;
+  /** Other peers that reported it while unverified (a few): if one of them becomes trusted, it vouches. */
+  alsoFrom?: string[];
 }
+
+/** Peers remembered per unverified member besides its introducer. */
+const ALSO_FROM = 4;
+
+/**
+ * How far a gossiped entry is believed: 'self' (a peer's entry about itself:
+ * verified, and it may change its address), 'vouched' (from a trusted source:
+ * verified), or an introduction by a peer this node does not trust for others.
+ */
+export type Trust = 'self' | 'vouched' | { introducer: string };
+
+/**
+ * An entry's counter may be at most this far (in seconds' worth) above this
+ * node's clock in seconds: a rumour at 2^53 would leave its member no higher
+ * counter to outlive it with. Honest counters start at the clock's seconds.
+ */
+const MAX_SEQ_AHEAD = 2 ** 32;
 
 /** Wire form: [id, host, port, seq, storing, dead]. */
 export type MemberWire = [string, string, number, number, boolean, boolean];
@@ -68,6 +99,9 @@ export class Membership {
   private digestB = 0;
   private liveCount = 0;
   private deadCount = 0;
+  /** Unverified members, and how many each peer introduced. */
+  private readonly unverifiedSet = new Set<Member>();
+  private readonly pendingBy = new Map<string, number>();
 
   constructor(
     readonly selfId: string,
@@ -94,9 +128,14 @@ export class Membership {
     return lo;
   }
 
+  /** In the ring: verified, storing, not dead. */
+  private static isLive(m: Member): boolean {
+    return m.verified && m.storing && !m.dead;
+  }
+
   /** Keep `live` in step with an entry whose live-storing state went from `was` to its current one. */
   private relink(m: Member, was: boolean): void {
-    const is = m.storing && !m.dead;
+    const is = Membership.isLive(m);
     if (is === was) return;
     if (is) this.live.splice(this.lowerBound(m.pos), 0, m);
     else {
@@ -107,8 +146,9 @@ export class Membership {
     this.touch();
   }
 
-  /** XOR an entry's hash into (or out of) the digest, when it is live. */
+  /** XOR a verified entry's hash into (or out of) the digest, when it is live. */
   private account(m: Member, sign: 1 | -1): void {
+    if (!m.verified) return;
     if (m.dead) {
       this.deadCount += sign;
       return;
@@ -121,54 +161,148 @@ export class Membership {
 
   private noteChange(m: Member, now: number, flood: boolean): void {
     m.seenAt = now;
+    if (!m.verified) return; // not part of the view: nothing changed for the peers
     this.changedAt = now;
     if (flood) this.dirty.set(m.id, m);
+  }
+
+  /**
+   * `peerId` has become a node this node trusts for others (gossip.ts): what it
+   * introduced before is verified now. Returns true when the live ring changed.
+   */
+  vouchedBy(peerId: string, now = Date.now()): boolean {
+    let changed = false;
+    for (const m of [...this.unverifiedSet]) {
+      if ((m.introducedBy === peerId || m.alsoFrom?.includes(peerId)) && this.verify(m.id, now)) changed = true;
+    }
+    return changed;
+  }
+
+  /** Another peer reported an unverified member: remembered (a few), in case it becomes trusted. */
+  private heardFrom(m: Member, peerId: string): void {
+    if (m.introducedBy === peerId || m.alsoFrom?.includes(peerId)) return;
+    if (!m.alsoFrom) m.alsoFrom = [];
+    if (m.alsoFrom.length < ALSO_FROM) m.alsoFrom.push(peerId);
+  }
+
+  /** Unverified members introduced by this peer. */
+  pendingOf(peerId: string): number {
+    return this.pendingBy.get(peerId) ?? 0;
+  }
+
+  get unverified(): number {
+    return this.unverifiedSet.size;
+  }
+
+  /** Live verified members (this node not counted). */
+  get verifiedLive(): number {
+    return this.liveCount;
+  }
+
+  /** The member if it is in the ring (verified, storing, not dead). */
+  liveMember(id: string): Member | undefined {
+    const m = this.members.get(id);
+    return m && Membership.isLive(m) ? m : undefined;
+  }
+
+  private countPending(m: Member, sign: 1 | -1): void {
+    if (sign > 0) this.unverifiedSet.add(m);
+    else this.unverifiedSet.delete(m);
+    if (!m.introducedBy) return;
+    const n = this.pendingOf(m.introducedBy) + sign;
+    if (n > 0) this.pendingBy.set(m.introducedBy, n);
+    else this.pendingBy.delete(m.introducedBy);
+  }
+
+  /**
+   * This node had a handshaked link with `id` (or a trusted source vouched for
+   * it): an unverified member joins the view, at `addr` when given (the address
+   * its link advertised). Returns true when the live ring changed.
+   */
+  verify(id: string, now = Date.now(), addr?: [string, number] | null): boolean {
+    const m = this.members.get(id);
+    if (!m || m.verified) return false;
+    this.countPending(m, -1);
+    m.verified = true;
+    m.introducedBy = null;
+    delete m.alsoFrom;
+    if (addr) [m.host, m.port] = addr;
+    this.account(m, 1);
+    this.noteChange(m, now, true);
+    this.relink(m, false);
+    return Membership.isLive(m);
   }
 
   /**
    * Merge one gossiped entry; returns true when the live ring changed. A
    * changed entry is queued for the next delta unless `flood` is false (what a
    * node that knew nobody learns from its first full list is not news to anyone).
+   * `trust` says how far it is believed (Trust); an introduction is added
+   * unverified (the caller bounds introductions per peer).
    */
-  merge(e: unknown, now: number, flood = true): boolean {
-    if (!Array.isArray(e) || e.length !== 6) return false;
-    const [idRaw, hostRaw, port, seq, storing, dead] = e;
-    const id = typeof idRaw === 'string' ? idRaw : Buffer.isBuffer(idRaw) ? idRaw.toString('utf8') : null;
-    const host = typeof hostRaw === 'string' ? hostRaw : Buffer.isBuffer(hostRaw) ? hostRaw.toString('utf8') : null;
-    if (!id || !host || id === this.selfId || host.length > 255) return false;
-    if (typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535) return false;
-    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return false;
-    if (typeof storing !== 'boolean' || typeof dead !== 'boolean') return false;
+  merge(e: unknown, now: number, flood = true, trust: Trust = 'vouched'): boolean {
+    const entry = Membership.parse(e, this.selfId, now);
+    if (!entry) return false;
+    const { id, host, port, seq, storing, dead } = entry;
+    const trusted = typeof trust === 'string';
     const cur = this.members.get(id);
     if (!cur) {
       if (dead || this.members.size >= MAX_MEMBERS) return false;
       const pos = idPosition(id);
       if (pos === null || pos >= RING) return false;
-      const m: Member = { id, pos, host, port, seq, storing, dead, seenAt: now };
+      const m: Member = { id, pos, host, port, seq, storing, dead, seenAt: now, verified: trusted, introducedBy: trusted ? null : (trust as { introducer: string }).introducer };
       this.members.set(id, m);
+      if (!trusted) this.countPending(m, 1);
       this.account(m, 1);
       this.noteChange(m, now, flood);
       this.relink(m, false);
-      return storing;
+      return Membership.isLive(m);
     }
-    if (!(seq > cur.seq || (seq === cur.seq && dead && !cur.dead))) return false;
-    const wasLive = cur.storing && !cur.dead;
+    if (!cur.verified && !trusted) this.heardFrom(cur, (trust as { introducer: string }).introducer);
+    const addressFromEntry = trust === 'self' || (!cur.verified && trusted);
+    let changed = trusted && this.verify(id, now, addressFromEntry ? [host, port] : null);
+    if (!(seq > cur.seq || (seq === cur.seq && dead && !cur.dead))) return changed;
+    const wasLive = Membership.isLive(cur);
     this.account(cur, -1);
     cur.seq = seq;
     cur.dead = dead;
     cur.storing = storing;
-    cur.host = host;
-    cur.port = port;
+    if (addressFromEntry) [cur.host, cur.port] = [host, port];
     this.account(cur, 1);
     this.noteChange(cur, now, flood);
     this.relink(cur, wasLive);
-    return wasLive !== (cur.storing && !cur.dead);
+    changed = changed || wasLive !== Membership.isLive(cur);
+    return changed;
+  }
+
+  /** A gossiped entry's fields, validated; null when malformed, about this node, or with an absurd counter. */
+  private static parse(e: unknown, selfId: string, now: number): Omit<Member, 'pos' | 'seenAt' | 'verified' | 'introducedBy'> | null {
+    if (!Array.isArray(e) || e.length !== 6) return null;
+    const [idRaw, hostRaw, port, seq, storing, dead] = e;
+    const id = typeof idRaw === 'string' ? idRaw : Buffer.isBuffer(idRaw) ? idRaw.toString('utf8') : null;
+    const host = typeof hostRaw === 'string' ? hostRaw : Buffer.isBuffer(hostRaw) ? hostRaw.toString('utf8') : null;
+    if (!id || !host || id === selfId || host.length > 255) return null;
+    if (typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535) return null;
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || seq > Math.floor(now / 1000) + MAX_SEQ_AHEAD) return null;
+    if (typeof storing !== 'boolean' || typeof dead !== 'boolean') return null;
+    return { id, host, port, seq, storing, dead };
+  }
+
+  /** Whether `e` would take a live ring member out of the ring (dead, or no longer storing): a rumour when it is not the member's own entry. */
+  demotes(e: unknown): boolean {
+    if (!Array.isArray(e) || e.length !== 6) return false;
+    const [idRaw, , , seq, storing, dead] = e;
+    const id = typeof idRaw === 'string' ? idRaw : Buffer.isBuffer(idRaw) ? idRaw.toString('utf8') : null;
+    const cur = id ? this.liveMember(id) : undefined;
+    if (!cur || typeof seq !== 'number') return false;
+    const wins = seq > cur.seq || (seq === cur.seq && dead === true);
+    return wins && (dead === true || storing === false);
   }
 
   /** Our link to a member closed without notice (or dials to it failed): declare it dead at its current counter. */
   markDead(id: string, now = Date.now()): boolean {
     const cur = this.members.get(id);
-    if (!cur || cur.dead) return false;
+    if (!cur || cur.dead || !cur.verified) return false;
     this.account(cur, -1);
     cur.dead = true;
     this.account(cur, 1);
@@ -178,13 +312,14 @@ export class Membership {
   }
 
   /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours). */
+  /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours), and introductions not verified within as long. */
   expire(now: number, keepDead: number): void {
-    if (this.deadCount === 0) return;
+    if (this.deadCount === 0 && this.unverifiedSet.size === 0) return;
     for (const [id, m] of this.members) {
-      if (m.dead && now - m.seenAt > keepDead && !this.dirty.has(id)) {
-        this.account(m, -1);
-        this.members.delete(id);
-      }
+      if (!(m.dead || !m.verified) || now - m.seenAt <= keepDead || this.dirty.has(id)) continue;
+      if (!m.verified) this.countPending(m, -1);
+      this.account(m, -1);
+      this.members.delete(id);
     }
   }
 
@@ -203,7 +338,7 @@ export class Membership {
   /** The whole view (and `self` first): what a full list carries. */
   wire(self: MemberWire | null): MemberWire[] {
     const out: MemberWire[] = self ? [self] : [];
-    for (const m of this.members.values()) out.push([m.id, m.host, m.port, m.seq, m.storing, m.dead]);
+    for (const m of this.members.values()) if (m.verified) out.push([m.id, m.host, m.port, m.seq, m.storing, m.dead]);
     return out;
   }
 
@@ -217,7 +352,7 @@ export class Membership {
   ring(selfStoring: boolean): Member[] {
     if (this.sorted && this.sortedWithSelf === selfStoring) return this.sorted;
     const list = this.live.slice();
-    if (selfStoring) list.splice(this.lowerBound(this.selfPos), 0, { id: this.selfId, pos: this.selfPos, host: '', port: 0, seq: 0, storing: true, dead: false, seenAt: 0 });
+    if (selfStoring) list.splice(this.lowerBound(this.selfPos), 0, { id: this.selfId, pos: this.selfPos, host: '', port: 0, seq: 0, storing: true, dead: false, seenAt: 0, verified: true, introducedBy: null });
     this.sorted = list;
     this.sortedWithSelf = selfStoring;
     return list;

@@ -2,9 +2,12 @@
  * The items a node holds: one entry per (table, position), with a version
  * (writer's clock in ms, writer ID) so replicas converge on the newest write.
  * A delete leaves a tombstone for `tombstoneTtl` so a late replica push cannot
- * resurrect the value.
+ * resurrect the value. Every item is charged to the store's byte budgets
+ * (budget.ts); a change past a budget is refused and counted.
  */
 import type { TableName } from './positions';
+import { ITEM_BYTES, StoreBudget, type BudgetLimits, type Charge, type Refusal } from './budget';
+import { encodedSize } from './values';
 
 export type Version = [number, string];
 
@@ -16,6 +19,20 @@ export interface Item {
   ver: Version;
   /** Date.now() when stored here (tombstone expiry). */
   at: number;
+  /** Bytes charged for it (value's msgpack size + ITEM_BYTES). */
+  bytes: number;
+  /** Link account charged for it, when it came in without the ring's vouching. */
+  link?: string;
+}
+
+/** What put() did: stored, kept a newer or equal version ('stale'), or refused by a budget. */
+export type PutResult = 'stored' | 'stale' | Refusal;
+
+export interface PutOptions {
+  /** Charge it to this link account too (it came in without the ring's vouching). */
+  link?: string;
+  /** Store it only when nothing is held for the slot (an unvouched copy never replaces one). */
+  onlyIfEmpty?: boolean;
 }
 
 export function compareVersions(a: Version, b: Version): number {
@@ -32,11 +49,29 @@ export function versionOf(v: unknown): Version | null {
   return [t, writer];
 }
 
+/**
+ * A version more than `maxSkew` ms ahead of this node's clock: refused
+ * wherever a version arrives (route writes, replicas, answers). Accepted, it
+ * could not be replaced by any honest write until the writer's clock caught
+ * up (a write dated in the year 3000 would stay for ever).
+ */
+export function tooFarAhead(ver: Version, maxSkew: number, now = Date.now()): boolean {
+  return ver[0] > now + maxSkew;
+}
+
 const slotKey = (table: string, pos: bigint) => `${table}:${pos.toString(36)}`;
 
 export class ChordStore {
   private readonly items = new Map<string, Item>();
-  constructor(private readonly tombstoneTtl: number, private readonly maxItems: number) {}
+  readonly budget: StoreBudget;
+
+  constructor(
+    private readonly tombstoneTtl: number,
+    private readonly maxItems: number,
+    limits: BudgetLimits = { maxStoreBytes: Infinity, maxBytesPerWriter: Infinity, maxBytesPerLink: Infinity },
+  ) {
+    this.budget = new StoreBudget(limits);
+  }
 
   get(table: TableName, pos: bigint): Item | undefined {
     return this.items.get(slotKey(table, pos));
@@ -47,28 +82,47 @@ export class ChordStore {
     return this.get(table, pos)?.value;
   }
 
-  /** Store when newer than what is held (or nothing is held). Returns true when stored. */
-  put(table: TableName, pos: bigint, value: unknown, ver: Version): boolean {
+  /** Bytes charged for all items held. */
+  get bytes(): number {
+    return this.budget.total;
+  }
+
+  /** Store when newer than what is held (or nothing is held) and within every budget. */
+  put(table: TableName, pos: bigint, value: unknown, ver: Version, options: PutOptions = {}): PutResult {
     const k = slotKey(table, pos);
     const cur = this.items.get(k);
-    if (cur && compareVersions(cur.ver, ver) >= 0) return false;
-    if (!cur && value === undefined) {
-      // a tombstone for something never held: keep it only if there is room
-      if (this.items.size >= this.maxItems) return false;
-    } else if (!cur && this.items.size >= this.maxItems) {
-      this.prune(true);
-      if (this.items.size >= this.maxItems) return false;
+    if (cur && (options.onlyIfEmpty || compareVersions(cur.ver, ver) >= 0)) return 'stale';
+    const next: Charge = { bytes: (value === undefined ? 0 : encodedSize(value)) + ITEM_BYTES, writer: ver[1], link: options.link };
+    const refusal = (!cur && !this.roomForOneMore(value === undefined)) ? 'items' : this.budget.check(cur && chargeOf(cur), next);
+    if (refusal) {
+      this.budget.refuse(refusal);
+      return refusal;
     }
-    this.items.set(k, { table, pos, value, ver, at: Date.now() });
-    return true;
+    if (cur) this.budget.remove(chargeOf(cur));
+    this.budget.add(next);
+    this.items.set(k, { table, pos, value, ver, at: Date.now(), bytes: next.bytes, link: next.link });
+    return 'stored';
+  }
+
+  /** Below maxItems, after forgetting tombstones if needed (a tombstone for something never held only if there is room). */
+  private roomForOneMore(tombstone: boolean): boolean {
+    if (this.items.size < this.maxItems) return true;
+    if (tombstone) return false;
+    this.prune(true);
+    return this.items.size < this.maxItems;
   }
 
   drop(table: TableName, pos: bigint): void {
-    this.items.delete(slotKey(table, pos));
+    const k = slotKey(table, pos);
+    const cur = this.items.get(k);
+    if (!cur) return;
+    this.budget.remove(chargeOf(cur));
+    this.items.delete(k);
   }
 
   clear(): void {
     this.items.clear();
+    this.budget.clear();
   }
 
   *all(): IterableIterator<Item> {
@@ -89,6 +143,12 @@ export class ChordStore {
   /** Forget expired tombstones (all tombstones when `urgent`). */
   prune(urgent = false): void {
     const cut = Date.now() - this.tombstoneTtl;
-    for (const [k, i] of this.items) if (i.value === undefined && (urgent || i.at < cut)) this.items.delete(k);
+    for (const [k, i] of this.items) {
+      if (i.value !== undefined || !(urgent || i.at < cut)) continue;
+      this.budget.remove(chargeOf(i));
+      this.items.delete(k);
+    }
   }
 }
+
+const chargeOf = (i: Item): Charge => ({ bytes: i.bytes, writer: i.ver[1], link: i.link });
