@@ -250,5 +250,7 @@ export function installLegacy(node: ChordNode): void {
   node.builtins.set(flags.delta, guard((n, p, m) => handleStoreOrDelta(n, p, m, true)));
   node.builtins.set(flags.retrieve, guard(handleRetrieve));
   node.builtins.set(flags.retrieved, guard(handleRetrieved));
+  // the originals send these as whispers to the node find() chose; a broadcast would reach every node
+  for (const f of [flags.store, flags.delta, flags.retrieve, flags.retrieved]) node.linkOnly.add(f);
   node.on('peer', (peer: Peer) => sendMeta(node, peer));
 }

@@ -284,7 +284,7 @@ export class Overlay {
     let congested: Peer['conn'][] | null = null;
     for (const p of this.node.peers.values()) {
       if (p === from || !p.answersPings || p.conn.closed || p.conn.slowReader) continue;
-      if (p.conn.stream.writableLength > highWater) (congested ??= []).push(p.conn);
+      if (p.conn.queuedBytes > highWater && this.node.mayHoldFor(p)) (congested ??= []).push(p.conn);
     }
     if (congested) from.conn.holdReading(congested, WRITE_HOLD_MAX_MS);
   }
@@ -347,6 +347,8 @@ export function installOverlay(node: ChordNode): void {
   }));
   node.builtins.set(SUB.unlink, guard((p) => overlay.unlinked.add(p)));
   node.builtins.set(SUB.stored, guard((p, m) => overlay.replication.onStored(p, m)));
+  // the overlay's messages are whispers between neighbours: never acted on or relayed as broadcasts
+  for (const f of Object.values(SUB)) node.linkOnly.add(f);
   node.on('listening', () => overlay.start());
   // a handshaked link with an ID verifies the member of that ID (ring.ts), at the address the link advertised
   node.on('peer', (peer: Peer) => {
