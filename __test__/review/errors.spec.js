@@ -8,7 +8,7 @@ const { rawPeer, waitFor, sleep, startNodes } = require('../helpers/hostile');
 // likewise; TLS errors after the handshake carry OpenSSL's codes), not a
 // polyp2p ERR_* code. FramedConnection's stream 'error' listener should wrap
 // them (e.g. ERR_CONNECTION_RESET / ERR_TRANSPORT, with `cause`).
-test.failing('a peer resetting its connection gives a peerError with an ERR_* code', async (t) => {
+test('a peer resetting its connection gives a peerError with an ERR_* code', async (t) => {
   const [victim] = await startNodes(t, 1);
   const errors = [];
   victim.on('peerError', (e) => errors.push(e.code));
@@ -28,7 +28,7 @@ test.failing('a peer resetting its connection gives a peerError with an ERR_* co
 // closed connection with a peerError whose code is undefined. "An application
 // handler bug must not cut the peer off" holds only for Error objects; a peer
 // that can make a handler throw `'bad input'` gets its link closed at will.
-test.failing('a handler throwing a string does not close the link and is reported with a code', async (t) => {
+test('a handler throwing a string does not close the link and is reported with a code', async (t) => {
   const [victim] = await startNodes(t, 1);
   const errors = [];
   victim.on('peerError', (e) => errors.push(e && e.code));
@@ -49,7 +49,7 @@ test.failing('a handler throwing a string does not close the link and is reporte
 // outcome, but silently: close code 1006, no 'error', so the node drops the
 // link with no peerError at all. Every drop for bad behaviour should be
 // reported with a code (e.g. ERR_WS_PROTOCOL 'too many unanswered pings').
-test.failing('ws: a ping flood that ws terminates is reported with a typed peerError', async (t) => {
+test('ws: a ping flood that ws terminates is reported with a typed peerError', async (t) => {
   const { rawWsClient, clientFrame } = require('../helpers/ws-raw');
   const [victim] = await startNodes(t, 1, { encryption: 'ws' });
   const errors = [];

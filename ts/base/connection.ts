@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'events';
 import type { Backend, DecodedBody, FrameDecoderLike } from './backend';
-import { MemoryBudgetError, Polyp2pError, WriteBufferFullError } from './errors';
+import { asConnectionError, MemoryBudgetError, Polyp2pError, WriteBufferFullError } from './errors';
 import { decompressedLimit, elementLimit, type BodyBudget } from './body-budget';
 import type { PendingHolder } from './node-budgets';
 import type { BudgetHolder, SharedBudget } from './shared-budget';
@@ -95,7 +95,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     this.decoder = core.createFrameDecoder(limits.maxFrameSize);
     stream.on('data', (chunk) => this.onData(chunk));
     stream.on('incomplete', () => this.updatePending());
-    stream.on('error', (err) => this.fail(err));
+    stream.on('error', (err) => this.fail(asConnectionError(err)));
     stream.on('close', () => this.onClose());
   }
 

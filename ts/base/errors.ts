@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'ERR_ELEMENT_LIMIT'
   | 'ERR_MEMORY_BUDGET'
   | 'ERR_WRITE_TIMEOUT'
+  | 'ERR_CONNECTION_LOST'
+  | 'ERR_HANDLER'
   | 'ERR_IDENTITY_CHANGED'
   | 'ERR_DUPLICATE_ID'
   | 'ERR_NOT_A_PEER'
@@ -88,6 +90,14 @@ export class TruncatedFrameError extends Polyp2pError {
 /** The peer's handshake names another protocol (subnet, transport or version). */
 export class ProtocolMismatchError extends Polyp2pError {
   constructor(message: string) { super('ERR_WRONG_PROTOCOL', message); }
+}
+/** The transport failed under a connection (reset, broken pipe, TLS error); `cause` is the transport's error. */
+export class ConnectionLostError extends Polyp2pError {
+  constructor(message: string, readonly cause?: unknown) { super('ERR_CONNECTION_LOST', message); }
+}
+/** An application handler (registerHandler, a 'message' listener run by the node) threw; the link is kept. `cause` is what it threw. */
+export class HandlerError extends Polyp2pError {
+  constructor(message: string, readonly cause?: unknown) { super('ERR_HANDLER', message); }
 }
 /** Frames queued for the peer were not written out for writeTimeout: it stopped reading. */
 export class WriteTimeoutError extends Polyp2pError {
@@ -237,6 +247,14 @@ export function toTypedError(err: unknown): unknown {
     return new Ctor((err as Error).message);
   }
   return err;
+}
+
+/** An error from below polyp2p (a socket, a TLS stack) as a typed one: polyp2p's own pass through, others become ERR_CONNECTION_LOST with `cause`. */
+export function asConnectionError(err: unknown): Polyp2pError {
+  if (err instanceof Polyp2pError) return err;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const what = [e?.code, e?.message].filter((x) => typeof x === 'string' && x).join(': ') || String(err);
+  return new ConnectionLostError(`connection lost (${what})`, err);
 }
 
 export function hex(n: number): string {

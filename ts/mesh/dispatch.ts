@@ -7,7 +7,7 @@
  */
 import type { DecodedBody } from '../base/backend';
 import type { FramedConnection } from '../base/connection';
-import { DuplicateIdError, WriteTimeoutError, FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
+import { DuplicateIdError, HandlerError, WriteTimeoutError, FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
 import { flags } from '../base/flags';
 import { negotiateCompression, receiveOrder } from '../base/compression-flags';
 import { core } from '../native';
@@ -86,8 +86,8 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
     try {
       claimed = h(msg, peer);
     } catch (e) {
-      // An application handler bug must not cut the peer off.
-      node.reportError(e as Error, peer);
+      // An application handler bug must not cut the peer off (whatever it threw).
+      node.reportError(new HandlerError(`a message handler threw: ${e instanceof Error ? e.message : String(e)}`, e), peer);
       claimed = true;
     }
     if (claimed) return;

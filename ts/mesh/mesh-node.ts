@@ -7,7 +7,7 @@ import { EventEmitter } from 'events';
 import { core } from '../native';
 import type { DecodedBody, EncodedMessage, WaterfallCacheLike } from '../base/backend';
 import { FramedConnection, ByteStream } from '../base/connection';
-import { ClosedError, ConnectError, DuplicateIdError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
+import { ClosedError, ConnectError, DuplicateIdError, HandlerError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
 import { flags } from '../base/flags';
 import { createUserSalt, js2pNodeIdPreimage, nodeId, nowSeconds, protocolId as makeProtocolId, requestId as makeRequestId } from '../base/ids';
 import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options';
@@ -419,7 +419,8 @@ export class MeshNode extends EventEmitter {
 
   reportError(err: Error, peer?: Peer): void {
     this.counters.errors++;
-    const e = err as PeerErrorEvent;
+    // every peerError has a stable ERR_* code: anything else that reaches here was thrown by a handler
+    const e = (err instanceof Polyp2pError ? err : new HandlerError(`a message handler threw: ${err instanceof Error ? err.message : String(err)}`, err)) as PeerErrorEvent;
     if (peer) {
       // the first problem on a link is what a waiting connect() reports
       peer.failure ??= { error: e, reason: e.message };

@@ -27,6 +27,8 @@ export class TlsTransport implements Transport {
   readonly pinning: 'opportunistic' | 'required' | 'off';
   /** IDs that proved their key on some connection: later claims must prove it too. */
   readonly pinnedIds = new Set<string>();
+  /** IDs remembered as pinned, at most (the oldest forgotten first): peers can prove many IDs with one key. */
+  maxPinnedIds = 4096;
   /** Incoming connections whose client presented a certificate: originals never do, polyp2p always does. */
   private readonly certifiedClients = new WeakSet<object>();
 
@@ -129,12 +131,19 @@ export class TlsTransport implements Transport {
     return this.certifiedClients.has(stream);
   }
 
+  /** Remember `id` as pinned, most recent last; the oldest is forgotten past MAX_PINNED_IDS. */
+  private rememberPinned(id: string): void {
+    this.pinnedIds.delete(id);
+    this.pinnedIds.add(id);
+    if (this.pinnedIds.size > this.maxPinnedIds) this.pinnedIds.delete(this.pinnedIds.values().next().value as string);
+  }
+
   verifyPeer(stream: ByteStream, claim: PeerClaim): { pinned: boolean } {
     if (this.pinning === 'off') return { pinned: false };
     const cert = (stream as tls.TLSSocket).getPeerX509Certificate?.();
     const pinned = !!cert && !!claim.addr && pinnedNodeId(claim.addr, claim.protocolId, cert) === claim.id;
     if (pinned) {
-      this.pinnedIds.add(claim.id);
+      this.rememberPinned(claim.id);
       if (claim.expectedId && claim.expectedId !== claim.id && (this.pinning === 'required' || this.pinnedIds.has(claim.expectedId))) {
         throw new PeerAuthError(`expected node ${claim.expectedId.slice(0, 12)}… but the peer proved ${claim.id.slice(0, 12)}…; connection refused`);
       }

@@ -49,9 +49,22 @@ function wrap(ws: WebSocket, socket: net.Socket, address?: string, port?: number
     stream.receive(buf, isBinary);
   });
   ws.on('error', (e) => stream.emit('error', typedWebSocketError(e)));
+  // ws answers each ping with a pong and terminates a peer with 60 pongs pending, silently: say why first
+  const pings = { at: 0, count: 0 };
+  ws.on('ping', () => {
+    const now = Date.now();
+    if (now - pings.at >= 1000) Object.assign(pings, { at: now, count: 0 });
+    if (++pings.count === PINGS_PER_SECOND + 1) {
+      stream.emit('error', new WebSocketProtocolError(`more than ${PINGS_PER_SECOND} WebSocket pings in a second: a ping flood; connection closed`));
+      stream.destroy(undefined, 1008);
+    }
+  });
   ws.on('close', () => stream.closed());
   return stream;
 }
+
+/** WebSocket pings accepted per second (ws itself answers each with a pong). */
+const PINGS_PER_SECOND = 50;
 
 /** ws reports protocol violations with WS_ERR_* codes: give them ours. */
 function typedWebSocketError(e: Error & { code?: string }): Error {
