@@ -1,5 +1,13 @@
 'use strict';
-// Review of issue #17: the address a peer advertises in its handshake (wire.ts addrOf: any length).
+// Hostile catalogue, advertised addresses: a peer that advertises a
+// multi-megabyte "host" in its handshake, to have the node copy it into every
+// peer list and address answer. An address whose host is longer than
+// MAX_HOST_LENGTH (255 bytes; a DNS name is at most 253, an IPv6 literal 45)
+// is refused by addrOf (ts/mesh/wire.ts) without an error: the handshake is
+// accepted and the peer is kept without an address, so it is left out of every
+// peer list and no address request is answered with it. Peer lists go out at
+// most once a second per link, address answers at most
+// ADDRESS_ANSWERS_PER_SECOND (10) a second per link (ts/mesh/dispatch.ts).
 const test = require('ava');
 const net = require('net');
 const crypto = require('crypto');
@@ -16,15 +24,12 @@ async function bigHostPeer(t, victim, id, host) {
   return p;
 }
 
-// PROVES: addrOf() accepts a host of any length (up to maxFrameSize), the
-// node keeps it for the life of the link (127 such peers: ~2 GiB of strings)
-// and copies it into every peer list it sends. A peer list goes out right
-// after every newcomer's handshake, behind the node's own handshake, so with
-// one peer advertising an 8.7 MiB host every honest newcomer is dropped at
-// once with ERR_WRITE_BUFFER_FULL (8.7 MiB > maxWriteBuffer 8 MiB): the node
-// accepts nobody new. Fix: refuse (ignore) hosts over 255 bytes in addrOf
-// (a DNS name is at most 253, an IPv6 literal 45), and skip oversize entries
-// when building lists.
+// A peer list goes out right after every newcomer's handshake; the 8.7 MiB
+// host is not in it, so the newcomer's queue stays far below maxWriteBuffer
+// and it is accepted. Before the fix the host was kept for the life of the
+// link and copied into every list: every honest newcomer was dropped at once
+// with ERR_WRITE_BUFFER_FULL (8.7 MiB > maxWriteBuffer 8 MiB), and the node
+// accepted nobody new.
 test('a peer advertising a multi-MiB host does not make the node drop honest newcomers', async (t) => {
   const [victim] = await startNodes(t, 1);
   const errors = [];
@@ -37,10 +42,10 @@ test('a peer advertising a multi-MiB host does not make the node drop honest new
   t.true(victim.peers.has(h.id));
 });
 
-// PROVES: the same host makes a peer-list request ([0x08, "*"], ~113 bytes,
-// honoured once a second per link) cost the victim a multi-MiB answer: 5
-// requests, 565 bytes, pulled 20 MiB (x37 000). With many links (maxPeers) a
-// few kB/s of requests keep the victim's uplink and encoder busy.
+// A peer-list request ([0x08, "*"], ~113 bytes, honoured once a second per
+// link) is answered with a list that leaves the 4 MiB host out: five requests
+// pull less than 320 KiB in all. Before the fix five requests (565 bytes)
+// pulled 20 MiB (x37 000).
 test('a peer-list request is not answered with megabytes (amplification)', async (t) => {
   const [victim] = await startNodes(t, 1);
   await bigHostPeer(t, victim, 'BigHost'.padEnd(64, '1'), bigHost(4 * MiB));
@@ -67,14 +72,13 @@ test('a peer-list request is not answered with megabytes (amplification)', async
   t.true(answered < 5 * 64 * 1024);
 });
 
-// PROVES: an address request for the big-host peer, injected anywhere in the
-// network (here at H, a neighbour of the victim, by another attacker link),
-// is answered by the victim with a *broadcast* carrying the 4 MiB host, written
-// to H at once for each request (no rate limit) and flooded on from there.
-// Five requests (905 bytes) queue 20 MiB for H in one tick: the victim drops
-// its honest link to H (ERR_WRITE_BUFFER_FULL), and each answer that does get
-// through floods the whole network. Also: answers to address requests should
-// be rate-limited per link, and are worth sending only to the requester.
+// Address requests for the big-host peer, injected at H (a neighbour of the
+// victim) by another attacker link and relayed to the victim, go unanswered,
+// since that peer has no address: the victim's link to H stays up. Before the
+// fix each request was answered at once (no rate limit) with a broadcast
+// carrying the 4 MiB host: five requests (905 bytes) queued 20 MiB for H in
+// one tick and the victim dropped its honest link to H (ERR_WRITE_BUFFER_FULL);
+// each answer that got through flooded the whole network.
 test('address requests relayed by an honest neighbour do not make the victim drop it', async (t) => {
   const [victim, h] = await startNodes(t, 2, { maxOutgoing: 0 });
   await h.connect('127.0.0.1', victim.port);

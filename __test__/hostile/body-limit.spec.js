@@ -1,16 +1,21 @@
 'use strict';
-// Review of issue #17: peers' body limits (ping/pong limit field, ERR_MESSAGE_TOO_LARGE).
+// Hostile catalogue, advertised body limits: a peer that advertises a tiny
+// body limit to veto the application's large broadcasts. polyp2p peers put the
+// largest body they accept in their pings and pongs ([0x03, limit]), an
+// unauthenticated field that notePeerBodyLimit (ts/mesh/dispatch.ts) floors at
+// 64 KiB. A broadcast leaves out a peer whose advertised limit it exceeds
+// (counted in stats().tooLargeForPeer), as a relay does, and goes to the
+// others. broadcast() throws ERR_MESSAGE_TOO_LARGE only for a message that
+// this node itself would refuse (maxFrameSize / maxDecompressedSize,
+// maxElementsPerMessage); a whisper to that one peer still throws it.
 const test = require('ava');
 const { rawPeer, waitFor, startNodes, now } = require('../helpers/hostile');
 
-// PROVES: MeshNode.assertFits() refuses a broadcast when *any* peer advertised
-// a smaller body limit. The limit is an unauthenticated field of a ping
-// (notePeerBodyLimit floors it at 64 KiB), so one peer sending the 60-byte
-// frame [0x03, id, t, 0x03, 1] makes every broadcast above 64 KiB of the
-// honest application throw ERR_MESSAGE_TOO_LARGE, for every other peer too:
-// a lost write of an honest user, chosen by an attacker. A relay already
-// leaves such a peer out; the sender should do the same (or refuse only when
-// the message fits nobody).
+// One peer sends the 60-byte ping [0x03, id, t, 0x03, 1] ("I accept 1 byte",
+// taken as 64 KiB); a 100 KiB broadcast of the honest application is still
+// sent, and both other peers receive it. Before the fix broadcast() threw
+// ERR_MESSAGE_TOO_LARGE as soon as any peer advertised a smaller limit: an
+// honest write lost for everyone, chosen by an attacker.
 test('one peer advertising a 64 KiB limit cannot veto a 100 KiB broadcast to the others', async (t) => {
   const [victim] = await startNodes(t, 1);
   const [a, b] = await startNodes(t, 2, { maxOutgoing: 0 });

@@ -1,18 +1,24 @@
 'use strict';
-// Review of issue #17: reply() and PendingRequests (bounded by count, not bytes).
+// Hostile catalogue, oversized sender IDs: a message's sender is whatever text
+// the peer put there, and reply() to an author this node is not connected to
+// keeps the sender (PendingRequests) and broadcasts it in an address request.
+// A node ID is base58 of SHA-384 (at most 66 characters), so a sender,
+// handshake ID or peer-list ID longer than MAX_ID_LENGTH (128,
+// ts/mesh/wire.ts) is not one: dispatch() ignores such a message before
+// anything else, without an error (no delivery, no reply(), no relay). Pending
+// reply() requests are bounded in number and time too (maxPendingRequests,
+// 256, 60 s each).
 const test = require('ava');
 const net = require('net');
 const { settledMemory, waitFor, sleep, startNodes, core, MiB, now } = require('../helpers/hostile');
 
-// PROVES: a message's `sender` is whatever text the peer put there (any
-// length up to maxFrameSize). MeshMessage.reply() to an author that is not
-// connected stores the sender in PendingRequests (at most 256 entries, each
-// for 60 s, but of any size) and broadcasts an address request carrying it.
-// On an application that answers messages, 40 broadcasts with 2 MiB "sender
-// IDs" leave ~80 MiB in the victim for a minute (256 x 16 MiB = 4 GiB at the
-// defaults), and make it flood 40 x 2 MiB of requests to every peer. A node
-// ID is 64 base58 characters (or 32-48 bytes bin): reject senders longer
-// than, say, 128 bytes in dispatch (and IDs in handshakes and peer lists).
+// 40 broadcasts whose senders are 2 MiB "IDs", to an application that answers
+// every message (msg.reply()), then an ordinary one: only the ordinary one
+// leaves a pending request, and heap + external memory grow by less than
+// 16 MiB. Before the fix reply() stored each oversized sender in
+// PendingRequests (256 entries, of any size) and broadcast an address request
+// carrying it: ~80 MiB held for a minute (256 x 16 MiB = 4 GiB at the
+// defaults), and 40 x 2 MiB of requests flooded to every peer.
 test('reply() to messages with oversized sender IDs does not retain their size in PendingRequests', async (t) => {
   const [victim] = await startNodes(t, 1);
   victim.on('message', (msg) => msg.reply('ok'));

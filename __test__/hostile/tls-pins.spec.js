@@ -1,5 +1,11 @@
 'use strict';
-// Review of issue #17: per-peer state that outlives the peer (TLS pinning).
+// Hostile catalogue, TLS pins: per-peer state that outlives the peer. The TLS
+// transport remembers the IDs that proved their key (TlsTransport.pinnedIds,
+// ts/transport/tls.ts), so that a later claim of such an ID must prove it too.
+// A pinned ID is hash(address, protocol, key), and the address is whatever the
+// handshake claims, so one key yields a fresh pinned ID per connection. At most
+// maxPinnedIds (4096) are remembered; past it the oldest is forgotten first
+// (no error: a cap, not a refusal).
 const test = require('ava');
 const tls = require('tls');
 const { X509Certificate } = require('crypto');
@@ -7,14 +13,11 @@ const { waitFor, sleep, startNodes, core, now } = require('../helpers/hostile');
 const { selfSignedCertificate } = require('../../dist/transport/certificate.js');
 const { pinnedNodeId } = require('../../dist/transport/tls.js');
 
-// PROVES: TlsTransport.pinnedIds (the IDs that ever proved their key) only
-// grows: an entry is added for every pinned handshake and never removed. A
-// pinned ID is hash(address, protocol, key), and the address is whatever the
-// handshake claims, so one key yields a fresh pinned ID per connection: 200
-// short connections leave 200 entries after they closed (unbounded over
-// time: ~100+ bytes per TLS handshake the attacker pays for). Needs a cap
-// (LRU, an option) or to remember only IDs of peers that were in the routing
-// table for a while.
+// 200 short TLS connections with one key, each handshaking with a fresh
+// pinned ID, on a node whose maxPinnedIds is 100: once they are gone, at most
+// 100 pinned IDs remain. Before the fix pinnedIds only grew: 200 entries left
+// after 200 connections, unbounded over time (~100+ bytes for each TLS
+// handshake the attacker paid for).
 test('pinned IDs remembered by the TLS transport stay bounded when peers come and go', async (t) => {
   const [victim] = await startNodes(t, 1, { encryption: 'SSL' });
   victim.transport.maxPinnedIds = 100; // the default is 4096; smaller here so 200 peers overflow it

@@ -1,16 +1,22 @@
 'use strict';
-// Review of issue #17: maxPendingFrameBytes and the ws transport.
+// Hostile catalogue, WebSocket messages in progress: ws buffers a message
+// until its last fragment arrives (up to maxPayload = maxFrameSize + 4 bytes
+// per connection) before the framing layer sees a byte of it. The transport
+// follows the frame headers (WebSocketMessageWatch,
+// ts/transport/ws-message-watch.ts) and reports the bytes ws holds, which
+// count against the node-wide maxPendingFrameBytes like a partial frame: past
+// it, the connection whose unfinished message started longest ago is dropped
+// with ERR_MEMORY_BUDGET. frameTimeout bounds such a message in time
+// (hostile/transport.spec.js).
 const test = require('ava');
 const { settledMemory, waitFor, sleep, startNodes, MiB } = require('../helpers/hostile');
 const { rawWsClient, clientFrame } = require('../helpers/ws-raw');
 
-// PROVES: over WebSocket, `ws` buffers each message until its last fragment
-// (up to maxPayload = maxFrameSize + 4 = 16 MiB per connection) before the
-// framing layer sees a byte, so those bytes are not counted by the node-wide
-// maxPendingFrameBytes (only by frameTimeout). 8 connections each sending
-// complete 2 MiB fragments of an unfinished message (FIN=0) hold 16 MiB on a
-// victim whose budget is 4 MiB; nothing is dropped. With the defaults that is
-// maxPeers x 16 MiB = 2 GiB for frameTimeout (30 s), renewable.
+// 8 connections each send a complete 2 MiB fragment of a message they never
+// finish (FIN=0) to a victim whose budget is 4 MiB: at least 4 are dropped,
+// with ERR_MEMORY_BUDGET. Before the fix those bytes were not counted: the
+// victim held 16 MiB and dropped nothing (with the defaults, maxPeers x 16 MiB
+// = 2 GiB for frameTimeout, 30 s, renewable).
 test('ws: bytes of unfinished WebSocket messages count against maxPendingFrameBytes', async (t) => {
   const [victim] = await startNodes(t, 1, { encryption: 'ws', maxPendingFrameBytes: 4 * MiB, frameTimeout: 20_000, handshakeTimeout: 20_000 });
   const errors = [];

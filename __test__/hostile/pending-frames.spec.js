@@ -1,19 +1,23 @@
 'use strict';
-// Review of issue #17: the node-wide budget for partial frames (ts/base/pending-frames.ts).
+// Hostile catalogue, partial frames across connections: the node-wide budget
+// maxPendingFrameBytes for bytes held in frames still arriving
+// (pendingFrameBudget, ts/base/node-budgets.ts). Past it, the connection whose
+// unfinished frame started longest ago is dropped with ERR_MEMORY_BUDGET, so
+// stalled frames pay before one that is streaming in: to stay younger than an
+// honest frame, an attacker would have to complete and resend its frames faster
+// than that frame arrives.
 const test = require('ava');
 const crypto = require('crypto');
 const { rawSocket, waitFor, sleep, startNodes, MiB } = require('../helpers/hostile');
 
-// PROVES: PendingFrameBudget drops "the connection holding the most". An
-// attacker spreads just under the budget over many connections, each holding
-// less than the honest frame will (here 16 x 0.49 MiB of frames that never
-// complete, budget 8 MiB). An honest peer's 1.5 MiB broadcast then overflows
-// the budget as it streams in: first one attacker connection is dropped, then
-// the honest frame is the largest holder and the honest link is closed
-// (ERR_MEMORY_BUDGET). The attacker keeps 15 connections and can refill; every
-// honest frame above ~0.5 MiB is refused. The rule should not let the newest,
-// fast-arriving frame lose against old stalled ones (e.g. drop by age or by
-// bytes per second, or the holders that have stalled longest first).
+// 16 attacker connections each hold 0.49 MiB of a 4 MiB frame that never
+// completes (budget 8 MiB); an honest peer's 1.5 MiB broadcast then overflows
+// the budget as it streams in. The oldest attacker frames are dropped
+// (ERR_MEMORY_BUDGET); the honest broadcast is delivered and its link stays.
+// Before the fix the connection holding the most paid: after one attacker
+// connection, the honest frame was the largest holder and the honest link was
+// closed (ERR_MEMORY_BUDGET), so every honest frame above ~0.5 MiB was refused
+// while the attacker kept 15 connections and could refill.
 test('partial frames from many attacker connections do not make an honest frame the one dropped', async (t) => {
   const [victim] = await startNodes(t, 1, { maxPendingFrameBytes: 8 * MiB, handshakeTimeout: 20_000 });
   const [a] = await startNodes(t, 1, { maxOutgoing: 0 });

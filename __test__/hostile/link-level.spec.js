@@ -1,15 +1,20 @@
 'use strict';
-// Review of issue #17: built-in (link-level) handlers run on relayed broadcasts.
+// Hostile catalogue, link-level sub-flags inside broadcasts: a handshake
+// (0x05) or a peer list (0x07) only means something between two neighbours
+// (the originals send them as whispers). A broadcast carrying one is neither
+// acted on nor relayed: dispatch() checks MeshNode.linkOnly before the
+// waterfall (ts/mesh/dispatch.ts) and counts it in stats().misrouted, without
+// an error; the link it came on stays open. Extensions add their own
+// link-level sub-flags to the set.
 const test = require('ava');
 const { rawPeer, waitFor, sleep, startNodes, now } = require('../helpers/hostile');
 
-// PROVES: a handshake (sub-flag 0x05) is a link-level message, but dispatch()
-// runs the built-in handler for any main flag, after the waterfall has relayed
-// it. One broadcast [0x00, X, t, 0x05, fakeId, protocolId, addr, []] from a
-// peer of the victim is relayed to every node of the network, and each polyp2p
-// node that receives it treats it as a handshake *from the link it came on*
-// with another ID: ERR_IDENTITY_CHANGED, link closed. One frame from one peer
-// tears down every link the broadcast crossed first.
+// One broadcast [0x00, X, t, 0x05, fakeId, protocolId, addr, []] (~170 bytes)
+// from a peer of the victim, with C two hops away: every honest link stays up.
+// Before the fix each node relayed it and then ran the built-in handshake
+// handler on it, as a handshake with another ID on the link it came from:
+// ERR_IDENTITY_CHANGED, link closed. One frame from one peer tore down every
+// link the broadcast crossed first.
 test('a broadcast carrying a handshake sub-flag does not close honest links (one frame partitions the mesh)', async (t) => {
   // victim - A, victim - B, B - C (C two hops away from the attacker)
   const [victim] = await startNodes(t, 1);
@@ -30,8 +35,9 @@ test('a broadcast carrying a handshake sub-flag does not close honest links (one
   t.deepEqual(links, { 'victim-A': true, 'victim-B': true, 'B-C': true });
 });
 
-// PROVES: the same for a wrong protocol ID: every relaying node closes the link
-// the broadcast came on with ERR_WRONG_PROTOCOL (this one predates #17).
+// The same with another protocol ID: the honest peers keep their links to the
+// victim. Before the fix every relaying node closed the link the broadcast
+// came on with ERR_WRONG_PROTOCOL (a bug older than issue #17).
 test('a broadcast carrying a handshake with another protocol ID does not close honest links', async (t) => {
   const [victim] = await startNodes(t, 1);
   const [a, b] = await startNodes(t, 2, { maxOutgoing: 0 });
@@ -47,10 +53,10 @@ test('a broadcast carrying a handshake with another protocol ID does not close h
   t.true(a.peers.has(victim.id) && b.peers.has(victim.id), 'honest peers still see the victim');
 });
 
-// PROVES: a peer list (sub-flag 0x07) in a broadcast is acted on by every node
-// of the network: each dials the listed addresses (up to maxOutgoing). One
-// frame makes N nodes connect to a target of the attacker's choice
-// (reflection), and fills every node's maxOutgoing slots with it.
+// A peer list in a broadcast makes no node dial: the target it names receives
+// no connection. Before the fix every node of the network dialled the listed
+// addresses (up to maxOutgoing): one frame made N nodes connect to a target of
+// the attacker's choice (reflection) and filled their maxOutgoing slots with it.
 test('a broadcast carrying a peer list makes no node dial', async (t) => {
   const net = require('net');
   const target = net.createServer((s) => s.on('error', () => {}));
@@ -64,7 +70,7 @@ test('a broadcast carrying a peer list makes no node dial', async (t) => {
   const m = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
   await waitFor(() => victim.peers.size === 5, 3000, 'links');
   const port = target.address().port;
-  // one broadcast; the victim itself has maxOutgoing 0, its 4 honest peers each dial
+  // one broadcast; the victim itself has maxOutgoing 0, its 4 honest peers (maxOutgoing 4) have room to dial
   m.send(0, [7, [[['127.0.0.1', port], 'T'.padEnd(64, '1')]]], m.id, now());
   await sleep(800);
   t.log(`connections the target received after one broadcast: ${dials}`);

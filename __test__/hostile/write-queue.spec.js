@@ -1,18 +1,26 @@
 'use strict';
-// Review of issue #17: what a peer that does not read costs (maxWriteBuffer).
+// Hostile catalogue, write queues: what a peer that does not read costs
+// (ts/base/write-queue.ts, FramedConnection.writeFrame). Each queued write is
+// charged its bytes plus WRITE_OVERHEAD (640 bytes of bookkeeping) against
+// maxWriteBuffer, until its callback says it left the queue; past it the peer
+// is dropped with ERR_WRITE_BUFFER_FULL. The frames of one tick go to TCP and
+// TLS streams as one write. Across peers, maxTotalWriteBuffer (256 MiB) bounds
+// the sum: past it the peer with the most queued is dropped (ERR_MEMORY_BUDGET,
+// ts/base/node-budgets.ts). Pings are answered with at most PONGS_PER_SECOND
+// (2) pongs a second per link (ts/mesh/dispatch.ts).
 const test = require('ava');
 const { settledMemory, rawPeer, waitFor, sleep, startNodes, core, MiB, now } = require('../helpers/hostile');
 
-// PROVES: (1) pings are answered without any rate limit, one pong per ping,
-// so a peer that never reads can make the node queue pongs at the rate it
-// sends pings; (2) maxWriteBuffer counts frame bytes (stream.writableLength)
-// but each small queued write costs ~7x its length in memory (a native Buffer
-// per frame plus the stream's per-write bookkeeping): 116-byte pongs fill a
-// 2 MiB maxWriteBuffer with ~14 MiB of heap + external memory; (3) nothing
-// bounds the sum over connections (there is no node-wide write budget as there
-// is maxPendingFrameBytes for reading): with the defaults (128 x 8 MiB) that is
-// ~1 GiB of writableLength, ~7 GiB of memory. Here 4 non-reading peers and
-// maxWriteBuffer 2 MiB (8 MiB allowed in total) cost the victim ~50 MiB.
+// Four peers that never read, each sending 45 000 pings (4.9 MiB), on a node
+// with maxWriteBuffer 2 MiB: the victim's heap + external memory grow by less
+// than twice the bytes queued for them, plus 4 MiB. The pong limit leaves next
+// to nothing queued (+1.2 MiB measured); with pongs unlimited, the accounting
+// keeps within the bound too (4.7 MiB queued, +11.3 MiB). Before the fix every
+// ping was answered with a pong, maxWriteBuffer counted frame bytes only while
+// a queued 116-byte pong cost ~7x its length (a buffer per frame plus the
+// stream's per-write bookkeeping: a 2 MiB queue held ~14 MiB), and nothing
+// bounded the sum over connections: these four peers cost the victim ~50 MiB;
+// with the defaults (128 x 8 MiB) that was ~7 GiB.
 test('peers that never read cost at most ~2x the bytes queued for them (pongs to a ping flood)', async (t) => {
   const [victim] = await startNodes(t, 1, { maxWriteBuffer: 2 * MiB });
   const errors = [];

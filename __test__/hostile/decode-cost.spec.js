@@ -1,6 +1,14 @@
 'use strict';
-// Review of issue #17: what one received byte may cost in memory once decoded
-// (base/body-budget.ts element budget, mesh-node.ts queuedBytes / maxQueueBytes).
+// Hostile catalogue, decode cost: what one received byte may cost in memory
+// once decoded. An empty map (0x80) is one byte on the wire and a JS object of
+// ~64 bytes once decoded, so bodies of empty containers are the cheapest way
+// to fill a heap. A body may decode into at most maxElementsPerByte (8) values
+// per byte on the wire (always ELEMENT_FLOOR, 1024) and at most
+// maxElementsPerMessage (262 144) values whatever its size
+// (ts/base/body-budget.ts): a body over either is refused with
+// ERR_ELEMENT_LIMIT and its connection closed. A queued message is charged
+// BYTES_PER_VALUE (64) per decoded value against maxQueueBytes (queuedBytes in
+// ts/mesh/mesh-node.ts).
 const test = require('ava');
 const path = require('path');
 const { spawn } = require('child_process');
@@ -16,18 +24,16 @@ function whisperOf(id, n, byte) {
   return Buffer.concat([h, a, Buffer.alloc(n, byte)]);
 }
 
-// PROVES: the element budget (maxElementsPerByte 8, ELEMENT_FLOOR) bounds values
-// per byte, but an uncompressed body has at most one value per byte anyway,
-// and a value costs far more than a byte once decoded: 0x80 (an empty map)
-// becomes a JS object of ~64 bytes. A 2 MiB whisper of empty maps retains
-// +128 MiB of heap in the inbox (and ~0.25 s of CPU to build), while the
-// inbox counts it as 2 MiB (queuedBytes = msgpack length + 256), so the
-// default maxQueueBytes (64 MiB) admits ~4 GiB of heap. Fix: bound decoded
-// values per body absolutely (not only per byte), weight values in
-// maxQueueBytes (e.g. 64 bytes per value: count them in decode), or refuse
-// containers-of-empty-containers beyond a small share.
+// A 2 MiB whisper of 2 Mi empty maps (one value per byte, within
+// maxElementsPerByte) holds more than maxElementsPerMessage values: refused with
+// ERR_ELEMENT_LIMIT before it reaches the inbox, and the heap retains less than
+// 16 MiB. Before the fix it was delivered and retained +128 MiB of heap (and
+// ~0.25 s of CPU to build) while the inbox counted it as 2 MiB, so the default
+// maxQueueBytes (64 MiB) admitted ~4 GiB of heap.
 test.serial('a 2 MiB whisper of empty maps does not retain more than ~8x its size in the inbox', async (t) => {
   const [victim] = await startNodes(t, 1, { queueMessages: true });
+  const errors = [];
+  victim.on('peerError', (e) => errors.push(e.code));
   const id = 'Maps'.padEnd(64, '1');
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id });
   await waitFor(() => victim.peers.size === 1, 3000, 'handshake');
@@ -36,7 +42,7 @@ test.serial('a 2 MiB whisper of empty maps does not retain more than ~8x its siz
   const c0 = process.cpuUsage();
   p.sock.write(frame);
   await waitFor(() => victim.queued === 1 || p.closed, 20_000, 'delivered or refused');
-  t.log(p.closed ? 'refused (ERR_ELEMENT_LIMIT: more than maxElementsPerMessage values)' : 'delivered');
+  t.log(p.closed ? `refused (${errors.join(', ')}): more than maxElementsPerMessage values` : 'delivered');
   const c = process.cpuUsage(c0);
   const after = await settledMemory();
   const grown = (after.heapUsed - before.heapUsed) / MiB;
@@ -44,12 +50,14 @@ test.serial('a 2 MiB whisper of empty maps does not retain more than ~8x its siz
   t.true(grown < 16, `retained ${grown.toFixed(0)} MiB`);
 });
 
-// PROVES: the same, as a crash: a victim process with default options (heap
-// limited to 512 MiB here so the test stays small; Node's default on this
-// machine is 4 GiB, which maxQueueBytes 64 MiB of empty maps exceeds too)
-// dies with "JavaScript heap out of memory" after 12 MiB on the wire.
+// The same against a victim node in its own process (helpers/victim-process.js,
+// default options, heap limited to 512 MiB so the test stays small): three
+// 4 MiB whispers of empty maps are refused (ERR_ELEMENT_LIMIT) and the process
+// keeps running. Before the fix it died with "JavaScript heap out of memory"
+// after 12 MiB on the wire (with Node's default heap limit, 4 GiB on this
+// machine, maxQueueBytes (64 MiB) of queued empty maps was enough too).
 test.serial('three 4 MiB whispers of empty maps do not crash a victim process (512 MiB heap)', async (t) => {
-  const child = spawn(process.execPath, ['--max-old-space-size=512', path.join(__dirname, 'victim-process.js'), '{}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=512', path.join(__dirname, '../helpers/victim-process.js'), '{}'], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -65,15 +73,17 @@ test.serial('three 4 MiB whispers of empty maps do not crash a victim process (5
   t.is(exited, null, 'the victim process is still running');
 });
 
-// PROVES: compressed, the element budget (8 values per wire byte) still lets
-// each wire byte become 8 empty maps = ~512 bytes of heap: 256 KiB of random
-// padding plus 2 MiB of 0x80 zlib-compress to a 258 KiB frame (ratio ~9,
-// within maxCompressionRatio 64) that retains +128 MiB (~500x). A 2 MiB frame
-// of this shape costs ~1 GiB; the default heap limit (4 GiB here) falls to a
-// handful.
+// Compressed: 256 KiB of random padding plus 2 MiB of 0x80 zlib-compress to a
+// 258 KiB frame (ratio ~9, within maxCompressionRatio 64; under 8 values per
+// wire byte), whose 2 Mi values exceed maxElementsPerMessage: refused with
+// ERR_ELEMENT_LIMIT, less than 16 MiB of heap retained. Before the fix it was
+// delivered and retained +128 MiB (~500x its size on the wire); a 2 MiB frame
+// of this shape cost ~1 GiB.
 test.serial('a 258 KiB zlib frame (random padding + empty maps) does not retain more than 16 MiB', async (t) => {
   const crypto = require('crypto');
   const [victim] = await startNodes(t, 1, { queueMessages: true });
+  const errors = [];
+  victim.on('peerError', (e) => errors.push(e.code));
   const id = 'Maps'.padEnd(64, '1');
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id, compression: [0x13] });
   await waitFor(() => victim.peers.size === 1, 3000, 'handshake');
@@ -89,7 +99,7 @@ test.serial('a 258 KiB zlib frame (random padding + empty maps) does not retain 
   const before = await settledMemory();
   p.sock.write(frame);
   await waitFor(() => victim.queued === 1 || p.closed, 20_000, 'delivered or refused');
-  t.log(p.closed ? 'refused (ERR_ELEMENT_LIMIT: more than maxElementsPerMessage values)' : 'delivered');
+  t.log(p.closed ? `refused (${errors.join(', ')}): more than maxElementsPerMessage values` : 'delivered');
   const after = await settledMemory();
   const grown = (after.heapUsed - before.heapUsed) / MiB;
   t.log(`zlib frame of ${(frame.length / 1024).toFixed(0)} KiB -> heap retained +${grown.toFixed(0)} MiB`);

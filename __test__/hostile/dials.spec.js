@@ -1,5 +1,13 @@
 'use strict';
-// Review of issue #17: connection accounting (maxPeers, maxOutgoing) and dials a peer can cause.
+// Hostile catalogue, dials: connections a peer can make the node open, and
+// connection accounting while dials are under way (ts/mesh/mesh-node.ts,
+// ts/mesh/dispatch.ts). Dials are counted one by one against maxPeers from the
+// moment they start (a second connect() to an address being dialled joins that
+// dial), accepts count them too, and maxPeers is checked again when a dial
+// completes: the connection is then closed and connect() rejects with
+// ERR_MAX_PEERS. Dials for reply() (after an address response) are bounded
+// like automatic ones: at most max(maxOutgoing, 4) unfinished outgoing
+// connections; further responses are ignored.
 const test = require('ava');
 const net = require('net');
 const { rawPeer, waitFor, sleep, startNodes, now } = require('../helpers/hostile');
@@ -21,21 +29,16 @@ async function tarpit(t) {
   return { port: server.address().port, get open() { return socks.size; } };
 }
 
-// PROVES: dispatch.ts response() dials the address of any matching address
-// response with connect() (refusedRetries 3), bounded by maxPeers only:
-// maxOutgoing, which bounds dials from peer lists, does not apply. A peer can
-// trigger reply() on an application that answers messages (an echo or
-// request/response service) with broadcasts from made-up authors, read the
-// request IDs from the address requests the victim broadcasts, and answer each
-// with a tarpit: the victim fills every free maxPeers slot with outgoing
-// connections of the attacker's choosing for handshakeTimeout, and refuses
-// honest newcomers (ERR_MAX_PEERS). Worse, connect() counts dials in progress
-// by `host:port` (the `dialing` Set), so concurrent dials to one address count
-// once: 19 responses naming one tarpit open 19 connections at once on a node
-// with maxPeers 12. Response dials should count against maxOutgoing (or a
-// small separate cap), dials should be counted one by one (a counter, or
-// refuse a second dial to an address being dialled), and attach() should
-// re-check maxPeers when a dial completes.
+// An application that answers messages (msg.reply()) broadcasts an address
+// request for every author it is not connected to. A peer sends broadcasts
+// from 20 made-up authors and answers every request with the address of a
+// tarpit (accepts, never says a word): the victim keeps at most
+// max(maxOutgoing, 4) of these dials unfinished at once, ignores the other
+// responses, and its connections stay within maxPeers and maxOutgoing. Before
+// the fix each response was dialled, bounded by maxPeers only, and dials to
+// one address counted once: 19 responses naming one tarpit opened 19
+// connections at once on a node with maxPeers 12, and honest newcomers were
+// refused (ERR_MAX_PEERS).
 test('address responses cannot make the node exceed maxPeers or maxOutgoing', async (t) => {
   const pit = await tarpit(t);
   const [victim] = await startNodes(t, 1, { maxPeers: 12, maxOutgoing: 4, handshakeTimeout: 5000 });
@@ -57,11 +60,12 @@ test('address responses cannot make the node exceed maxPeers or maxOutgoing', as
   t.true(victim.outgoingOpen <= 4, `outgoing ${victim.outgoingOpen}`);
 });
 
-// PROVES: accept() compares openConnections (open + handshaking + pending
-// accepts) with maxPeers, but not the dials in progress (connect() counts
-// them, accept() does not), and a dial that completes is attached without a
-// second check. With dials that take a while (a slow network; here a
-// transport whose dial takes 500 ms), connections reach maxPeers + dials.
+// Dials that take a while (a transport whose dial takes 500 ms) and accepts
+// arriving meanwhile: 3 dials and 4 incoming connections on a node with
+// maxPeers 4 leave at most 4 connections open (accepts over the count are
+// refused with ERR_MAX_PEERS). Before the fix accept() did not count the dials
+// in progress and a completed dial was attached without a second check:
+// connections reached maxPeers + dials.
 test('open connections never exceed maxPeers, dials in progress included', async (t) => {
   const slow = { name: 'Plaintext', listen: tcpTransport.listen, dial: async (h, p, ms) => { await sleep(500); return tcpTransport.dial(h, p, ms); } };
   const [victim] = await startNodes(t, 1, { maxPeers: 4, transport: slow, handshakeTimeout: 5000 });

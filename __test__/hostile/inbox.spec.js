@@ -1,15 +1,20 @@
 'use strict';
-// Review of issue #17: the fair inbox (ts/mesh/inbox.ts) behind recv().
+// Hostile catalogue, inbox: the queue behind recv() and async iteration
+// (ts/mesh/inbox.ts), flooded while the application reads slowly or not at all.
+// Past maxQueue messages or maxQueueBytes bytes, the oldest message of the
+// source using the most of the queue is dropped (counted in
+// stats().queueDropped), and a dropped message is released at once. Sources
+// are remote IP addresses (queueSource in ts/mesh/mesh-node.ts): connections
+// from one host share one share, so opening more connections buys a flooder
+// nothing.
 const test = require('ava');
 const { settledMemory, rawPeer, waitFor, sleep, startNodes, core, MiB, now } = require('../helpers/hostile');
 
-// PROVES: MessageInbox.dropFromHeaviest() only marks a dropped slot; the slot
-// (and the MeshMessage it holds: decoded packets, msgpack bytes, the Peer)
-// stays in `queue` until shift() walks past it. An application that reads
-// slowly or not at all (queueMessages 'auto' without a 'message' listener, or
-// true) retains every message ever delivered: the size and byte caps are
-// counters only. 30 000 whispers of 1 KiB with maxQueue 100: the victim keeps
-// all 30 000 (tens of MiB), while it should hold ~100.
+// 30 000 whispers of 1 KiB to a node nobody reads, maxQueue 100: 100 stay
+// queued, the rest are dropped and freed, and heap + external memory grow by
+// less than 8 MiB. Before the fix a dropped message only had its slot marked,
+// and the slot kept it until the reader walked past: the victim retained all
+// 30 000 (tens of MiB), the size and byte caps being counters only.
 test.serial('an unread inbox holds at most maxQueue messages in memory, not every message delivered', async (t) => {
   const [victim] = await startNodes(t, 1, { maxQueue: 100, queueMessages: true });
   const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
@@ -27,13 +32,11 @@ test.serial('an unread inbox holds at most maxQueue messages in memory, not ever
   t.true(grown < 8, `victim retains ${grown.toFixed(1)} MiB for a queue of 100 x 1 KiB`);
 });
 
-// PROVES: the inbox's fairness unit is the connection (MeshMessage.peer), and
-// a connection costs nothing: an attacker from one address with 5 connections
-// holds 5 shares. An honest peer that queued 40 messages (of maxQueue 100)
-// loses more than half of them to 5 x 100 whispers from one other host
-// (127.0.0.2), although that host floods and the honest peer does not.
-// Sharing by remote address (or by advertised ID *and* address), or giving
-// each source at most an equal share of what is free, would keep them.
+// An honest peer (127.0.0.1) has 40 messages queued of maxQueue 100; five
+// connections from 127.0.0.2 then send 100 whispers each. They share one
+// source, so the flood pushes out its own oldest messages and all 40 honest
+// ones stay. Before the fix each connection was a source of its own, and the
+// honest peer lost more than half of its messages to one flooding host.
 test.serial('an attacker with 5 connections from one address cannot evict an honest peer\'s queued messages', async (t) => {
   const [victim] = await startNodes(t, 1, { maxQueue: 100, queueMessages: true });
   const honest = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id: 'Honest'.padEnd(64, '1'), localAddress: '127.0.0.1' });
