@@ -294,6 +294,9 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
       const fn = () => {
         conn.off('drained', fn);
         conn.off('close', fn);
+        // closed before it drained: its host is as slow as one that outlived the hold (the node
+        // holds nobody up for it again), or closing early would make holds free to repeat
+        if (conn.queuedBytes > 0) conn.emit('slow-reader');
         pending.delete(conn);
         if (!pending.size) release(false);
       };

@@ -38,6 +38,9 @@ const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + (m.raw.wire?.leng
  */
 const queueSource = (m: MeshMessage) => ipOf(m.peer.conn.remoteAddress) || m.peer;
 
+/** Bytes queued for a peer above which the node counts as congested (a socket's default high-water mark). */
+const CONGESTED_BYTES = 16 * 1024;
+
 /** How long a host whose connection did not drain within a relay hold holds nobody up (see mayHoldFor). */
 const SLOW_HOST_MS = 60_000;
 
@@ -544,32 +547,30 @@ export class MeshNode extends EventEmitter {
   }
 
   /**
-   * Resolves when every peer's write buffer has drained (backpressure for
-   * bulk senders: `mesh.broadcast(x); if (mesh.congested) await mesh.drain()`).
+   * Resolves when every congested peer's queue has drained or its link closed
+   * (backpressure for bulk senders: `mesh.broadcast(x); if (mesh.congested)
+   * await mesh.drain()`). A peer whose queue does not move is dropped after
+   * writeTimeout, so this cannot wait for ever.
    */
   async drain(): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const peer of this.all) {
-      const s = peer.conn.stream as unknown as NodeJS.EventEmitter & { writableNeedDrain?: boolean };
-      if (peer.conn.closed || !s.writableNeedDrain) continue;
-      waits.push(
-        new Promise((resolve) => {
+    await Promise.all(
+      [...this.all]
+        .filter((p) => !p.conn.closed && p.conn.queuedBytes > CONGESTED_BYTES)
+        .map((p) => new Promise<void>((resolve) => {
           const done = () => {
-            s.off('drain', done);
-            peer.conn.off('close', done);
+            p.conn.off('drained', done);
+            p.conn.off('close', done);
             resolve();
           };
-          s.on('drain', done);
-          peer.conn.on('close', done);
-        }),
-      );
-    }
-    await Promise.all(waits);
+          p.conn.on('drained', done);
+          p.conn.on('close', done);
+        })),
+    );
   }
 
-  /** True when some peer has more queued than its socket's high-water mark. */
+  /** True when some peer has more than CONGESTED_BYTES queued, this tick's frames included. */
   get congested(): boolean {
-    for (const peer of this.all) if ((peer.conn.stream as unknown as { writableNeedDrain?: boolean }).writableNeedDrain) return true;
+    for (const peer of this.all) if (!peer.conn.closed && peer.conn.queuedBytes > CONGESTED_BYTES) return true;
     return false;
   }
 
