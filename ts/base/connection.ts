@@ -359,7 +359,9 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     const closed = new Promise<void>((resolve) => (s.destroyed ? resolve() : s.on('close', () => resolve())));
     if (s.end && !s.destroyed) {
       s.end();
-      await Promise.race([closed, pause(Math.max(0, deadline - Date.now()))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer); // the peer closed its side first: no timer may outlive close()
     }
     this.close();
     await closed;
