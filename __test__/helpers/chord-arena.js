@@ -50,7 +50,12 @@ async function attacker(t, port, protocolId, id) {
     },
     /** Send one message; resolves once the socket can take more (backpressure). */
     async send(mainFlag, payload, sender = id) {
-      if (!sock.write(core.encodeMessage([mainFlag, sender, now(), ...payload], null).frame)) await Promise.race([once(sock, 'drain'), once(sock, 'close')]);
+      if (sock.write(core.encodeMessage([mainFlag, sender, now(), ...payload], null).frame)) return;
+      // wait for drain or close; the loser's listener is removed (concurrent sends would pile them up)
+      const stop = new AbortController();
+      const waits = [once(sock, 'drain', { signal: stop.signal }), once(sock, 'close', { signal: stop.signal })].map((p) => p.catch(() => {}));
+      await Promise.race(waits);
+      stop.abort();
     },
   };
   await peer.send(2, [5, id, protocolId, ['127.0.0.1', 1], []]);

@@ -91,6 +91,9 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     private readonly budgets?: { pending: SharedBudget<PendingHolder>; writes: SharedBudget<BudgetHolder> },
   ) {
     super();
+    // every connection a relay holds adds one 'drained' and one 'close' listener here while the
+    // hold lasts (holdReading), so there may be as many as connections: not a leak
+    this.setMaxListeners(0);
     this.openedAt = openedAt;
     this.decoder = core.createFrameDecoder(limits.maxFrameSize);
     stream.on('data', (chunk) => this.onData(chunk));
