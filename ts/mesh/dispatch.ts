@@ -80,7 +80,7 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
 
   const msg = new MeshMessage(mainFlag, sender, p[1], time, decoded.id, payload, peer, decoded, node);
   const builtin = node.builtins.get(payload[0] as number);
-  if (builtin && builtin(node, peer, msg)) return;
+  if (builtin && runBuiltin(builtin, node, peer, msg)) return;
   for (const h of node.handlers) {
     let claimed: unknown;
     try {
@@ -93,6 +93,16 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
     if (claimed) return;
   }
   if (payload[0] === flags.broadcast || payload[0] === flags.whisper) node.deliver(msg);
+}
+
+/** A built-in handler's bug must not cut the peer off either: reported, and the message counts as handled. */
+function runBuiltin(builtin: BuiltinHandler, node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
+  try {
+    return builtin(node, peer, msg);
+  } catch (e) {
+    node.reportError(e as Error, peer);
+    return true;
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
 import { frameWith } from './frames';
 import { ipOf, sameHost } from './duplicate-link';
+import { SlowHosts } from './slow-hosts';
 import { transportFor, Transport, TransportServer } from '../transport';
 import type { PendingConnection } from '../transport/pending';
 import { watchFirstHeader } from './foreign-protocol';
@@ -40,9 +41,6 @@ const queueSource = (m: MeshMessage) => ipOf(m.peer.conn.remoteAddress) || m.pee
 
 /** Bytes queued for a peer above which the node counts as congested (a socket's default high-water mark). */
 const CONGESTED_BYTES = 16 * 1024;
-
-/** How long a host whose connection did not drain within a relay hold holds nobody up (see mayHoldFor). */
-const SLOW_HOST_MS = 60_000;
 
 /** Salt shared by every node of this process, as the originals do (§7.2). */
 const processSalt = createUserSalt();
@@ -112,6 +110,7 @@ export class MeshNode extends EventEmitter {
     this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++, this.options.maxQueueBytes, queuedBytes, queueSource);
     this.pendingFrames = pendingFrameBudget(this.options.maxPendingFrameBytes);
     this.queuedWrites = writeBudget(this.options.maxTotalWriteBuffer);
+    this.slowHosts = new SlowHosts(this.options.maxPeers);
     if (this.port) this.id = this.makeId();
   }
 
@@ -491,26 +490,16 @@ export class MeshNode extends EventEmitter {
     return false;
   }
 
-  /**
-   * Hosts whose connection held a relay up for the whole hold and did not
-   * drain (marked slow reader), with when: for SLOW_HOST_MS their other and
-   * later connections hold nobody up, so opening fresh connections that do
-   * not read cannot keep honest traffic paused (bounded by maxPeers entries).
-   */
-  private readonly slowHosts = new Map<string, number>();
+  /** Hosts whose connections hold no relay up for a while (slow-hosts.ts). */
+  private readonly slowHosts: SlowHosts;
 
   private noteSlowHost(peer: Peer): void {
-    const ip = ipOf(peer.conn.remoteAddress);
-    if (!ip) return;
-    if (this.slowHosts.size >= this.options.maxPeers) this.slowHosts.delete(this.slowHosts.keys().next().value as string);
-    this.slowHosts.delete(ip);
-    this.slowHosts.set(ip, Date.now());
+    this.slowHosts.mark(ipOf(peer.conn.remoteAddress));
   }
 
   /** May relaying to `peer` hold up the peer a flood comes from (relayHighWater)? */
   mayHoldFor(peer: Peer): boolean {
-    const at = this.slowHosts.get(ipOf(peer.conn.remoteAddress));
-    return at === undefined || Date.now() - at > SLOW_HOST_MS;
+    return this.slowHosts.mayHold(ipOf(peer.conn.remoteAddress));
   }
 
   /** Keep-alive and capability ping, with the largest body this node accepts (dispatch.ts). */
@@ -619,9 +608,13 @@ export class MeshNode extends EventEmitter {
     if (now - peer.lastPeersSentAt < 1000) return;
     peer.lastPeersSentAt = now;
     const list: unknown[] = [];
+    // sized to what the peer accepts (hosts and IDs are bounded, so only a very large maxPeers gets here)
+    let room = this.bodyLimitFor(peer) - 1024;
     for (const p of this.peers.values()) {
       if (p === peer || !p.addr || !p.addr[1] || !p.id) continue; // port 0: a client-only node (browser)
       if (peer.protocolIdForm && p.protocolIdForm !== peer.protocolIdForm && !p.answersPings) continue;
+      room -= 16 + Buffer.byteLength(p.addr[0]) + Buffer.byteLength(p.id);
+      if (room < 0) break;
       list.push([[p.addr[0], p.addr[1]], p.id]);
     }
     this.sendToPeer(peer, flags.whisper, [flags.peers, list]);
