@@ -10,6 +10,15 @@ export declare class FrameDecoder {
   get maxFrameSize(): number
 }
 
+export declare class FrameReader {
+  constructor(limits: ReaderLimits)
+  /** The peer's compression methods to try, in its order (flags that are not bytes are skipped). */
+  setCompressions(methods: Array<number>): void
+  push(chunk: Uint8Array): void
+  read(): ReadBatch
+  get buffered(): number
+}
+
 /** Waterfall duplicate filter keyed by (message ID, time). */
 export declare class WaterfallCache {
   constructor(windowSeconds: number, maxEntries: number)
@@ -63,6 +72,28 @@ export declare function msgpackEncode(value: unknown, js2PNumbers?: boolean | un
 export declare function nodeIdFromPreimage(preimage: Uint8Array): string
 
 export declare function protocolId(subnet: string, encryption: string, version: string): string
+
+/** Frames read from what was pushed (see polyp2p_core::reader::Batch). */
+export interface ReadBatch {
+  bytes: Buffer
+  info: Int32Array
+  times: Float64Array
+  /** The error that ended the batch (its `ERR_*` code and message), or none. */
+  errorCode?: string
+  errorMessage?: string
+  more: boolean
+}
+
+/** The receiver's budgets (ts/base/body-budget.ts), in bytes and values. */
+export interface ReaderLimits {
+  maxFrameSize: number
+  maxDecompressed: number
+  ratio: number
+  ratioFloor: number
+  valuesPerByte: number
+  valuesFloor: number
+  maxValues: number
+}
 
 export declare function ringBetween(x: bigint, a: bigint, b: bigint): boolean
 

@@ -18,6 +18,8 @@
  *   and all non-integers -> float64; bigint as in the default mode.
  */
 
+import type { FrameReaderLike, ReaderLimits } from './frame-batch';
+
 /** Decoded msgpack value. */
 export type MsgpackValue =
   | null
@@ -142,6 +144,12 @@ export interface Backend {
    */
   decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number, maxValues?: number): DecodedBody;
   createFrameDecoder(maxFrameSize: number): FrameDecoderLike;
+  /**
+   * A connection's receive path (frame-batch.ts): split, decompress within the
+   * limits, verify checksums, validate msgpack and read each message's routing
+   * header, for every frame a chunk completes, in one call.
+   */
+  createFrameReader(limits: ReaderLimits): FrameReaderLike;
 
   // --- waterfall dedup (§11) ---------------------------------------------
   createWaterfallCache(windowSeconds: number, maxEntries: number): WaterfallCacheLike;

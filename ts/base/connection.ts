@@ -5,9 +5,11 @@
  * Protocol logic (handshakes, relaying) lives in mesh/.
  */
 import { EventEmitter } from 'events';
-import type { Backend, DecodedBody, FrameDecoderLike } from './backend';
-import { asConnectionError, MemoryBudgetError, Polyp2pError, WriteBufferFullError } from './errors';
-import { decompressedLimit, elementLimit, type BodyBudget } from './body-budget';
+import type { Backend } from './backend';
+import { asConnectionError, MemoryBudgetError, Polyp2pError, toTypedError, WriteBufferFullError } from './errors';
+import { ELEMENT_FLOOR, RATIO_FLOOR, type BodyBudget } from './body-budget';
+import type { FrameReaderLike } from './frame-batch';
+import { ReceivedFrame } from './received-frame';
 import type { PendingHolder } from './node-budgets';
 import type { BudgetHolder, SharedBudget } from './shared-budget';
 import { WriteQueue, WRITE_OVERHEAD } from './write-queue';
@@ -58,7 +60,7 @@ export interface ConnectionCounters {
 }
 
 export interface FramedConnectionEvents {
-  message: (decoded: DecodedBody) => void;
+  /** (not an event: set `onFrame`) */
   /** The connection failed; it is already being closed. */
   fail: (error: Error) => void;
   close: () => void;
@@ -66,8 +68,8 @@ export interface FramedConnectionEvents {
 
 export class FramedConnection extends EventEmitter implements PendingHolder {
   readonly counters: ConnectionCounters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
-  /** Methods tried, in the peer's order, when decoding its frames. */
-  receiveCompressions: number[] = [];
+  /** Each message received, in order; the node sets this. Runs synchronously, so a handshake's compression list applies to the next frame. */
+  onFrame: (frame: ReceivedFrame) => void = () => undefined;
   /** Method used for frames we send, or null (uncompressed). */
   sendCompression: number | null = null;
   /** When the connection was accepted or dialled (for an incoming TLS/ws one, at TCP accept: handshakeTimeout counts from there). */
@@ -78,7 +80,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   closed = false;
   /** closeGracefully() runs: input is dropped while queued writes drain. */
   private closing = false;
-  private readonly decoder: FrameDecoderLike;
+  private readonly reader: FrameReaderLike;
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private releaseHold: (() => void) | null = null;
 
@@ -95,7 +97,15 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     // hold lasts (holdReading), so there may be as many as connections: not a leak
     this.setMaxListeners(0);
     this.openedAt = openedAt;
-    this.decoder = core.createFrameDecoder(limits.maxFrameSize);
+    this.reader = core.createFrameReader({
+      maxFrameSize: limits.maxFrameSize,
+      maxDecompressed: limits.maxDecompressedSize,
+      ratio: limits.maxCompressionRatio,
+      ratioFloor: RATIO_FLOOR,
+      valuesPerByte: limits.maxElementsPerByte,
+      valuesFloor: ELEMENT_FLOOR,
+      maxValues: limits.maxElementsPerMessage,
+    });
     stream.on('data', (chunk) => this.onData(chunk));
     stream.on('incomplete', () => this.updatePending());
     stream.on('error', (err) => this.fail(asConnectionError(err)));
@@ -116,46 +126,45 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     return own && transport ? Math.min(own, transport) : own || transport;
   }
 
+  /** Methods tried, in the peer's order, when decoding its frames (from its handshake or renegotiation). */
+  setReceiveCompressions(methods: number[]): void {
+    this.reader.setCompressions(methods);
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed || this.closing) return;
     this.counters.bytesIn += chunk.length;
     this.lastReceivedAt = Date.now();
-    let bodies: Buffer[];
-    try {
-      bodies = this.decoder.push(chunk);
-    } catch (e) {
-      this.fail(e as Error);
-      return;
-    }
-    for (const body of bodies) {
+    this.reader.push(chunk);
+    let frames = 0;
+    for (;;) {
+      const batch = this.reader.read();
+      const n = batch.times.length;
+      for (let i = 0; i < n; i++) {
+        if (this.closed) return;
+        this.counters.framesIn++;
+        frames++;
+        try {
+          this.onFrame(new ReceivedFrame(batch, i));
+        } catch (e) {
+          this.fail(e as Error);
+          return;
+        }
+      }
       if (this.closed) return;
-      let decoded: DecodedBody;
-      try {
-        decoded = this.core.decodeBody(body, this.receiveCompressions, decompressedLimit(this.limits, body.length), elementLimit(this.limits, body.length));
-      } catch (e) {
-        this.fail(e as Error);
-        return;
-      }
-      if (decoded.compression !== null) decoded.wire = body;
-      this.counters.framesIn++;
-      // Handlers run synchronously, so a handshake updates receiveCompressions
-      // before the next body of the same chunk is decoded.
-      try {
-        this.emit('message', decoded);
-      } catch (e) {
-        this.fail(e as Error);
-        return;
-      }
+      if (batch.errorCode) return this.fail(toTypedError(Object.assign(new Error(batch.errorMessage ?? batch.errorCode), { code: batch.errorCode })) as Error);
+      // a handshake or renegotiation may have changed how the next frames decode: read on with it applied
+      if (!batch.more) break;
     }
-    const held = this.decoder.buffered;
+    const held = this.reader.buffered;
     // the frame still incomplete started in this chunk when an earlier one completed in it
-    this.partialSince = held === 0 ? 0 : bodies.length > 0 || !this.partialSince ? Date.now() : this.partialSince;
+    this.partialSince = held === 0 ? 0 : frames > 0 || !this.partialSince ? Date.now() : this.partialSince;
     this.updatePending();
   }
 
   /** Report the bytes held for unfinished frames (and the transport's unfinished unit) to the node's budget. */
   private updatePending(): void {
-    if (!this.closed) this.budgets?.pending.update(this, this.decoder.buffered + (this.stream.incompleteBytes ?? 0));
+    if (!this.closed) this.budgets?.pending.update(this, this.reader.buffered + (this.stream.incompleteBytes ?? 0));
   }
 
   private releaseBudgets(): void {
@@ -172,7 +181,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   overBudget(budget: SharedBudget<BudgetHolder>, total: number): void {
     this.fail(
       new MemoryBudgetError(
-        `holds ${this.decoder.buffered + (this.stream.incompleteBytes ?? 0)} bytes of a frame started ${Date.now() - this.pendingSince} ms ago, the oldest unfinished frame, while all connections together hold ${total} bytes; ${budget.name} is ${budget.max}`,
+        `holds ${this.reader.buffered + (this.stream.incompleteBytes ?? 0)} bytes of a frame started ${Date.now() - this.pendingSince} ms ago, the oldest unfinished frame, while all connections together hold ${total} bytes; ${budget.name} is ${budget.max}`,
       ),
     );
   }

@@ -42,6 +42,8 @@ export function createHybridBackend(native: Backend, js: Backend): Backend {
     frameFromMsgpack: codec.frameFromMsgpack,
     decodeBody: codec.decodeBody,
     createFrameDecoder: js.createFrameDecoder,
+    // one crossing per socket read: split, decompress, checksum, validate and route headers in Rust
+    createFrameReader: native.createFrameReader,
     ringDistance: js.ringDistance,
     ringBetween: js.ringBetween,
     fingerTargets: js.fingerTargets,

@@ -1,6 +1,7 @@
 import type { Backend, DecodedBody, EncodedMessage, FrameDecoderLike, WaterfallCacheLike } from './backend';
 import { toTypedError } from './errors';
 import { MsgpackExt } from './ext';
+import type { FrameBatch, ReaderLimits } from './frame-batch';
 
 /** Shape of the napi-rs addon built from crates/node. */
 export interface NativeAddon {
@@ -22,6 +23,12 @@ export interface NativeAddon {
   decodeBody(body: Uint8Array, compressions: number[], maxSize: number, maxValues?: number): DecodedBody;
   FrameDecoder: new (maxFrameSize: number) => { push(chunk: Uint8Array): Buffer[]; readonly buffered: number; readonly maxFrameSize: number };
   WaterfallCache: new (windowSeconds: number, maxEntries: number) => WaterfallCacheLike;
+  FrameReader: new (limits: ReaderLimits) => {
+    setCompressions(methods: number[]): void;
+    push(chunk: Uint8Array): void;
+    read(): Omit<FrameBatch, 'packets'>;
+    readonly buffered: number;
+  };
   chordPositions(key: Uint8Array): bigint[];
   ringDistance(a: bigint, b: bigint): bigint;
   ringBetween(x: bigint, a: bigint, b: bigint): boolean;
@@ -91,6 +98,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     decodeBody: wrap((b: Uint8Array, c: readonly number[], max: number, maxValues?: number) => addon.decodeBody(b, c as number[], max, budgetArg(maxValues))),
     createFrameDecoder: (maxFrameSize: number) => new NativeFrameDecoder(addon.FrameDecoder, maxFrameSize),
     createWaterfallCache: (windowSeconds: number, maxEntries: number) => new addon.WaterfallCache(windowSeconds, maxEntries),
+    createFrameReader: (limits: ReaderLimits) => new addon.FrameReader(limits),
     chordPositions: wrap(addon.chordPositions),
     ringDistance: wrap(addon.ringDistance),
     ringBetween: wrap(addon.ringBetween),

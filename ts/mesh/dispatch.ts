@@ -5,7 +5,7 @@
  * delivery. Nothing a peer sends may throw out of here: malformed messages
  * are ignored or close only that connection.
  */
-import type { DecodedBody } from '../base/backend';
+import type { ReceivedFrame } from '../base/received-frame';
 import type { FramedConnection } from '../base/connection';
 import { DuplicateIdError, HandlerError, WriteTimeoutError, FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
 import { flags } from '../base/flags';
@@ -31,25 +31,29 @@ const PONG = 0x04;
 /** A built-in handler for one sub-flag; returns true when it consumed the message. */
 export type BuiltinHandler = (node: MeshNode, peer: Peer, msg: MeshMessage) => boolean;
 
-export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void {
-  const p = decoded.packets;
-  if (p.length < 4) return; // header without payload: nothing to act on (py2p would renegotiate)
-  const mainFlag = p[0];
-  const sender = idOf(p[1]);
-  const time = p[2];
+/**
+ * Route one received message. Its header (main flag, sender, time,
+ * sub-flag) comes from the frame's row; its values are decoded only where
+ * something reads them (handlers, delivery), never to relay it.
+ */
+export function dispatch(node: MeshNode, peer: Peer, frame: ReceivedFrame): void {
+  if (!frame.usual && frame.packets.length < 4) return; // header without payload: nothing to act on (py2p would renegotiate)
+  const mainFlag = frame.mainFlag;
+  const sender = idOf(frame.senderRaw);
+  const time = frame.time;
   if (typeof mainFlag !== 'number' || sender === null || typeof time !== 'number' || !Number.isFinite(time)) return;
-  const payload = p.slice(3);
+  const subFlag = frame.subFlag;
 
-  if (mainFlag === flags.renegotiate) return renegotiate(node, peer, payload);
+  if (mainFlag === flags.renegotiate) return renegotiate(node, peer, frame.payload);
   if (mainFlag === PING) {
-    if (payload[0] !== PING) return;
-    notePeerBodyLimit(peer, payload[1]);
+    if (subFlag !== PING) return;
+    notePeerBodyLimit(peer, frame.payload[1]);
     // pings come once per keepAliveInterval: more than PONGS_PER_SECOND would fill a queue of tiny frames
     if (peer.allowPong(Date.now(), PONGS_PER_SECOND)) node.sendToPeer(peer, PONG, [PONG, node.bodyLimit]);
     return;
   }
   if (mainFlag === PONG) {
-    notePeerBodyLimit(peer, payload[1]);
+    notePeerBodyLimit(peer, frame.payload[1]);
     if (!peer.answersPings) {
       peer.answersPings = true;
       // A pong means a polyp2p node: extensions (sync anti-entropy, chord routing) may talk to it.
@@ -58,7 +62,7 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
     return;
   }
 
-  if (mainFlag === flags.broadcast && node.linkOnly.has(payload[0] as number)) {
+  if (mainFlag === flags.broadcast && node.linkOnly.has(subFlag as number)) {
     // A link-level message (handshake, peer list, an extension's whisper) inside a broadcast:
     // acting on it would make every node of the network treat it as its neighbour's.
     node.counters.misrouted++;
@@ -70,16 +74,19 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
       node.counters.stale++;
       return;
     }
-    if (node.seen.seen(decoded.id, time, now)) {
+    if (node.seen.seen(frame.id, time, now)) {
       node.counters.duplicates++;
-      if (node.listenerCount('duplicate')) node.emit('duplicate', { id: decoded.id, sender, peer });
+      if (node.listenerCount('duplicate')) node.emit('duplicate', { id: Buffer.from(frame.id), sender, peer });
       return;
     }
-    relay(node, peer, decoded, sender);
+    relay(node, peer, frame, sender);
   }
 
-  const msg = new MeshMessage(mainFlag, sender, p[1], time, decoded.id, payload, peer, decoded, node);
-  const builtin = node.builtins.get(payload[0] as number);
+  const builtin = node.builtins.get(subFlag as number);
+  const delivered = subFlag === flags.broadcast || subFlag === flags.whisper;
+  // nobody would read it: a relayed broadcast with no handler and no reader is not decoded at all
+  if (!builtin && !node.handlers.length && delivered && !node.wantsMessages) return void node.counters.delivered++;
+  const msg = new MeshMessage(mainFlag, sender, time, peer, frame, node);
   if (builtin && runBuiltin(builtin, node, peer, msg)) return;
   for (const h of node.handlers) {
     let claimed: unknown;
@@ -92,7 +99,7 @@ export function dispatch(node: MeshNode, peer: Peer, decoded: DecodedBody): void
     }
     if (claimed) return;
   }
-  if (payload[0] === flags.broadcast || payload[0] === flags.whisper) node.deliver(msg);
+  if (delivered) node.deliver(msg);
 }
 
 /** A built-in handler's bug must not cut the peer off either: reported, and the message counts as handled. */
@@ -117,23 +124,23 @@ function notePeerBodyLimit(peer: Peer, v: unknown): void {
 }
 
 /** Forward the received bytes to every peer except the author and the peer it came from. */
-function relay(node: MeshNode, from: Peer, decoded: DecodedBody, sender: string): void {
+function relay(node: MeshNode, from: Peer, frame: ReceivedFrame, sender: string): void {
   const cache = new Map<number | null, Buffer>();
   const highWater = node.options.relayHighWater;
   let congested: FramedConnection[] | null = null;
   let sent = 0;
-  const body = decoded.msgpack.length + 32;
+  const body = frame.msgpack.length + 32;
   for (const peer of node.peers.values()) {
     if (peer === from || peer.id === sender) continue;
-    if (node.relayFilter && !node.relayFilter(peer, decoded)) continue;
+    if (node.relayFilter && !node.relayFilter(peer, frame)) continue;
     if (body > node.bodyLimitFor(peer)) {
       node.counters.tooLargeForPeer++; // that peer would drop the link: it goes without this one
       continue;
     }
     const m = peer.conn.sendCompression;
-    let frame = cache.get(m);
-    if (!frame) cache.set(m, (frame = relayFrame(node.options, decoded, m)));
-    peer.conn.writeFrame(frame);
+    let out = cache.get(m);
+    if (!out) cache.set(m, (out = relayFrame(node.options, frame, m)));
+    peer.conn.writeFrame(out);
     if (highWater > 0 && !peer.conn.slowReader && peer.conn.queuedBytes > highWater && node.mayHoldFor(peer)) (congested ??= []).push(peer.conn);
     sent++;
   }
@@ -165,7 +172,7 @@ function renegotiate(node: MeshNode, peer: Peer, payload: unknown[]): void {
 
 function setPeerCompression(node: MeshNode, peer: Peer, list: number[]): void {
   peer.compression = list;
-  peer.conn.receiveCompressions = receiveOrder(node.options.compression.filter((m) => core.compressionMethods.includes(m)), list);
+  peer.conn.setReceiveCompressions(receiveOrder(node.options.compression.filter((m) => core.compressionMethods.includes(m)), list));
   peer.conn.sendCompression = negotiateCompression(node.options.compression, list);
 }
 

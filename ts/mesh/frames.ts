@@ -5,7 +5,8 @@
  * compresses beyond those bounds goes uncompressed, which every receiver
  * accepts (docs/protocol.md §6); the peer's budgets are taken to be this node's.
  */
-import type { DecodedBody, EncodedMessage } from '../base/backend';
+import type { EncodedMessage } from '../base/backend';
+import type { ReceivedFrame } from '../base/received-frame';
 import { countMsgpackValues } from '../base/js/msgpack-count';
 import { core } from '../native';
 import { decompressedLimit, elementLimit, type BodyBudget } from '../base/body-budget';
@@ -35,15 +36,17 @@ export const DEFLATE_RELAY_RATIO = 8;
  * small and not highly compressed on arrival, so relaying costs the relay a
  * bounded amount per byte received and per frame, whatever the sender chose.
  */
-export function relayFrame(o: BodyBudget, decoded: DecodedBody, method: number | null): Buffer {
-  if (method != null && method === decoded.compression && decoded.wire) {
-    const frame = Buffer.allocUnsafe(4 + decoded.wire.length);
-    frame.writeUInt32BE(decoded.wire.length, 0);
-    decoded.wire.copy(frame, 4);
+export function relayFrame(o: BodyBudget, received: Pick<ReceivedFrame, 'msgpack' | 'id' | 'compression' | 'wire' | 'rawFrame'>, method: number | null): Buffer {
+  if (method == null) return received.rawFrame;
+  const wire = received.wire;
+  if (method === received.compression && wire) {
+    const frame = Buffer.allocUnsafe(4 + wire.length);
+    frame.writeUInt32BE(wire.length, 0);
+    wire.copy(frame, 4);
     return frame;
   }
-  const plain = decoded.msgpack.length + 32;
-  const arrived = decoded.wire?.length ?? plain;
+  const plain = received.msgpack.length + 32;
+  const arrived = wire?.length ?? plain;
   const cheap = method === SNAPPY || (plain <= DEFLATE_RELAY_MAX && plain <= DEFLATE_RELAY_RATIO * arrived);
-  return frameWith(o, decoded, cheap ? method : null);
+  return frameWith(o, { msgpack: received.msgpack, id: received.id, frame: received.rawFrame }, cheap ? method : null);
 }

@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'events';
 import { core } from '../native';
-import type { DecodedBody, EncodedMessage, WaterfallCacheLike } from '../base/backend';
+import type { EncodedMessage, WaterfallCacheLike } from '../base/backend';
+import type { ReceivedFrame } from '../base/received-frame';
 import { FramedConnection, ByteStream } from '../base/connection';
 import { ClosedError, ConnectError, DuplicateIdError, HandlerError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
 import { flags } from '../base/flags';
@@ -78,7 +79,7 @@ export class MeshNode extends EventEmitter {
   readonly handlers: MessageHandler[] = [];
   closed = false;
   /** Extension hook: return false to keep a relayed broadcast from one peer (e.g. sync deletes from js2p). */
-  relayFilter: ((to: Peer, decoded: DecodedBody) => boolean) | null = null;
+  relayFilter: ((to: Peer, frame: ReceivedFrame) => boolean) | null = null;
   private readonly all = new Set<Peer>();
   /** Dials under way, by "host:port": each counts against maxPeers, and a second connect() to the address joins it. */
   private readonly dials = new Map<string, Promise<Peer>>();
@@ -341,7 +342,7 @@ export class MeshNode extends EventEmitter {
     const peer = new Peer(conn, outgoing, this, expectedId);
     this.all.add(peer);
     this.awaiting.add(peer);
-    conn.on('message', (decoded) => dispatch(this, peer, decoded));
+    conn.onFrame = (frame) => dispatch(this, peer, frame);
     conn.on('fail', (err: Error) => this.reportError(err, peer));
     conn.on('close', () => this.onPeerClosed(peer));
     conn.on('slow-reader', () => this.noteSlowHost(peer));
@@ -645,8 +646,14 @@ export class MeshNode extends EventEmitter {
   deliver(msg: MeshMessage): void {
     this.counters.delivered++;
     const q = this.options.queueMessages;
-    if (q === true || (q === 'auto' && (this.inbox.iterators > 0 || this.listenerCount('message') === 0))) this.inbox.push(msg);
+    // a queued message keeps its own bytes, not the whole read it came in (received-frame.ts)
+    if (q === true || (q === 'auto' && (this.inbox.iterators > 0 || this.listenerCount('message') === 0))) this.inbox.push(msg.detach());
     this.emit('message', msg);
+  }
+
+  /** Would a delivered message be read by anyone (a 'message' listener, the queue)? */
+  get wantsMessages(): boolean {
+    return this.options.queueMessages !== false || this.listenerCount('message') > 0;
   }
 
   /** Oldest queued message, or undefined. */

@@ -9,6 +9,8 @@ pub mod framing;
 pub mod ids;
 pub mod message;
 pub mod msgpack;
+pub mod reader;
+pub mod scan;
 pub mod snappy;
 pub mod waterfall;
 

@@ -5,6 +5,7 @@
 
 mod bigint;
 mod classes;
+mod reader;
 mod convert;
 mod tojs;
 

@@ -6,6 +6,7 @@ import { msgpackDecode } from './msgpack-decode';
 import { compress, compressionMethods, decompress } from './compression';
 import { decodeBody, encodeMessage, frameFromMsgpack } from './message';
 import { FrameDecoder } from './framing';
+import { JsFrameReader } from './frame-reader';
 import { WaterfallCache } from './waterfall';
 import { chordPositions, closestPreceding, fingerTargets, ringBetween, ringDistance } from './chord';
 
@@ -28,6 +29,7 @@ export const jsBackend: Backend = {
   frameFromMsgpack,
   decodeBody,
   createFrameDecoder: (maxFrameSize) => new FrameDecoder(maxFrameSize),
+  createFrameReader: (limits) => new JsFrameReader(limits),
   createWaterfallCache: (windowSeconds, maxEntries) => new WaterfallCache(windowSeconds, maxEntries),
   chordPositions,
   ringDistance,

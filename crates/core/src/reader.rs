@@ -1,0 +1,229 @@
+//! The receive path of one connection, a chunk at a time (PROTOCOL.md §3-5):
+//! split frames, decompress within the receiver's budgets, verify each
+//! checksum (the message ID), validate the msgpack and read its routing
+//! header, all without building values. A batch holds every frame completed
+//! so far laid out for the caller: the message as a raw frame
+//! `[length][id][msgpack]` (ready to relay uncompressed), the compressed body
+//! as received (to relay in its method), and a row of integers per frame.
+//! One call into this per socket read instead of several per frame is what
+//! makes a native binding pay (bench/README.md, "Routing").
+
+use crate::compression;
+use crate::error::{Error, Result};
+use crate::framing::HEADER_LEN;
+use crate::ids::sha256;
+use crate::message::ID_LEN;
+use crate::scan::{scan_message, Scanned};
+
+/// Integers per frame in `Batch::info`.
+pub const FIELDS: usize = 11;
+/// `info` columns.
+pub mod col {
+    /// bit 0: the header has the usual types; bit 1: the sender was bin.
+    pub const FLAGS: usize = 0;
+    pub const MAIN_FLAG: usize = 1;
+    pub const SUB_FLAG: usize = 2;
+    /// Offset in `bytes` of the raw frame `[length u32 BE][id 32][msgpack]`.
+    pub const FRAME_START: usize = 3;
+    pub const MSGPACK_LEN: usize = 4;
+    /// Offset in `bytes` of the sender's bytes, and their length.
+    pub const SENDER_START: usize = 5;
+    pub const SENDER_LEN: usize = 6;
+    /// The compression flag that decoded the body, or -1 (raw).
+    pub const COMPRESSION: usize = 7;
+    /// Offset in `bytes` of the body as received when it was compressed (-1: raw), and its length.
+    pub const WIRE_START: usize = 8;
+    pub const WIRE_LEN: usize = 9;
+    /// msgpack values the message holds.
+    pub const VALUES: usize = 10;
+}
+
+/// Stop a batch after this many frames or output bytes (offsets stay small, memory bounded).
+const MAX_FRAMES: usize = 4096;
+const MAX_BATCH_BYTES: usize = 4 << 20;
+
+/// The receiver's budgets (ts/base/body-budget.ts).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_frame_size: usize,
+    pub max_decompressed: usize,
+    pub ratio: usize,
+    pub ratio_floor: usize,
+    pub values_per_byte: usize,
+    pub values_floor: usize,
+    pub max_values: usize,
+}
+
+impl Limits {
+    fn decompressed_limit(&self, wire: usize) -> usize {
+        self.max_decompressed.min(self.ratio_floor.max(self.ratio.saturating_mul(wire)))
+    }
+    fn value_limit(&self, wire: usize) -> usize {
+        self.max_values.min(self.values_floor.max(self.values_per_byte.saturating_mul(wire)))
+    }
+}
+
+/// Frames read from the bytes pushed so far.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub bytes: Vec<u8>,
+    pub info: Vec<i32>,
+    pub times: Vec<f64>,
+    /// The frame that ended the batch failed: the connection is done.
+    pub error: Option<Error>,
+    /// Complete frames may still be buffered: the batch stopped after a frame
+    /// that may change how the next ones decode (a handshake, a
+    /// renegotiation, or one with unusual header types), or at its size
+    /// limit. Handle these, then read again.
+    pub more: bool,
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+}
+
+/// One connection's bytes not yet read as frames.
+#[derive(Debug)]
+pub struct FrameReader {
+    buf: Vec<u8>,
+    start: usize,
+    failed: Option<Error>,
+    max_frame_size: usize,
+}
+
+impl FrameReader {
+    pub fn new(max_frame_size: usize) -> Self {
+        FrameReader { buf: Vec::new(), start: 0, failed: None, max_frame_size }
+    }
+
+    /// Append a chunk read from the connection.
+    pub fn push(&mut self, chunk: &[u8]) {
+        if self.start > 0 && self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// Bytes of the frame in progress (its header included): 0 exactly between frames.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Read the complete frames buffered, decoding compressed bodies with the
+    /// peer's methods `compressions` in order (then raw).
+    pub fn read(&mut self, compressions: &[u8], limits: &Limits) -> Batch {
+        let mut batch = Batch::default();
+        if let Some(e) = &self.failed {
+            batch.error = Some(e.clone());
+            return batch;
+        }
+        loop {
+            if batch.len() >= MAX_FRAMES || batch.bytes.len() >= MAX_BATCH_BYTES {
+                batch.more = true;
+                break;
+            }
+            let avail = self.buf.len() - self.start;
+            if avail < HEADER_LEN {
+                break;
+            }
+            let len = u32::from_be_bytes(self.buf[self.start..self.start + HEADER_LEN].try_into().expect("4 bytes")) as usize;
+            if len > self.max_frame_size.min(limits.max_frame_size) {
+                let e = Error::FrameTooLarge { size: len as u64, max: self.max_frame_size.min(limits.max_frame_size) as u64 };
+                return self.fail(batch, e);
+            }
+            if avail < HEADER_LEN + len {
+                break;
+            }
+            let body_at = self.start + HEADER_LEN;
+            self.start = body_at + len;
+            let body = &self.buf[body_at..body_at + len];
+            match read_body(body, compressions, limits, &mut batch) {
+                Ok(control) if control => {
+                    batch.more = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => return self.fail(batch, e),
+            }
+        }
+        if self.start > (1 << 16) && self.start * 2 > self.buf.len() {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        batch
+    }
+
+    fn fail(&mut self, mut batch: Batch, e: Error) -> Batch {
+        self.failed = Some(e.clone());
+        self.buf = Vec::new();
+        self.start = 0;
+        batch.error = Some(e);
+        batch
+    }
+}
+
+/// Decode one body into `batch`. Returns whether the batch should stop after it.
+fn read_body(body: &[u8], compressions: &[u8], limits: &Limits, batch: &mut Batch) -> Result<bool> {
+    let mut used: Option<u8> = None;
+    let mut plain: Option<Vec<u8>> = None;
+    for &m in compressions.iter().filter(|m| compression::is_supported(**m)) {
+        match compression::decompress(body, m, limits.decompressed_limit(body.len())) {
+            Ok(p) => {
+                used = Some(m);
+                plain = Some(p);
+                break;
+            }
+            Err(e @ Error::DecompressLimit { .. }) => return Err(e),
+            Err(_) => continue,
+        }
+    }
+    let plain: &[u8] = plain.as_deref().unwrap_or(body);
+    if plain.len() < ID_LEN {
+        return Err(Error::TruncatedFrame { len: plain.len() });
+    }
+    let (checksum, msgpack) = plain.split_at(ID_LEN);
+    let id = sha256(msgpack);
+    if id != checksum {
+        return Err(Error::BadChecksum { expected: hex(checksum), actual: hex(&id) });
+    }
+    let Scanned { values, header: h } = scan_message(msgpack, limits.value_limit(body.len()))?;
+    let frame_start = batch.bytes.len();
+    batch.bytes.extend_from_slice(&((ID_LEN + msgpack.len()) as u32).to_be_bytes());
+    batch.bytes.extend_from_slice(&id);
+    batch.bytes.extend_from_slice(msgpack);
+    let (wire_start, wire_len) = match used {
+        Some(_) => {
+            let at = batch.bytes.len();
+            batch.bytes.extend_from_slice(body);
+            (at as i32, body.len() as i32)
+        }
+        None => (-1, 0),
+    };
+    let msgpack_at = frame_start + HEADER_LEN + ID_LEN;
+    batch.info.extend_from_slice(&[
+        h.usual as i32 | (h.sender_is_bin as i32) << 1,
+        h.main_flag,
+        h.sub_flag,
+        frame_start as i32,
+        msgpack.len() as i32,
+        (msgpack_at + h.sender_start) as i32,
+        h.sender_len as i32,
+        used.map_or(-1, |m| m as i32),
+        wire_start,
+        wire_len,
+        values as i32,
+    ]);
+    batch.times.push(if h.usual { h.time } else { f64::NAN });
+    // handshakes and renegotiations change how the next frames decode; unusual headers are decoded fully first
+    Ok(!h.usual || h.main_flag == 1 || h.sub_flag == 5)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
