@@ -184,9 +184,52 @@ const decodeBody = fc.property(
   },
 );
 
-/** name → property; `native` (optional) enables the differential msgpack check. */
+const READER_LIMITS = { maxFrameSize: 1 << 20, maxDecompressed: 1 << 20, ratio: 64, ratioFloor: 16 * 1024, valuesPerByte: 8, valuesFloor: 1024, maxValues: 262144 };
+const READER_ERRORS = [...BODY_ERRORS, 'ERR_ELEMENT_LIMIT', 'ERR_FRAME_TOO_LARGE'];
+
+/** Every frame a reader yields from `stream`, as what the node reads of it, and the error that ended it. */
+function readAll(backend, stream, methods) {
+  const { ReceivedFrame } = require('../../dist/base/received-frame.js');
+  const r = backend.createFrameReader(READER_LIMITS);
+  r.setCompressions(methods);
+  r.push(stream);
+  const frames = [];
+  for (;;) {
+    const b = r.read();
+    for (let i = 0; i < b.times.length; i++) {
+      const f = new ReceivedFrame(b, i);
+      frames.push({ mainFlag: f.mainFlag, subFlag: f.subFlag, time: f.time, sender: f.senderRaw, packets: f.packets, id: Buffer.from(f.id), compression: f.compression, values: f.values });
+    }
+    if (b.errorCode) {
+      expectCode({ code: b.errorCode, message: b.errorMessage }, READER_ERRORS, 'FrameReader.read');
+      return { frames, error: b.errorCode };
+    }
+    if (!b.more) return { frames, error: null };
+  }
+}
+
+/** FrameReader: the native reader (Rust validation without decoding) accepts exactly what the fallback's full decode accepts, and both read the same. */
+function frameReader(native) {
+  const body = fc.oneof(
+    mutated(packets.chain((p) => fc.constantFrom(null, 0x13, 0x20).map((m) => js.encodeMessage(p, m).frame.subarray(4)))),
+    msgpackBytes.map((m) => Buffer.concat([sha256(m), m])),
+  );
+  return fc.property(fc.array(body, { minLength: 1, maxLength: 4 }), fc.subarray([0x13, 0x20]), (bodies, methods) => {
+    const stream = Buffer.concat(bodies.map((b) => { const h = Buffer.alloc(4); h.writeUInt32BE(b.length); return Buffer.concat([h, b]); }));
+    const a = readAll(js, stream, methods);
+    if (!native) return;
+    const b = readAll(native, stream, methods);
+    if (a.error !== b.error && !(a.error && b.error)) throw new Error(`fallback ended with ${a.error}, native with ${b.error}: ${stream.toString('hex')}`);
+    if (a.frames.length !== b.frames.length) throw new Error(`fallback read ${a.frames.length} frames, native ${b.frames.length}: ${stream.toString('hex')}`);
+    a.frames.forEach((x, i) => {
+      if (!sameValue(x, b.frames[i])) throw new Error(`frame ${i} read differently: ${stream.toString('hex')}`);
+    });
+  });
+}
+
+/** name → property; `native` (optional) enables the differential checks. */
 function fuzzers(native) {
-  const out = { frameDecoder, msgpackDecode: msgpackDecode(native), decodeBody };
+  const out = { frameDecoder, msgpackDecode: msgpackDecode(native), decodeBody, frameReader: frameReader(native) };
   for (const m of METHODS) out[`decompress_0x${m.toString(16)}`] = decompress(m);
   return out;
 }

@@ -1,0 +1,104 @@
+'use strict';
+// FrameReader, the receive path of a connection (ts/base/frame-batch.ts): the
+// same frames, rows and verdicts on every backend (Rust reader.rs + scan.rs,
+// and the fallback's js/frame-reader.ts), whatever the chunking.
+const test = require('ava');
+const zlib = require('zlib');
+const { backends } = require('./helpers/backends');
+const { ReceivedFrame } = require('../dist/base/received-frame.js');
+
+const LIMITS = { maxFrameSize: 1 << 20, maxDecompressed: 1 << 20, ratio: 64, ratioFloor: 16 * 1024, valuesPerByte: 8, valuesFloor: 1024, maxValues: 262144 };
+const frameOf = (body) => Buffer.concat([Buffer.from([0, 0, 0, 0].map((_, i) => (body.length >>> (24 - 8 * i)) & 255)), body]);
+
+/** Read everything pushed, in `chunks`, applying `onFrame` (which may change the compressions). */
+function readAll(reader, chunks, onFrame = () => {}) {
+  const frames = [];
+  let error = null;
+  for (const c of chunks) {
+    reader.push(c);
+    for (;;) {
+      const b = reader.read();
+      for (let i = 0; i < b.times.length; i++) {
+        const f = new ReceivedFrame(b, i);
+        frames.push(f);
+        onFrame(f, reader);
+      }
+      if (b.errorCode) return { frames, error: b.errorCode };
+      if (!b.more) break;
+    }
+  }
+  return { frames, error, buffered: reader.buffered };
+}
+
+for (const b of backends) {
+  const tag = `[${b.name}]`;
+  const msgs = [
+    [0, 'SenderA', 1700000000, 0, 'hello', [1, 2, 3]],
+    [2, Buffer.from('SenderB'), 1700000001.5, 2, { k: 'v' }],
+    [3, 'SenderC', 1, 3, 65536],
+    [0, 'SenderD', 2, 0, Buffer.alloc(3000, 7)],
+  ];
+  const stream = Buffer.concat(msgs.map((m) => b.encodeMessage(m, null).frame));
+
+  test(`${tag} every chunking reads the same frames: header from the row, values on demand`, (t) => {
+    for (const size of [1, 3, 7, 64, 500, stream.length]) {
+      const chunks = [];
+      for (let i = 0; i < stream.length; i += size) chunks.push(stream.subarray(i, i + size));
+      const { frames, error, buffered } = readAll(b.createFrameReader(LIMITS), chunks);
+      t.is(error, null);
+      t.is(buffered, 0);
+      t.deepEqual(frames.map((f) => [f.mainFlag, f.subFlag, f.time]), msgs.map((m) => [m[0], m[3], m[2]]), `chunks of ${size}`);
+      t.deepEqual(frames.map((f) => f.packets), msgs.map((m) => b.msgpackDecode(b.msgpackEncode(m))));
+      t.is(frames[0].senderRaw, 'SenderA');
+      t.true(Buffer.isBuffer(frames[1].senderRaw) && frames[1].senderRaw.toString() === 'SenderB');
+      t.true(frames[3].id.equals(b.sha256(frames[3].msgpack)));
+      t.true(frames[0].rawFrame.equals(b.encodeMessage(msgs[0], null).frame), 'the raw frame is ready to relay');
+    }
+  });
+
+  test(`${tag} a handshake ends a batch, so the compression it announces decodes the frames behind it in the same chunk`, (t) => {
+    const hs = b.encodeMessage([2, 'Peer', 1, 5, 'Peer', 'pid', ['127.0.0.1', 1], [0x13]], null).frame;
+    const later = b.encodeMessage([2, 'Peer', 1, 2, 'compressed'], 0x13).frame;
+    const seen = [];
+    const { frames, error } = readAll(b.createFrameReader(LIMITS), [Buffer.concat([hs, later])], (f, reader) => {
+      seen.push(f.subFlag);
+      if (f.subFlag === 5) reader.setCompressions([0x13]);
+    });
+    t.is(error, null);
+    t.deepEqual(seen, [5, 2]);
+    t.is(frames[1].compression, 0x13);
+    t.is(frames[1].packets[4], 'compressed');
+    t.true(Buffer.isBuffer(frames[1].wire) && frames[1].wire.equals(later.subarray(4)), 'the body as received, to relay in its method');
+  });
+
+  test(`${tag} a bad frame: the ones before it are read, then the error, and it stays`, (t) => {
+    const good = b.encodeMessage([0, 'S', 1, 0, 'ok'], null).frame;
+    const bad = Buffer.from(good);
+    bad[10] ^= 1;
+    const r = b.createFrameReader(LIMITS);
+    const { frames, error } = readAll(r, [Buffer.concat([good, bad, good])]);
+    t.is(frames.length, 1);
+    t.is(error, 'ERR_BAD_CHECKSUM');
+    r.push(good);
+    t.is(r.read().errorCode, 'ERR_BAD_CHECKSUM');
+  });
+
+  test(`${tag} limits: a length header too large fails before its body arrives; ratio and values budgets per wire byte`, (t) => {
+    const big = Buffer.from([0, 0x20, 0, 0, 1, 2, 3]); // 2 MiB announced
+    t.is(readAll(b.createFrameReader(LIMITS), [big]).error, 'ERR_FRAME_TOO_LARGE');
+    const head = b.createFrameReader(LIMITS);
+    head.push(Buffer.from([0, 0, 0, 40]));
+    t.is(head.read().times.length, 0);
+    t.is(head.buffered, 4, 'a parsed header counts as a frame in progress');
+    const zeros = b.msgpackEncode([0, 'S', 1, 0, Buffer.alloc(1 << 19)]);
+    const inflating = zlib.deflateSync(Buffer.concat([b.sha256(zeros), zeros]), { level: 9 });
+    const r1 = b.createFrameReader(LIMITS);
+    r1.setCompressions([0x13]);
+    t.is(readAll(r1, [frameOf(inflating)]).error, 'ERR_DECOMPRESS_LIMIT', `${inflating.length} bytes inflating to 512 KiB: over 64x`);
+    const arrays = Buffer.concat([Buffer.from([0xdc, 0x07, 0xd4, 0, 0xa1, 0x53, 1, 0]), Buffer.alloc(2000, 0x90)]); // [0, 'S', 1, 0, [] x 2000, ...]
+    const compact = zlib.deflateSync(Buffer.concat([b.sha256(arrays), arrays]));
+    const r2 = b.createFrameReader(LIMITS);
+    r2.setCompressions([0x13]);
+    t.is(readAll(r2, [frameOf(compact)]).error, 'ERR_ELEMENT_LIMIT', `2 005 values from ${compact.length} bytes: over 8 per byte`);
+  });
+}
