@@ -102,3 +102,30 @@ for (const b of backends) {
     t.is(readAll(r2, [frameOf(compact)]).error, 'ERR_ELEMENT_LIMIT', `2 005 values from ${compact.length} bytes: over 8 per byte`);
   });
 }
+
+for (const b of backends) {
+  test(`[${b.name}] an uncompressed frame is always accepted, also from a peer that advertised snappy (its checksum is not taken for a snappy length)`, (t) => {
+    const bodies = [];
+    for (let i = 0; i < 2000; i++) bodies.push(b.encodeMessage([0, 'S', i, 0, 'raw', i], null).frame.subarray(4));
+    let refused = 0;
+    for (const body of bodies) {
+      try {
+        b.decodeBody(body, [0x20, 0x13, 0x11], 16 * 1024);
+      } catch {
+        refused++;
+      }
+    }
+    t.is(refused, 0, 'decodeBody');
+    const { frames, error } = readAll(
+      (() => {
+        const r = b.createFrameReader(LIMITS);
+        r.setCompressions([0x20, 0x13, 0x11]);
+        return r;
+      })(),
+      [Buffer.concat(bodies.map(frameOf))],
+    );
+    t.is(error, null);
+    t.is(frames.length, 2000);
+    t.true(frames.every((f) => f.compression === null));
+  });
+}

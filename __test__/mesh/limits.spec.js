@@ -138,7 +138,7 @@ test('compression renegotiation is answered and resend repeats the last message 
   await waitFor(() => p.received.some((m) => m.packets && m.packets[0] === 1), 8000, 'renegotiation answer');
   const answer = p.received.find((m) => m.packets && m.packets[0] === 1);
   t.deepEqual(answer.packets.slice(3), [1, [0x11]]);
-  victim.broadcast('last one');
+  victim.broadcast('last one', 'x'.repeat(600)); // over COMPRESS_MIN: small messages go uncompressed
   await waitFor(() => p.received.some((m) => m.packets && m.packets[4] === 'last one'), 8000, 'broadcast');
   t.is(p.received.find((m) => m.packets && m.packets[4] === 'last one').compression, 0x11, 'sent with the renegotiated method');
   const before = p.received.length;

@@ -11,10 +11,18 @@ import { countMsgpackValues } from '../base/js/msgpack-count';
 import { core } from '../native';
 import { decompressedLimit, elementLimit, type BodyBudget } from '../base/body-budget';
 
-/** The message as one frame: the raw one, or compressed with `method` when the receiver's budgets allow it. */
+/**
+ * Messages shorter than this go uncompressed, whatever the link negotiated:
+ * compressing 100 bytes saves next to nothing on the wire and costs a codec
+ * call on both ends (the originals compress everything; a raw frame is
+ * always accepted, docs/protocol.md §5).
+ */
+export const COMPRESS_MIN = 512;
+
+/** The message as one frame: the raw one, or compressed with `method` when it is worth it and the receiver's budgets allow it. */
 export function frameWith(o: BodyBudget, enc: Pick<EncodedMessage, 'msgpack' | 'id'> & { frame?: Buffer }, method: number | null): Buffer {
   const raw = () => enc.frame ?? core.frameFromMsgpack(enc.msgpack, enc.id, null);
-  if (method == null) return raw();
+  if (method == null || enc.msgpack.length < COMPRESS_MIN) return raw();
   const frame = core.frameFromMsgpack(enc.msgpack, enc.id, method);
   const wire = frame.length - 4;
   if (enc.msgpack.length + 32 > decompressedLimit(o, wire)) return raw();

@@ -54,46 +54,72 @@ pub fn frame_from_msgpack(msgpack: &[u8], id: &[u8], compression: Option<u8>) ->
     }
 }
 
-/// Decode a frame body: try each supported flag of `compressions` in order
-/// (unsupported ones are skipped); the first that decompresses wins; if none
-/// does, the body is taken raw. Hitting `max_size` while decompressing is an
-/// error, not a fall-through. Then verify the checksum and decode msgpack
-/// (which must be an array and hold at most `max_values` values).
+/// A frame body opened: its plain bytes (checksum + msgpack), the method that
+/// decompressed it (None: it came raw) and its verified message ID.
+#[derive(Debug)]
+pub struct Opened<'a> {
+    pub plain: std::borrow::Cow<'a, [u8]>,
+    pub method: Option<u8>,
+    pub id: [u8; ID_LEN],
+}
+
+impl Opened<'_> {
+    /// The msgpack bytes (after the checksum).
+    pub fn msgpack(&self) -> &[u8] {
+        &self.plain[ID_LEN..]
+    }
+}
+
+/// Open a frame body. An uncompressed frame is always acceptable: a body
+/// whose checksum verifies as it is, is raw (a raw body cannot be taken for
+/// snappy, which has no header of its own, and fail as a "bomb"). Otherwise
+/// each supported flag of `compressions` is tried in order and the first that
+/// decompresses wins; hitting `max_size` while decompressing is an error, not
+/// a fall-through. Then the checksum decides.
+pub fn open_body<'a>(body: &'a [u8], compressions: &[u8], max_size: usize) -> Result<Opened<'a>> {
+    if body.len() >= ID_LEN {
+        let id = sha256(&body[ID_LEN..]);
+        if id[..] == body[..ID_LEN] {
+            return Ok(Opened { plain: std::borrow::Cow::Borrowed(body), method: None, id });
+        }
+    }
+    for &method in compressions.iter().filter(|m| compression::is_supported(**m)) {
+        match compression::decompress(body, method, max_size) {
+            Ok(plain) => return verified(std::borrow::Cow::Owned(plain), Some(method)),
+            Err(e @ Error::DecompressLimit { .. }) => return Err(e),
+            Err(_) => continue,
+        }
+    }
+    verified(std::borrow::Cow::Borrowed(body), None)
+}
+
+fn verified(plain: std::borrow::Cow<'_, [u8]>, method: Option<u8>) -> Result<Opened<'_>> {
+    if plain.len() < ID_LEN {
+        return Err(Error::TruncatedFrame { len: plain.len() });
+    }
+    let id = sha256(&plain[ID_LEN..]);
+    if id[..] != plain[..ID_LEN] {
+        return Err(Error::BadChecksum { expected: hex(&plain[..ID_LEN]), actual: hex(&id) });
+    }
+    Ok(Opened { plain, method, id })
+}
+
+/// Decode a frame body (open_body), then its msgpack, which must be an array
+/// holding at most `max_values` values.
 pub fn decode_body(
     body: &[u8],
     compressions: &[u8],
     max_size: usize,
     max_values: usize,
 ) -> Result<DecodedBody> {
-    let mut used = None;
-    let mut decompressed = None;
-    for &method in compressions.iter().filter(|m| compression::is_supported(**m)) {
-        match compression::decompress(body, method, max_size) {
-            Ok(plain) => {
-                used = Some(method);
-                decompressed = Some(plain);
-                break;
-            }
-            Err(e @ Error::DecompressLimit { .. }) => return Err(e),
-            Err(_) => continue,
-        }
-    }
-    let plain: &[u8] = decompressed.as_deref().unwrap_or(body);
-    if plain.len() < ID_LEN {
-        return Err(Error::TruncatedFrame { len: plain.len() });
-    }
-    let (checksum, packed) = plain.split_at(ID_LEN);
-    let id = sha256(packed);
-    if id != checksum {
-        return Err(Error::BadChecksum { expected: hex(checksum), actual: hex(&id) });
-    }
-    let value = msgpack::decode_limited(packed, max_values)?;
+    let opened = open_body(body, compressions, max_size)?;
+    let value = msgpack::decode_limited(opened.msgpack(), max_values)?;
     if !matches!(value, Value::Array(_)) {
         return Err(Error::BadMsgpack(
             "a message must be a msgpack array [msg_type, sender, time, ...payload]".into(),
         ));
     }
-    Ok(DecodedBody { value, id, msgpack: packed.to_vec(), compression: used })
+    Ok(DecodedBody { value, id: opened.id, msgpack: opened.msgpack().to_vec(), compression: opened.method })
 }
 
 fn hex(bytes: &[u8]) -> String {

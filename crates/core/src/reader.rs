@@ -8,11 +8,9 @@
 //! One call into this per socket read instead of several per frame is what
 //! makes a native binding pay (bench/README.md, "Routing").
 
-use crate::compression;
 use crate::error::{Error, Result};
 use crate::framing::HEADER_LEN;
-use crate::ids::sha256;
-use crate::message::ID_LEN;
+use crate::message::{open_body, ID_LEN};
 use crate::scan::{scan_message, Scanned};
 
 /// Integers per frame in `Batch::info`.
@@ -170,28 +168,8 @@ impl FrameReader {
 
 /// Decode one body into `batch`. Returns whether the batch should stop after it.
 fn read_body(body: &[u8], compressions: &[u8], limits: &Limits, batch: &mut Batch) -> Result<bool> {
-    let mut used: Option<u8> = None;
-    let mut plain: Option<Vec<u8>> = None;
-    for &m in compressions.iter().filter(|m| compression::is_supported(**m)) {
-        match compression::decompress(body, m, limits.decompressed_limit(body.len())) {
-            Ok(p) => {
-                used = Some(m);
-                plain = Some(p);
-                break;
-            }
-            Err(e @ Error::DecompressLimit { .. }) => return Err(e),
-            Err(_) => continue,
-        }
-    }
-    let plain: &[u8] = plain.as_deref().unwrap_or(body);
-    if plain.len() < ID_LEN {
-        return Err(Error::TruncatedFrame { len: plain.len() });
-    }
-    let (checksum, msgpack) = plain.split_at(ID_LEN);
-    let id = sha256(msgpack);
-    if id != checksum {
-        return Err(Error::BadChecksum { expected: hex(checksum), actual: hex(&id) });
-    }
+    let opened = open_body(body, compressions, limits.decompressed_limit(body.len()))?;
+    let (used, id, msgpack) = (opened.method, opened.id, opened.msgpack());
     let Scanned { values, header: h } = scan_message(msgpack, limits.value_limit(body.len()))?;
     let frame_start = batch.bytes.len();
     batch.bytes.extend_from_slice(&((ID_LEN + msgpack.len()) as u32).to_be_bytes());
@@ -222,8 +200,4 @@ fn read_body(body: &[u8], compressions: &[u8], limits: &Limits, batch: &mut Batc
     batch.times.push(if h.usual { h.time } else { f64::NAN });
     // handshakes and renegotiations change how the next frames decode; unusual headers are decoded fully first
     Ok(!h.usual || h.main_flag == 1 || h.sub_flag == 5)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

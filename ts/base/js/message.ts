@@ -56,7 +56,8 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
     return { frame: frameFromMsgpack(msgpack, id, compression), id, msgpack };
   }
 
-  function tryDecompress(body: Uint8Array, compressions: readonly number[], maxSize: number): [Buffer, number | null] {
+  /** The supported method of `compressions` that decompresses `body` first, or null (then it is taken raw). */
+  function tryDecompress(body: Uint8Array, compressions: readonly number[], maxSize: number): [Buffer, number] | null {
     for (const method of compressions) {
       if (!compressionMethods.includes(method)) continue;
       try {
@@ -66,22 +67,36 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
         if (e instanceof DecompressLimitError) throw e;
       }
     }
-    return [Buffer.isBuffer(body) ? body : Buffer.from(body), null];
+    return null;
+  }
+
+  /** A body whose checksum verifies as it is, is raw: an uncompressed frame is always acceptable (crates/core/src/message.rs open_body). */
+  function rawId(body: Buffer): Buffer | null {
+    if (body.length < CHECKSUM) return null;
+    const id = sha256(body.subarray(CHECKSUM));
+    return id.equals(body.subarray(0, CHECKSUM)) ? id : null;
   }
 
   function decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number, maxValues = Infinity): DecodedBody {
-    const [plain, used] = tryDecompress(body, compressions, maxSize);
-    if (plain.length < CHECKSUM) {
-      throw new TruncatedFrameError(`frame body of ${plain.length} bytes is shorter than the 32-byte checksum; the peer sent a truncated or empty frame`);
+    const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    let id = rawId(buf);
+    let plain = buf;
+    let used: number | null = null;
+    if (!id) {
+      const opened = tryDecompress(buf, compressions, maxSize);
+      if (opened) [plain, used] = opened;
+      if (plain.length < CHECKSUM) {
+        throw new TruncatedFrameError(`frame body of ${plain.length} bytes is shorter than the 32-byte checksum; the peer sent a truncated or empty frame`);
+      }
+      id = sha256(plain.subarray(CHECKSUM));
+      if (!id.equals(plain.subarray(0, CHECKSUM))) {
+        throw new ChecksumError(
+          `checksum mismatch: body says ${plain.subarray(0, 8).toString('hex')}…, SHA-256 of the message is ${id.subarray(0, 8).toString('hex')}…` +
+            (used == null ? ' (no advertised compression decoded it; was it compressed with a method the peer did not announce?)' : ''),
+        );
+      }
     }
     const msgpack = plain.subarray(CHECKSUM);
-    const id = sha256(msgpack);
-    if (!id.equals(plain.subarray(0, CHECKSUM))) {
-      throw new ChecksumError(
-        `checksum mismatch: body says ${plain.subarray(0, 8).toString('hex')}…, SHA-256 of the message is ${id.subarray(0, 8).toString('hex')}…` +
-          (used == null ? ' (no advertised compression decoded it; was it compressed with a method the peer did not announce?)' : ''),
-      );
-    }
     const { value: packets, values } = msgpackDecodeCounted(msgpack, maxValues);
     if (!Array.isArray(packets)) throw new MsgpackError('message body is not a msgpack array [msg_type, sender, time, ...payload]');
     return { packets, id, msgpack, compression: used, values };
