@@ -33,19 +33,28 @@ fn frame_too_large_is_detected_at_the_header() {
     }
     let err = d.push(&header[3..]).unwrap_err();
     assert_eq!(err.code(), "ERR_FRAME_TOO_LARGE");
-    assert!(err.to_string().contains("20000000") && err.to_string().contains("16777216"), "{err}");
+    assert!(
+        err.to_string().contains("20000000") && err.to_string().contains("16777216"),
+        "{err}"
+    );
     // The decoder stays failed and buffers nothing more.
     assert_eq!(d.push(&[0; 100]).unwrap_err(), err);
     assert_eq!(d.buffered(), 0);
     // At the limit is fine.
     let mut ok = FrameDecoder::new(3);
-    assert_eq!(ok.push(&[0, 0, 0, 3, 1, 2, 3]).unwrap(), vec![vec![1, 2, 3]]);
+    assert_eq!(
+        ok.push(&[0, 0, 0, 3, 1, 2, 3]).unwrap(),
+        vec![vec![1, 2, 3]]
+    );
 }
 
 #[test]
 fn frames_split_anywhere() {
     let bodies: Vec<Vec<u8>> = vec![vec![], b"a".to_vec(), vec![7; 300], b"xyz".to_vec()];
-    let stream: Vec<u8> = bodies.iter().flat_map(|b| encode_frame(b).unwrap()).collect();
+    let stream: Vec<u8> = bodies
+        .iter()
+        .flat_map(|b| encode_frame(b).unwrap())
+        .collect();
     for step in [1usize, 2, 3, 4, 5, 7, 64, stream.len()] {
         let mut d = FrameDecoder::new(1000);
         let mut got = Vec::new();
@@ -72,27 +81,40 @@ fn checksum_truncation_and_msgpack_errors() {
     let err = decode_body(&[1, 2, 3], &[ZLIB], 1 << 20, usize::MAX).unwrap_err();
     assert_eq!(err, Error::TruncatedFrame { len: 3 });
     assert_eq!(err.code(), "ERR_TRUNCATED_FRAME");
-    assert_eq!(decode_body(&[], &[], 10, usize::MAX).unwrap_err().code(), "ERR_TRUNCATED_FRAME");
+    assert_eq!(
+        decode_body(&[], &[], 10, usize::MAX).unwrap_err().code(),
+        "ERR_TRUNCATED_FRAME"
+    );
 
     // Valid checksum over invalid msgpack, and over a non-array.
     for bad in [&[0xc1u8][..], &[0x92, 0x01], &[0x01, 0x02], &[0xa1, 0xff]] {
         let id = polyp2p_core::ids::sha256(bad);
         let frame = frame_from_msgpack(bad, &id, None).unwrap();
-        assert_eq!(decode_body(body_of(&frame), &[], 1 << 20, usize::MAX).unwrap_err().code(), "ERR_BAD_MSGPACK");
+        assert_eq!(
+            decode_body(body_of(&frame), &[], 1 << 20, usize::MAX)
+                .unwrap_err()
+                .code(),
+            "ERR_BAD_MSGPACK"
+        );
     }
     let id = polyp2p_core::ids::sha256(&[0x01]);
     let frame = frame_from_msgpack(&[0x01], &id, None).unwrap();
-    assert_eq!(decode_body(body_of(&frame), &[], 1 << 20, usize::MAX).unwrap_err().code(), "ERR_BAD_MSGPACK");
+    assert_eq!(
+        decode_body(body_of(&frame), &[], 1 << 20, usize::MAX)
+            .unwrap_err()
+            .code(),
+        "ERR_BAD_MSGPACK"
+    );
 }
 
 #[test]
 fn msgpack_decoder_is_safe() {
     let bad: &[&[u8]] = &[
-        &[],                            // nothing
-        &[0xc1],                        // reserved
-        &[0x01, 0x02],                  // trailing
-        &[0xa2, 0x61],                  // truncated str
-        &[0xa1, 0xff],                  // invalid UTF-8
+        &[],                             // nothing
+        &[0xc1],                         // reserved
+        &[0x01, 0x02],                   // trailing
+        &[0xa2, 0x61],                   // truncated str
+        &[0xa1, 0xff],                   // invalid UTF-8
         &[0xdd, 0xff, 0xff, 0xff, 0xff], // 4G-element array claimed, no bytes
         &[0xdf, 0xff, 0xff, 0xff, 0xff, 0x01],
         &[0xc6, 0xff, 0xff, 0xff, 0xff, 0x00],
@@ -104,7 +126,9 @@ fn msgpack_decoder_is_safe() {
         let err = decode(b).unwrap_err();
         assert_eq!(err.code(), "ERR_BAD_MSGPACK", "{b:02x?}");
     }
-    let deep_ok: Vec<u8> = std::iter::repeat_n(0x91, MAX_DEPTH - 1).chain([0x90]).collect();
+    let deep_ok: Vec<u8> = std::iter::repeat_n(0x91, MAX_DEPTH - 1)
+        .chain([0x90])
+        .collect();
     assert!(decode(&deep_ok).is_ok());
     let too_deep: Vec<u8> = std::iter::repeat_n(0x91, MAX_DEPTH).chain([0x90]).collect();
     assert_eq!(decode(&too_deep).unwrap_err().code(), "ERR_BAD_MSGPACK");
@@ -126,12 +150,26 @@ fn msgpack_encoder_limits() {
 #[test]
 fn base58_and_unknown_compression() {
     let err = base58::decode_int("abc0").unwrap_err();
-    assert_eq!(err, Error::BadBase58 { ch: '0', position: 3 });
-    assert!(err.to_string().contains("'0'") && err.to_string().contains("position 3"));
-    assert_eq!(compression::compress(b"x", 0x14).unwrap_err().code(), "ERR_UNKNOWN_COMPRESSION");
-    assert_eq!(compression::decompress(b"x", 0x99, 10).unwrap_err().code(), "ERR_UNKNOWN_COMPRESSION");
     assert_eq!(
-        encode_message(&sample(), Some(0x15), EncodeOptions::default()).unwrap_err().code(),
+        err,
+        Error::BadBase58 {
+            ch: '0',
+            position: 3
+        }
+    );
+    assert!(err.to_string().contains("'0'") && err.to_string().contains("position 3"));
+    assert_eq!(
+        compression::compress(b"x", 0x14).unwrap_err().code(),
+        "ERR_UNKNOWN_COMPRESSION"
+    );
+    assert_eq!(
+        compression::decompress(b"x", 0x99, 10).unwrap_err().code(),
+        "ERR_UNKNOWN_COMPRESSION"
+    );
+    assert_eq!(
+        encode_message(&sample(), Some(0x15), EncodeOptions::default())
+            .unwrap_err()
+            .code(),
         "ERR_UNKNOWN_COMPRESSION"
     );
 }
@@ -143,7 +181,11 @@ fn corrupt_and_truncated_streams_fail() {
         let packed = compression::compress(&data, m).unwrap();
         for cut in [1, packed.len() / 2, packed.len() - 1] {
             let err = compression::decompress(&packed[..cut], m, 1 << 20).unwrap_err();
-            assert_eq!(err.code(), "ERR_DECOMPRESS_FAILED", "method {m:#x} cut {cut}: {err}");
+            assert_eq!(
+                err.code(),
+                "ERR_DECOMPRESS_FAILED",
+                "method {m:#x} cut {cut}: {err}"
+            );
         }
         let garbage = vec![0xa5u8; 64];
         let err = compression::decompress(&garbage, m, 1 << 20).unwrap_err();
@@ -153,7 +195,10 @@ fn corrupt_and_truncated_streams_fail() {
     let mut gz = compression::compress(b"hello hello", GZIP).unwrap();
     let n = gz.len();
     gz[n - 5] ^= 0xff;
-    assert_eq!(compression::decompress(&gz, GZIP, 100).unwrap_err().code(), "ERR_DECOMPRESS_FAILED");
+    assert_eq!(
+        compression::decompress(&gz, GZIP, 100).unwrap_err().code(),
+        "ERR_DECOMPRESS_FAILED"
+    );
 }
 
 #[test]
@@ -162,7 +207,14 @@ fn small_bombs_hit_the_cap_for_every_method() {
     for m in METHODS {
         let packed = compression::compress(&zeros, m).unwrap();
         let err = compression::decompress(&packed, m, 1 << 20).unwrap_err();
-        assert_eq!(err, Error::DecompressLimit { method: m, limit: 1 << 20 }, "{m:#x}");
+        assert_eq!(
+            err,
+            Error::DecompressLimit {
+                method: m,
+                limit: 1 << 20
+            },
+            "{m:#x}"
+        );
         assert!(err.to_string().contains("1048576"));
         // decode_body: the cap is an error, not a fall-through to raw.
         let err = decode_body(&packed, &[m], 1 << 20, usize::MAX).unwrap_err();
@@ -177,7 +229,12 @@ fn small_bombs_hit_the_cap_for_every_method() {
     }
     claim.push(n as u8);
     claim.extend_from_slice(&[0x00, 0x00]);
-    assert_eq!(compression::decompress(&claim, SNAPPY, 1 << 20).unwrap_err().code(), "ERR_DECOMPRESS_LIMIT");
+    assert_eq!(
+        compression::decompress(&claim, SNAPPY, 1 << 20)
+            .unwrap_err()
+            .code(),
+        "ERR_DECOMPRESS_LIMIT"
+    );
 }
 
 /// A zlib stream of 1 GiB of zeros, built without holding 1 GiB: one
@@ -186,7 +243,8 @@ fn gib_zlib_bomb() -> Vec<u8> {
     let mut c = flate2::Compress::new(flate2::Compression::new(9), false);
     let zeros = vec![0u8; 1 << 20];
     let mut seg = Vec::with_capacity(4096);
-    c.compress_vec(&zeros, &mut seg, flate2::FlushCompress::Full).unwrap();
+    c.compress_vec(&zeros, &mut seg, flate2::FlushCompress::Full)
+        .unwrap();
     assert_eq!(c.total_in(), 1 << 20, "segment fits in one call");
     let mut out = vec![0x78, 0xda];
     for _ in 0..1024 {
@@ -210,20 +268,42 @@ fn one_gib_bomb_is_stopped_early() {
     let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
     gz.extend_from_slice(&bomb[2..bomb.len() - 4]);
     gz.extend_from_slice(&[0; 8]);
-    assert_eq!(compression::decompress(&gz, GZIP, 16 << 20).unwrap_err().code(), "ERR_DECOMPRESS_LIMIT");
-    assert_eq!(decode_body(&bomb, &[0x99, ZLIB], 16 << 20, usize::MAX).unwrap_err().code(), "ERR_DECOMPRESS_LIMIT");
+    assert_eq!(
+        compression::decompress(&gz, GZIP, 16 << 20)
+            .unwrap_err()
+            .code(),
+        "ERR_DECOMPRESS_LIMIT"
+    );
+    assert_eq!(
+        decode_body(&bomb, &[0x99, ZLIB], 16 << 20, usize::MAX)
+            .unwrap_err()
+            .code(),
+        "ERR_DECOMPRESS_LIMIT"
+    );
 }
 
 #[test]
 fn decode_body_method_order_and_fallback() {
     let enc = encode_message(&sample(), None, EncodeOptions::default()).unwrap();
     // Raw body with compressions advertised: all fail, raw wins.
-    let d = decode_body(body_of(&enc.frame), &[ZLIB, GZIP, BZ2, LZMA], 1 << 20, usize::MAX).unwrap();
+    let d = decode_body(
+        body_of(&enc.frame),
+        &[ZLIB, GZIP, BZ2, LZMA],
+        1 << 20,
+        usize::MAX,
+    )
+    .unwrap();
     assert_eq!(d.compression, None);
     assert_eq!(d.msgpack, enc.msgpack);
     // Unknown flags are skipped.
     let z = encode_message(&sample(), Some(ZLIB), EncodeOptions::default()).unwrap();
-    let d = decode_body(body_of(&z.frame), &[0x99, 0x14, GZIP, ZLIB], 1 << 20, usize::MAX).unwrap();
+    let d = decode_body(
+        body_of(&z.frame),
+        &[0x99, 0x14, GZIP, ZLIB],
+        1 << 20,
+        usize::MAX,
+    )
+    .unwrap();
     assert_eq!(d.compression, Some(ZLIB));
     assert_eq!(d.id, enc.id);
     // Encoding is deterministic across methods.
@@ -235,7 +315,10 @@ fn decode_body_method_order_and_fallback() {
     }
     let mut out = Vec::new();
     out.write_all(&enc.frame).unwrap();
-    assert_eq!(u32::from_be_bytes(out[..4].try_into().unwrap()) as usize, out.len() - 4);
+    assert_eq!(
+        u32::from_be_bytes(out[..4].try_into().unwrap()) as usize,
+        out.len() - 4
+    );
 }
 
 fn sample_decoded() -> Value {
@@ -252,7 +335,11 @@ fn a_parsed_header_counts_as_a_frame_in_progress() {
     d.push(&[0, 0]).unwrap();
     assert_eq!(d.buffered(), 2);
     d.push(&[0, 10]).unwrap();
-    assert_eq!(d.buffered(), 4, "header complete, body not started: still mid-frame");
+    assert_eq!(
+        d.buffered(),
+        4,
+        "header complete, body not started: still mid-frame"
+    );
     d.push(&[1, 2, 3]).unwrap();
     assert_eq!(d.buffered(), 7);
     assert_eq!(d.push(&[4, 5, 6, 7, 8, 9, 10]).unwrap().len(), 1);
@@ -267,17 +354,20 @@ fn element_budget_bounds_values_decoded() {
     use polyp2p_core::msgpack::decode_limited;
     // [[], [], ...] : 1 + n values
     let mut bytes = vec![0xdc, 0x03, 0xe8]; // array16 of 1000
-    bytes.extend(std::iter::repeat(0x90).take(1000));
+    bytes.extend(std::iter::repeat_n(0x90, 1000));
     assert!(decode_limited(&bytes, 1001).is_ok());
     let err = decode_limited(&bytes, 1000).unwrap_err();
     assert_eq!(err.code(), "ERR_ELEMENT_LIMIT");
     // a map entry counts two: {1: 2} is three values
     assert!(decode_limited(&[0x81, 0x01, 0x02], 3).is_ok());
-    assert_eq!(decode_limited(&[0x81, 0x01, 0x02], 2).unwrap_err().code(), "ERR_ELEMENT_LIMIT");
+    assert_eq!(
+        decode_limited(&[0x81, 0x01, 0x02], 2).unwrap_err().code(),
+        "ERR_ELEMENT_LIMIT"
+    );
     // through decode_body, after decompression: 1 MiB of empty arrays compressed to ~1 KiB
     let mut inner = vec![0xdd];
     inner.extend_from_slice(&(1u32 << 20).to_be_bytes());
-    inner.extend(std::iter::repeat(0x90).take(1 << 20));
+    inner.extend(std::iter::repeat_n(0x90, 1 << 20));
     let id = polyp2p_core::ids::sha256(&inner);
     let frame = frame_from_msgpack(&inner, &id, Some(ZLIB)).unwrap();
     let body = body_of(&frame);

@@ -30,7 +30,9 @@ fn same_encoder(orig: &str, method: Option<u8>) -> bool {
 #[test]
 fn frame_vectors() {
     for orig in ORIGINALS {
-        let Some(j) = load(&format!("{orig}/frames.json")) else { return };
+        let Some(j) = load(&format!("{orig}/frames.json")) else {
+            return;
+        };
         let mut exact = 0;
         for f in arr(&j, "frames") {
             let label = s(f, "label");
@@ -51,7 +53,11 @@ fn frame_vectors() {
                 (typed(&f["packets_typed"]), EncodeOptions::default())
             };
             let enc = encode_message(&value, None, opts).unwrap();
-            assert_eq!(hex::encode(&enc.msgpack), s(f, "msgpack_hex"), "{orig} {label} msgpack");
+            assert_eq!(
+                hex::encode(&enc.msgpack),
+                s(f, "msgpack_hex"),
+                "{orig} {label} msgpack"
+            );
             assert_eq!(enc.id, id);
 
             for v in arr(f, "variants") {
@@ -73,7 +79,11 @@ fn frame_vectors() {
                 }
                 if same_encoder(orig, method) {
                     let ours = frame_from_msgpack(&msgpack, &id, method).unwrap();
-                    assert_eq!(hex::encode(ours), s(v, "frame_hex"), "{orig} {label} {method:?} bytes");
+                    assert_eq!(
+                        hex::encode(ours),
+                        s(v, "frame_hex"),
+                        "{orig} {label} {method:?} bytes"
+                    );
                     exact += 1;
                 }
             }
@@ -89,7 +99,9 @@ fn msgpack_value(bytes: &[u8]) -> Value {
 #[test]
 fn compression_vectors() {
     for orig in ORIGINALS {
-        let Some(j) = load(&format!("{orig}/compression.json")) else { return };
+        let Some(j) = load(&format!("{orig}/compression.json")) else {
+            return;
+        };
         for v in arr(&j, "vectors") {
             let method = v["method"].as_u64().unwrap() as u8;
             let input = unhex(s(v, "input_hex"));
@@ -99,10 +111,17 @@ fn compression_vectors() {
                 .unwrap_or_else(|e| panic!("{orig} {label} {method}: {e}"));
             assert_eq!(out, input, "{orig} {label} {method}");
             // Exactly the cap is fine; one byte less is over it.
-            assert_eq!(compression::decompress(&packed, method, input.len()).unwrap(), input);
+            assert_eq!(
+                compression::decompress(&packed, method, input.len()).unwrap(),
+                input
+            );
             if !input.is_empty() {
                 let err = compression::decompress(&packed, method, input.len() - 1).unwrap_err();
-                assert_eq!(err.code(), "ERR_DECOMPRESS_LIMIT", "{orig} {label} {method}");
+                assert_eq!(
+                    err.code(),
+                    "ERR_DECOMPRESS_LIMIT",
+                    "{orig} {label} {method}"
+                );
             }
             let ours = compression::compress(&input, method).unwrap();
             assert_eq!(compression::decompress(&ours, method, MAX).unwrap(), input);
@@ -114,7 +133,11 @@ fn compression_vectors() {
                     a[4..8].fill(0);
                     b[4..8].fill(0);
                 }
-                assert_eq!(hex::encode(a), hex::encode(b), "{orig} {label} {method} bytes");
+                assert_eq!(
+                    hex::encode(a),
+                    hex::encode(b),
+                    "{orig} {label} {method} bytes"
+                );
             }
         }
     }
@@ -152,26 +175,42 @@ fn cross_vectors() {
 #[test]
 fn snappy_encoder_agreement() {
     for orig in ORIGINALS {
-        let Some(j) = load(&format!("{orig}/frames.json")) else { return };
+        let Some(j) = load(&format!("{orig}/frames.json")) else {
+            return;
+        };
         let (mut same, mut total) = (0, 0);
         for f in arr(&j, "frames") {
             let msgpack = unhex(s(f, "msgpack_hex"));
             let id = ids::sha256(&msgpack);
-            for v in arr(f, "variants").iter().filter(|v| flag(&v["compression"]) == Some(SNAPPY)) {
+            for v in arr(f, "variants")
+                .iter()
+                .filter(|v| flag(&v["compression"]) == Some(SNAPPY))
+            {
                 total += 1;
                 let ours = frame_from_msgpack(&msgpack, &id, Some(SNAPPY)).unwrap();
                 let ok = hex::encode(ours) == s(v, "frame_hex");
-                assert!(ok || orig != "js2p", "js2p snappy frame {} differs", s(f, "label"));
+                assert!(
+                    ok || orig != "js2p",
+                    "js2p snappy frame {} differs",
+                    s(f, "label")
+                );
                 same += usize::from(ok);
             }
         }
         let c = load(&format!("{orig}/compression.json")).unwrap();
         let (mut csame, mut ctotal) = (0, 0);
-        for v in arr(&c, "vectors").iter().filter(|v| v["method"].as_u64() == Some(SNAPPY as u64)) {
+        for v in arr(&c, "vectors")
+            .iter()
+            .filter(|v| v["method"].as_u64() == Some(SNAPPY as u64))
+        {
             ctotal += 1;
             let ours = compression::compress(&unhex(s(v, "input_hex")), SNAPPY).unwrap();
             let ok = hex::encode(ours) == s(v, "compressed_hex");
-            assert!(ok || orig != "js2p", "js2p snappy body {} differs", s(v, "input_label"));
+            assert!(
+                ok || orig != "js2p",
+                "js2p snappy body {} differs",
+                s(v, "input_label")
+            );
             csame += usize::from(ok);
         }
         if orig == "js2p" {

@@ -8,18 +8,31 @@ use polyp2p_core::{base58, chord, ids, Error};
 #[test]
 fn base58_vectors() {
     for orig in ORIGINALS {
-        let Some(j) = load(&format!("{orig}/base58.json")) else { return };
+        let Some(j) = load(&format!("{orig}/base58.json")) else {
+            return;
+        };
         assert_eq!(s(&j, "alphabet").as_bytes(), base58::ALPHABET);
         for v in arr(&j, "integers") {
-            assert_eq!(base58::encode_int(&big(s(v, "int"))), s(v, "base58"), "{orig} {v}");
+            assert_eq!(
+                base58::encode_int(&big(s(v, "int"))),
+                s(v, "base58"),
+                "{orig} {v}"
+            );
         }
         for v in arr(&j, "decode") {
-            assert_eq!(base58::decode_int(s(v, "base58")).unwrap(), big(s(v, "int")), "{orig} {v}");
+            assert_eq!(
+                base58::decode_int(s(v, "base58")).unwrap(),
+                big(s(v, "int")),
+                "{orig} {v}"
+            );
         }
         for v in arr(&j, "decode_invalid_characters") {
             let text = s(v, "base58");
             let err = base58::decode_int(text).unwrap_err();
-            assert!(matches!(err, Error::BadBase58 { .. }), "{orig} {text:?}: {err}");
+            assert!(
+                matches!(err, Error::BadBase58 { .. }),
+                "{orig} {text:?}: {err}"
+            );
             assert_eq!(err.code(), "ERR_BAD_BASE58");
         }
         if let Some(list) = j["bytes_as_integers"].as_array() {
@@ -36,7 +49,9 @@ fn base58_vectors() {
 #[test]
 fn protocol_id_vectors() {
     for orig in ORIGINALS {
-        let Some(j) = load(&format!("{orig}/protocol-ids.json")) else { return };
+        let Some(j) = load(&format!("{orig}/protocol-ids.json")) else {
+            return;
+        };
         let version = s(&j, "protocol_version");
         for v in arr(&j, "ids") {
             let pre = s(v, "preimage_utf8");
@@ -50,12 +65,17 @@ fn protocol_id_vectors() {
 #[test]
 fn node_id_vectors() {
     for orig in ORIGINALS {
-        let Some(j) = load(&format!("{orig}/node-ids.json")) else { return };
+        let Some(j) = load(&format!("{orig}/node-ids.json")) else {
+            return;
+        };
         for v in arr(&j, "ids") {
             let pre = s(v, "preimage_utf8").as_bytes();
             assert_eq!(hex::encode(ids::sha384(pre)), s(v, "sha384_hex"));
             assert_eq!(ids::node_id_from_preimage(pre), s(v, "id"), "{orig} {v}");
-            assert_eq!(base58::decode_int(s(v, "id")).unwrap(), big(s(v, "id_as_int")));
+            assert_eq!(
+                base58::decode_int(s(v, "id")).unwrap(),
+                big(s(v, "id_as_int"))
+            );
         }
     }
 }
@@ -63,7 +83,9 @@ fn node_id_vectors() {
 #[test]
 fn chord_vectors() {
     for orig in ORIGINALS {
-        let Some(j) = load(&format!("{orig}/chord.json")) else { return };
+        let Some(j) = load(&format!("{orig}/chord.json")) else {
+            return;
+        };
         assert_eq!(big(s(&j, "limit_2_384")), chord::ring_size());
         for k in arr(&j, "key_hashes") {
             let key = unhex(s(k, "key_hex"));

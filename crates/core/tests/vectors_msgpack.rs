@@ -52,8 +52,12 @@ fn described(desc: &str) -> Option<Value> {
 #[test]
 fn msgpack_vectors() {
     for orig in ORIGINALS {
-        let Some(j) = load(&format!("{orig}/msgpack.json")) else { return };
-        let opts = EncodeOptions { js2p_numbers: orig == "js2p" };
+        let Some(j) = load(&format!("{orig}/msgpack.json")) else {
+            return;
+        };
+        let opts = EncodeOptions {
+            js2p_numbers: orig == "js2p",
+        };
         let mut checked = 0;
         for v in arr(&j, "values") {
             let desc = s(v, "value");
@@ -87,20 +91,58 @@ fn js2p_number_rules() {
     assert_eq!(enc(Value::F32(2.0)), "02");
     assert_eq!(enc(Value::F64(4294967296.0)), "cb41f0000000000000");
     // Default rules keep floats as floats and ints exact.
-    assert_eq!(hex::encode(encode(&Value::F64(1.0)).unwrap()), "cb3ff0000000000000");
-    assert_eq!(hex::encode(encode(&Value::Int(-2147483649)).unwrap()), "d3ffffffff7fffffff");
+    assert_eq!(
+        hex::encode(encode(&Value::F64(1.0)).unwrap()),
+        "cb3ff0000000000000"
+    );
+    assert_eq!(
+        hex::encode(encode(&Value::Int(-2147483649)).unwrap()),
+        "d3ffffffff7fffffff"
+    );
     assert_eq!(hex::encode(encode(&Value::F32(1.5)).unwrap()), "ca3fc00000");
 }
 
 #[test]
 fn every_wire_form_roundtrips() {
     let cases = [
-        "c0", "c2", "c3", "00", "7f", "cc80", "cd0100", "ce00010000", "cf0000000100000000",
-        "ff", "e0", "d0df", "d1ff7f", "d2ffff7fff", "d3ffffffff7fffffff", "ca3fc00000",
-        "cb3ff8000000000000", "a0", "d90161", "da000161", "db0000000161", "c400", "c50001ff",
-        "c600000001ff", "90", "dc000100", "dd0000000100", "80", "de00010000", "df000000010000",
-        "d40100", "d5010001", "d60100000000", "d7010000000000000000",
-        "d80100000000000000000000000000000000", "c70001", "c7030161626a", "c8000101ff",
+        "c0",
+        "c2",
+        "c3",
+        "00",
+        "7f",
+        "cc80",
+        "cd0100",
+        "ce00010000",
+        "cf0000000100000000",
+        "ff",
+        "e0",
+        "d0df",
+        "d1ff7f",
+        "d2ffff7fff",
+        "d3ffffffff7fffffff",
+        "ca3fc00000",
+        "cb3ff8000000000000",
+        "a0",
+        "d90161",
+        "da000161",
+        "db0000000161",
+        "c400",
+        "c50001ff",
+        "c600000001ff",
+        "90",
+        "dc000100",
+        "dd0000000100",
+        "80",
+        "de00010000",
+        "df000000010000",
+        "d40100",
+        "d5010001",
+        "d60100000000",
+        "d7010000000000000000",
+        "d80100000000000000000000000000000000",
+        "c70001",
+        "c7030161626a",
+        "c8000101ff",
         "c90000000101ff",
     ];
     for h in cases {

@@ -43,15 +43,20 @@ pub fn unhex(s: &str) -> Vec<u8> {
 }
 
 pub fn big(s: &str) -> BigUint {
-    s.parse().unwrap_or_else(|e| panic!("bad integer {s:?}: {e}"))
+    s.parse()
+        .unwrap_or_else(|e| panic!("bad integer {s:?}: {e}"))
 }
 
 pub fn s<'a>(j: &'a Json, key: &str) -> &'a str {
-    j[key].as_str().unwrap_or_else(|| panic!("missing string {key} in {j}"))
+    j[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("missing string {key} in {j}"))
 }
 
 pub fn arr<'a>(j: &'a Json, key: &str) -> &'a Vec<Json> {
-    j[key].as_array().unwrap_or_else(|| panic!("missing array {key}"))
+    j[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("missing array {key}"))
 }
 
 /// `compression` field: null/"none" -> None, else the flag.
@@ -112,7 +117,9 @@ pub fn js_value(j: &Json) -> Value {
         Json::Object(map) => match map.get("Buffer_hex") {
             Some(Json::String(h)) if map.len() == 1 => Value::Bin(unhex(h)),
             _ => Value::Map(
-                map.iter().map(|(k, v)| (Value::Str(k.clone()), js_value(v))).collect(),
+                map.iter()
+                    .map(|(k, v)| (Value::Str(k.clone()), js_value(v)))
+                    .collect(),
             ),
         },
     }
