@@ -15,7 +15,7 @@ const { backends, jsBackend } = require('./helpers/backends');
  */
 class Model {
   constructor(windowSeconds, maxEntries) {
-    Object.assign(this, { windowSeconds, maxEntries, keys: new Set(), fifo: [] });
+    Object.assign(this, { windowSeconds, maxEntries, keys: new Map(), fifo: [], inserted: 0 });
   }
   static key(id, time) {
     return `${Buffer.from(id).toString('hex')}/${id.length}@${time === 0 ? 0 : time}`;
@@ -26,17 +26,27 @@ class Model {
   has(id, time) {
     return this.keys.has(Model.key(id, time));
   }
+  // A forgotten record leaves its place in the FIFO (it still counts against
+  // the cap until it leaves); leaving, it takes no later record of its key.
+  shift() {
+    const { key, n } = this.fifo.shift();
+    if (this.keys.get(key) === n) this.keys.delete(key);
+  }
   prune(now) {
-    while (this.fifo.length && this.fifo[0].time <= now - this.windowSeconds) this.keys.delete(this.fifo.shift().key);
+    while (this.fifo.length && this.fifo[0].time <= now - this.windowSeconds) this.shift();
   }
   seen(id, time, now) {
     const key = Model.key(id, time);
     if (this.keys.has(key)) return true;
     this.prune(now);
-    this.keys.add(key);
-    this.fifo.push({ key, time });
-    while (this.keys.size > this.maxEntries) this.keys.delete(this.fifo.shift().key);
+    const n = ++this.inserted;
+    this.keys.set(key, n);
+    this.fifo.push({ key, time, n });
+    while (this.fifo.length > this.maxEntries) this.shift();
     return false;
+  }
+  forget(id, time) {
+    this.keys.delete(Model.key(id, time));
   }
   clear() {
     this.keys.clear();
@@ -72,6 +82,11 @@ const TIMES = [0, -0, 1, 1.5, 2, 3, 10, 59, 60, 61, 1e9, -1, NaN, Infinity];
 const op = fc.oneof(
   { weight: 40, arbitrary: fc.record({ op: fc.constant('seen'), id: fc.nat(POOL.length - 1), time: fc.constantFrom(...TIMES), now: fc.integer({ min: -5, max: 130 }) }) },
   { weight: 12, arbitrary: fc.record({ op: fc.constant('has'), id: fc.nat(POOL.length - 1), time: fc.constantFrom(...TIMES) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('forget'), id: fc.nat(POOL.length - 1), time: fc.constantFrom(...TIMES) }) },
+  // as a node forgets: a record just made (one of the last few seen)
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('forgetRecent'), back: fc.nat(4) }) },
+  // and a copy of it arriving later from another peer
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('seenRecent'), back: fc.nat(4), now: fc.integer({ min: -5, max: 130 }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('prune'), now: fc.integer({ min: -5, max: 200 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('clear') }) },
 );
@@ -106,12 +121,22 @@ function runScenario(b, { windowSeconds, maxEntries, ops }, tweak) {
   const white = b === jsBackend;
   if (tweak) tweak(c);
   const m = new Model(windowSeconds, maxEntries);
-  for (const o of ops) {
+  const recent = [];
+  for (let o of ops) {
+    if (o.op === 'forgetRecent') {
+      if (!recent.length) continue;
+      o = { op: 'forget', ...recent[Math.max(0, recent.length - 1 - o.back)] };
+    } else if (o.op === 'seenRecent') {
+      if (!recent.length) continue;
+      o = { op: 'seen', now: o.now, ...recent[Math.max(0, recent.length - 1 - o.back)] };
+    }
     const id = POOL[o.id];
     let got;
     let want;
+    if (o.op === 'seen') recent.push({ id: o.id, time: o.time });
     if (o.op === 'seen') [got, want] = [c.seen(id, o.time, o.now), m.seen(id, o.time, o.now)];
     else if (o.op === 'has') [got, want] = [c.has(id, o.time), m.has(id, o.time)];
+    else if (o.op === 'forget') [got, want] = [c.forget(id, o.time), m.forget(id, o.time)];
     else if (o.op === 'prune') [got, want] = [c.prune(o.now), m.prune(o.now)];
     else [got, want] = [c.clear(), m.clear()];
     if (got !== want) throw new Error(`${JSON.stringify(o)}: got ${got}, model ${want}`);
@@ -124,7 +149,7 @@ function runScenario(b, { windowSeconds, maxEntries, ops }, tweak) {
 }
 
 for (const b of backends) {
-  test(`[${b.name}] agrees with a reference model under insert/evict/prune churn`, (t) => {
+  test(`[${b.name}] agrees with a reference model under insert/forget/evict/prune churn`, (t) => {
     fc.assert(fc.property(scenario, (s) => runScenario(b, s)), { numRuns: 300 });
     t.pass();
   });

@@ -42,4 +42,36 @@ for (const b of backends) {
     t.is(c.maxEntries, 500);
     t.is(c.windowSeconds, 60);
   });
+
+  test(`[${b.name}] forget: a record taken back is new again; its old place leaves in turn and takes no later record along`, (t) => {
+    const c = b.createWaterfallCache(60, 3);
+    t.false(c.seen(id(1), 1000, 1000));
+    c.forget(id(1), 1000);
+    t.is(c.size, 0);
+    t.false(c.has(id(1), 1000));
+    c.forget(id(1), 1000); // twice, or never recorded: nothing happens
+    c.forget(id(9), 1000);
+    t.false(c.seen(id(1), 1000, 1000), 'a copy from another peer is new');
+    t.is(c.size, 1);
+    t.false(c.seen(id(2), 1000, 1000));
+    // the ring holds [1 (forgotten), 1, 2]: the next record evicts the forgotten place, not the live record
+    t.false(c.seen(id(3), 1000, 1000));
+    t.true(c.has(id(1), 1000), 'the record made again stays');
+    t.is(c.size, 3);
+    t.true(c.seen(id(1), 1000, 1000));
+    t.false(c.seen(id(4), 1000, 1000));
+    t.false(c.has(id(1), 1000), 'then it leaves as the oldest');
+
+    const w = b.createWaterfallCache(60, 100);
+    w.seen(id(1), 1000, 1000);
+    w.forget(id(1), 1000);
+    w.seen(id(2), 1001, 1001);
+    w.seen(id(1), 1000, 1002);
+    w.prune(1060); // the forgotten place leaves; the rest leave in insertion order, from (2, 1001) on
+    t.true(w.has(id(1), 1000));
+    t.true(w.has(id(2), 1001));
+    t.is(w.size, 2);
+    w.prune(1061);
+    t.is(w.size, 0);
+  });
 }

@@ -195,7 +195,7 @@ function readAll(backend, stream, methods) {
   r.push(stream);
   const frames = [];
   for (;;) {
-    const b = r.read();
+    const b = r.read(Math.floor(Date.now() / 1000));
     for (let i = 0; i < b.times.length; i++) {
       const f = new ReceivedFrame(b, i);
       frames.push({ mainFlag: f.mainFlag, subFlag: f.subFlag, time: f.time, sender: f.senderRaw, packets: f.packets, id: Buffer.from(f.id), compression: f.compression, values: f.values });

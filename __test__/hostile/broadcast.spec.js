@@ -87,3 +87,28 @@ test('queue flood: whispers to a node nobody reads stay within maxQueue', async 
   t.is(victim.queued, 500);
   t.is(victim.recv().data[0], 'w4500', 'the newest 500 are kept');
 });
+
+test('a connection closed mid-read: broadcasts read with it are not recorded as seen, so copies from other peers get through', async (t) => {
+  const { victim, errors, honest } = await arena(t);
+  const closer = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id: 'Closer11111111111111111111111111111111111111111111111111111111111' });
+  const other = await rawPeer(t, victim.port, { protocolId: victim.protocolId, id: 'Other111111111111111111111111111111111111111111111111111111111111' });
+  await waitFor(() => victim.peers.size === 4, 8000, 'raw peers handshaken');
+  // the application closes a peer from its handler, in the middle of the frames one socket read brought
+  victim.registerHandler((msg, peer) => {
+    if (msg.data[0] === 'bye') peer.close();
+    return false;
+  });
+  const got = [];
+  victim.on('message', (m) => m.data[0] !== 'tick' && got.push(m.data[0]));
+  const frames = ['bye', 'after1', 'after2'].map((s) => core.encodeMessage([0, 'Author', now(), 0, s], null).frame);
+  const duplicatesBefore = victim.stats().duplicates;
+  closer.sock.write(Buffer.concat(frames)); // one write: on loopback, one read
+  await waitFor(() => closer.closed, 3000, 'the handler closed the connection');
+  other.sock.write(Buffer.concat(frames.slice(1))); // the same messages, relayed by another peer
+  await waitFor(() => got.length >= 3, 3000, `messages after the close (got ${got})`);
+  await sleep(100);
+  t.deepEqual(got, ['bye', 'after1', 'after2']);
+  t.is(victim.stats().duplicates, duplicatesBefore, 'the copies were not taken for duplicates');
+  t.deepEqual(errors.map((e) => e.code), []);
+  await honest.check();
+});

@@ -12,19 +12,35 @@ export declare class FrameDecoder {
 
 export declare class FrameReader {
   constructor(limits: ReaderLimits)
+  /**
+   * Check every broadcast read against the node's duplicate filter (the
+   * `verdict` column); `link_only` are the sub-flags never taken from a broadcast.
+   */
+  setDedup(cache: WaterfallCache, linkOnly: Array<number>): void
   /** The peer's compression methods to try, in its order (flags that are not bytes are skipped). */
   setCompressions(methods: Array<number>): void
   push(chunk: Uint8Array): void
-  read(): ReadBatch
+  /** `now`: the receiver's clock in Unix seconds (for the dedup window). */
+  read(now: number): ReadBatch
   get buffered(): number
 }
 
-/** Waterfall duplicate filter keyed by (message ID, time). */
+/**
+ * Waterfall duplicate filter keyed by (message ID, time). Shared with the
+ * node's FrameReaders, which check every broadcast they read against it.
+ */
 export declare class WaterfallCache {
   constructor(windowSeconds: number, maxEntries: number)
   /** True when (id, time) was already present; records it otherwise. */
   seen(id: Uint8Array, time: number, now: number): boolean
+  /**
+   * Record many (id, time) pairs at once: `ids` holds them 32 bytes each
+   * (the broadcasts a node sent in one tick).
+   */
+  seenMany(ids: Uint8Array, times: Float64Array, now: number): void
   has(id: Uint8Array, time: number): boolean
+  /** Take back a record whose message was never acted on. */
+  forget(id: Uint8Array, time: number): void
   prune(now: number): void
   clear(): void
   get size(): number

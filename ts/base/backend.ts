@@ -83,7 +83,11 @@ export interface WaterfallCacheLike {
    * entries whose time <= now - window.
    */
   seen(id: Uint8Array, time: number, now: number): boolean;
+  /** Record many (id, time) pairs: `ids` holds them 32 bytes each (the broadcasts sent in one tick). */
+  seenMany(ids: Uint8Array, times: Float64Array, now: number): void;
   has(id: Uint8Array, time: number): boolean;
+  /** Take back a record whose message was never acted on: a later copy is new again. */
+  forget(id: Uint8Array, time: number): void;
   prune(now: number): void;
   clear(): void;
   readonly size: number;

@@ -5,10 +5,11 @@
  * Protocol logic (handshakes, relaying) lives in mesh/.
  */
 import { EventEmitter } from 'events';
-import type { Backend } from './backend';
+import type { Backend, WaterfallCacheLike } from './backend';
+import { nowSeconds } from './ids';
 import { asConnectionError, MemoryBudgetError, Polyp2pError, toTypedError, WriteBufferFullError } from './errors';
 import { ELEMENT_FLOOR, RATIO_FLOOR, type BodyBudget } from './body-budget';
-import type { FrameReaderLike } from './frame-batch';
+import { forgetUnhandled, type FrameBatch, type FrameReaderLike } from './frame-batch';
 import { ReceivedFrame } from './received-frame';
 import type { PendingHolder } from './node-budgets';
 import type { BudgetHolder, SharedBudget } from './shared-budget';
@@ -126,6 +127,14 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     return own && transport ? Math.min(own, transport) : own || transport;
   }
 
+  /** Judge broadcasts against the node's duplicate filter as they are read (frame-batch.ts setDedup). */
+  setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void {
+    this.dedup = cache;
+    this.reader.setDedup(cache, linkOnly);
+  }
+
+  private dedup: WaterfallCacheLike | null = null;
+
   /** Methods tried, in the peer's order, when decoding its frames (from its handshake or renegotiation). */
   setReceiveCompressions(methods: number[]): void {
     this.reader.setCompressions(methods);
@@ -138,17 +147,17 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     this.reader.push(chunk);
     let frames = 0;
     for (;;) {
-      const batch = this.reader.read();
+      const batch = this.reader.read(nowSeconds());
       const n = batch.times.length;
       for (let i = 0; i < n; i++) {
-        if (this.closed) return;
+        if (this.closed) return this.abandon(batch, i);
         this.counters.framesIn++;
         frames++;
         try {
           this.onFrame(new ReceivedFrame(batch, i));
         } catch (e) {
           this.fail(e as Error);
-          return;
+          return this.abandon(batch, i + 1);
         }
       }
       if (this.closed) return;
@@ -160,6 +169,11 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     // the frame still incomplete started in this chunk when an earlier one completed in it
     this.partialSince = held === 0 ? 0 : frames > 0 || !this.partialSince ? Date.now() : this.partialSince;
     this.updatePending();
+  }
+
+  /** Frames from row `from` on are dropped with the connection: what the reader recorded of them is taken back. */
+  private abandon(batch: FrameBatch, from: number): void {
+    if (this.dedup && from < batch.times.length) forgetUnhandled(batch, from, this.dedup);
   }
 
   /** Report the bytes held for unfinished frames (and the transport's unfinished unit) to the node's budget. */

@@ -4,10 +4,10 @@
  * of integers per frame and its time. The node routes a message by its row
  * and builds values only for what it reads (ReceivedFrame).
  */
-import type { MsgpackValue } from './backend';
+import type { MsgpackValue, WaterfallCacheLike } from './backend';
 
 /** Integers per frame in `info`. */
-export const FIELDS = 11;
+export const FIELDS = 12;
 /** Columns of a frame's row in `info`. */
 export const COL = {
   /** bit 0: the header has the usual types (main flag, sub-flag ints; sender str/bin; time a finite number); bit 1: the sender was bin */
@@ -27,7 +27,44 @@ export const COL = {
   wireLength: 9,
   /** msgpack values the message holds */
   values: 10,
+  /** the waterfall's verdict on a broadcast (VERDICT), when the reader has the node's duplicate filter */
+  verdict: 11,
 } as const;
+
+/** What the waterfall (docs/protocol.md §9.2) says of a frame, as the reader read it. */
+export const VERDICT = {
+  /** not a broadcast with the usual header (or no filter): the node decides */
+  unchecked: 0,
+  /** seen for the first time, now recorded: relay and process it */
+  new: 1,
+  duplicate: 2,
+  /** older than the window: dropped, not recorded */
+  stale: 3,
+  /** a link-level sub-flag inside a broadcast: dropped, not recorded */
+  linkOnly: 4,
+} as const;
+
+/**
+ * Longest sender (bytes) a reader judges. The node ignores a message whose
+ * sender is empty or longer than a node ID before its waterfall: such a
+ * message is neither recorded nor counted, by the reader as by the node.
+ * Longer ones are left unchecked, for the node. As reader.rs MAX_JUDGED_SENDER.
+ */
+export const MAX_JUDGED_SENDER = 128;
+
+/**
+ * Take back the records of broadcasts the reader judged new from row `from`
+ * on, when they will not be acted on (their connection closed mid-batch): a
+ * copy from another peer must still get through.
+ */
+export function forgetUnhandled(batch: FrameBatch, from: number, cache: WaterfallCacheLike): void {
+  for (let i = from; i < batch.times.length; i++) {
+    const row = i * FIELDS;
+    if (batch.info[row + COL.verdict] !== VERDICT.new) continue;
+    const idAt = batch.info[row + COL.frameStart] + 4;
+    cache.forget(batch.bytes.subarray(idAt, idAt + 32), batch.times[i]);
+  }
+}
 
 export const USUAL = 1;
 export const SENDER_BIN = 2;
@@ -64,8 +101,15 @@ export interface ReaderLimits {
 export interface FrameReaderLike {
   /** The peer's compression methods, tried in its order when decoding its frames. */
   setCompressions(methods: number[]): void;
+  /**
+   * Judge every broadcast read against the node's duplicate filter (the
+   * `verdict` column); `linkOnly`: sub-flags never taken from a broadcast.
+   * The cache must come from the same backend.
+   */
+  setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void;
   push(chunk: Uint8Array): void;
-  read(): FrameBatch;
+  /** `now`: the receiver's clock, Unix seconds (the dedup window). */
+  read(now: number): FrameBatch;
   /** Bytes of the frame in progress, header included: 0 exactly between frames. */
   readonly buffered: number;
 }

@@ -48,6 +48,7 @@ export function createHybridBackend(native: Backend, js: Backend): Backend {
     ringBetween: js.ringBetween,
     fingerTargets: js.fingerTargets,
     closestPreceding: js.closestPreceding,
-    createWaterfallCache: js.createWaterfallCache,
+    // in Rust: the FrameReader judges every broadcast against it while it reads (no crossing per frame)
+    createWaterfallCache: native.createWaterfallCache,
   };
 }

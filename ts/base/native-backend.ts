@@ -25,8 +25,9 @@ export interface NativeAddon {
   WaterfallCache: new (windowSeconds: number, maxEntries: number) => WaterfallCacheLike;
   FrameReader: new (limits: ReaderLimits) => {
     setCompressions(methods: number[]): void;
+    setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void;
     push(chunk: Uint8Array): void;
-    read(): Omit<FrameBatch, 'packets'>;
+    read(now: number): Omit<FrameBatch, 'packets'>;
     readonly buffered: number;
   };
   chordPositions(key: Uint8Array): bigint[];

@@ -107,6 +107,11 @@ export class ReceivedFrame {
     return this.col(COL.values);
   }
 
+  /** What the reader's waterfall said of it (VERDICT; 0: not judged). */
+  get verdict(): number {
+    return this.col(COL.verdict);
+  }
+
   /** The message in the shape of a decoded body (decodes it). */
   get decoded(): DecodedBody {
     return { packets: this.packets, id: this.id, msgpack: this.msgpack, compression: this.compression, values: this.values, wire: this.wire };

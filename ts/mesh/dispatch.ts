@@ -6,6 +6,7 @@
  * are ignored or close only that connection.
  */
 import type { ReceivedFrame } from '../base/received-frame';
+import { VERDICT } from '../base/frame-batch';
 import type { FramedConnection } from '../base/connection';
 import { DuplicateIdError, HandlerError, WriteTimeoutError, FrameTimeoutError, HandshakeTimeoutError, IdentityChangedError, IdleTimeoutError, ProtocolMismatchError } from '../base/errors';
 import { flags } from '../base/flags';
@@ -62,25 +63,7 @@ export function dispatch(node: MeshNode, peer: Peer, frame: ReceivedFrame): void
     return;
   }
 
-  if (mainFlag === flags.broadcast && node.linkOnly.has(subFlag as number)) {
-    // A link-level message (handshake, peer list, an extension's whisper) inside a broadcast:
-    // acting on it would make every node of the network treat it as its neighbour's.
-    node.counters.misrouted++;
-    return;
-  }
-  if (mainFlag === flags.broadcast) {
-    const now = nowSeconds();
-    if (time < now - node.options.dedupWindow) {
-      node.counters.stale++;
-      return;
-    }
-    if (node.seen.seen(frame.id, time, now)) {
-      node.counters.duplicates++;
-      if (node.listenerCount('duplicate')) node.emit('duplicate', { id: Buffer.from(frame.id), sender, peer });
-      return;
-    }
-    relay(node, peer, frame, sender);
-  }
+  if (mainFlag === flags.broadcast && !waterfall(node, peer, frame, sender, subFlag, time)) return;
 
   const builtin = node.builtins.get(subFlag as number);
   const delivered = subFlag === flags.broadcast || subFlag === flags.whisper;
@@ -100,6 +83,38 @@ export function dispatch(node: MeshNode, peer: Peer, frame: ReceivedFrame): void
     if (claimed) return;
   }
   if (delivered) node.deliver(msg);
+}
+
+/**
+ * The waterfall (docs/protocol.md §9.2): a broadcast goes on only when it is
+ * new; then it is relayed. The reader has usually judged it already (the
+ * frame's verdict, one crossing per socket read); otherwise it is judged here.
+ */
+function waterfall(node: MeshNode, peer: Peer, frame: ReceivedFrame, sender: string, subFlag: unknown, time: number): boolean {
+  let verdict = frame.verdict;
+  if (verdict === VERDICT.unchecked) {
+    const now = nowSeconds();
+    if (node.linkOnly.has(subFlag as number)) verdict = VERDICT.linkOnly;
+    else if (time < now - node.options.dedupWindow) verdict = VERDICT.stale;
+    else verdict = node.seen.seen(frame.id, time, now) ? VERDICT.duplicate : VERDICT.new;
+  }
+  if (verdict === VERDICT.linkOnly) {
+    // A link-level message (handshake, peer list, an extension's whisper) inside a broadcast:
+    // acting on it would make every node of the network treat it as its neighbour's.
+    node.counters.misrouted++;
+    return false;
+  }
+  if (verdict === VERDICT.stale) {
+    node.counters.stale++;
+    return false;
+  }
+  if (verdict === VERDICT.duplicate) {
+    node.counters.duplicates++;
+    if (node.listenerCount('duplicate')) node.emit('duplicate', { id: Buffer.from(frame.id), sender, peer });
+    return false;
+  }
+  relay(node, peer, frame, sender);
+  return true;
 }
 
 /** A built-in handler's bug must not cut the peer off either: reported, and the message counts as handled. */

@@ -342,6 +342,7 @@ export class MeshNode extends EventEmitter {
     const peer = new Peer(conn, outgoing, this, expectedId);
     this.all.add(peer);
     this.awaiting.add(peer);
+    conn.setDedup(this.seen, [...this.linkOnly]);
     conn.onFrame = (frame) => dispatch(this, peer, frame);
     conn.on('fail', (err: Error) => this.reportError(err, peer));
     conn.on('close', () => this.onPeerClosed(peer));
@@ -503,6 +504,25 @@ export class MeshNode extends EventEmitter {
     return this.slowHosts.mayHold(ipOf(peer.conn.remoteAddress));
   }
 
+  /** Broadcasts sent this tick, recorded in the duplicate filter in one call at its end (an echo needs a round trip). */
+  private sentIds: Buffer[] = [];
+  private sentTimes: number[] = [];
+
+  private markSent(id: Buffer, time: number): void {
+    if (!this.sentIds.length) process.nextTick(this.flushSent);
+    this.sentIds.push(id);
+    this.sentTimes.push(time);
+  }
+
+  private readonly flushSent = (): void => {
+    const ids = this.sentIds;
+    const times = this.sentTimes;
+    this.sentIds = [];
+    this.sentTimes = [];
+    if (ids.length === 1) this.seen.seen(ids[0], times[0], nowSeconds());
+    else if (ids.length) this.seen.seenMany(Buffer.concat(ids, 32 * ids.length), Float64Array.from(times), nowSeconds());
+  };
+
   /** Keep-alive and capability ping, with the largest body this node accepts (dispatch.ts). */
   ping(peer: Peer): void {
     this.sendToPeer(peer, PING, [PING, this.bodyLimit]);
@@ -524,7 +544,7 @@ export class MeshNode extends EventEmitter {
     const time = nowSeconds();
     const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null);
     this.assertFits(enc);
-    if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, time);
+    if (mainFlag === flags.broadcast) this.markSent(enc.id, time);
     const cache = new Map<number | null, Buffer>();
     // a peer that advertised a smaller limit is left out (counted), as relays do: it would drop the link
     for (const peer of peers) {
@@ -585,7 +605,7 @@ export class MeshNode extends EventEmitter {
     if (enc.frame.length - 4 > this.bodyLimitFor(peer)) {
       throw new MessageTooLargeError(`a message of ${enc.frame.length - 4} bytes is larger than ${peer.describe()} accepts (${this.bodyLimitFor(peer)} bytes, its advertised limit); split it`);
     }
-    if (mainFlag === flags.broadcast) this.seen.seen(enc.id, time, nowSeconds());
+    if (mainFlag === flags.broadcast) this.markSent(enc.id, time);
     const frame = uncompressed ? enc.frame : this.frameFor(peer, enc);
     peer.conn.writeFrame(frame);
     if (mainFlag === flags.broadcast || mainFlag === flags.whisper) peer.lastSent = frame;

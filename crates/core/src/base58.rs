@@ -41,7 +41,11 @@ pub fn encode_bytes(bytes: &[u8]) -> String {
 pub fn decode_int(text: &str) -> Result<BigUint> {
     let mut digits = Vec::with_capacity(text.len());
     for (position, ch) in text.chars().enumerate() {
-        let d = if (ch as u32) < 128 { INDEX[ch as usize] } else { INVALID };
+        let d = if (ch as u32) < 128 {
+            INDEX[ch as usize]
+        } else {
+            INVALID
+        };
         if d == INVALID {
             return Err(Error::BadBase58 { ch, position });
         }
@@ -67,11 +71,17 @@ mod tests {
         assert_eq!(decode_int("111z").unwrap(), BigUint::from(57u8));
         assert_eq!(
             decode_int("a0").unwrap_err(),
-            Error::BadBase58 { ch: '0', position: 1 }
+            Error::BadBase58 {
+                ch: '0',
+                position: 1
+            }
         );
         assert_eq!(
             decode_int("é").unwrap_err(),
-            Error::BadBase58 { ch: 'é', position: 0 }
+            Error::BadBase58 {
+                ch: 'é',
+                position: 0
+            }
         );
     }
 }

@@ -60,7 +60,9 @@ pub fn between(x: &BigUint, a: &BigUint, b: &BigUint) -> bool {
 /// (position + 2^i) mod 2^384 for i in 0..count.
 pub fn finger_targets(position: &BigUint, count: u32) -> Vec<BigUint> {
     let size = ring_size();
-    (0..count).map(|i| (position + (BigUint::one() << i)) % &size).collect()
+    (0..count)
+        .map(|i| (position + (BigUint::one() << i)) % &size)
+        .collect()
 }
 
 /// Index of the candidate with the smallest distance(candidate, target);

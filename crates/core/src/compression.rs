@@ -26,7 +26,10 @@ pub fn is_supported(method: u8) -> bool {
 }
 
 fn failed(method: u8, reason: impl ToString) -> Error {
-    Error::DecompressFailed { method, reason: reason.to_string() }
+    Error::DecompressFailed {
+        method,
+        reason: reason.to_string(),
+    }
 }
 
 /// Compress `data` with `method`.
@@ -35,15 +38,13 @@ pub fn compress(data: &[u8], method: u8) -> Result<Vec<u8>> {
     match method {
         SNAPPY => Ok(crate::snappy::compress(data)),
         ZLIB => {
-            let mut enc =
-                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+            let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
             enc.write_all(data).map_err(io_err)?;
             enc.finish().map_err(io_err)
         }
         GZIP => gzip_compress(data).map_err(io_err),
         BZ2 => {
-            let mut enc =
-                bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(9));
+            let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(9));
             enc.write_all(data).map_err(io_err)?;
             enc.finish().map_err(io_err)
         }
@@ -83,7 +84,10 @@ pub fn decompress(data: &[u8], method: u8, max_output: usize) -> Result<Vec<u8>>
                 let status = d
                     .decompress_vec(input, out, flate2::FlushDecompress::None)
                     .map_err(|e| e.to_string())?;
-                Ok((status == flate2::Status::StreamEnd, (d.total_in() - before) as usize))
+                Ok((
+                    status == flate2::Status::StreamEnd,
+                    (d.total_in() - before) as usize,
+                ))
             })?;
             Ok(out)
         }
@@ -93,7 +97,10 @@ pub fn decompress(data: &[u8], method: u8, max_output: usize) -> Result<Vec<u8>>
             let (out, _) = capped(method, data, max_output, |input, out| {
                 let before = d.total_in();
                 let status = d.decompress_vec(input, out).map_err(|e| e.to_string())?;
-                Ok((status == bzip2::Status::StreamEnd, (d.total_in() - before) as usize))
+                Ok((
+                    status == bzip2::Status::StreamEnd,
+                    (d.total_in() - before) as usize,
+                ))
             })?;
             Ok(out)
         }
@@ -126,9 +133,18 @@ fn capped(
     max_output: usize,
     mut step: impl FnMut(&[u8], &mut Vec<u8>) -> std::result::Result<(bool, usize), String>,
 ) -> Result<(Vec<u8>, usize)> {
-    let limit = Error::DecompressLimit { method, limit: max_output as u64 };
+    let limit = Error::DecompressLimit {
+        method,
+        limit: max_output as u64,
+    };
     let hard_cap = max_output.saturating_add(1);
-    let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).clamp(64, 1 << 16).min(hard_cap));
+    let mut out: Vec<u8> = Vec::with_capacity(
+        input
+            .len()
+            .saturating_mul(4)
+            .clamp(64, 1 << 16)
+            .min(hard_cap),
+    );
     let mut used = 0usize;
     loop {
         if out.len() > max_output {
@@ -166,7 +182,9 @@ fn gzip_decompress(data: &[u8], max_output: usize) -> Result<Vec<u8>> {
         return Err(bad("not a gzip member (missing 1f 8b magic or too short)"));
     }
     if data[2] != 8 {
-        return Err(bad("unsupported gzip compression method (only deflate is defined)"));
+        return Err(bad(
+            "unsupported gzip compression method (only deflate is defined)",
+        ));
     }
     let flags = data[3];
     if flags & 0xe0 != 0 {
@@ -179,24 +197,36 @@ fn gzip_decompress(data: &[u8], max_output: usize) -> Result<Vec<u8>> {
     }
     for flag in [0x08u8, 0x10] {
         if flags & flag != 0 {
-            let rest = data.get(pos..).ok_or_else(|| bad("truncated gzip header"))?;
-            let nul = rest.iter().position(|&b| b == 0).ok_or_else(|| bad("truncated gzip header"))?;
+            let rest = data
+                .get(pos..)
+                .ok_or_else(|| bad("truncated gzip header"))?;
+            let nul = rest
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or_else(|| bad("truncated gzip header"))?;
             pos += nul + 1;
         }
     }
     if flags & 0x02 != 0 {
         pos += 2;
     }
-    let body = data.get(pos..).ok_or_else(|| bad("truncated gzip header"))?;
+    let body = data
+        .get(pos..)
+        .ok_or_else(|| bad("truncated gzip header"))?;
     let mut d = flate2::Decompress::new(false);
     let (out, used) = capped(GZIP, body, max_output, |input, out| {
         let before = d.total_in();
         let status = d
             .decompress_vec(input, out, flate2::FlushDecompress::None)
             .map_err(|e| e.to_string())?;
-        Ok((status == flate2::Status::StreamEnd, (d.total_in() - before) as usize))
+        Ok((
+            status == flate2::Status::StreamEnd,
+            (d.total_in() - before) as usize,
+        ))
     })?;
-    let trailer = body.get(used..used + 8).ok_or_else(|| bad("truncated gzip trailer"))?;
+    let trailer = body
+        .get(used..used + 8)
+        .ok_or_else(|| bad("truncated gzip trailer"))?;
     let mut crc = flate2::Crc::new();
     crc.update(&out);
     if trailer[..4] != crc.sum().to_le_bytes() {

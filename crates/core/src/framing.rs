@@ -34,7 +34,12 @@ pub struct FrameDecoder {
 impl FrameDecoder {
     /// A decoder refusing frames whose body exceeds `max_frame_size` bytes.
     pub fn new(max_frame_size: u64) -> Self {
-        FrameDecoder { max_frame_size, buf: Vec::new(), expected: None, failed: None }
+        FrameDecoder {
+            max_frame_size,
+            buf: Vec::new(),
+            expected: None,
+            failed: None,
+        }
     }
 
     /// The configured limit.
@@ -47,7 +52,12 @@ impl FrameDecoder {
     /// stream sits between frames. Callers time out a frame that stays
     /// incomplete (slowloris) while this is non-zero.
     pub fn buffered(&self) -> usize {
-        self.buf.len() + if self.expected.is_some() { HEADER_LEN } else { 0 }
+        self.buf.len()
+            + if self.expected.is_some() {
+                HEADER_LEN
+            } else {
+                0
+            }
     }
 
     /// Feed a chunk; returns every body it completed, in order.
@@ -73,7 +83,10 @@ impl FrameDecoder {
                     self.reset_buffer();
                     let size = u32::from_be_bytes(header) as u64;
                     if size > self.max_frame_size {
-                        let err = Error::FrameTooLarge { size, max: self.max_frame_size };
+                        let err = Error::FrameTooLarge {
+                            size,
+                            max: self.max_frame_size,
+                        };
                         self.failed = Some(err.clone());
                         return Err(err);
                     }

@@ -80,10 +80,17 @@ pub fn open_body<'a>(body: &'a [u8], compressions: &[u8], max_size: usize) -> Re
     if body.len() >= ID_LEN {
         let id = sha256(&body[ID_LEN..]);
         if id[..] == body[..ID_LEN] {
-            return Ok(Opened { plain: std::borrow::Cow::Borrowed(body), method: None, id });
+            return Ok(Opened {
+                plain: std::borrow::Cow::Borrowed(body),
+                method: None,
+                id,
+            });
         }
     }
-    for &method in compressions.iter().filter(|m| compression::is_supported(**m)) {
+    for &method in compressions
+        .iter()
+        .filter(|m| compression::is_supported(**m))
+    {
         match compression::decompress(body, method, max_size) {
             Ok(plain) => return verified(std::borrow::Cow::Owned(plain), Some(method)),
             Err(e @ Error::DecompressLimit { .. }) => return Err(e),
@@ -99,7 +106,10 @@ fn verified(plain: std::borrow::Cow<'_, [u8]>, method: Option<u8>) -> Result<Ope
     }
     let id = sha256(&plain[ID_LEN..]);
     if id[..] != plain[..ID_LEN] {
-        return Err(Error::BadChecksum { expected: hex(&plain[..ID_LEN]), actual: hex(&id) });
+        return Err(Error::BadChecksum {
+            expected: hex(&plain[..ID_LEN]),
+            actual: hex(&id),
+        });
     }
     Ok(Opened { plain, method, id })
 }
@@ -119,7 +129,12 @@ pub fn decode_body(
             "a message must be a msgpack array [msg_type, sender, time, ...payload]".into(),
         ));
     }
-    Ok(DecodedBody { value, id: opened.id, msgpack: opened.msgpack().to_vec(), compression: opened.method })
+    Ok(DecodedBody {
+        value,
+        id: opened.id,
+        msgpack: opened.msgpack().to_vec(),
+        compression: opened.method,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -50,7 +50,9 @@ pub fn encode_with(value: &Value, opts: EncodeOptions) -> Result<Vec<u8>> {
 
 fn len32(len: usize, what: &str) -> Result<u32> {
     u32::try_from(len).map_err(|_| {
-        Error::MsgpackUnsupported(format!("{what} of length {len} exceeds msgpack's 2^32-1 limit"))
+        Error::MsgpackUnsupported(format!(
+            "{what} of length {len} exceeds msgpack's 2^32-1 limit"
+        ))
     })
 }
 
@@ -137,7 +139,12 @@ fn encode_into(value: &Value, opts: EncodeOptions, out: &mut Vec<u8>, depth: usi
         }
         Value::F64(x) => put_f64(*x, out),
         Value::Str(s) => {
-            put_len(len32(s.len(), "str")?, Some((0xa0, 32)), [0xd9, 0xda, 0xdb], out);
+            put_len(
+                len32(s.len(), "str")?,
+                Some((0xa0, 32)),
+                [0xd9, 0xda, 0xdb],
+                out,
+            );
             out.extend_from_slice(s.as_bytes());
         }
         Value::Bin(b) => {
@@ -146,14 +153,24 @@ fn encode_into(value: &Value, opts: EncodeOptions, out: &mut Vec<u8>, depth: usi
         }
         Value::Array(items) => {
             check_depth(depth)?;
-            put_len(len32(items.len(), "array")?, Some((0x90, 16)), [0, 0xdc, 0xdd], out);
+            put_len(
+                len32(items.len(), "array")?,
+                Some((0x90, 16)),
+                [0, 0xdc, 0xdd],
+                out,
+            );
             for item in items {
                 encode_into(item, opts, out, depth + 1)?;
             }
         }
         Value::Map(pairs) => {
             check_depth(depth)?;
-            put_len(len32(pairs.len(), "map")?, Some((0x80, 16)), [0, 0xde, 0xdf], out);
+            put_len(
+                len32(pairs.len(), "map")?,
+                Some((0x80, 16)),
+                [0, 0xde, 0xdf],
+                out,
+            );
             for (k, v) in pairs {
                 encode_into(k, opts, out, depth + 1)?;
                 encode_into(v, opts, out, depth + 1)?;
@@ -204,9 +221,10 @@ pub fn decode_limited(bytes: &[u8], max_values: usize) -> Result<Value> {
     let mut stack: Vec<Open> = Vec::new();
     let mut budget = max_values;
     loop {
-        budget = budget
-            .checked_sub(1)
-            .ok_or(Error::ElementLimit { len: bytes.len(), limit: max_values })?;
+        budget = budget.checked_sub(1).ok_or(Error::ElementLimit {
+            len: bytes.len(),
+            limit: max_values,
+        })?;
         let mut value = match r.item()? {
             Item::Value(v) => v,
             Item::Array(_) | Item::Map(_) if stack.len() >= MAX_DEPTH => {

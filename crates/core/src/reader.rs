@@ -12,9 +12,10 @@ use crate::error::{Error, Result};
 use crate::framing::HEADER_LEN;
 use crate::message::{open_body, ID_LEN};
 use crate::scan::{scan_message, Scanned};
+use crate::waterfall::WaterfallCache;
 
 /// Integers per frame in `Batch::info`.
-pub const FIELDS: usize = 11;
+pub const FIELDS: usize = 12;
 /// `info` columns.
 pub mod col {
     /// bit 0: the header has the usual types; bit 1: the sender was bin.
@@ -34,6 +35,30 @@ pub mod col {
     pub const WIRE_LEN: usize = 9;
     /// msgpack values the message holds.
     pub const VALUES: usize = 10;
+    /// The waterfall's verdict on a broadcast (`Verdict`), when a `Dedup` was given.
+    pub const VERDICT: usize = 11;
+}
+
+/// What the waterfall (PROTOCOL.md §11) says of a frame.
+pub mod verdict {
+    /// Not a broadcast with the usual header, or no dedup asked for: the caller decides.
+    pub const UNCHECKED: i32 = 0;
+    /// A broadcast seen for the first time (now recorded): relay and process it.
+    pub const NEW: i32 = 1;
+    pub const DUPLICATE: i32 = 2;
+    /// Older than the window: dropped, not recorded.
+    pub const STALE: i32 = 3;
+    /// A link-level sub-flag inside a broadcast: dropped, not recorded.
+    pub const LINK_ONLY: i32 = 4;
+}
+
+/// The node's duplicate filter, checked for every broadcast as it is read.
+pub struct Dedup<'a> {
+    pub cache: &'a mut WaterfallCache,
+    /// The receiver's clock, Unix seconds.
+    pub now: f64,
+    /// Sub-flags that only mean something between neighbours: never relayed as broadcasts.
+    pub link_only: &'a [i32],
 }
 
 /// Stop a batch after this many frames or output bytes (offsets stay small, memory bounded).
@@ -54,10 +79,14 @@ pub struct Limits {
 
 impl Limits {
     fn decompressed_limit(&self, wire: usize) -> usize {
-        self.max_decompressed.min(self.ratio_floor.max(self.ratio.saturating_mul(wire)))
+        self.max_decompressed
+            .min(self.ratio_floor.max(self.ratio.saturating_mul(wire)))
     }
     fn value_limit(&self, wire: usize) -> usize {
-        self.max_values.min(self.values_floor.max(self.values_per_byte.saturating_mul(wire)))
+        self.max_values.min(
+            self.values_floor
+                .max(self.values_per_byte.saturating_mul(wire)),
+        )
     }
 }
 
@@ -96,7 +125,12 @@ pub struct FrameReader {
 
 impl FrameReader {
     pub fn new(max_frame_size: usize) -> Self {
-        FrameReader { buf: Vec::new(), start: 0, failed: None, max_frame_size }
+        FrameReader {
+            buf: Vec::new(),
+            start: 0,
+            failed: None,
+            max_frame_size,
+        }
     }
 
     /// Append a chunk read from the connection.
@@ -115,7 +149,12 @@ impl FrameReader {
 
     /// Read the complete frames buffered, decoding compressed bodies with the
     /// peer's methods `compressions` in order (then raw).
-    pub fn read(&mut self, compressions: &[u8], limits: &Limits) -> Batch {
+    pub fn read(
+        &mut self,
+        compressions: &[u8],
+        limits: &Limits,
+        mut dedup: Option<Dedup<'_>>,
+    ) -> Batch {
         let mut batch = Batch::default();
         if let Some(e) = &self.failed {
             batch.error = Some(e.clone());
@@ -130,9 +169,16 @@ impl FrameReader {
             if avail < HEADER_LEN {
                 break;
             }
-            let len = u32::from_be_bytes(self.buf[self.start..self.start + HEADER_LEN].try_into().expect("4 bytes")) as usize;
+            let len = u32::from_be_bytes(
+                self.buf[self.start..self.start + HEADER_LEN]
+                    .try_into()
+                    .expect("4 bytes"),
+            ) as usize;
             if len > self.max_frame_size.min(limits.max_frame_size) {
-                let e = Error::FrameTooLarge { size: len as u64, max: self.max_frame_size.min(limits.max_frame_size) as u64 };
+                let e = Error::FrameTooLarge {
+                    size: len as u64,
+                    max: self.max_frame_size.min(limits.max_frame_size) as u64,
+                };
                 return self.fail(batch, e);
             }
             if avail < HEADER_LEN + len {
@@ -141,7 +187,7 @@ impl FrameReader {
             let body_at = self.start + HEADER_LEN;
             self.start = body_at + len;
             let body = &self.buf[body_at..body_at + len];
-            match read_body(body, compressions, limits, &mut batch) {
+            match read_body(body, compressions, limits, &mut batch, dedup.as_mut()) {
                 Ok(control) if control => {
                     batch.more = true;
                     break;
@@ -167,12 +213,20 @@ impl FrameReader {
 }
 
 /// Decode one body into `batch`. Returns whether the batch should stop after it.
-fn read_body(body: &[u8], compressions: &[u8], limits: &Limits, batch: &mut Batch) -> Result<bool> {
+fn read_body(
+    body: &[u8],
+    compressions: &[u8],
+    limits: &Limits,
+    batch: &mut Batch,
+    dedup: Option<&mut Dedup<'_>>,
+) -> Result<bool> {
     let opened = open_body(body, compressions, limits.decompressed_limit(body.len()))?;
     let (used, id, msgpack) = (opened.method, opened.id, opened.msgpack());
     let Scanned { values, header: h } = scan_message(msgpack, limits.value_limit(body.len()))?;
     let frame_start = batch.bytes.len();
-    batch.bytes.extend_from_slice(&((ID_LEN + msgpack.len()) as u32).to_be_bytes());
+    batch
+        .bytes
+        .extend_from_slice(&((ID_LEN + msgpack.len()) as u32).to_be_bytes());
     batch.bytes.extend_from_slice(&id);
     batch.bytes.extend_from_slice(msgpack);
     let (wire_start, wire_len) = match used {
@@ -196,8 +250,37 @@ fn read_body(body: &[u8], compressions: &[u8], limits: &Limits, batch: &mut Batc
         wire_start,
         wire_len,
         values as i32,
+        match dedup {
+            Some(d)
+                if h.usual
+                    && h.main_flag == 0
+                    && (1..=MAX_JUDGED_SENDER).contains(&h.sender_len) =>
+            {
+                judge(d, &id, h.time, h.sub_flag)
+            }
+            _ => verdict::UNCHECKED,
+        },
     ]);
     batch.times.push(if h.usual { h.time } else { f64::NAN });
     // handshakes and renegotiations change how the next frames decode; unusual headers are decoded fully first
     Ok(!h.usual || h.main_flag == 1 || h.sub_flag == 5)
+}
+
+/// Longest sender judged here, in bytes. The node ignores a message whose
+/// sender is empty or longer than a node ID (128 characters) before its
+/// waterfall: such a message is neither recorded nor counted, here as there.
+/// Longer senders are left to the node, which measures them in characters.
+const MAX_JUDGED_SENDER: usize = 128;
+
+/// The waterfall's verdict on a broadcast, in the order the node applies its rules.
+fn judge(d: &mut Dedup<'_>, id: &[u8], time: f64, sub_flag: i32) -> i32 {
+    if d.link_only.contains(&sub_flag) {
+        verdict::LINK_ONLY
+    } else if time < d.now - d.cache.window_seconds() {
+        verdict::STALE
+    } else if d.cache.seen(id, time, d.now) {
+        verdict::DUPLICATE
+    } else {
+        verdict::NEW
+    }
 }

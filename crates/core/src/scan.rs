@@ -46,11 +46,18 @@ enum Kind {
     Int(i64),
     BigInt,
     Float(f64),
-    Text { start: usize, len: usize, bin: bool },
+    Text {
+        start: usize,
+        len: usize,
+        bin: bool,
+    },
     Scalar,
     Ext,
     /// A container holding `n` items (map: 2 per entry).
-    Container { n: u64, map: bool },
+    Container {
+        n: u64,
+        map: bool,
+    },
 }
 
 /// An array or map still being read.
@@ -67,7 +74,12 @@ struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     fn fail(&self, what: impl AsRef<str>) -> Error {
-        Error::BadMsgpack(format!("malformed msgpack at byte {} of {}: {}", self.pos, self.buf.len(), what.as_ref()))
+        Error::BadMsgpack(format!(
+            "malformed msgpack at byte {} of {}: {}",
+            self.pos,
+            self.buf.len(),
+            what.as_ref()
+        ))
     }
 
     fn remaining(&self) -> usize {
@@ -76,7 +88,10 @@ impl<'a> Scanner<'a> {
 
     fn take(&mut self, n: usize) -> Result<usize> {
         if n > self.remaining() {
-            return Err(self.fail(format!("needs {n} more bytes, only {} remain (truncated)", self.remaining())));
+            return Err(self.fail(format!(
+                "needs {n} more bytes, only {} remain (truncated)",
+                self.remaining()
+            )));
         }
         let at = self.pos;
         self.pos += n;
@@ -85,7 +100,9 @@ impl<'a> Scanner<'a> {
 
     fn uint(&mut self, width: usize) -> Result<u64> {
         let at = self.take(width)?;
-        Ok(self.buf[at..at + width].iter().fold(0u64, |n, b| (n << 8) | *b as u64))
+        Ok(self.buf[at..at + width]
+            .iter()
+            .fold(0u64, |n, b| (n << 8) | *b as u64))
     }
 
     fn int(&mut self, width: usize) -> Result<i64> {
@@ -112,19 +129,31 @@ impl<'a> Scanner<'a> {
         let items = if map { 2 * n } else { n };
         if items > self.remaining() as u64 {
             let what = if map { "map" } else { "array" };
-            return Err(self.fail(format!("{what} claims {n} {} but only {} bytes remain", if map { "entries" } else { "items" }, self.remaining())));
+            return Err(self.fail(format!(
+                "{what} claims {n} {} but only {} bytes remain",
+                if map { "entries" } else { "items" },
+                self.remaining()
+            )));
         }
         Ok(Kind::Container { n: items, map })
     }
 
     fn unsigned(&mut self, width: usize) -> Result<Kind> {
         let v = self.uint(width)?;
-        Ok(if v <= MAX_SAFE { Kind::Int(v as i64) } else { Kind::BigInt })
+        Ok(if v <= MAX_SAFE {
+            Kind::Int(v as i64)
+        } else {
+            Kind::BigInt
+        })
     }
 
     fn signed(&mut self, width: usize) -> Result<Kind> {
         let v = self.int(width)?;
-        Ok(if v.unsigned_abs() <= MAX_SAFE { Kind::Int(v) } else { Kind::BigInt })
+        Ok(if v.unsigned_abs() <= MAX_SAFE {
+            Kind::Int(v)
+        } else {
+            Kind::BigInt
+        })
     }
 
     /// One token: a scalar, or a container header.
@@ -179,7 +208,11 @@ fn small_int(k: Kind) -> Option<i32> {
 
 fn header_of(items: &[Kind; 4], count: u64) -> Header {
     let mut h = Header::default();
-    let (Some(main), Kind::Text { start, len, bin }, Some(sub)) = (small_int(items[0]), items[1], small_int(items[3])) else { return h };
+    let (Some(main), Kind::Text { start, len, bin }, Some(sub)) =
+        (small_int(items[0]), items[1], small_int(items[3]))
+    else {
+        return h;
+    };
     let time = match items[2] {
         Kind::Int(v) => v as f64,
         Kind::Float(f) if f.is_finite() => f,
@@ -188,7 +221,15 @@ fn header_of(items: &[Kind; 4], count: u64) -> Header {
     if count < 4 {
         return h;
     }
-    h = Header { usual: true, main_flag: main, sender_start: start, sender_len: len, sender_is_bin: bin, time, sub_flag: sub };
+    h = Header {
+        usual: true,
+        main_flag: main,
+        sender_start: start,
+        sender_len: len,
+        sender_is_bin: bin,
+        time,
+        sub_flag: sub,
+    };
     h
 }
 
@@ -206,7 +247,10 @@ pub fn scan_message(bytes: &[u8], max_values: usize) -> Result<Scanned> {
         if stack.len() > MAX_DEPTH {
             return Err(s.fail(format!("nested deeper than {MAX_DEPTH} levels")));
         }
-        budget = budget.checked_sub(1).ok_or(Error::ElementLimit { len: bytes.len(), limit: max_values })?;
+        budget = budget.checked_sub(1).ok_or(Error::ElementLimit {
+            len: bytes.len(),
+            limit: max_values,
+        })?;
         values += 1;
         let key = stack.last().is_some_and(|o| o.map && o.key_next);
         let kind = s.item()?;
@@ -231,7 +275,11 @@ pub fn scan_message(bytes: &[u8], max_values: usize) -> Result<Scanned> {
         }
         if let Kind::Container { n, map } = kind {
             if n > 0 {
-                stack.push(Open { left: n, map, key_next: true });
+                stack.push(Open {
+                    left: n,
+                    map,
+                    key_next: true,
+                });
             }
         }
         while stack.last().is_some_and(|o| o.left == 0) {
@@ -242,11 +290,19 @@ pub fn scan_message(bytes: &[u8], max_values: usize) -> Result<Scanned> {
         }
     }
     if s.pos != bytes.len() {
-        return Err(s.fail(format!("{} trailing bytes after the value", bytes.len() - s.pos)));
+        return Err(s.fail(format!(
+            "{} trailing bytes after the value",
+            bytes.len() - s.pos
+        )));
     }
     match top {
-        Some(Kind::Container { n, map: false }) => Ok(Scanned { values, header: header_of(&head, n) }),
-        _ => Err(Error::BadMsgpack("message body is not a msgpack array [msg_type, sender, time, ...payload]".into())),
+        Some(Kind::Container { n, map: false }) => Ok(Scanned {
+            values,
+            header: header_of(&head, n),
+        }),
+        _ => Err(Error::BadMsgpack(
+            "message body is not a msgpack array [msg_type, sender, time, ...payload]".into(),
+        )),
     }
 }
 
@@ -269,7 +325,13 @@ mod tests {
 
     #[test]
     fn header_of_a_usual_message() {
-        let b = msg(vec![Value::UInt(0), Value::Str("sender".into()), Value::UInt(1_700_000_000), Value::UInt(2), Value::Str("x".into())]);
+        let b = msg(vec![
+            Value::UInt(0),
+            Value::Str("sender".into()),
+            Value::UInt(1_700_000_000),
+            Value::UInt(2),
+            Value::Str("x".into()),
+        ]);
         let s = scan_message(&b, usize::MAX).unwrap();
         assert_eq!(s.values, 6);
         let h = s.header;
@@ -282,10 +344,30 @@ mod tests {
     #[test]
     fn unusual_headers_are_left_to_the_full_decoder() {
         for items in [
-            vec![Value::F64(0.0), Value::Str("s".into()), Value::UInt(1), Value::UInt(2)],
-            vec![Value::UInt(0), Value::UInt(1), Value::UInt(1), Value::UInt(2)],
-            vec![Value::UInt(0), Value::Str("s".into()), Value::Nil, Value::UInt(2)],
-            vec![Value::UInt(0), Value::Str("s".into()), Value::UInt(u64::MAX), Value::UInt(2)],
+            vec![
+                Value::F64(0.0),
+                Value::Str("s".into()),
+                Value::UInt(1),
+                Value::UInt(2),
+            ],
+            vec![
+                Value::UInt(0),
+                Value::UInt(1),
+                Value::UInt(1),
+                Value::UInt(2),
+            ],
+            vec![
+                Value::UInt(0),
+                Value::Str("s".into()),
+                Value::Nil,
+                Value::UInt(2),
+            ],
+            vec![
+                Value::UInt(0),
+                Value::Str("s".into()),
+                Value::UInt(u64::MAX),
+                Value::UInt(2),
+            ],
             vec![Value::UInt(0), Value::Str("s".into()), Value::UInt(1)],
         ] {
             assert!(!scan_message(&msg(items), usize::MAX).unwrap().header.usual);

@@ -74,7 +74,14 @@ fn emit_copy(out: &mut Vec<u8>, offset: usize, mut len: usize) {
 
 /// Compress `src[start..end]` (at most one 64 KiB block). `table` holds
 /// positions relative to `start` and must be zeroed by the caller.
-fn compress_fragment(src: &[u8], start: usize, end: usize, table: &mut [u16], shift: u32, out: &mut Vec<u8>) {
+fn compress_fragment(
+    src: &[u8],
+    start: usize,
+    end: usize,
+    table: &mut [u16],
+    shift: u32,
+    out: &mut Vec<u8>,
+) {
     let base = start;
     let mut ip = start;
     let mut next_emit = start;
@@ -169,7 +176,10 @@ pub fn compress(src: &[u8]) -> Vec<u8> {
 }
 
 fn failed(reason: impl Into<String>) -> Error {
-    Error::DecompressFailed { method: SNAPPY, reason: reason.into() }
+    Error::DecompressFailed {
+        method: SNAPPY,
+        reason: reason.into(),
+    }
 }
 
 /// The length the stream declares and the size of its varint header.
@@ -196,7 +206,10 @@ fn read_length(src: &[u8]) -> Result<(u64, usize)> {
 pub fn decompress(src: &[u8], max_output: usize) -> Result<Vec<u8>> {
     let (declared, header_len) = read_length(src)?;
     if declared > max_output as u64 {
-        return Err(Error::DecompressLimit { method: SNAPPY, limit: max_output as u64 });
+        return Err(Error::DecompressLimit {
+            method: SNAPPY,
+            limit: max_output as u64,
+        });
     }
     let len = declared as usize;
     let mut out = vec![0u8; len];
@@ -279,7 +292,9 @@ pub fn decompress(src: &[u8], max_output: usize) -> Result<Vec<u8>> {
         }
     }
     if op != len {
-        return Err(failed(format!("produced {op} bytes but the header declared {len}")));
+        return Err(failed(format!(
+            "produced {op} bytes but the header declared {len}"
+        )));
     }
     Ok(out)
 }
@@ -298,7 +313,10 @@ mod tests {
             let c = compress(&data[..len]);
             assert_eq!(decompress(&c, len).unwrap(), &data[..len]);
             if len > 0 {
-                assert_eq!(decompress(&c, len - 1).unwrap_err().code(), "ERR_DECOMPRESS_LIMIT");
+                assert_eq!(
+                    decompress(&c, len - 1).unwrap_err().code(),
+                    "ERR_DECOMPRESS_LIMIT"
+                );
             }
         }
     }
@@ -314,11 +332,23 @@ mod tests {
 
     #[test]
     fn corrupt_input() {
-        for bad in [&[][..], &[0x80][..], &[0xff, 0xff, 0xff, 0xff, 0x7f][..], &[5, 0x01, 0x00][..], &[2, 0x04, b'a'][..], &[3, 0][..]] {
+        for bad in [
+            &[][..],
+            &[0x80][..],
+            &[0xff, 0xff, 0xff, 0xff, 0x7f][..],
+            &[5, 0x01, 0x00][..],
+            &[2, 0x04, b'a'][..],
+            &[3, 0][..],
+        ] {
             let e = decompress(bad, 1 << 20).unwrap_err();
             assert_eq!(e.code(), "ERR_DECOMPRESS_FAILED", "{bad:?}");
         }
         // Declared 4 GiB - 1: refused as over the cap before allocating.
-        assert_eq!(decompress(&[0xff, 0xff, 0xff, 0xff, 0x0f], 1 << 20).unwrap_err().code(), "ERR_DECOMPRESS_LIMIT");
+        assert_eq!(
+            decompress(&[0xff, 0xff, 0xff, 0xff, 0x0f], 1 << 20)
+                .unwrap_err()
+                .code(),
+            "ERR_DECOMPRESS_LIMIT"
+        );
     }
 }

@@ -21,7 +21,11 @@ struct Key {
 
 fn key(id: &[u8], time: f64) -> Key {
     let time = if time == 0.0 { 0.0 } else { time }; // -0 and 0 are one time
-    let mut k = Key { id: [0; 32], len: 0, time: time.to_bits() };
+    let mut k = Key {
+        id: [0; 32],
+        len: 0,
+        time: time.to_bits(),
+    };
     if id.len() <= 32 {
         k.id[..id.len()].copy_from_slice(id);
         k.len = id.len() as u8;
@@ -37,7 +41,10 @@ fn key(id: &[u8], time: f64) -> Key {
 fn seed() -> u64 {
     static SEED: OnceLock<u64> = OnceLock::new();
     *SEED.get_or_init(|| {
-        let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
         let addr = &t as *const u64 as u64;
         (t ^ addr.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
     })
@@ -58,7 +65,8 @@ impl Hasher for IdHasher {
             self.state = u64::from_le_bytes(w) ^ seed();
         } else {
             for b in bytes {
-                self.state = (self.state.rotate_left(5) ^ *b as u64).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+                self.state =
+                    (self.state.rotate_left(5) ^ *b as u64).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
             }
         }
     }
@@ -88,13 +96,22 @@ impl BuildHasher for BuildIdHasher {
 pub struct WaterfallCache {
     window: f64,
     max_entries: usize,
-    map: HashMap<Key, (), BuildIdHasher>,
-    order: VecDeque<(Key, f64)>,
+    /// Each key's insertion number: an entry forgotten and recorded again is
+    /// a new insertion, which the old one's eviction must leave in place.
+    map: HashMap<Key, u64, BuildIdHasher>,
+    order: VecDeque<(Key, f64, u64)>,
+    inserted: u64,
 }
 
 impl WaterfallCache {
     pub fn new(window: f64, max_entries: usize) -> Self {
-        WaterfallCache { window, max_entries, map: HashMap::with_hasher(BuildIdHasher), order: VecDeque::new() }
+        WaterfallCache {
+            window,
+            max_entries,
+            map: HashMap::with_hasher(BuildIdHasher),
+            order: VecDeque::new(),
+            inserted: 0,
+        }
     }
 
     pub fn window_seconds(&self) -> f64 {
@@ -123,8 +140,9 @@ impl WaterfallCache {
             return true;
         }
         self.prune(now);
-        self.map.insert(k, ());
-        self.order.push_back((k, time));
+        self.inserted += 1;
+        self.map.insert(k, self.inserted);
+        self.order.push_back((k, time, self.inserted));
         while self.order.len() > self.max_entries {
             self.pop_front();
         }
@@ -135,9 +153,15 @@ impl WaterfallCache {
         self.map.contains_key(&key(id, time))
     }
 
+    /// Take back a record whose message was never acted on (its connection
+    /// closed before it was dispatched), so a copy from another peer is new.
+    pub fn forget(&mut self, id: &[u8], time: f64) {
+        self.map.remove(&key(id, time));
+    }
+
     pub fn prune(&mut self, now: f64) {
         let cutoff = now - self.window;
-        while matches!(self.order.front(), Some((_, t)) if *t <= cutoff) {
+        while matches!(self.order.front(), Some((_, t, _)) if *t <= cutoff) {
             self.pop_front();
         }
     }
@@ -148,8 +172,10 @@ impl WaterfallCache {
     }
 
     fn pop_front(&mut self) {
-        if let Some((k, _)) = self.order.pop_front() {
-            self.map.remove(&k);
+        if let Some((k, _, n)) = self.order.pop_front() {
+            if self.map.get(&k) == Some(&n) {
+                self.map.remove(&k);
+            }
         }
     }
 }
@@ -181,5 +207,25 @@ mod tests {
         assert!(!c.has(b"a", 101.0), "oldest insertion evicted");
         c.clear();
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn forget_then_record_again_survives_the_old_eviction() {
+        let mut c = WaterfallCache::new(60.0, 2);
+        assert!(!c.seen(b"a", 100.0, 100.0));
+        c.forget(b"a", 100.0);
+        assert!(!c.has(b"a", 100.0));
+        assert!(!c.seen(b"b", 100.0, 100.0));
+        assert!(
+            !c.seen(b"a", 100.0, 100.0),
+            "a forgotten record is new again"
+        );
+        // the cap evicts the first insertion of "a": the second one and "b" stay
+        assert!(c.has(b"a", 100.0));
+        assert!(c.has(b"b", 100.0));
+        assert_eq!(c.len(), 2);
+        assert!(!c.seen(b"c", 100.0, 100.0));
+        assert!(!c.has(b"b", 100.0), "then the oldest live insertion goes");
+        assert!(c.has(b"a", 100.0));
     }
 }

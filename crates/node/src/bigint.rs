@@ -40,5 +40,8 @@ pub fn to_biguint(n: &BigInt, what: &str) -> Result<BigUint, JsError> {
 
 /// BigUint as a JS BigInt.
 pub fn from_biguint(n: &BigUint) -> BigInt {
-    BigInt { sign_bit: false, words: n.to_u64_digits() }
+    BigInt {
+        sign_bit: false,
+        words: n.to_u64_digits(),
+    }
 }

@@ -1,6 +1,9 @@
 //! The stateful exports: FrameDecoder and WaterfallCache.
 
-use napi::bindgen_prelude::{Buffer, Uint8ArraySlice};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use napi::bindgen_prelude::{Buffer, Float64ArraySlice, Uint8ArraySlice};
 use napi_derive::napi;
 use polyp2p_core::framing::FrameDecoder as CoreFrameDecoder;
 use polyp2p_core::waterfall::WaterfallCache as CoreWaterfallCache;
@@ -18,7 +21,9 @@ pub struct FrameDecoder {
 impl FrameDecoder {
     #[napi(constructor)]
     pub fn new(max_frame_size: f64) -> Self {
-        FrameDecoder { inner: CoreFrameDecoder::new(size(max_frame_size) as u64) }
+        FrameDecoder {
+            inner: CoreFrameDecoder::new(size(max_frame_size) as u64),
+        }
     }
 
     /// Throws ERR_FRAME_TOO_LARGE as soon as a header announces too much.
@@ -39,52 +44,74 @@ impl FrameDecoder {
     }
 }
 
-/// Waterfall duplicate filter keyed by (message ID, time).
+/// Waterfall duplicate filter keyed by (message ID, time). Shared with the
+/// node's FrameReaders, which check every broadcast they read against it.
 #[napi]
 pub struct WaterfallCache {
-    inner: CoreWaterfallCache,
+    pub(crate) inner: Rc<RefCell<CoreWaterfallCache>>,
 }
 
 #[napi]
 impl WaterfallCache {
     #[napi(constructor)]
     pub fn new(window_seconds: f64, max_entries: f64) -> Self {
-        WaterfallCache { inner: CoreWaterfallCache::new(window_seconds, size(max_entries)) }
+        WaterfallCache {
+            inner: Rc::new(RefCell::new(CoreWaterfallCache::new(
+                window_seconds,
+                size(max_entries),
+            ))),
+        }
     }
 
     /// True when (id, time) was already present; records it otherwise.
     #[napi]
     pub fn seen(&mut self, id: Uint8ArraySlice, time: f64, now: f64) -> bool {
-        self.inner.seen(&id, time, now)
+        self.inner.borrow_mut().seen(&id, time, now)
+    }
+
+    /// Record many (id, time) pairs at once: `ids` holds them 32 bytes each
+    /// (the broadcasts a node sent in one tick).
+    #[napi]
+    pub fn seen_many(&mut self, ids: Uint8ArraySlice, times: Float64ArraySlice, now: f64) {
+        let mut inner = self.inner.borrow_mut();
+        for (id, time) in ids.chunks_exact(32).zip(times.iter()) {
+            inner.seen(id, *time, now);
+        }
     }
 
     #[napi]
     pub fn has(&self, id: Uint8ArraySlice, time: f64) -> bool {
-        self.inner.has(&id, time)
+        self.inner.borrow().has(&id, time)
+    }
+
+    /// Take back a record whose message was never acted on.
+    #[napi]
+    pub fn forget(&mut self, id: Uint8ArraySlice, time: f64) {
+        self.inner.borrow_mut().forget(&id, time)
     }
 
     #[napi]
     pub fn prune(&mut self, now: f64) {
-        self.inner.prune(now)
+        self.inner.borrow_mut().prune(now)
     }
 
     #[napi]
     pub fn clear(&mut self) {
-        self.inner.clear()
+        self.inner.borrow_mut().clear()
     }
 
     #[napi(getter)]
     pub fn size(&self) -> f64 {
-        self.inner.len() as f64
+        self.inner.borrow().len() as f64
     }
 
     #[napi(getter)]
     pub fn max_entries(&self) -> f64 {
-        self.inner.max_entries() as f64
+        self.inner.borrow().max_entries() as f64
     }
 
     #[napi(getter)]
     pub fn window_seconds(&self) -> f64 {
-        self.inner.window_seconds()
+        self.inner.borrow().window_seconds()
     }
 }

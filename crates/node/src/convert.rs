@@ -23,7 +23,10 @@ pub fn unsupported(msg: impl Into<String>) -> JsError {
 }
 
 pub fn napi_fail(status: i32, what: &str) -> JsError {
-    napi::Error::new(format!("ERR_NAPI_{status}"), format!("N-API call failed ({what})"))
+    napi::Error::new(
+        format!("ERR_NAPI_{status}"),
+        format!("N-API call failed ({what})"),
+    )
 }
 
 macro_rules! check {
@@ -54,10 +57,16 @@ pub fn set_ext_class(env: sys::napi_env, class: sys::napi_value) -> Result<(), J
     }
     let old = EXT_CLASS.with(|c| c.get());
     if !old.is_null() {
-        check!(sys::napi_delete_reference(env, old), "delete old extClass reference");
+        check!(
+            sys::napi_delete_reference(env, old),
+            "delete old extClass reference"
+        );
     }
     let mut r = ptr::null_mut();
-    check!(sys::napi_create_reference(env, class, 1, &mut r), "reference extClass");
+    check!(
+        sys::napi_create_reference(env, class, 1, &mut r),
+        "reference extClass"
+    );
     EXT_CLASS.with(|c| c.set(r));
     Ok(())
 }
@@ -80,11 +89,27 @@ impl Ctx {
         }
         let mut global = ptr::null_mut();
         check!(sys::napi_get_global(env, &mut global), "global");
-        let (mut map, mut array, mut array_from) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        check!(sys::napi_get_named_property(env, global, c"Map".as_ptr(), &mut map), "Map");
-        check!(sys::napi_get_named_property(env, global, c"Array".as_ptr(), &mut array), "Array");
-        check!(sys::napi_get_named_property(env, array, c"from".as_ptr(), &mut array_from), "Array.from");
-        Ok(Ctx { env, ext, map, array, array_from })
+        let (mut map, mut array, mut array_from) =
+            (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        check!(
+            sys::napi_get_named_property(env, global, c"Map".as_ptr(), &mut map),
+            "Map"
+        );
+        check!(
+            sys::napi_get_named_property(env, global, c"Array".as_ptr(), &mut array),
+            "Array"
+        );
+        check!(
+            sys::napi_get_named_property(env, array, c"from".as_ptr(), &mut array_from),
+            "Array.from"
+        );
+        Ok(Ctx {
+            env,
+            ext,
+            map,
+            array,
+            array_from,
+        })
     }
 
     fn instance_of(&self, v: sys::napi_value, ctor: sys::napi_value) -> Result<bool, JsError> {
@@ -92,31 +117,50 @@ impl Ctx {
             return Ok(false);
         }
         let mut yes = false;
-        check!(sys::napi_instanceof(self.env, v, ctor, &mut yes), "instanceof");
+        check!(
+            sys::napi_instanceof(self.env, v, ctor, &mut yes),
+            "instanceof"
+        );
         Ok(yes)
     }
 
     fn prop(&self, obj: sys::napi_value, key: sys::napi_value) -> Result<sys::napi_value, JsError> {
         let mut out = ptr::null_mut();
-        check!(sys::napi_get_property(self.env, obj, key, &mut out), "get property");
+        check!(
+            sys::napi_get_property(self.env, obj, key, &mut out),
+            "get property"
+        );
         Ok(out)
     }
 
-    fn named(&self, obj: sys::napi_value, name: &std::ffi::CStr) -> Result<sys::napi_value, JsError> {
+    fn named(
+        &self,
+        obj: sys::napi_value,
+        name: &std::ffi::CStr,
+    ) -> Result<sys::napi_value, JsError> {
         let mut out = ptr::null_mut();
-        check!(sys::napi_get_named_property(self.env, obj, name.as_ptr(), &mut out), "get property");
+        check!(
+            sys::napi_get_named_property(self.env, obj, name.as_ptr(), &mut out),
+            "get property"
+        );
         Ok(out)
     }
 
     fn element(&self, arr: sys::napi_value, i: u32) -> Result<sys::napi_value, JsError> {
         let mut out = ptr::null_mut();
-        check!(sys::napi_get_element(self.env, arr, i, &mut out), "get element");
+        check!(
+            sys::napi_get_element(self.env, arr, i, &mut out),
+            "get element"
+        );
         Ok(out)
     }
 
     fn array_len(&self, arr: sys::napi_value) -> Result<u32, JsError> {
         let mut n = 0;
-        check!(sys::napi_get_array_length(self.env, arr, &mut n), "array length");
+        check!(
+            sys::napi_get_array_length(self.env, arr, &mut n),
+            "array length"
+        );
         Ok(n)
     }
 
@@ -152,20 +196,31 @@ impl Ctx {
 
     pub fn string(&self, v: sys::napi_value) -> Result<String, JsError> {
         let mut len = 0usize;
-        check!(sys::napi_get_value_string_utf8(self.env, v, ptr::null_mut(), 0, &mut len), "string length");
+        check!(
+            sys::napi_get_value_string_utf8(self.env, v, ptr::null_mut(), 0, &mut len),
+            "string length"
+        );
         let mut buf = vec![0u8; len + 1];
         let mut written = 0usize;
         check!(
-            sys::napi_get_value_string_utf8(self.env, v, buf.as_mut_ptr().cast(), len + 1, &mut written),
+            sys::napi_get_value_string_utf8(
+                self.env,
+                v,
+                buf.as_mut_ptr().cast(),
+                len + 1,
+                &mut written
+            ),
             "string"
         );
         buf.truncate(written);
-        Ok(String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        Ok(String::from_utf8(buf)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
     fn bigint(&self, v: sys::napi_value) -> Result<Value, JsError> {
         let (sign, words) = crate::bigint::raw_words(self.env, v)?;
-        let out_of_range = || unsupported("BigInt outside the int64/uint64 range cannot be encoded as msgpack");
+        let out_of_range =
+            || unsupported("BigInt outside the int64/uint64 range cannot be encoded as msgpack");
         let mag = match words.iter().rposition(|w| *w != 0) {
             None => 0,
             Some(0) => words[0],
@@ -181,25 +236,40 @@ impl Ctx {
 
     fn bytes_of_typed_array(&self, v: sys::napi_value) -> Result<Option<Vec<u8>>, JsError> {
         let mut is = false;
-        check!(sys::napi_is_typedarray(self.env, v, &mut is), "is typedarray");
+        check!(
+            sys::napi_is_typedarray(self.env, v, &mut is),
+            "is typedarray"
+        );
         if !is {
             return Ok(None);
         }
-        let (mut kind, mut len, mut data, mut ab, mut off) = (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
-        check!(sys::napi_get_typedarray_info(self.env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off), "typedarray");
+        let (mut kind, mut len, mut data, mut ab, mut off) =
+            (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
+        check!(
+            sys::napi_get_typedarray_info(
+                self.env, v, &mut kind, &mut len, &mut data, &mut ab, &mut off
+            ),
+            "typedarray"
+        );
         if kind != sys::TypedarrayType::uint8_array {
-            return Err(unsupported("only Uint8Array/Buffer typed arrays can be encoded (as msgpack bin)"));
+            return Err(unsupported(
+                "only Uint8Array/Buffer typed arrays can be encoded (as msgpack bin)",
+            ));
         }
         if len == 0 || data.is_null() {
             return Ok(Some(Vec::new()));
         }
-        Ok(Some(unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec()))
+        Ok(Some(
+            unsafe { std::slice::from_raw_parts(data as *const u8, len) }.to_vec(),
+        ))
     }
 
     fn object(&self, v: sys::napi_value, js2p: bool, depth: usize) -> Result<Value, JsError> {
         let env = self.env;
         if depth >= MAX_DEPTH {
-            return Err(unsupported(format!("nesting deeper than {MAX_DEPTH} levels (is the structure cyclic?)")));
+            return Err(unsupported(format!(
+                "nesting deeper than {MAX_DEPTH} levels (is the structure cyclic?)"
+            )));
         }
         let mut is = false;
         check!(sys::napi_is_array(env, v, &mut is), "is array");
@@ -218,7 +288,9 @@ impl Ctx {
         let mut is_view = false;
         check!(sys::napi_is_dataview(env, v, &mut is_view), "is dataview");
         if is || is_view {
-            return Err(unsupported("ArrayBuffer/DataView cannot be encoded; pass a Uint8Array or Buffer"));
+            return Err(unsupported(
+                "ArrayBuffer/DataView cannot be encoded; pass a Uint8Array or Buffer",
+            ));
         }
         if self.instance_of(v, self.ext)? {
             return self.ext_value(v);
@@ -226,7 +298,17 @@ impl Ctx {
         if self.instance_of(v, self.map)? {
             let mut pairs_arr = ptr::null_mut();
             let args = [v];
-            check!(sys::napi_call_function(env, self.array, self.array_from, 1, args.as_ptr(), &mut pairs_arr), "Array.from(map)");
+            check!(
+                sys::napi_call_function(
+                    env,
+                    self.array,
+                    self.array_from,
+                    1,
+                    args.as_ptr(),
+                    &mut pairs_arr
+                ),
+                "Array.from(map)"
+            );
             let n = self.array_len(pairs_arr)?;
             let mut pairs = Vec::with_capacity(n as usize);
             for i in 0..n {
@@ -261,9 +343,14 @@ impl Ctx {
 
     fn ext_value(&self, v: sys::napi_value) -> Result<Value, JsError> {
         let mut t = 0.0;
-        check!(sys::napi_get_value_double(self.env, self.named(v, c"type")?, &mut t), "ext type");
+        check!(
+            sys::napi_get_value_double(self.env, self.named(v, c"type")?, &mut t),
+            "ext type"
+        );
         if t.fract() != 0.0 || !(-128.0..=127.0).contains(&t) {
-            return Err(unsupported(format!("MsgpackExt type {t} is not an integer in -128..127")));
+            return Err(unsupported(format!(
+                "MsgpackExt type {t} is not an integer in -128..127"
+            )));
         }
         let data = self
             .bytes_of_typed_array(self.named(v, c"data")?)?

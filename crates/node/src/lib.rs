@@ -5,8 +5,8 @@
 
 mod bigint;
 mod classes;
-mod reader;
 mod convert;
+mod reader;
 mod tojs;
 
 use std::ptr;
@@ -14,7 +14,9 @@ use std::ptr;
 use napi::bindgen_prelude::{BigInt, Buffer, ToNapiValue, TypeName, Uint8ArraySlice, Unknown};
 use napi::{sys, Env, JsValue, ValueType};
 use napi_derive::napi;
-use polyp2p_core::{base58, chord, compression, ids, message, msgpack, EncodeOptions, Error as CoreError, Value};
+use polyp2p_core::{
+    base58, chord, compression, ids, message, msgpack, EncodeOptions, Error as CoreError, Value,
+};
 
 use crate::bigint::{from_biguint, to_biguint};
 use crate::convert::{core_err, unsupported, Ctx, JsError};
@@ -109,7 +111,11 @@ pub fn protocol_id(subnet: String, encryption: String, version: String) -> Strin
 // ---- msgpack -----------------------------------------------------------
 
 #[napi]
-pub fn msgpack_encode(env: Env, value: Unknown, js2p_numbers: Option<bool>) -> napi::Result<Buffer, String> {
+pub fn msgpack_encode(
+    env: Env,
+    value: Unknown,
+    js2p_numbers: Option<bool>,
+) -> napi::Result<Buffer, String> {
     let ctx = Ctx::new(env.raw())?;
     let v = ctx.to_value(value.raw(), js2p_numbers.unwrap_or(false), 0)?;
     Ok(msgpack::encode(&v).map_err(core_err)?.into())
@@ -121,7 +127,8 @@ pub fn msgpack_decode(
     bytes: Uint8ArraySlice,
     max_values: Option<f64>,
 ) -> napi::Result<RawJs, String> {
-    let v = msgpack::decode_limited(&bytes, max_values.map_or(usize::MAX, size)).map_err(core_err)?;
+    let v =
+        msgpack::decode_limited(&bytes, max_values.map_or(usize::MAX, size)).map_err(core_err)?;
     Ok(RawJs(Ctx::new(env.raw())?.to_js(&v)?))
 }
 
@@ -134,12 +141,22 @@ pub fn compression_methods() -> Vec<u32> {
 
 #[napi]
 pub fn compress(data: Uint8ArraySlice, method: f64) -> napi::Result<Buffer, String> {
-    Ok(compression::compress(&data, flag(method)?).map_err(core_err)?.into())
+    Ok(compression::compress(&data, flag(method)?)
+        .map_err(core_err)?
+        .into())
 }
 
 #[napi]
-pub fn decompress(data: Uint8ArraySlice, method: f64, max_output: f64) -> napi::Result<Buffer, String> {
-    Ok(compression::decompress(&data, flag(method)?, size(max_output)).map_err(core_err)?.into())
+pub fn decompress(
+    data: Uint8ArraySlice,
+    method: f64,
+    max_output: f64,
+) -> napi::Result<Buffer, String> {
+    Ok(
+        compression::decompress(&data, flag(method)?, size(max_output))
+            .map_err(core_err)?
+            .into(),
+    )
 }
 
 // ---- messages ----------------------------------------------------------
@@ -161,11 +178,17 @@ pub fn encode_message(
     let ctx = Ctx::new(env.raw())?;
     let value = ctx.to_value(packets.raw(), js2p_numbers.unwrap_or(false), 0)?;
     if !matches!(value, Value::Array(_)) {
-        return Err(unsupported("encodeMessage(packets): packets must be an array"));
+        return Err(unsupported(
+            "encodeMessage(packets): packets must be an array",
+        ));
     }
     let m = message::encode_message(&value, opt_flag(compression)?, EncodeOptions::default())
         .map_err(core_err)?;
-    Ok(EncodedMessage { frame: m.frame.into(), id: m.id.to_vec().into(), msgpack: m.msgpack.into() })
+    Ok(EncodedMessage {
+        frame: m.frame.into(),
+        id: m.id.to_vec().into(),
+        msgpack: m.msgpack.into(),
+    })
 }
 
 #[napi]
@@ -174,10 +197,16 @@ pub fn frame_from_msgpack(
     id: Uint8ArraySlice,
     compression: Option<f64>,
 ) -> napi::Result<Buffer, String> {
-    Ok(message::frame_from_msgpack(&msgpack, &id, opt_flag(compression)?).map_err(core_err)?.into())
+    Ok(
+        message::frame_from_msgpack(&msgpack, &id, opt_flag(compression)?)
+            .map_err(core_err)?
+            .into(),
+    )
 }
 
-#[napi(ts_return_type = "{ packets: unknown[]; id: Buffer; msgpack: Buffer; compression: number | null }")]
+#[napi(
+    ts_return_type = "{ packets: unknown[]; id: Buffer; msgpack: Buffer; compression: number | null }"
+)]
 pub fn decode_body(
     env: Env,
     body: Uint8ArraySlice,
@@ -186,7 +215,10 @@ pub fn decode_body(
     max_values: Option<f64>,
 ) -> napi::Result<RawJs, String> {
     // Flags that are not bytes cannot be supported: skip them like unknown ones.
-    let flags: Vec<u8> = compressions.into_iter().filter_map(|m| flag(m).ok()).collect();
+    let flags: Vec<u8> = compressions
+        .into_iter()
+        .filter_map(|m| flag(m).ok())
+        .collect();
     let max_values = max_values.map_or(usize::MAX, size);
     let d = message::decode_body(&body, &flags, size(max_size), max_values).map_err(core_err)?;
     let ctx = Ctx::new(env.raw())?;
@@ -197,7 +229,10 @@ pub fn decode_body(
     ctx.set_own(obj, "msgpack", ctx.buffer(&d.msgpack)?)?;
     let mut c = ptr::null_mut();
     match d.compression {
-        Some(m) => convert::check!(sys::napi_create_uint32(env.raw(), m as u32, &mut c), "number"),
+        Some(m) => convert::check!(
+            sys::napi_create_uint32(env.raw(), m as u32, &mut c),
+            "number"
+        ),
         None => convert::check!(sys::napi_get_null(env.raw(), &mut c), "null"),
     }
     ctx.set_own(obj, "compression", c)?;
@@ -219,13 +254,20 @@ pub fn ring_distance(a: BigInt, b: BigInt) -> napi::Result<BigInt, String> {
 
 #[napi]
 pub fn ring_between(x: BigInt, a: BigInt, b: BigInt) -> napi::Result<bool, String> {
-    Ok(chord::between(&to_biguint(&x, "x")?, &to_biguint(&a, "a")?, &to_biguint(&b, "b")?))
+    Ok(chord::between(
+        &to_biguint(&x, "x")?,
+        &to_biguint(&a, "a")?,
+        &to_biguint(&b, "b")?,
+    ))
 }
 
 #[napi]
 pub fn finger_targets(position: BigInt, count: u32) -> napi::Result<Vec<BigInt>, String> {
     let p = to_biguint(&position, "position")?;
-    Ok(chord::finger_targets(&p, count).iter().map(from_biguint).collect())
+    Ok(chord::finger_targets(&p, count)
+        .iter()
+        .map(from_biguint)
+        .collect())
 }
 
 #[napi]

@@ -2,10 +2,15 @@
 //! (polyp2p_core::reader): the JS side gets the batch's bytes, a row of
 //! integers and a time per frame, and builds values only for what it reads.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use napi::bindgen_prelude::{Buffer, Float64Array, Int32Array, Uint8ArraySlice};
 use napi_derive::napi;
-use polyp2p_core::reader::{FrameReader as CoreFrameReader, Limits};
+use polyp2p_core::reader::{Dedup, FrameReader as CoreFrameReader, Limits};
+use polyp2p_core::waterfall::WaterfallCache as CoreWaterfallCache;
 
+use crate::classes::WaterfallCache;
 use crate::size;
 
 /// The receiver's budgets (ts/base/body-budget.ts), in bytes and values.
@@ -37,6 +42,8 @@ pub struct FrameReader {
     inner: CoreFrameReader,
     limits: Limits,
     compressions: Vec<u8>,
+    dedup: Option<Rc<RefCell<CoreWaterfallCache>>>,
+    link_only: Vec<i32>,
 }
 
 #[napi]
@@ -52,13 +59,31 @@ impl FrameReader {
             values_floor: size(limits.values_floor),
             max_values: size(limits.max_values),
         };
-        FrameReader { inner: CoreFrameReader::new(limits.max_frame_size), limits, compressions: Vec::new() }
+        FrameReader {
+            inner: CoreFrameReader::new(limits.max_frame_size),
+            limits,
+            compressions: Vec::new(),
+            dedup: None,
+            link_only: Vec::new(),
+        }
+    }
+
+    /// Check every broadcast read against the node's duplicate filter (the
+    /// `verdict` column); `link_only` are the sub-flags never taken from a broadcast.
+    #[napi]
+    pub fn set_dedup(&mut self, cache: &WaterfallCache, link_only: Vec<i32>) {
+        self.dedup = Some(cache.inner.clone());
+        self.link_only = link_only;
     }
 
     /// The peer's compression methods to try, in its order (flags that are not bytes are skipped).
     #[napi]
     pub fn set_compressions(&mut self, methods: Vec<f64>) {
-        self.compressions = methods.into_iter().filter(|m| m.fract() == 0.0 && (0.0..256.0).contains(m)).map(|m| m as u8).collect();
+        self.compressions = methods
+            .into_iter()
+            .filter(|m| m.fract() == 0.0 && (0.0..256.0).contains(m))
+            .map(|m| m as u8)
+            .collect();
     }
 
     #[napi]
@@ -66,14 +91,28 @@ impl FrameReader {
         self.inner.push(&chunk);
     }
 
+    /// `now`: the receiver's clock in Unix seconds (for the dedup window).
     #[napi]
-    pub fn read(&mut self) -> ReadBatch {
-        let b = self.inner.read(&self.compressions, &self.limits);
+    pub fn read(&mut self, now: f64) -> ReadBatch {
+        let mut cache = self.dedup.as_ref().map(|c| c.borrow_mut());
+        let dedup = cache.as_deref_mut().map(|cache| Dedup {
+            cache,
+            now,
+            link_only: &self.link_only,
+        });
+        let b = self.inner.read(&self.compressions, &self.limits, dedup);
         let (error_code, error_message) = match &b.error {
             Some(e) => (Some(e.code().to_string()), Some(e.to_string())),
             None => (None, None),
         };
-        ReadBatch { bytes: b.bytes.into(), info: Int32Array::new(b.info), times: Float64Array::new(b.times), error_code, error_message, more: b.more }
+        ReadBatch {
+            bytes: b.bytes.into(),
+            info: Int32Array::new(b.info),
+            times: Float64Array::new(b.times),
+            error_code,
+            error_message,
+            more: b.more,
+        }
     }
 
     #[napi(getter)]

@@ -31,7 +31,10 @@ impl Ctx {
             Value::Str(s) => out = self.js_string(s)?,
             Value::Bin(b) => out = self.buffer(b)?,
             Value::Array(items) => {
-                check!(sys::napi_create_array_with_length(env, items.len(), &mut out), "array");
+                check!(
+                    sys::napi_create_array_with_length(env, items.len(), &mut out),
+                    "array"
+                );
                 for (i, item) in items.iter().enumerate() {
                     let e = self.to_js(item)?;
                     check!(sys::napi_set_element(env, out, i as u32, e), "set element");
@@ -59,7 +62,10 @@ impl Ctx {
                     ));
                 }
                 let mut t = ptr::null_mut();
-                check!(sys::napi_create_int32(env, *kind as i32, &mut t), "ext type");
+                check!(
+                    sys::napi_create_int32(env, *kind as i32, &mut t),
+                    "ext type"
+                );
                 let args = [t, self.buffer(data)?];
                 check!(
                     sys::napi_new_instance(env, self.ext_class(), 2, args.as_ptr(), &mut out),
@@ -83,7 +89,13 @@ impl Ctx {
         let mut out = ptr::null_mut();
         let mut raw = ptr::null_mut();
         check!(
-            sys::napi_create_buffer_copy(self.env, data.len(), data.as_ptr().cast(), &mut raw, &mut out),
+            sys::napi_create_buffer_copy(
+                self.env,
+                data.len(),
+                data.as_ptr().cast(),
+                &mut raw,
+                &mut out
+            ),
             "buffer"
         );
         Ok(out)
@@ -91,7 +103,12 @@ impl Ctx {
 
     /// Create an own enumerable data property (also for "__proto__", which a
     /// plain assignment would treat as the prototype setter).
-    pub fn set_own(&self, obj: sys::napi_value, key: &str, value: sys::napi_value) -> Result<(), JsError> {
+    pub fn set_own(
+        &self,
+        obj: sys::napi_value,
+        key: &str,
+        value: sys::napi_value,
+    ) -> Result<(), JsError> {
         let name = self.js_string(key)?;
         if key == "__proto__" {
             let desc = sys::napi_property_descriptor {
@@ -106,9 +123,15 @@ impl Ctx {
                     | sys::PropertyAttributes::configurable,
                 data: ptr::null_mut(),
             };
-            check!(sys::napi_define_properties(self.env, obj, 1, &desc), "define property");
+            check!(
+                sys::napi_define_properties(self.env, obj, 1, &desc),
+                "define property"
+            );
         } else {
-            check!(sys::napi_set_property(self.env, obj, name, value), "set property");
+            check!(
+                sys::napi_set_property(self.env, obj, name, value),
+                "set property"
+            );
         }
         Ok(())
     }
@@ -151,7 +174,10 @@ impl Ctx {
     fn number_text(&self, x: f64) -> Result<sys::napi_value, JsError> {
         let (mut num, mut text) = (ptr::null_mut(), ptr::null_mut());
         check!(sys::napi_create_double(self.env, x, &mut num), "number key");
-        check!(sys::napi_coerce_to_string(self.env, num, &mut text), "number key to string");
+        check!(
+            sys::napi_coerce_to_string(self.env, num, &mut text),
+            "number key to string"
+        );
         Ok(text)
     }
 }

@@ -5,9 +5,9 @@
  * decodes each message fully while validating it (there is no cheaper way in
  * JS), so it hands the packets on too and nothing is decoded twice.
  */
-import type { MsgpackValue } from '../backend';
+import type { MsgpackValue, WaterfallCacheLike } from '../backend';
 import type { FrameBatch, FrameReaderLike, ReaderLimits } from '../frame-batch';
-import { FIELDS, SENDER_BIN, USUAL } from '../frame-batch';
+import { FIELDS, MAX_JUDGED_SENDER, SENDER_BIN, USUAL, VERDICT } from '../frame-batch';
 import { Polyp2pError } from '../errors';
 import { FrameDecoder } from './framing';
 import { decodeBody } from './message';
@@ -18,12 +18,20 @@ const I32_MAX = 2 ** 31 - 1;
 
 const isSmallInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= I32_MIN && v <= I32_MAX;
 
+const isJudgedSender = (s: string | Buffer): boolean => {
+  const n = typeof s === 'string' ? Buffer.byteLength(s) : s.length;
+  return n >= 1 && n <= MAX_JUDGED_SENDER;
+};
+
 export class JsFrameReader implements FrameReaderLike {
   private readonly decoder: FrameDecoder;
   private pending: Buffer[] = [];
   private head = 0;
   private failure: Polyp2pError | null = null;
   private compressions: number[] = [];
+  private dedup: WaterfallCacheLike | null = null;
+  private linkOnly: number[] = [];
+  private now = 0;
 
   constructor(private readonly limits: ReaderLimits) {
     this.decoder = new FrameDecoder(limits.maxFrameSize);
@@ -31,6 +39,19 @@ export class JsFrameReader implements FrameReaderLike {
 
   setCompressions(methods: number[]): void {
     this.compressions = methods.slice();
+  }
+
+  setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void {
+    this.dedup = cache;
+    this.linkOnly = linkOnly.slice();
+  }
+
+  /** The waterfall's verdict, in the order crates/core/src/reader.rs judge() applies the rules. */
+  private judge(id: Buffer, time: number, subFlag: number): number {
+    const d = this.dedup!;
+    if (this.linkOnly.includes(subFlag)) return VERDICT.linkOnly;
+    if (time < this.now - d.windowSeconds) return VERDICT.stale;
+    return d.seen(id, time, this.now) ? VERDICT.duplicate : VERDICT.new;
   }
 
   get buffered(): number {
@@ -46,7 +67,8 @@ export class JsFrameReader implements FrameReaderLike {
     }
   }
 
-  read(): FrameBatch {
+  read(now: number): FrameBatch {
+    this.now = now;
     const parts: Buffer[] = [];
     const info: number[] = [];
     const times: number[] = [];
@@ -109,7 +131,9 @@ export class JsFrameReader implements FrameReaderLike {
     const p = d.packets;
     const usual = p.length >= 4 && isSmallInt(p[0]) && (typeof p[1] === 'string' || Buffer.isBuffer(p[1])) && typeof p[2] === 'number' && Number.isFinite(p[2]) && isSmallInt(p[3]);
     const flags = (usual ? USUAL : 0) | (Buffer.isBuffer(p[1]) ? SENDER_BIN : 0);
-    info.push(flags, usual ? (p[0] as number) : 0, usual ? (p[3] as number) : 0, frameStart, d.msgpack.length, -1, 0, d.compression ?? -1, wireStart, d.compression !== null ? body.length : 0, d.values ?? 0);
+    const judged = this.dedup && usual && p[0] === 0 && isJudgedSender(p[1] as string | Buffer);
+    const verdict = judged ? this.judge(d.id, p[2] as number, p[3] as number) : VERDICT.unchecked;
+    info.push(flags, usual ? (p[0] as number) : 0, usual ? (p[3] as number) : 0, frameStart, d.msgpack.length, -1, 0, d.compression ?? -1, wireStart, d.compression !== null ? body.length : 0, d.values ?? 0, verdict);
     times.push(usual ? (p[2] as number) : NaN);
     packets.push(p);
     return offset;

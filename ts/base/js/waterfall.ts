@@ -26,6 +26,8 @@ import { sha256 } from './hash';
 const MIN_RING = 8;
 /** Length code of IDs longer than 32 bytes, folded with SHA-256 (`len: 33` in the Rust key). */
 const FOLDED = 34;
+/** Length code of a forgotten entry: no key has it, so no lookup finds it. */
+const FORGOTTEN = 0;
 
 // Scratch for reading a time's IEEE-754 words (the Rust key hashes f64 bits).
 const timeF64 = new Float64Array(1);
@@ -55,6 +57,8 @@ export class WaterfallCache implements WaterfallCacheLike {
   private ringMask = 0;
   private head = 0;
   private count = 0;
+  /** Forgotten entries still in the ring (they count against the cap, not in size). */
+  private forgotten = 0;
 
   // Per-cache random seed: message IDs are SHA-256 outputs, but peers choose
   // them indirectly (by grinding content); without a secret seed they could
@@ -76,7 +80,7 @@ export class WaterfallCache implements WaterfallCacheLike {
   }
 
   get size(): number {
-    return this.count;
+    return this.count - this.forgotten;
   }
 
   has(id: Uint8Array, time: number): boolean {
@@ -109,6 +113,23 @@ export class WaterfallCache implements WaterfallCacheLike {
     return false;
   }
 
+  /**
+   * The entry stays in the ring (evicted in its turn) with a length code no
+   * lookup matches: removing from the middle of the ring would cost a shift.
+   */
+  forget(id: Uint8Array, time: number): void {
+    if (time === 0) time = 0;
+    const key = this.keyOf(id);
+    const p = this.find(key, this.keyLen, this.hashOf(key, this.keyLen, time), time);
+    if (p < 0) return;
+    this.lens[p] = FORGOTTEN;
+    this.forgotten++;
+  }
+
+  seenMany(ids: Uint8Array, times: Float64Array, now: number): void {
+    for (let i = 0; i < times.length; i++) this.seen(ids.subarray(32 * i, 32 * i + 32), times[i], now);
+  }
+
   prune(now: number): void {
     const cutoff = now - this.windowSeconds;
     while (this.count > 0 && this.times[this.head] <= cutoff) this.dropOldest();
@@ -116,6 +137,7 @@ export class WaterfallCache implements WaterfallCacheLike {
 
   clear(): void {
     this.count = 0;
+    this.forgotten = 0;
     this.allocate(MIN_RING); // and give a grown table's memory back
   }
 
@@ -183,6 +205,7 @@ export class WaterfallCache implements WaterfallCacheLike {
 
   private dropOldest(): void {
     const p = this.head;
+    if (this.lens[p] === FORGOTTEN) this.forgotten--;
     this.head = (p + 1) & this.ringMask;
     this.count--;
     const { table, mask } = this;
