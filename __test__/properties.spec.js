@@ -40,6 +40,30 @@ test('native and fallback produce identical bytes for random messages', (t) => {
 });
 
 for (const b of backends) {
+  test(`[${b.name}] a sender's broadcast is recorded as seen at its own time, in the call that seals it; sealFrame gives encodeMessage's bytes`, (t) => {
+    fc.assert(
+      fc.property(packets, fc.double({ min: 0, max: 2 ** 40, noNaN: true }), (p, time) => {
+        p[2] = time;
+        const cache = b.createWaterfallCache(60, 1000);
+        const enc = b.encodeMessage(p, null, undefined, cache);
+        if (!enc.frame.equals(jsBackend.encodeMessage(p, null).frame)) throw new Error('recording changed the bytes');
+        if (!cache.has(enc.id, time) || cache.size !== 1) throw new Error('not recorded at its time');
+        if (b.encodeMessage(p, null, undefined, cache).frame.length && cache.seen(enc.id, time, time) !== true) throw new Error('a second copy is not a duplicate');
+        const frame = Buffer.alloc(enc.frame.length);
+        enc.msgpack.copy(frame, 36);
+        const sealedInto = b.createWaterfallCache(60, 1000);
+        b.sealFrame(frame, sealedInto, time);
+        if (!frame.equals(enc.frame)) throw new Error('sealFrame bytes differ');
+        if (!sealedInto.has(enc.id, time)) throw new Error('sealFrame did not record');
+        b.sealFrame(frame, null, time); // no cache: bytes only
+        if (!frame.equals(enc.frame)) throw new Error('sealFrame is not idempotent');
+      }),
+      { numRuns: 200 },
+    );
+    t.throws(() => b.encodeMessage([0, 'me', 'not a time', 0], null, undefined, b.createWaterfallCache(60, 10)), { message: /time/ });
+    t.throws(() => b.sealFrame(Buffer.alloc(35), null, 0), { code: 'ERR_TRUNCATED_FRAME' });
+  });
+
   test(`[${b.name}] random chunk splits of a frame stream give the same frames`, (t) => {
     fc.assert(
       fc.property(fc.array(packets, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 50 }), (msgs, cuts) => {

@@ -33,11 +33,6 @@ export declare class WaterfallCache {
   constructor(windowSeconds: number, maxEntries: number)
   /** True when (id, time) was already present; records it otherwise. */
   seen(id: Uint8Array, time: number, now: number): boolean
-  /**
-   * Record many (id, time) pairs at once: `ids` holds them 32 bytes each
-   * (the broadcasts a node sent in one tick).
-   */
-  seenMany(ids: Uint8Array, times: Float64Array, now: number): void
   has(id: Uint8Array, time: number): boolean
   /** Take back a record whose message was never acted on. */
   forget(id: Uint8Array, time: number): void
@@ -72,7 +67,7 @@ export interface EncodedMessage {
   msgpack: Buffer
 }
 
-export declare function encodeMessage(packets: unknown, compression?: number | undefined | null, js2PNumbers?: boolean | undefined | null): EncodedMessage
+export declare function encodeMessage(packets: unknown, compression?: number | undefined | null, js2PNumbers?: boolean | undefined | null, record?: WaterfallCache | undefined | null): EncodedMessage
 
 export declare function fingerTargets(position: bigint, count: number): Array<bigint>
 
@@ -114,6 +109,13 @@ export interface ReaderLimits {
 export declare function ringBetween(x: bigint, a: bigint, b: bigint): boolean
 
 export declare function ringDistance(a: bigint, b: bigint): bigint
+
+/**
+ * Write an uncompressed frame's length and ID in place (core's seal_frame)
+ * and, given a cache, record (ID, time) in it: the sender's whole per-message
+ * native work in one call.
+ */
+export declare function sealFrame(frame: Buffer, record: WaterfallCache | undefined | null, time: number): void
 
 export declare function sha256(data: Uint8Array): Buffer
 

@@ -83,8 +83,6 @@ export interface WaterfallCacheLike {
    * entries whose time <= now - window.
    */
   seen(id: Uint8Array, time: number, now: number): boolean;
-  /** Record many (id, time) pairs: `ids` holds them 32 bytes each (the broadcasts sent in one tick). */
-  seenMany(ids: Uint8Array, times: Float64Array, now: number): void;
   has(id: Uint8Array, time: number): boolean;
   /** Take back a record whose message was never acted on: a later copy is new again. */
   forget(id: Uint8Array, time: number): void;
@@ -135,8 +133,18 @@ export interface Backend {
   decompress(data: Uint8Array, method: number, maxOutput: number): Buffer;
 
   // --- messages and frames (§3-4) ----------------------------------------
-  /** msgpack(packets) -> checksum -> optional compression -> length header. */
-  encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions): EncodedMessage;
+  /**
+   * msgpack(packets) -> checksum -> optional compression -> length header.
+   * With `record` (a cache of this backend), the message is recorded in it
+   * as seen at its own time, packets[2]: a sender's own broadcast, in the
+   * same call (no crossing of its own on the native path).
+   */
+  encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions, record?: WaterfallCacheLike): EncodedMessage;
+  /**
+   * Write an uncompressed frame's length and ID in place ([length 4][ID 32][msgpack]),
+   * and record (ID, time) in `record` when given. The sender's per-message native work.
+   */
+  sealFrame(frame: Buffer, record: WaterfallCacheLike | null, time: number): void;
   /** Frame from already-encoded msgpack bytes (the relay path: no re-encode). */
   frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer;
   /**

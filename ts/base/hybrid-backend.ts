@@ -1,12 +1,14 @@
 /**
  * The backend used when the native addon loads: each operation runs where it
- * measured faster (bench/README.md, "Routing"). Rust: node IDs, SHA-384/base58,
- * compression (snappy only for long compressible frames), chord key hashing.
- * TypeScript: msgpack, frame splitting, frame assembly, bigint ring
- * arithmetic and the dedup cache (a relay mostly meets
- * duplicates, which the typed-array table answers in ~100 ns), where one N-API
- * crossing (converting JS values, creating Buffers) costs more than V8 needs
- * for the whole job. Both implementations give identical bytes (tested).
+ * measured faster (bench/README.md, "Routing"). Rust: the receive path (one
+ * FrameReader call per socket read: split, decompress, checksum, validate,
+ * route headers, judge broadcasts against the duplicate filter, which lives
+ * in Rust), the sender's seal (SHA-256 ID written into the frame and recorded
+ * as seen, one call), node IDs, SHA-384/base58, compression (snappy only for
+ * long compressible frames), chord key hashing. TypeScript: msgpack encoding
+ * and decoding of values, frame assembly, bigint ring arithmetic, where one
+ * N-API crossing (converting JS values, creating Buffers) costs more than V8
+ * needs for the whole job. Both implementations give identical bytes (tested).
  */
 import type { Backend } from './backend';
 import { createMessageCodec } from './js/message';
@@ -31,7 +33,7 @@ export function snappyFasterInTs(data: Uint8Array): boolean {
 export function createHybridBackend(native: Backend, js: Backend): Backend {
   const decompress = (data: Uint8Array, method: number, max: number) =>
     method === SNAPPY && snappyFasterInTs(data) ? js.decompress(data, method, max) : native.decompress(data, method, max);
-  const codec = createMessageCodec(native.compress, decompress);
+  const codec = createMessageCodec(native.compress, decompress, native.sealFrame);
   return {
     ...native,
     name: 'native',

@@ -504,25 +504,6 @@ export class MeshNode extends EventEmitter {
     return this.slowHosts.mayHold(ipOf(peer.conn.remoteAddress));
   }
 
-  /** Broadcasts sent this tick, recorded in the duplicate filter in one call at its end (an echo needs a round trip). */
-  private sentIds: Buffer[] = [];
-  private sentTimes: number[] = [];
-
-  private markSent(id: Buffer, time: number): void {
-    if (!this.sentIds.length) process.nextTick(this.flushSent);
-    this.sentIds.push(id);
-    this.sentTimes.push(time);
-  }
-
-  private readonly flushSent = (): void => {
-    const ids = this.sentIds;
-    const times = this.sentTimes;
-    this.sentIds = [];
-    this.sentTimes = [];
-    if (ids.length === 1) this.seen.seen(ids[0], times[0], nowSeconds());
-    else if (ids.length) this.seen.seenMany(Buffer.concat(ids, 32 * ids.length), Float64Array.from(times), nowSeconds());
-  };
-
   /** Keep-alive and capability ping, with the largest body this node accepts (dispatch.ts). */
   ping(peer: Peer): void {
     this.sendToPeer(peer, PING, [PING, this.bodyLimit]);
@@ -542,9 +523,9 @@ export class MeshNode extends EventEmitter {
    */
   sendToPeers(peers: Iterable<Peer>, mainFlag: number, payload: unknown[]): Buffer {
     const time = nowSeconds();
-    const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null);
+    // a broadcast is recorded as seen as it is sealed (its echoes are duplicates)
+    const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null, undefined, mainFlag === flags.broadcast ? this.seen : undefined);
     this.assertFits(enc);
-    if (mainFlag === flags.broadcast) this.markSent(enc.id, time);
     const cache = new Map<number | null, Buffer>();
     // a peer that advertised a smaller limit is left out (counted), as relays do: it would drop the link
     for (const peer of peers) {
@@ -600,12 +581,11 @@ export class MeshNode extends EventEmitter {
   sendToPeer(peer: Peer, mainFlag: number, payload: unknown[], idOverride?: string, timeOverride?: number, uncompressed = false): void {
     if (peer.conn.closed) return;
     const time = timeOverride ?? nowSeconds();
-    const enc = core.encodeMessage([mainFlag, idOverride ?? this.id, time, ...payload], null);
+    const enc = core.encodeMessage([mainFlag, idOverride ?? this.id, time, ...payload], null, undefined, mainFlag === flags.broadcast ? this.seen : undefined);
     this.assertFits(enc);
     if (enc.frame.length - 4 > this.bodyLimitFor(peer)) {
       throw new MessageTooLargeError(`a message of ${enc.frame.length - 4} bytes is larger than ${peer.describe()} accepts (${this.bodyLimitFor(peer)} bytes, its advertised limit); split it`);
     }
-    if (mainFlag === flags.broadcast) this.markSent(enc.id, time);
     const frame = uncompressed ? enc.frame : this.frameFor(peer, enc);
     peer.conn.writeFrame(frame);
     if (mainFlag === flags.broadcast || mainFlag === flags.whisper) peer.lastSent = frame;

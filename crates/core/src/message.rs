@@ -43,6 +43,20 @@ pub fn encode_message(
     Ok(EncodedMessage { frame, id, msgpack })
 }
 
+/// Complete, in place, an uncompressed frame whose msgpack was encoded after
+/// room for its header: `frame` is [length 4][ID 32][msgpack]; the length
+/// and the ID (SHA-256 of the msgpack) are written. The sender's path: the
+/// caller encodes straight into the frame, so nothing is copied or allocated.
+pub fn seal_frame(frame: &mut [u8]) -> Result<()> {
+    if frame.len() < 4 + 32 {
+        return Err(Error::TruncatedFrame { len: frame.len() });
+    }
+    let (head, msgpack) = frame.split_at_mut(4 + 32);
+    head[..4].copy_from_slice(&((32 + msgpack.len()) as u32).to_be_bytes());
+    head[4..].copy_from_slice(&sha256(msgpack));
+    Ok(())
+}
+
 /// Build a frame from already-encoded msgpack and its ID (the relay path).
 pub fn frame_from_msgpack(msgpack: &[u8], id: &[u8], compression: Option<u8>) -> Result<Vec<u8>> {
     let mut plain = Vec::with_capacity(id.len() + msgpack.len());

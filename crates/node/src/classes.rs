@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use napi::bindgen_prelude::{Buffer, Float64ArraySlice, Uint8ArraySlice};
+use napi::bindgen_prelude::{Buffer, Uint8ArraySlice};
 use napi_derive::napi;
 use polyp2p_core::framing::FrameDecoder as CoreFrameDecoder;
 use polyp2p_core::waterfall::WaterfallCache as CoreWaterfallCache;
@@ -67,16 +67,6 @@ impl WaterfallCache {
     #[napi]
     pub fn seen(&mut self, id: Uint8ArraySlice, time: f64, now: f64) -> bool {
         self.inner.borrow_mut().seen(&id, time, now)
-    }
-
-    /// Record many (id, time) pairs at once: `ids` holds them 32 bytes each
-    /// (the broadcasts a node sent in one tick).
-    #[napi]
-    pub fn seen_many(&mut self, ids: Uint8ArraySlice, times: Float64ArraySlice, now: f64) {
-        let mut inner = self.inner.borrow_mut();
-        for (id, time) in ids.chunks_exact(32).zip(times.iter()) {
-            inner.seen(id, *time, now);
-        }
     }
 
     #[napi]

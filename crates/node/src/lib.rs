@@ -11,7 +11,9 @@ mod tojs;
 
 use std::ptr;
 
-use napi::bindgen_prelude::{BigInt, Buffer, ToNapiValue, TypeName, Uint8ArraySlice, Unknown};
+use napi::bindgen_prelude::{
+    BigInt, Buffer, BufferSlice, ToNapiValue, TypeName, Uint8ArraySlice, Unknown,
+};
 use napi::{sys, Env, JsValue, ValueType};
 use napi_derive::napi;
 use polyp2p_core::{
@@ -86,6 +88,22 @@ pub fn base58_encode_bytes(bytes: Uint8ArraySlice) -> String {
 #[napi]
 pub fn base58_decode_int(text: String) -> napi::Result<BigInt, String> {
     Ok(from_biguint(&base58::decode_int(&text).map_err(core_err)?))
+}
+
+/// Write an uncompressed frame's length and ID in place (core's seal_frame)
+/// and, given a cache, record (ID, time) in it: the sender's whole per-message
+/// native work in one call.
+#[napi]
+pub fn seal_frame(
+    mut frame: BufferSlice,
+    record: Option<&WaterfallCache>,
+    time: f64,
+) -> Result<(), JsError> {
+    message::seal_frame(&mut frame).map_err(core_err)?;
+    if let Some(cache) = record {
+        cache.inner.borrow_mut().seen(&frame[4..36], time, time);
+    }
+    Ok(())
 }
 
 #[napi]
@@ -174,6 +192,7 @@ pub fn encode_message(
     packets: Unknown,
     compression: Option<f64>,
     js2p_numbers: Option<bool>,
+    record: Option<&WaterfallCache>,
 ) -> napi::Result<EncodedMessage, String> {
     let ctx = Ctx::new(env.raw())?;
     let value = ctx.to_value(packets.raw(), js2p_numbers.unwrap_or(false), 0)?;
@@ -184,6 +203,21 @@ pub fn encode_message(
     }
     let m = message::encode_message(&value, opt_flag(compression)?, EncodeOptions::default())
         .map_err(core_err)?;
+    if let Some(cache) = record {
+        let Value::Array(items) = &value else {
+            unreachable!("checked above")
+        };
+        let time = match items.get(2) {
+            Some(Value::F64(t)) => *t,
+            Some(Value::F32(t)) => *t as f64,
+            Some(Value::Int(t)) => *t as f64,
+            Some(Value::UInt(t)) => *t as f64,
+            _ => return Err(unsupported(
+                "encodeMessage: a message recorded as seen needs its time (packets[2]) as a number",
+            )),
+        };
+        cache.inner.borrow_mut().seen(&m.id, time, time);
+    }
     Ok(EncodedMessage {
         frame: m.frame.into(),
         id: m.id.to_vec().into(),

@@ -1,5 +1,5 @@
 import { ChecksumError, DecompressLimitError, MsgpackError, TruncatedFrameError } from '../errors';
-import type { DecodedBody, EncodeOptions, EncodedMessage } from '../backend';
+import type { DecodedBody, EncodeOptions, EncodedMessage, WaterfallCacheLike } from '../backend';
 import { msgpackEncodeInto } from './msgpack-encode';
 import { sha256 } from './hash';
 import { msgpackDecodeCounted } from './msgpack-decode';
@@ -9,11 +9,17 @@ const CHECKSUM = 32;
 const HEADER = 4;
 
 type Compress = (data: Uint8Array, method: number) => Buffer;
+/**
+ * Write an uncompressed frame's length and ID (SHA-256 of the msgpack after
+ * them) in place, and record (ID, time) in `record` when given: one native
+ * call on the sender's path (crates/core/src/message.rs seal_frame).
+ */
+export type SealFrame = (frame: Buffer, record: WaterfallCacheLike | null, time: number) => void;
 type Decompress = (data: Uint8Array, method: number, maxOutput: number) => Buffer;
 
 export interface MessageCodec {
   frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer;
-  encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions): EncodedMessage;
+  encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions, record?: WaterfallCacheLike): EncodedMessage;
   decodeBody(body: Uint8Array, compressions: readonly number[], maxSize: number, maxValues?: number): DecodedBody;
 }
 
@@ -21,7 +27,7 @@ export interface MessageCodec {
  * Frames and bodies in TypeScript over the given compressors (the fallback's
  * own, or the native ones: see ../hybrid-backend.ts).
  */
-export function createMessageCodec(compress: Compress, decompress: Decompress): MessageCodec {
+export function createMessageCodec(compress: Compress, decompress: Decompress, seal: SealFrame = jsSeal): MessageCodec {
   /** length(4) + compress(checksum || msgpack) (PROTOCOL.md §3-4). */
   function frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer {
     if (compression == null) {
@@ -41,18 +47,21 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
     return frame;
   }
 
-  function encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions): EncodedMessage {
+  function encodeMessage(packets: unknown[], compression: number | null, options?: EncodeOptions, record?: WaterfallCacheLike): EncodedMessage {
     // Encode straight into the frame buffer, leaving room for length + checksum.
     const { buf, start, end } = msgpackEncodeInto(packets, options, HEADER + CHECKSUM);
-    const msgpackView = buf.subarray(start, end);
-    const id = sha256(msgpackView);
-    if (compression == null) {
-      const frame = buf.subarray(0, end);
-      frame.writeUInt32BE(end - HEADER, 0);
-      id.copy(frame, HEADER);
-      return { frame, id, msgpack: frame.subarray(start, end) };
-    }
-    const msgpack = Buffer.from(msgpackView);
+    const sealed = buf.subarray(0, end);
+    if (record) {
+      const time = packets[2];
+      if (typeof time !== 'number') throw new TypeError('encodeMessage: a message recorded as seen needs its time (packets[2]) as a number');
+      seal(sealed, record, time);
+    } else seal(sealed, null, 0);
+    // a view into the frame, unless the frame has memory of its own: then a
+    // kept ID would keep a large frame alive (small frames share a pool slab)
+    const view = sealed.subarray(HEADER, start);
+    const id = buf.buffer.byteLength > Buffer.poolSize ? Buffer.from(view) : view;
+    if (compression == null) return { frame: sealed, id, msgpack: sealed.subarray(start, end) };
+    const msgpack = Buffer.from(sealed.subarray(start, end));
     return { frame: frameFromMsgpack(msgpack, id, compression), id, msgpack };
   }
 
@@ -103,6 +112,15 @@ export function createMessageCodec(compress: Compress, decompress: Decompress): 
   }
 
   return { frameFromMsgpack, encodeMessage, decodeBody };
+}
+
+/** The fallback's SealFrame: SHA-256 in TypeScript (node:crypto), the ID copied in. */
+export function jsSeal(frame: Buffer, record: WaterfallCacheLike | null, time: number): void {
+  if (frame.length < HEADER + CHECKSUM) throw new TruncatedFrameError(`a frame of ${frame.length} bytes has no room for its length and checksum (36 bytes)`);
+  const id = sha256(frame.subarray(HEADER + CHECKSUM));
+  frame.writeUInt32BE(frame.length - HEADER, 0);
+  id.copy(frame, HEADER);
+  if (record) record.seen(id, time, time);
 }
 
 const jsCodec = createMessageCodec(jsCompress, jsDecompress);

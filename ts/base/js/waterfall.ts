@@ -126,10 +126,6 @@ export class WaterfallCache implements WaterfallCacheLike {
     this.forgotten++;
   }
 
-  seenMany(ids: Uint8Array, times: Float64Array, now: number): void {
-    for (let i = 0; i < times.length; i++) this.seen(ids.subarray(32 * i, 32 * i + 32), times[i], now);
-  }
-
   prune(now: number): void {
     const cutoff = now - this.windowSeconds;
     while (this.count > 0 && this.times[this.head] <= cutoff) this.dropOldest();
