@@ -1,6 +1,7 @@
 'use strict';
-// `npm test`: cargo test (Rust core), tsc, ava (both backends), and js2p's own
-// mocha suites through the compat shims. Ends with one summary line.
+// `npm test`: cargo test (Rust core), lint (scripts/lint.js: ESLint, Prettier, cargo fmt,
+// clippy), tsc, ava (both backends), and js2p's own mocha suites through the compat shims.
+// Ends with one summary line.
 const { spawn, spawnSync } = require('child_process');
 const path = require('path');
 
@@ -86,6 +87,7 @@ const sum = (re, s) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0)
 const cargoCount = (s) => ({ passed: sum(/test result: \w+\. (\d+) passed/g, s), failed: sum(/(\d+) failed;/g, s), skipped: sum(/(\d+) ignored;/g, s) });
 const avaPassed = (s) => sum(/(\d+) tests? passed/g, s) || (s.match(/^\s*✔/gm) || []).length;
 const avaCount = (s) => ({ passed: avaPassed(s), failed: sum(/(\d+) tests? failed/g, s) + sum(/(\d+) uncaught exceptions?/g, s), skipped: sum(/(\d+) tests? skipped/g, s) });
+const lintCount = (s) => ({ passed: (s.match(/^✔ /gm) || []).length, failed: (s.match(/^✘ /gm) || []).length, skipped: (s.match(/^skipping /gm) || []).length });
 const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+) failing/g, s), skipped: sum(/(\d+) pending/g, s) });
 
 (async () => {
@@ -98,6 +100,7 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
   } else {
     console.log('skipping cargo test: no Rust toolchain');
   }
+  await run('lint', process.execPath, ['scripts/lint.js'], { count: lintCount });
   const tsc = await run('tsc', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   if (tsc === 0) {
     const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');

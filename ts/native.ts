@@ -97,7 +97,7 @@ function choose(): BackendChoice {
     return { backend: jsBackend, source: 'POLYP2P_FORCE_JS=1', loadErrors: [] };
   }
   const native = loadNativeBackend();
-  if (native.backend) return { ...native, backend: createHybridBackend(native.backend, jsBackend) } as BackendChoice;
+  if (native.backend) return { ...native, backend: createHybridBackend(native.backend, jsBackend) };
   return { backend: jsBackend, source: native.source, loadErrors: native.loadErrors };
 }
 

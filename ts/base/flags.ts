@@ -7,7 +7,7 @@ const reserved: number[] = [];
 for (let i = 0; i <= 0x2f; i++) reserved.push(i);
 
 export const flags = Object.freeze({
-  reserved: Object.freeze(reserved) as readonly number[],
+  reserved: Object.freeze(reserved),
   // main flags
   broadcast: 0x00,
   renegotiate: 0x01,

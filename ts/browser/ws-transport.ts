@@ -33,7 +33,7 @@ export const browserWsTransport: Transport = {
       ws.onopen = () => {
         open = true;
         clearTimeout(timer);
-        resolve(stream as unknown as ByteStream);
+        resolve(stream);
       };
       ws.onerror = () => {
         if (!open) {

@@ -107,7 +107,7 @@ export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delt
 export function mergeLocal(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer: string, from?: Peer): PutResult {
   const cur = node.store.value(table, pos);
   if (cur !== undefined && !isMapping(cur)) return 'stale'; // py2p would raise; we keep the value
-  return node.store.put(table, pos, { ...((cur as Record<string, unknown>) ?? {}), ...delta }, [Date.now(), writer], { link: from && node.linkAccount(from) });
+  return node.store.put(table, pos, { ...(cur ?? {}), ...delta }, [Date.now(), writer], { link: from && node.linkAccount(from) });
 }
 
 /**

@@ -198,7 +198,7 @@ export class Overlay {
       if (full) this.replication.pushFailed = false;
       if (full) this.lastFullRepair = now;
       this.repairedVersion = ringVersion;
-      if (node.mode === 'overlay') this.replication.repair(full);
+      if (node.mode === 'overlay') void this.replication.repair(full);
     }
     this.requests.prune(now);
     node.legacyPending.prune(now);

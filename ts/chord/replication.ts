@@ -270,7 +270,7 @@ export class Replication {
     if (!batchId || !Array.isArray(list)) return;
     const a = this.acks.get(batchId);
     if (!a || a.toId !== peer.id || list.length !== a.n) return;
-    a.resolve(list.map((x) => (x === HELD || x === KEEPS || x === REFUSED ? x : NOT_HELD)));
+    a.resolve((list as unknown[]).map((x) => (x === HELD || x === KEEPS || x === REFUSED ? x : NOT_HELD)));
   }
 }
 

@@ -242,7 +242,7 @@ export class RouteRequests {
       const cur = store.get(table, pos);
       const use: Version = cur && compareVersions(cur.ver, v) >= 0 ? [cur.ver[0] + 1, v[1]] : v;
       if (cur && cur.value !== undefined && !isMapping(cur.value)) return { status: 'error' };
-      result = store.put(table, pos, { ...((cur?.value as Record<string, unknown>) ?? {}), ...value }, use, { link });
+      result = store.put(table, pos, { ...(cur?.value ?? {}), ...value }, use, { link });
     } else {
       result = store.put(table, pos, value === null ? undefined : value, v, { link });
     }

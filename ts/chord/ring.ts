@@ -250,7 +250,7 @@ export class Membership {
       if (dead || this.members.size >= MAX_MEMBERS) return false;
       const pos = idPosition(id);
       if (pos === null || pos >= RING) return false;
-      const m: Member = { id, pos, host, port, seq, storing, dead, seenAt: now, verified: trusted, introducedBy: trusted ? null : (trust as { introducer: string }).introducer };
+      const m: Member = { id, pos, host, port, seq, storing, dead, seenAt: now, verified: trusted, introducedBy: trusted ? null : trust.introducer };
       this.members.set(id, m);
       if (!trusted) this.countPending(m, 1);
       this.account(m, 1);
@@ -258,7 +258,7 @@ export class Membership {
       this.relink(m, false);
       return Membership.isLive(m);
     }
-    if (!cur.verified && !trusted) this.heardFrom(cur, (trust as { introducer: string }).introducer);
+    if (!cur.verified && !trusted) this.heardFrom(cur, trust.introducer);
     const addressFromEntry = trust === 'self' || (!cur.verified && trusted);
     let changed = trusted && this.verify(id, now, addressFromEntry ? [host, port] : null);
     if (!(seq > cur.seq || (seq === cur.seq && dead && !cur.dead))) return changed;
@@ -278,7 +278,7 @@ export class Membership {
   /** A gossiped entry's fields, validated; null when malformed, about this node, or with an absurd counter. */
   private static parse(e: unknown, selfId: string, now: number): Omit<Member, 'pos' | 'seenAt' | 'verified' | 'introducedBy'> | null {
     if (!Array.isArray(e) || e.length !== 6) return null;
-    const [idRaw, hostRaw, port, seq, storing, dead] = e;
+    const [idRaw, hostRaw, port, seq, storing, dead] = e as unknown[];
     const id = typeof idRaw === 'string' ? idRaw : Buffer.isBuffer(idRaw) ? idRaw.toString('utf8') : null;
     const host = typeof hostRaw === 'string' ? hostRaw : Buffer.isBuffer(hostRaw) ? hostRaw.toString('utf8') : null;
     if (!id || !host || id === selfId || host.length > 255) return null;
@@ -291,7 +291,7 @@ export class Membership {
   /** Whether `e` would take a live ring member out of the ring (dead, or no longer storing): a rumour when it is not the member's own entry. */
   demotes(e: unknown): boolean {
     if (!Array.isArray(e) || e.length !== 6) return false;
-    const [idRaw, , , seq, storing, dead] = e;
+    const [idRaw, , , seq, storing, dead] = e as unknown[];
     const id = typeof idRaw === 'string' ? idRaw : Buffer.isBuffer(idRaw) ? idRaw.toString('utf8') : null;
     const cur = id ? this.liveMember(id) : undefined;
     if (!cur || typeof seq !== 'number') return false;

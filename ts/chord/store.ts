@@ -43,7 +43,7 @@ export function compareVersions(a: Version, b: Version): number {
 /** A version field from the wire: [number, str]; null when malformed. */
 export function versionOf(v: unknown): Version | null {
   if (!Array.isArray(v) || v.length !== 2) return null;
-  const [t, w] = v;
+  const [t, w] = v as unknown[];
   const writer = typeof w === 'string' ? w : Buffer.isBuffer(w) ? w.toString('utf8') : null;
   if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || writer === null || writer.length > 128) return null;
   return [t, writer];

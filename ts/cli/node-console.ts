@@ -4,7 +4,7 @@
  * command at a time and closes the node on Ctrl-D or Ctrl-C.
  */
 import * as readline from 'readline';
-import type { MeshNode } from '../mesh';
+import type { MeshNode, Peer } from '../mesh';
 import { hostPort } from './args';
 
 export const show = (v: unknown): string => (typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString() : JSON.stringify(v));
@@ -13,7 +13,7 @@ export const short = (id: string | null | undefined): string => (id ? id.slice(0
 /** A typed value: JSON when it parses (and is not null), else the text itself. */
 export function parseValue(text: string): unknown {
   try {
-    const v = JSON.parse(text);
+    const v: unknown = JSON.parse(text);
     return v === null ? text : v;
   } catch {
     return text;
@@ -22,9 +22,9 @@ export function parseValue(text: string): unknown {
 
 /** Print peers joining and leaving and per-peer errors; dial --connect if given. */
 export function attachConsole(node: MeshNode, options: Record<string, string | true>): void {
-  node.on('peer', (p) => console.log(`+ peer ${short(p.id)} at ${p.addr?.join(':')}`));
-  node.on('peer-left', (p) => console.log(`- peer ${short(p.id)} left`));
-  node.on('peerError', (e) => console.log(`! ${e.message}`));
+  node.on('peer', (p: Peer) => console.log(`+ peer ${short(p.id)} at ${p.addr?.join(':')}`));
+  node.on('peer-left', (p: Peer) => console.log(`- peer ${short(p.id)} left`));
+  node.on('peerError', (e: Error) => console.log(`! ${e.message}`));
   if (typeof options.connect === 'string') {
     const [h, p] = hostPort(options.connect);
     node.connect(h, p).catch((e: Error) => console.log(`! ${e.message}`));
@@ -55,6 +55,6 @@ export function commandLoop(node: MeshNode, handle: CommandHandler): void {
     await node.close();
     process.exit(0);
   };
-  rl.on('close', stop);
-  process.on('SIGINT', stop);
+  rl.on('close', () => void stop());
+  process.on('SIGINT', () => void stop());
 }

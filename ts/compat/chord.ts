@@ -42,7 +42,7 @@ export class ChordSocket extends MeshSocket {
   declare readonly node: ChordNode;
 
   constructor(addr: string, port: number, protocol: Protocol = default_protocol, out_addr?: [string, number], debug_level = 0, extra: ChordOptions = {}) {
-    super(addr, port, protocol ?? default_protocol, out_addr, debug_level, { join: false, ...extra } as MeshOptions);
+    super(addr, port, protocol ?? default_protocol, out_addr, debug_level, { join: false, ...extra });
     // js2p's 'connect' fires when the first data-storing peer appears, not on the first handshake.
     this.node.removeAllListeners('connect');
     let first = true;
@@ -57,7 +57,7 @@ export class ChordSocket extends MeshSocket {
   }
 
   protected createNode(options: MeshOptions): MeshNode {
-    return new ChordNode(options as ChordOptions);
+    return new ChordNode(options);
   }
 
   get leeching(): boolean {

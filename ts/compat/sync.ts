@@ -45,7 +45,7 @@ export class SyncSocket extends MeshSocket {
   }
 
   protected createNode(options: MeshOptions): MeshNode {
-    return new SyncNode(options as SyncOptions);
+    return new SyncNode(options);
   }
 
   /** Plain object of values by key text (a snapshot). */

@@ -20,7 +20,7 @@ export const MAX_ID_LENGTH = 128;
 export function addrOf(v: unknown): [string, number] | null {
   if (!Array.isArray(v) || v.length !== 2) return null;
   const host = textOf(v[0]);
-  const port = v[1];
+  const port: unknown = v[1];
   if (!host || host.length > MAX_HOST_LENGTH || typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535) return null;
   return [host, port];
 }

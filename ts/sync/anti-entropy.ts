@@ -109,9 +109,9 @@ function parseEntry(item: unknown): Incoming | string {
   if (!Array.isArray(item) || item.length !== 5) return 'malformed anti-entropy entry';
   const key = keyText(item[0]);
   const owner = idText(item[2]);
-  const deleted = item[4];
+  const deleted: unknown = item[4];
   if (key === null || owner === null || !isTime(item[3]) || typeof deleted !== 'boolean' || (!deleted && (item[1] === null || item[1] === undefined))) return 'malformed anti-entropy entry';
-  const value = deleted ? undefined : item[1];
+  const value: unknown = deleted ? undefined : item[1];
   return { key, rawKey: item[0] as string | Buffer, value, owner, ownerRaw: item[2], timestamp: item[3], deleted, hash: deleted ? DELETED_HASH : valueHash(value) };
 }
 

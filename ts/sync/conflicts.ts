@@ -23,7 +23,7 @@ const passedOn = new WeakMap<SyncNode, Map<string, string>>();
 /** True the first time this node sees `theirs` as a notice to pass on for its key. */
 function firstTime(node: SyncNode, theirs: DigestVersion): boolean {
   let seen = passedOn.get(node);
-  if (!seen) passedOn.set(node, (seen = new Map()));
+  if (!seen) passedOn.set(node, (seen = new Map<string, string>()));
   const version = `${theirs.owner}\u0000${theirs.timestamp}`;
   if (seen.get(theirs.key) === version) return false;
   seen.delete(theirs.key);

@@ -37,7 +37,7 @@ export function idForm(raw: unknown): 'str' | 'bin' {
 /** A value that is a mapping (msgpack map decoded as a plain object). */
 export function isMapping(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) return false;
-  const proto = Object.getPrototypeOf(v);
+  const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 

@@ -228,8 +228,8 @@ export class VirtualClock implements NetworkClock {
     };
     g.setTimeout = (fn: (...a: unknown[]) => void, ms?: unknown, ...args: unknown[]) => start(fn, ms, args, false);
     g.setInterval = (fn: (...a: unknown[]) => void, ms?: unknown, ...args: unknown[]) => start(fn, ms, args, true);
-    g.clearTimeout = clear(saved.clearTimeout as (h: never) => void);
-    g.clearInterval = clear(saved.clearInterval as (h: never) => void);
+    g.clearTimeout = clear(saved.clearTimeout);
+    g.clearInterval = clear(saved.clearInterval);
     Date.now = () => Math.floor(this.t);
     return () => this.uninstall();
   }

@@ -231,7 +231,7 @@ export class MemoryNetwork {
         const p = port || net.nextPort++;
         const key = `${host}:${p}`;
         if (net.listeners.has(key)) throw new Error(`address in use: ${key}`);
-        net.listeners.set(key, onConnection as Listener);
+        net.listeners.set(key, onConnection);
         net.updateKeepAlive();
         return {
           port: p,

@@ -105,7 +105,7 @@ export class TlsTransport implements Transport {
         cert: this.cert,
         ca: o.ca,
         rejectUnauthorized: o.rejectUnauthorized ?? false,
-        ...(o.checkServerIdentity ? { checkServerIdentity: o.checkServerIdentity as tls.ConnectionOptions['checkServerIdentity'] } : {}),
+        ...(o.checkServerIdentity ? { checkServerIdentity: o.checkServerIdentity } : {}),
         ...(net.isIP(host) ? {} : { servername: host }),
       });
       const timer = setTimeout(() => {
@@ -119,7 +119,7 @@ export class TlsTransport implements Transport {
         socket.setKeepAlive(true, 30_000);
         resolve(socket);
       });
-      socket.once('error', (e) => {
+      socket.once('error', (e: Error) => {
         clearTimeout(timer);
         reject(e);
       });

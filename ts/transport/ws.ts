@@ -144,7 +144,7 @@ export class WsTransport implements Transport {
       });
     });
     wss.on('wsClientError', (err: Error, socket: net.Socket) => fail(socket, 400, `invalid WebSocket upgrade request (${err.message})`));
-    server.on('request', (req: http.IncomingMessage) => fail(req.socket as net.Socket, 426, `sent an HTTP ${req.method} request without a WebSocket upgrade`));
+    server.on('request', (req: http.IncomingMessage) => fail(req.socket, 426, `sent an HTTP ${req.method} request without a WebSocket upgrade`));
     server.on('clientError', (err: Error & { code?: string }, socket: net.Socket) => {
       const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
       fail(socket, tooLarge ? 431 : 400, tooLarge ? `sent an HTTP header block over ${MAX_UPGRADE_HEADER} bytes` : `sent bytes that are not an HTTP request (${err.code ?? err.message})`);
@@ -162,7 +162,7 @@ export class WsTransport implements Transport {
       };
       ws.once('error', fail);
       let socket: net.Socket | null = null;
-      ws.once('upgrade', (res: http.IncomingMessage) => (socket = res.socket as net.Socket));
+      ws.once('upgrade', (res: http.IncomingMessage) => (socket = res.socket));
       // Wrapped on 'open', after ws took the socket over: a 'data' listener added
       // earlier would receive the bytes that followed the 101 response before ws does.
       ws.once('open', () => {

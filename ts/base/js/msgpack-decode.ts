@@ -60,7 +60,7 @@ class Reader {
   array(len: number, depth: number): MsgpackValue[] {
     // every element takes at least one byte
     if (len > this.buf.length - this.pos) this.fail(`array claims ${len} items but only ${this.buf.length - this.pos} bytes remain`);
-    const out: MsgpackValue[] = new Array(len);
+    const out = new Array<MsgpackValue>(len);
     for (let i = 0; i < len; i++) out[i] = this.value(depth + 1);
     return out;
   }

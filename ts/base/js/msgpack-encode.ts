@@ -213,7 +213,7 @@ function writeValue(w: Writer, v: unknown, js2p: boolean, depth: number): void {
       if (ArrayBuffer.isView(v)) {
         throw new MsgpackEncodeError(`cannot encode ${v.constructor.name}: only Uint8Array/Buffer become msgpack bin`);
       }
-      const keys = Object.keys(v as object);
+      const keys = Object.keys(v);
       writeMapHeader(w, keys.length);
       for (const k of keys) {
         writeStr(w, k);

@@ -245,8 +245,8 @@ export class WaterfallCache implements WaterfallCacheLike {
     // Unroll the old ring (it may wrap) to positions 0 .. count-1.
     const first = Math.min(count, lens.length - head);
     const copy = <T extends Uint8Array | Float64Array | Int32Array>(to: T, from: T, width: number) => {
-      to.set(from.subarray(head * width, (head + first) * width) as never);
-      to.set(from.subarray(0, (count - first) * width) as never, first * width);
+      to.set(from.subarray(head * width, (head + first) * width));
+      to.set(from.subarray(0, (count - first) * width), first * width);
     };
     if (count > 0) {
       copy(this.ids, ids, 32);

@@ -41,7 +41,7 @@ function lzma2Uncompressed(data: Uint8Array): Buffer {
     out.set(data.subarray(start, start + size), o);
     o += size;
   }
-  out[o++] = 0x00; // end of LZMA2 data
+  out[o] = 0x00; // end of LZMA2 data
   return out;
 }
 

@@ -103,7 +103,7 @@ export class LzmaDecoder extends RangeDecoder {
     while (pos < end) {
       const rel = pos - dictStart;
       const posState = rel & pbMask;
-      let state = this.state;
+      const state = this.state;
       if (this.bit(P_IS_MATCH + (state << 4) + posState) === 0) {
         // literal
         const prev = rel > 0 ? buf[pos - 1] : 0;
