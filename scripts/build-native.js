@@ -9,9 +9,7 @@ const { spawnSync } = require('child_process');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const FALLBACK =
-  'polyp2p: no Rust toolchain found; using the pure-TypeScript backend ' +
-  '(set up cargo and run `npm run build:native` for the native one)';
+const FALLBACK = 'polyp2p: no Rust toolchain found; using the pure-TypeScript backend ' + '(set up cargo and run `npm run build:native` for the native one)';
 
 function hasCargo() {
   const r = spawnSync('cargo', ['--version'], { stdio: 'ignore', shell: process.platform === 'win32' });
@@ -54,18 +52,20 @@ function main() {
     'build',
     '--platform',
     '--release',
-    '--manifest-path', 'crates/node/Cargo.toml',
-    '--package-json-path', 'package.json',
-    '--output-dir', '.',
+    '--manifest-path',
+    'crates/node/Cargo.toml',
+    '--package-json-path',
+    'package.json',
+    '--output-dir',
+    '.',
     // Keep generated JS/typings out of the project root.
     '--no-js',
-    '--dts', 'crates/node/index.d.ts',
+    '--dts',
+    'crates/node/index.d.ts',
   ];
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
   if (r.error || r.status !== 0) {
-    console.log(
-      'polyp2p: building the native addon failed (see above); using the pure-TypeScript backend'
-    );
+    console.log('polyp2p: building the native addon failed (see above); using the pure-TypeScript backend');
   }
 }
 

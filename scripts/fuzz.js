@@ -56,7 +56,11 @@ function cargoFuzz() {
     // -s none: the core has no unsafe code, and ASan makes the allocating
     // decompressors ~5x slower; -a keeps debug assertions (overflow checks).
     const limit = runs ? [`-runs=${runs}`] : [`-max_total_time=${seconds}`];
-    const r = spawnSync('cargo', ['+nightly', 'fuzz', 'run', target, '-O', '-s', 'none', '-a', `corpus/${target}`, '--', ...limit, '-rss_limit_mb=2048', '-timeout=10', '-print_final_stats=1'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = spawnSync('cargo', ['+nightly', 'fuzz', 'run', target, '-O', '-s', 'none', '-a', `corpus/${target}`, '--', ...limit, '-rss_limit_mb=2048', '-timeout=10', '-print_final_stats=1'], {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
     const out = `${r.stdout}${r.stderr}`;
     const execs = Number((out.match(/stat::number_of_executed_units:\s*(\d+)/) || [])[1] || 0);
     const secs = Number((out.match(/stat::average_exec_per_sec:\s*(\d+)/) || [])[1] || 0);

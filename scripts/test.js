@@ -22,8 +22,14 @@ function run(name, cmd, args, { env = {}, count } = {}) {
     console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
-    child.stderr.on('data', (d) => { out += d; process.stderr.write(d); });
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
     child.on('close', (code) => {
       const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
       const c = count ? count(plain) : { passed: 0, failed: 0, skipped: 0 };
@@ -110,7 +116,10 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
     await run('ava (all tests, default backend)', process.execPath, [ava], { count: avaCount });
     const networkFolders = ['mesh', 'sync', 'chord', 'transport', 'hostile', 'fuzz', 'sim'].map((f) => `__test__/${f}/**/*.spec.js`);
     const interop = ['mesh', 'sync', 'chord'].map((f) => `__test__/interop/${f}.spec.js`);
-    await run('ava (network, interop, hostile input, fuzz and simulations on the fallback)', process.execPath, [ava, ...networkFolders, ...interop], { env: { POLYP2P_FORCE_JS: '1' }, count: avaCount });
+    await run('ava (network, interop, hostile input, fuzz and simulations on the fallback)', process.execPath, [ava, ...networkFolders, ...interop], {
+      env: { POLYP2P_FORCE_JS: '1' },
+      count: avaCount,
+    });
     // js2p 0.7.870's own suites, unchanged, through the compat shims: all 39 cases
     // (plaintext, SSL/TLS and websocket), on both backends.
     for (const env of [{}, { POLYP2P_FORCE_JS: '1' }]) {

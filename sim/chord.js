@@ -91,7 +91,8 @@ function route(ring, from, pos) {
     );
     if (step.kind === 'self') return { hops, ok: cur === respIndex };
     if (step.kind === 'peer') cur = step.peer;
-    else if (step.kind === 'connect') cur = respIndex; // dial the responsible node directly
+    else if (step.kind === 'connect')
+      cur = respIndex; // dial the responsible node directly
     else return { hops, ok: false };
   }
   return { hops: MAX_HOPS, ok: false };
@@ -209,12 +210,16 @@ class ChordSim {
     const live = this.live();
     const sizes = live.map((x) => x.chordStats().ringSize);
     const worst = live[sizes.indexOf(Math.min(...sizes))];
-    const peers = [...worst.peers.values()].map((p) => `${(p.id || '?').slice(0, 6)}${p.answersPings ? 'P' : '-'}${worst.isStoring(p) ? 'S' : '-'}${p.outgoing ? 'o' : 'i'}${p.conn.closed ? 'x' : ''}`);
+    const peers = [...worst.peers.values()].map(
+      (p) => `${(p.id || '?').slice(0, 6)}${p.answersPings ? 'P' : '-'}${worst.isStoring(p) ? 'S' : '-'}${p.outgoing ? 'o' : 'i'}${p.conn.closed ? 'x' : ''}`,
+    );
     const members = [...worst.membership.members.values()];
     const back = [...worst.peers.values()].map((p) => {
       const o = live.find((x) => x.id === p.id);
       const q = o && o.peers.get(worst.id);
-      return o ? `${o.host}:${o.chordStats().ringSize}/${q ? `${q.answersPings ? 'P' : '-'}${o.isStoring(q) ? 'S' : '-'}${q.outgoing ? 'o' : 'i'}${q.conn.closed ? 'x' : ''}${q === undefined ? '' : ''}` : 'nolink'}` : 'gone';
+      return o
+        ? `${o.host}:${o.chordStats().ringSize}/${q ? `${q.answersPings ? 'P' : '-'}${o.isStoring(q) ? 'S' : '-'}${q.outgoing ? 'o' : 'i'}${q.conn.closed ? 'x' : ''}${q === undefined ? '' : ''}` : 'nolink'}`
+        : 'gone';
     });
     const joins = this.joinErrors.length ? `; ${this.joinErrors.length} failed join attempts, first: ${this.joinErrors.slice(0, 3).join(' | ')}` : '';
     return `gossip ${JSON.stringify(this.gossipTotals())}${joins}; back ${back.join(' ')}; live ${live.length}, ring sizes ${Math.min(...sizes)}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;

@@ -105,8 +105,14 @@ async function broadcastWorkload(sim, { nodes, links, broadcasts, churn, seed, l
     exactlyOnce: results.every((r) => r.duplicatesDelivered === 0 && r.ownEcho === 0),
     allReached: results.every((r) => r.missed === 0),
     missedTotal: results.reduce((a, r) => a + r.missed, 0),
-    t50: quantile(results.map((r) => r.t50).sort((a, b) => a - b), 0.5),
-    t99: quantile(results.map((r) => r.t99).sort((a, b) => a - b), 0.5),
+    t50: quantile(
+      results.map((r) => r.t50).sort((a, b) => a - b),
+      0.5,
+    ),
+    t99: quantile(
+      results.map((r) => r.t99).sort((a, b) => a - b),
+      0.5,
+    ),
     t100: Math.max(...results.map((r) => r.t100)),
     memoryPerNodeKiB: memoryPerNode / 1024,
     perBroadcast: results,

@@ -34,7 +34,9 @@ function args() {
 
 /** One kind over its sizes; returns the result rows. */
 async function runKind(kind, o) {
-  const sizes = String(o.nodes || DEFAULT_SIZES[kind]).split(',').map(Number);
+  const sizes = String(o.nodes || DEFAULT_SIZES[kind])
+    .split(',')
+    .map(Number);
   const out = [];
   for (const nodes of sizes) {
     if (kind !== 'mesh') {

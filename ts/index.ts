@@ -14,25 +14,8 @@ export * from './base/errors';
 export { MsgpackExt } from './base/ext';
 export { flags } from './base/flags';
 export { COMPRESSION, COMPRESSION_PREFERENCE, compressionName, negotiateCompression, receiveOrder } from './base/compression-flags';
-export {
-  PROTOCOL_VERSION,
-  protocolId,
-  nodeId,
-  js2pNodeIdPreimage,
-  py2pNodeIdPreimage,
-  createUserSalt,
-  requestId,
-  nowSeconds,
-} from './base/ids';
-export type {
-  Backend,
-  MsgpackValue,
-  EncodeOptions,
-  DecodedBody,
-  EncodedMessage,
-  FrameDecoderLike,
-  WaterfallCacheLike,
-} from './base/backend';
+export { PROTOCOL_VERSION, protocolId, nodeId, js2pNodeIdPreimage, py2pNodeIdPreimage, createUserSalt, requestId, nowSeconds } from './base/ids';
+export type { Backend, MsgpackValue, EncodeOptions, DecodedBody, EncodedMessage, FrameDecoderLike, WaterfallCacheLike } from './base/backend';
 export { encodeFrame } from './base/js/framing';
 export {
   DEFAULT_MAX_FRAME_SIZE,

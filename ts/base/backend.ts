@@ -21,16 +21,7 @@
 import type { FrameReaderLike, ReaderLimits } from './frame-batch';
 
 /** Decoded msgpack value. */
-export type MsgpackValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Buffer
-  | MsgpackValue[]
-  | { [key: string]: MsgpackValue }
-  | MsgpackExtLike;
+export type MsgpackValue = null | boolean | number | bigint | string | Buffer | MsgpackValue[] | { [key: string]: MsgpackValue } | MsgpackExtLike;
 
 export interface MsgpackExtLike {
   readonly type: number;

@@ -246,8 +246,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     if (queued + frame.length + WRITE_OVERHEAD > this.limits.maxWriteBuffer && queued > 0) {
       this.fail(
         new WriteBufferFullError(
-          `${this.queuedBytes} bytes (${queued} with bookkeeping) are already queued for a peer that is not reading; ` +
-            `maxWriteBuffer is ${this.limits.maxWriteBuffer} bytes`,
+          `${this.queuedBytes} bytes (${queued} with bookkeeping) are already queued for a peer that is not reading; ` + `maxWriteBuffer is ${this.limits.maxWriteBuffer} bytes`,
         ),
       );
       return false;

@@ -52,76 +52,118 @@ export class Polyp2pError extends Error {
 
 /** A frame announced a length above maxFrameSize. */
 export class FrameTooLargeError extends Polyp2pError {
-  constructor(message: string) { super('ERR_FRAME_TOO_LARGE', message); }
+  constructor(message: string) {
+    super('ERR_FRAME_TOO_LARGE', message);
+  }
 }
 /** The SHA-256 checksum at the start of a body does not match its msgpack bytes. */
 export class ChecksumError extends Polyp2pError {
-  constructor(message: string) { super('ERR_BAD_CHECKSUM', message); }
+  constructor(message: string) {
+    super('ERR_BAD_CHECKSUM', message);
+  }
 }
 /** The msgpack bytes are malformed, truncated, too deeply nested or have trailing bytes. */
 export class MsgpackError extends Polyp2pError {
-  constructor(message: string) { super('ERR_BAD_MSGPACK', message); }
+  constructor(message: string) {
+    super('ERR_BAD_MSGPACK', message);
+  }
 }
 /** A value cannot be encoded as msgpack (function, symbol, out-of-range bigint, cycle). */
 export class MsgpackEncodeError extends Polyp2pError {
-  constructor(message: string) { super('ERR_MSGPACK_UNSUPPORTED', message); }
+  constructor(message: string) {
+    super('ERR_MSGPACK_UNSUPPORTED', message);
+  }
 }
 /** Decompressed output would exceed the configured cap (decompression bomb guard). */
 export class DecompressLimitError extends Polyp2pError {
-  constructor(message: string) { super('ERR_DECOMPRESS_LIMIT', message); }
+  constructor(message: string) {
+    super('ERR_DECOMPRESS_LIMIT', message);
+  }
 }
 /** Compressed data is corrupt for the given method. */
 export class DecompressError extends Polyp2pError {
-  constructor(message: string) { super('ERR_DECOMPRESS_FAILED', message); }
+  constructor(message: string) {
+    super('ERR_DECOMPRESS_FAILED', message);
+  }
 }
 /** A compression flag this build does not implement. */
 export class UnknownCompressionError extends Polyp2pError {
-  constructor(message: string) { super('ERR_UNKNOWN_COMPRESSION', message); }
+  constructor(message: string) {
+    super('ERR_UNKNOWN_COMPRESSION', message);
+  }
 }
 /** Text with characters outside the base58 alphabet. */
 export class Base58Error extends Polyp2pError {
-  constructor(message: string) { super('ERR_BAD_BASE58', message); }
+  constructor(message: string) {
+    super('ERR_BAD_BASE58', message);
+  }
 }
 /** A frame body too short to hold the 32-byte checksum. */
 export class TruncatedFrameError extends Polyp2pError {
-  constructor(message: string) { super('ERR_TRUNCATED_FRAME', message); }
+  constructor(message: string) {
+    super('ERR_TRUNCATED_FRAME', message);
+  }
 }
 
 /** The peer's handshake names another protocol (subnet, transport or version). */
 export class ProtocolMismatchError extends Polyp2pError {
-  constructor(message: string) { super('ERR_WRONG_PROTOCOL', message); }
+  constructor(message: string) {
+    super('ERR_WRONG_PROTOCOL', message);
+  }
 }
 /** The transport failed under a connection (reset, broken pipe, TLS error); `cause` is the transport's error. */
 export class ConnectionLostError extends Polyp2pError {
-  constructor(message: string, readonly cause?: unknown) { super('ERR_CONNECTION_LOST', message); }
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super('ERR_CONNECTION_LOST', message);
+  }
 }
 /** An application handler (registerHandler, a 'message' listener run by the node) threw; the link is kept. `cause` is what it threw. */
 export class HandlerError extends Polyp2pError {
-  constructor(message: string, readonly cause?: unknown) { super('ERR_HANDLER', message); }
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super('ERR_HANDLER', message);
+  }
 }
 /** Frames queued for the peer were not written out for writeTimeout: it stopped reading. */
 export class WriteTimeoutError extends Polyp2pError {
-  constructor(message: string) { super('ERR_WRITE_TIMEOUT', message); }
+  constructor(message: string) {
+    super('ERR_WRITE_TIMEOUT', message);
+  }
 }
 /** A connection was refused or dropped because maxPeers connections are open. */
 export class PeerLimitError extends Polyp2pError {
-  constructor(message: string) { super('ERR_MAX_PEERS', message); }
+  constructor(message: string) {
+    super('ERR_MAX_PEERS', message);
+  }
 }
 /** The peer did not complete its handshake within handshakeTimeout. */
 export class HandshakeTimeoutError extends Polyp2pError {
-  constructor(message: string) { super('ERR_HANDSHAKE_TIMEOUT', message); }
+  constructor(message: string) {
+    super('ERR_HANDSHAKE_TIMEOUT', message);
+  }
 }
 /** The peer started a frame and stalled for longer than frameTimeout (slowloris). */
 export class FrameTimeoutError extends Polyp2pError {
-  constructor(message: string) { super('ERR_FRAME_TIMEOUT', message); }
+  constructor(message: string) {
+    super('ERR_FRAME_TIMEOUT', message);
+  }
 }
 /** A keep-alive capable peer sent nothing for longer than idleTimeout. */
 export class IdleTimeoutError extends Polyp2pError {
-  constructor(message: string) { super('ERR_IDLE_TIMEOUT', message); }
+  constructor(message: string) {
+    super('ERR_IDLE_TIMEOUT', message);
+  }
 }
 /** The peer stopped reading and more than maxWriteBuffer bytes queued up for it. */
 export class WriteBufferFullError extends Polyp2pError {
-  constructor(message: string) { super('ERR_WRITE_BUFFER_FULL', message); }
+  constructor(message: string) {
+    super('ERR_WRITE_BUFFER_FULL', message);
+  }
 }
 /**
  * An outgoing connection could not be opened or closed before its handshake.
@@ -131,32 +173,46 @@ export class WriteBufferFullError extends Polyp2pError {
 export class ConnectError extends Polyp2pError {
   /** The typed error that ended the link, when there was one (e.g. NotAPeerError, ProtocolMismatchError). */
   readonly cause?: Error;
-  constructor(message: string, readonly unreachable = false, cause?: Error) {
+  constructor(
+    message: string,
+    readonly unreachable = false,
+    cause?: Error,
+  ) {
     super('ERR_CONNECT_FAILED', message);
     if (cause) this.cause = cause;
   }
 }
 /** The node was closed. */
 export class ClosedError extends Polyp2pError {
-  constructor(message: string) { super('ERR_CLOSED', message); }
+  constructor(message: string) {
+    super('ERR_CLOSED', message);
+  }
 }
 /** No direct connection to that peer. */
 export class NotConnectedError extends Polyp2pError {
-  constructor(message: string) { super('ERR_NOT_CONNECTED', message); }
+  constructor(message: string) {
+    super('ERR_NOT_CONNECTED', message);
+  }
 }
 
 /** A sync-table write refused by the lease rule (PROTOCOL.md §14.4): another node holds the key. */
 export class LeaseError extends Polyp2pError {
-  constructor(message: string) { super('ERR_LEASE', message); }
+  constructor(message: string) {
+    super('ERR_LEASE', message);
+  }
 }
 
 /** A peer failed authentication (TLS node-ID pinning or an expected ID that it could not prove). */
 export class PeerAuthError extends Polyp2pError {
-  constructor(message: string) { super('ERR_PEER_AUTH', message); }
+  constructor(message: string) {
+    super('ERR_PEER_AUTH', message);
+  }
 }
 /** A WebSocket peer sent a text message; the protocol only uses binary messages (PROTOCOL.md §2.3). */
 export class TextMessageError extends Polyp2pError {
-  constructor(message: string) { super('ERR_TEXT_MESSAGE', message); }
+  constructor(message: string) {
+    super('ERR_TEXT_MESSAGE', message);
+  }
 }
 
 /**
@@ -165,7 +221,9 @@ export class TextMessageError extends Polyp2pError {
  * sender, before anything is written, instead of failing on the receiver.
  */
 export class MessageTooLargeError extends Polyp2pError {
-  constructor(message: string) { super('ERR_MESSAGE_TOO_LARGE', message); }
+  constructor(message: string) {
+    super('ERR_MESSAGE_TOO_LARGE', message);
+  }
 }
 /**
  * A body would decode into more msgpack values than its size on the wire
@@ -173,7 +231,9 @@ export class MessageTooLargeError extends Polyp2pError {
  * into millions of values.
  */
 export class ElementLimitError extends Polyp2pError {
-  constructor(message: string) { super('ERR_ELEMENT_LIMIT', message); }
+  constructor(message: string) {
+    super('ERR_ELEMENT_LIMIT', message);
+  }
 }
 /**
  * A node-wide byte budget is exhausted (bytes held in partial frames across
@@ -181,7 +241,9 @@ export class ElementLimitError extends Polyp2pError {
  * that costs the most is refused or dropped.
  */
 export class MemoryBudgetError extends Polyp2pError {
-  constructor(message: string) { super('ERR_MEMORY_BUDGET', message); }
+  constructor(message: string) {
+    super('ERR_MEMORY_BUDGET', message);
+  }
 }
 /**
  * A handshake on an already identified connection named another node ID: one
@@ -189,7 +251,9 @@ export class MemoryBudgetError extends Polyp2pError {
  * under its new ID).
  */
 export class IdentityChangedError extends Polyp2pError {
-  constructor(message: string) { super('ERR_IDENTITY_CHANGED', message); }
+  constructor(message: string) {
+    super('ERR_IDENTITY_CHANGED', message);
+  }
 }
 /**
  * A connection claimed the node ID of a peer already connected, and may not
@@ -197,32 +261,46 @@ export class IdentityChangedError extends Polyp2pError {
  * address): see README "One connection, one peer".
  */
 export class DuplicateIdError extends Polyp2pError {
-  constructor(message: string) { super('ERR_DUPLICATE_ID', message); }
+  constructor(message: string) {
+    super('ERR_DUPLICATE_ID', message);
+  }
 }
 /** The remote end does not speak the p2p.today protocol (it sent text such as an HTTP or SSH banner, or no frame header). */
 export class NotAPeerError extends Polyp2pError {
-  constructor(message: string) { super('ERR_NOT_A_PEER', message); }
+  constructor(message: string) {
+    super('ERR_NOT_A_PEER', message);
+  }
 }
 /** An incoming connection's TLS handshake or WebSocket upgrade failed (a client of another protocol or encryption). */
 export class TransportHandshakeError extends Polyp2pError {
-  constructor(message: string) { super('ERR_TRANSPORT_HANDSHAKE', message); }
+  constructor(message: string) {
+    super('ERR_TRANSPORT_HANDSHAKE', message);
+  }
 }
 /** A WebSocket peer broke RFC 6455 (bad opcode, unmasked client frame, invalid close code...). */
 export class WebSocketProtocolError extends Polyp2pError {
-  constructor(message: string) { super('ERR_WS_PROTOCOL', message); }
+  constructor(message: string) {
+    super('ERR_WS_PROTOCOL', message);
+  }
 }
 
 /** A chord read found no value: at least three of the five tables answered "absent" (PROTOCOL.md §15.4). */
 export class NotFoundError extends Polyp2pError {
-  constructor(message: string) { super('ERR_NOT_FOUND', message); }
+  constructor(message: string) {
+    super('ERR_NOT_FOUND', message);
+  }
 }
 /** A chord read got answers, but no value was agreed by three of the five tables. */
 export class QuorumError extends Polyp2pError {
-  constructor(message: string) { super('ERR_QUORUM', message); }
+  constructor(message: string) {
+    super('ERR_QUORUM', message);
+  }
 }
 /** A chord operation did not complete within its timeout. */
 export class TimeoutError extends Polyp2pError {
-  constructor(message: string) { super('ERR_TIMEOUT', message); }
+  constructor(message: string) {
+    super('ERR_TIMEOUT', message);
+  }
 }
 
 const byCode: Partial<Record<ErrorCode, new (message: string) => Polyp2pError>> = {

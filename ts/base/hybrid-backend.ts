@@ -31,8 +31,7 @@ export function snappyFasterInTs(data: Uint8Array): boolean {
 }
 
 export function createHybridBackend(native: Backend, js: Backend): Backend {
-  const decompress = (data: Uint8Array, method: number, max: number) =>
-    method === SNAPPY && snappyFasterInTs(data) ? js.decompress(data, method, max) : native.decompress(data, method, max);
+  const decompress = (data: Uint8Array, method: number, max: number) => (method === SNAPPY && snappyFasterInTs(data) ? js.decompress(data, method, max) : native.decompress(data, method, max));
   const codec = createMessageCodec(native.compress, decompress, native.sealFrame);
   return {
     ...native,

@@ -56,7 +56,10 @@ function budgetArg(max: number | undefined): number | undefined {
 
 class NativeFrameDecoder implements FrameDecoderLike {
   private inner: { push(chunk: Uint8Array): Buffer[]; readonly buffered: number };
-  constructor(Ctor: NativeAddon['FrameDecoder'], readonly maxFrameSize: number) {
+  constructor(
+    Ctor: NativeAddon['FrameDecoder'],
+    readonly maxFrameSize: number,
+  ) {
     this.inner = new Ctor(maxFrameSize);
   }
   get buffered(): number {
@@ -95,9 +98,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     compressionMethods: methods,
     compress: wrap(addon.compress),
     decompress: wrap(addon.decompress),
-    encodeMessage: wrap((p: unknown[], c: number | null, o?: { js2pNumbers?: boolean }, record?: WaterfallCacheLike) =>
-      addon.encodeMessage(p, c ?? null, !!o?.js2pNumbers, record ?? null),
-    ),
+    encodeMessage: wrap((p: unknown[], c: number | null, o?: { js2pNumbers?: boolean }, record?: WaterfallCacheLike) => addon.encodeMessage(p, c ?? null, !!o?.js2pNumbers, record ?? null)),
     sealFrame: addon.sealFrame,
     frameFromMsgpack: wrap((m: Uint8Array, id: Uint8Array, c: number | null) => addon.frameFromMsgpack(m, id, c ?? null)),
     decodeBody: wrap((b: Uint8Array, c: readonly number[], max: number, maxValues?: number) => addon.decodeBody(b, c as number[], max, budgetArg(maxValues))),

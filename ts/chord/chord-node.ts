@@ -313,7 +313,9 @@ export class ChordNode extends MeshNode {
   private legacyWriteDone(results: string[]): void {
     const refused = results.filter((r) => r !== 'stored' && r !== 'stale' && r !== 'sent').length;
     if (refused > results.length - 3) {
-      throw new MemoryBudgetError(`this node refused the write in ${refused} of the five tables: its store is over a byte budget (${this.store.bytes} of maxStoreBytes ${this.chord.maxStoreBytes}, or the writer's share maxBytesPerWriter); delete keys or raise the budget`);
+      throw new MemoryBudgetError(
+        `this node refused the write in ${refused} of the five tables: its store is over a byte budget (${this.store.bytes} of maxStoreBytes ${this.chord.maxStoreBytes}, or the writer's share maxBytesPerWriter); delete keys or raise the budget`,
+      );
     }
   }
 

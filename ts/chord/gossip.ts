@@ -73,7 +73,18 @@ export interface GossipStats {
 }
 
 export class MemberGossip {
-  readonly stats: GossipStats = { deltasSent: 0, entriesSent: 0, fullListsSent: 0, digestsSent: 0, declaredDeadLinkLost: 0, declaredDeadUnreachable: 0, refuted: 0, introductionsRefused: 0, rumoursIgnored: 0, unverified: 0 };
+  readonly stats: GossipStats = {
+    deltasSent: 0,
+    entriesSent: 0,
+    fullListsSent: 0,
+    digestsSent: 0,
+    declaredDeadLinkLost: 0,
+    declaredDeadUnreachable: 0,
+    refuted: 0,
+    introductionsRefused: 0,
+    rumoursIgnored: 0,
+    unverified: 0,
+  };
   /** Rumours believed per peer in the current round. */
   private readonly rumours = new WeakMap<Peer, { round: number; n: number }>();
   private flushTimer: NodeJS.Timeout | null = null;
@@ -108,10 +119,13 @@ export class MemberGossip {
   /** Send the queued changes soon, batched (a burst of merges makes one message per peer). */
   schedule(): void {
     if (this.flushTimer || this.node.closed) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = null;
-      this.flush();
-    }, Math.max(1, Math.min(50, this.round / 4)));
+    this.flushTimer = setTimeout(
+      () => {
+        this.flushTimer = null;
+        this.flush();
+      },
+      Math.max(1, Math.min(50, this.round / 4)),
+    );
     this.flushTimer.unref?.();
   }
 

@@ -231,7 +231,8 @@ function sendRetrieved(node: ChordNode, peer: Peer, table: unknown, pos: unknown
 
 export function installLegacy(node: ChordNode): void {
   const meshHandshake = node.builtins.get(flags.handshake);
-  const guard = (fn: (n: ChordNode, p: Peer, m: MeshMessage) => boolean | void): BuiltinHandler =>
+  const guard =
+    (fn: (n: ChordNode, p: Peer, m: MeshMessage) => boolean | void): BuiltinHandler =>
     (_n: MeshNode, peer: Peer, msg: MeshMessage) => {
       try {
         fn(node, peer, msg);
@@ -246,8 +247,14 @@ export function installLegacy(node: ChordNode): void {
     return meshHandshake ? meshHandshake(n, peer, msg) : true;
   });
   node.builtins.set(flags.notify, guard(handleNotify));
-  node.builtins.set(flags.store, guard((n, p, m) => handleStoreOrDelta(n, p, m, false)));
-  node.builtins.set(flags.delta, guard((n, p, m) => handleStoreOrDelta(n, p, m, true)));
+  node.builtins.set(
+    flags.store,
+    guard((n, p, m) => handleStoreOrDelta(n, p, m, false)),
+  );
+  node.builtins.set(
+    flags.delta,
+    guard((n, p, m) => handleStoreOrDelta(n, p, m, true)),
+  );
   node.builtins.set(flags.retrieve, guard(handleRetrieve));
   node.builtins.set(flags.retrieved, guard(handleRetrieved));
   // the originals send these as whispers to the node find() chose; a broadcast would reach every node

@@ -308,7 +308,6 @@ export class Overlay {
     }
   }
 
-
   /** unjoin(): tell the ring, then give every item to its replica set. */
   async handOverAll(): Promise<void> {
     this.announceSelf();
@@ -334,19 +333,40 @@ export function installOverlay(node: ChordNode): void {
     return true;
   };
   // member gossip from any peer with a known id (entries are validated one by one)
-  node.builtins.set(SUB.members, guard((p, m) => p.id && overlay.gossip.onMembers(p, m)));
-  node.builtins.set(SUB.digest, guard((p, m) => p.id && overlay.gossip.onDigest(p, m)));
-  node.builtins.set(SUB.route, guard((p, m) => {
-    overlay.throttle(p);
-    overlay.requests.onRoute(p, m);
-  }));
-  node.builtins.set(SUB.routed, guard((p, m) => overlay.requests.onRouted(p, m)));
-  node.builtins.set(SUB.replica, guard((p, m) => {
-    overlay.throttle(p);
-    overlay.replication.onReplica(p, m);
-  }));
-  node.builtins.set(SUB.unlink, guard((p) => overlay.unlinked.add(p)));
-  node.builtins.set(SUB.stored, guard((p, m) => overlay.replication.onStored(p, m)));
+  node.builtins.set(
+    SUB.members,
+    guard((p, m) => p.id && overlay.gossip.onMembers(p, m)),
+  );
+  node.builtins.set(
+    SUB.digest,
+    guard((p, m) => p.id && overlay.gossip.onDigest(p, m)),
+  );
+  node.builtins.set(
+    SUB.route,
+    guard((p, m) => {
+      overlay.throttle(p);
+      overlay.requests.onRoute(p, m);
+    }),
+  );
+  node.builtins.set(
+    SUB.routed,
+    guard((p, m) => overlay.requests.onRouted(p, m)),
+  );
+  node.builtins.set(
+    SUB.replica,
+    guard((p, m) => {
+      overlay.throttle(p);
+      overlay.replication.onReplica(p, m);
+    }),
+  );
+  node.builtins.set(
+    SUB.unlink,
+    guard((p) => overlay.unlinked.add(p)),
+  );
+  node.builtins.set(
+    SUB.stored,
+    guard((p, m) => overlay.replication.onStored(p, m)),
+  );
   // the overlay's messages are whispers between neighbours: never acted on or relayed as broadcasts
   for (const f of Object.values(SUB)) node.linkOnly.add(f);
   node.on('listening', () => overlay.start());

@@ -97,11 +97,17 @@ export class Replication {
     const first = gen.next();
     const second = first.done ? first : gen.next();
     if (!first.done && second.done) sendOrReport(node, peer, first.value);
-    else if (!first.done) await sendPaced(node, peer, flags.whisper, (function* () {
-      yield first.value;
-      if (!second.done) yield second.value;
-      yield* gen;
-    })());
+    else if (!first.done)
+      await sendPaced(
+        node,
+        peer,
+        flags.whisper,
+        (function* () {
+          yield first.value;
+          if (!second.done) yield second.value;
+          yield* gen;
+        })(),
+      );
     const answered = await Promise.all(answers);
     if (answered.includes(false)) this.pushFailed = true; // an unanswered batch: push everything again soon
     return answered.length && !answered.includes(true) ? null : statuses;
@@ -192,12 +198,7 @@ export class Replication {
       const settled = leaving || Date.now() - this.o.viewChangedAt >= 2 * node.chord.stabilizeInterval;
       const cur = node.store.get(it.table, it.pos);
       const safe =
-        settled &&
-        nowSet.length > 0 &&
-        !nowSet.some((m) => m.id === node.id) &&
-        nowSet.every((m) => holds(acked.get(m.id), need)) &&
-        cur !== undefined &&
-        compareVersions(cur.ver, it.ver) === 0;
+        settled && nowSet.length > 0 && !nowSet.some((m) => m.id === node.id) && nowSet.every((m) => holds(acked.get(m.id), need)) && cur !== undefined && compareVersions(cur.ver, it.ver) === 0;
       if (safe) node.store.drop(it.table, it.pos);
       else this.o.repairedVersion = -1; // keep the copy; try again next round
     });

@@ -119,20 +119,18 @@ export class RouteRequests {
       return undefined;
     }
     if (hop.kind === 'connect') {
-      this.o.node
-        .connect(hop.member.host, hop.member.port, { id: hop.member.id })
-        .then(
-          (peer) => {
-            this.o.dialResult(hop.member.id);
-            // of two links to one node only one survives: use the one kept
-            const use = peer.conn.closed ? this.o.node.peers.get(hop.member.id) : peer;
-            if (!use || use.conn.closed || !this.write(use, payload)) onFail();
-          },
-          (e) => {
-            this.o.dialResult(hop.member.id, e);
-            onFail();
-          },
-        );
+      this.o.node.connect(hop.member.host, hop.member.port, { id: hop.member.id }).then(
+        (peer) => {
+          this.o.dialResult(hop.member.id);
+          // of two links to one node only one survives: use the one kept
+          const use = peer.conn.closed ? this.o.node.peers.get(hop.member.id) : peer;
+          if (!use || use.conn.closed || !this.write(use, payload)) onFail();
+        },
+        (e) => {
+          this.o.dialResult(hop.member.id, e);
+          onFail();
+        },
+      );
       return hop.member.id;
     }
     onFail();
@@ -198,7 +196,12 @@ export class RouteRequests {
         const a = await this.originate(s.table, s.pos, op, value, ver, Math.min(left, ATTEMPT_MS), false);
         if (a.status === 'ok') return true;
         if (a.code === BUDGET_ERROR) {
-          if (++refused > slots.length - 3) failHopeless(new MemoryBudgetError(`write refused by a byte budget in ${refused} of the five tables (the responsible node's store or a replica's is full, or this writer's share is used up); delete keys, or raise maxStoreBytes / maxBytesPerWriter`));
+          if (++refused > slots.length - 3)
+            failHopeless(
+              new MemoryBudgetError(
+                `write refused by a byte budget in ${refused} of the five tables (the responsible node's store or a replica's is full, or this writer's share is used up); delete keys, or raise maxStoreBytes / maxBytesPerWriter`,
+              ),
+            );
           return false;
         }
         await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));

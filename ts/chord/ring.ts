@@ -352,7 +352,8 @@ export class Membership {
   ring(selfStoring: boolean): Member[] {
     if (this.sorted && this.sortedWithSelf === selfStoring) return this.sorted;
     const list = this.live.slice();
-    if (selfStoring) list.splice(this.lowerBound(this.selfPos), 0, { id: this.selfId, pos: this.selfPos, host: '', port: 0, seq: 0, storing: true, dead: false, seenAt: 0, verified: true, introducedBy: null });
+    if (selfStoring)
+      list.splice(this.lowerBound(this.selfPos), 0, { id: this.selfId, pos: this.selfPos, host: '', port: 0, seq: 0, storing: true, dead: false, seenAt: 0, verified: true, introducedBy: null });
     this.sorted = list;
     this.sortedWithSelf = selfStoring;
     return list;

@@ -93,7 +93,7 @@ export class ChordStore {
     const cur = this.items.get(k);
     if (cur && (options.onlyIfEmpty || compareVersions(cur.ver, ver) >= 0)) return 'stale';
     const next: Charge = { bytes: (value === undefined ? 0 : encodedSize(value)) + ITEM_BYTES, writer: ver[1], link: options.link };
-    const refusal = (!cur && !this.roomForOneMore(value === undefined)) ? 'items' : this.budget.check(cur && chargeOf(cur), next);
+    const refusal = !cur && !this.roomForOneMore(value === undefined) ? 'items' : this.budget.check(cur && chargeOf(cur), next);
     if (refusal) {
       this.budget.refuse(refusal);
       return refusal;

@@ -32,7 +32,12 @@ export async function chordCommand(options: Record<string, string | true>): Prom
       await chord.delete(key);
       console.log(`deleted ${key}`);
     } else if (cmd === 'keys') {
-      console.log(`keys: ${chord.keys().map((k) => k.toString()).join(' ')}`);
+      console.log(
+        `keys: ${chord
+          .keys()
+          .map((k) => k.toString())
+          .join(' ')}`,
+      );
     } else if (cmd === 'stats') {
       console.log(JSON.stringify(chord.chordStats()));
     } else {

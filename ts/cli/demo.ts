@@ -130,11 +130,14 @@ export async function demoCommand(options: Record<string, string | true>): Promi
       await new Promise((r) => setTimeout(r, 300));
     }
   })();
-  const leaveTimer = setTimeout(() => {
-    chordLeft = count - 1;
-    chordReadable[count - 1] = null;
-    void chordNodes[count - 1].close().catch(() => undefined); // graceful: hands its items over
-  }, Math.round((seconds * 1000 * 2) / 3));
+  const leaveTimer = setTimeout(
+    () => {
+      chordLeft = count - 1;
+      chordReadable[count - 1] = null;
+      void chordNodes[count - 1].close().catch(() => undefined); // graceful: hands its items over
+    },
+    Math.round((seconds * 1000 * 2) / 3),
+  );
 
   const received = nodes.map(() => 0);
   nodes.forEach((n, i) => n.on('message', () => received[i]++));
@@ -213,7 +216,14 @@ export async function demoCommand(options: Record<string, string | true>): Promi
   const remaining = liveChord();
   const perKey = await Promise.all(
     Array.from({ length: chordKeys }, async (_, k) => {
-      const ok = await Promise.all(remaining.map((c) => c.get(`demo-key-${k}`, { timeout: 3000 }).then((v) => (v as { k?: number } | undefined)?.k === k, () => false)));
+      const ok = await Promise.all(
+        remaining.map((c) =>
+          c.get(`demo-key-${k}`, { timeout: 3000 }).then(
+            (v) => (v as { k?: number } | undefined)?.k === k,
+            () => false,
+          ),
+        ),
+      );
       return ok.every(Boolean);
     }),
   );
@@ -224,9 +234,14 @@ export async function demoCommand(options: Record<string, string | true>): Promi
   draw(true);
   const expected = seq * (count - 1) + (js2p ? js2p.sent * count : 0);
   const delivered = received.reduce((a, b) => a + b, 0);
-  console.log(`summary: ${seq} broadcasts from polyp2p nodes${js2p ? ` and ${js2p.sent} from js2p` : ''}, ${delivered}/${expected} expected deliveries to polyp2p nodes (${((delivered / Math.max(1, expected)) * 100).toFixed(1)}%)` + (js2p ? `; js2p received ${js2p.received}, sent ${js2p.sent}` : ''));
+  console.log(
+    `summary: ${seq} broadcasts from polyp2p nodes${js2p ? ` and ${js2p.sent} from js2p` : ''}, ${delivered}/${expected} expected deliveries to polyp2p nodes (${((delivered / Math.max(1, expected)) * 100).toFixed(1)}%)` +
+      (js2p ? `; js2p received ${js2p.received}, sent ${js2p.sent}` : ''),
+  );
   const finalDigests = new Set(syncNodes.map(tableDigest));
-  console.log(`sync: ${syncWrites} writes and ${syncDeletes} deletes; ${syncNodes.length} replicas of ${syncNodes[0].size} keys ${finalDigests.size === 1 ? 'agree' : `do not agree yet (${finalDigests.size} versions)`}`);
+  console.log(
+    `sync: ${syncWrites} writes and ${syncDeletes} deletes; ${syncNodes.length} replicas of ${syncNodes[0].size} keys ${finalDigests.size === 1 ? 'agree' : `do not agree yet (${finalDigests.size} versions)`}`,
+  );
   console.log(`chord: ${chordFinal}/${chordKeys} keys readable after a node left (from each of the ${remaining.length} remaining nodes; ${chordSet}/${chordKeys} set)`);
   await Promise.all([...nodes, ...syncNodes].map((n) => n.close()));
   await Promise.all(chordNodes.map((c) => c.close({ leave: false }).catch(() => undefined)));

@@ -105,7 +105,10 @@ export function SHA384(data: BytesLike): string {
 }
 
 export class Protocol {
-  constructor(public subnet: string, public encryption: string) {}
+  constructor(
+    public subnet: string,
+    public encryption: string,
+  ) {}
   get id(): string {
     return core.protocolId(String(this.subnet), String(this.encryption), PROTOCOL_VERSION);
   }

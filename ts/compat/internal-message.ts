@@ -37,16 +37,41 @@ export class InternalMessage {
     this._full = null;
   }
 
-  get msg_type(): number { return this._msg_type; }
-  set msg_type(x: number) { this.clear(); this._msg_type = x; }
-  get sender(): unknown { return this._sender; }
-  set sender(x: unknown) { this.clear(); this._sender = x; }
-  get payload(): unknown[] { return [...this._payload]; }
-  set payload(x: unknown[]) { this.clear(); this._payload = Array.from(x); }
-  get time(): number { return this._time; }
-  set time(x: number) { this.clear(); this._time = x; }
-  get compression(): number[] { return [...this._compression]; }
-  set compression(x: number[]) { this._full = null; this._compression = Array.from(x); }
+  get msg_type(): number {
+    return this._msg_type;
+  }
+  set msg_type(x: number) {
+    this.clear();
+    this._msg_type = x;
+  }
+  get sender(): unknown {
+    return this._sender;
+  }
+  set sender(x: unknown) {
+    this.clear();
+    this._sender = x;
+  }
+  get payload(): unknown[] {
+    return [...this._payload];
+  }
+  set payload(x: unknown[]) {
+    this.clear();
+    this._payload = Array.from(x);
+  }
+  get time(): number {
+    return this._time;
+  }
+  set time(x: number) {
+    this.clear();
+    this._time = x;
+  }
+  get compression(): number[] {
+    return [...this._compression];
+  }
+  set compression(x: number[]) {
+    this._full = null;
+    this._compression = Array.from(x);
+  }
 
   /** Parse a frame (or, with sizeless, a body): decompress, verify checksum, decode. */
   static feed_string(string: Uint8Array | string, sizeless?: boolean, compressions?: number[]): InternalMessage {
@@ -76,9 +101,7 @@ export class InternalMessage {
     const buf = typeof string === 'string' ? Buffer.from(string, 'latin1') : Buffer.from(string);
     if (sizeless) return buf;
     if (buf.length < 4 || buf.readUInt32BE(0) + 4 !== buf.length) {
-      throw new TruncatedFrameError(
-        `frame length header says ${buf.length >= 4 ? buf.readUInt32BE(0) : '?'} bytes but ${Math.max(0, buf.length - 4)} follow; pass one complete frame`,
-      );
+      throw new TruncatedFrameError(`frame length header says ${buf.length >= 4 ? buf.readUInt32BE(0) : '?'} bytes but ${Math.max(0, buf.length - 4)} follow; pass one complete frame`);
     }
     return buf.subarray(4);
   }
@@ -143,15 +166,32 @@ interface ReplyCapableServer {
 }
 
 export class Message {
-  constructor(public msg: InternalMessage, public server: ReplyCapableServer | null) {}
+  constructor(
+    public msg: InternalMessage,
+    public server: ReplyCapableServer | null,
+  ) {}
 
-  get time(): number { return this.msg.time; }
-  get time_58(): string { return this.msg.time_58; }
-  get sender(): unknown { return this.msg.sender; }
-  get id(): Buffer { return this.msg.id; }
-  get packets(): unknown[] { return this.msg.payload; }
-  get length(): number { return this.msg.length; }
-  get protocol(): unknown { return this.server?.protocol; }
+  get time(): number {
+    return this.msg.time;
+  }
+  get time_58(): string {
+    return this.msg.time_58;
+  }
+  get sender(): unknown {
+    return this.msg.sender;
+  }
+  get id(): Buffer {
+    return this.msg.id;
+  }
+  get packets(): unknown[] {
+    return this.msg.payload;
+  }
+  get length(): number {
+    return this.msg.length;
+  }
+  get protocol(): unknown {
+    return this.server?.protocol;
+  }
 
   /** Whisper [0x02, ...packs] back to the sender. */
   reply(packs: unknown[]): void {

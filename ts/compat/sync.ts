@@ -19,7 +19,10 @@ import { SyncNode, type SyncDelete, type SyncOptions, type SyncUpdate } from '..
 export const default_protocol = new Protocol('sync', 'Plaintext');
 
 export class metatuple {
-  constructor(public owner: string, public timestamp: number) {}
+  constructor(
+    public owner: string,
+    public timestamp: number,
+  ) {}
 }
 
 /** js2p converts keys with `new Buffer(key)`: strings and bytes as they are, anything else as text. */

@@ -187,7 +187,12 @@ function renegotiate(node: MeshNode, peer: Peer, payload: unknown[]): void {
 
 function setPeerCompression(node: MeshNode, peer: Peer, list: number[]): void {
   peer.compression = list;
-  peer.conn.setReceiveCompressions(receiveOrder(node.options.compression.filter((m) => core.compressionMethods.includes(m)), list));
+  peer.conn.setReceiveCompressions(
+    receiveOrder(
+      node.options.compression.filter((m) => core.compressionMethods.includes(m)),
+      list,
+    ),
+  );
   peer.conn.sendCompression = negotiateCompression(node.options.compression, list);
 }
 
@@ -212,8 +217,7 @@ function handshake(node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
     node.refuse(
       peer,
       new IdentityChangedError(
-        `handshook as ${peer.id?.slice(0, 12)}… and then as ${id.slice(0, 12)}… on the same connection; ` +
-          'one connection is one peer, so it was closed (a node whose ID changed must reconnect)',
+        `handshook as ${peer.id?.slice(0, 12)}… and then as ${id.slice(0, 12)}… on the same connection; ` + 'one connection is one peer, so it was closed (a node whose ID changed must reconnect)',
       ),
     );
     return true;
@@ -338,7 +342,10 @@ export function maintenancePeriod(o: { keepAliveInterval: number }): number {
 export class StallDetector {
   private lastAt: number;
   private excused = false;
-  constructor(readonly period: number, now = Date.now()) {
+  constructor(
+    readonly period: number,
+    now = Date.now(),
+  ) {
     this.lastAt = now;
   }
 
@@ -368,7 +375,11 @@ export function maintain(node: MeshNode, stall: StallDetector): void {
       const what = c.incompleteSince === c.partialSince ? 'a frame' : `a ${node.transport.name} message`;
       c.fail(new FrameTimeoutError(`${what} started ${now - c.incompleteSince} ms ago is still incomplete; frameTimeout is ${o.frameTimeout} ms`));
     } else if (o.writeTimeout > 0 && c.writes.stalledFor(now) > o.writeTimeout) {
-      c.fail(new WriteTimeoutError(`${c.writes.writes} frames (${c.writes.bytes} bytes) queued for it have not moved for ${c.writes.stalledFor(now)} ms; writeTimeout is ${o.writeTimeout} ms: it stopped reading`));
+      c.fail(
+        new WriteTimeoutError(
+          `${c.writes.writes} frames (${c.writes.bytes} bytes) queued for it have not moved for ${c.writes.stalledFor(now)} ms; writeTimeout is ${o.writeTimeout} ms: it stopped reading`,
+        ),
+      );
     } else if (o.keepAliveInterval > 0 && peer.answersPings && now - c.lastReceivedAt > o.idleTimeout) {
       c.fail(new IdleTimeoutError(`silent for ${now - c.lastReceivedAt} ms; idleTimeout is ${o.idleTimeout} ms`));
     }

@@ -83,8 +83,7 @@ function holdUntilClosed(node: MeshNode, id: string, existing: Peer, newcomer: P
   newcomer.standby = true;
   if (!newcomer.handshakeSent) node.sendHandshake(newcomer, newcomer.protocolIdForm ?? 'str');
   const timeout = node.options.handshakeTimeout;
-  const refuse = () =>
-    node.refuse(newcomer, new DuplicateIdError(`claims the ID of a connected peer, and ${why}; that link stayed open for handshakeTimeout (${timeout} ms), so this one was closed`));
+  const refuse = () => node.refuse(newcomer, new DuplicateIdError(`claims the ID of a connected peer, and ${why}; that link stayed open for handshakeTimeout (${timeout} ms), so this one was closed`));
   const timer = setTimeout(refuse, Math.max(0, newcomer.conn.openedAt + timeout - Date.now()));
   const promote = () => {
     clearTimeout(timer);

@@ -39,9 +39,7 @@ export function judgeFirstHeader(first: Buffer, maxFrameSize: number, outgoing: 
     return new NotAPeerError(`it is not a p2p node: it sent ${quoteFirstLine(first)} where a frame header belongs${guess(first)}`);
   }
   if (!outgoing) return null;
-  return new NotAPeerError(
-    `it is not a p2p node: its first bytes (${hexOf(first.subarray(0, 8))}) are no frame header (length ${length} > maxFrameSize ${maxFrameSize})`,
-  );
+  return new NotAPeerError(`it is not a p2p node: its first bytes (${hexOf(first.subarray(0, 8))}) are no frame header (length ${length} > maxFrameSize ${maxFrameSize})`);
 }
 
 function isText(bytes: Buffer): boolean {

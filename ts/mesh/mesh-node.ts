@@ -353,11 +353,7 @@ export class MeshNode extends EventEmitter {
     // it arrives right after our accept: the accepting side waits at most 50 ms,
     // and two polyp2p nodes finish their handshake in about that time. A dialer
     // waits the full handshakeMirrorWait (the server's handshake needs a round trip).
-    const mirrorWait = this.transport.handshakeAtOnce?.(stream)
-      ? 0
-      : outgoing
-        ? this.options.handshakeMirrorWait
-        : Math.min(this.options.handshakeMirrorWait, 50);
+    const mirrorWait = this.transport.handshakeAtOnce?.(stream) ? 0 : outgoing ? this.options.handshakeMirrorWait : Math.min(this.options.handshakeMirrorWait, 50);
     const wait = setTimeout(() => {
       if (!peer.handshakeSent && !conn.closed) this.sendHandshake(peer, defaultForm);
     }, mirrorWait);
@@ -416,7 +412,12 @@ export class MeshNode extends EventEmitter {
       // (simultaneous dials) must come from the address dialled, or prove its ID; a link from another
       // address that merely claims the dialled node's ID is not what the caller asked for.
       if (link === peer || link.pinned || sameHost(link, peer)) waiter.resolve(link);
-      else waiter.reject(new DuplicateIdError(`${waiter.target} answered as ${link.id?.slice(0, 12)}…, an ID that a link from ${link.conn.remoteAddress} already claims; that link was kept, and it is not the node at ${waiter.target}`));
+      else
+        waiter.reject(
+          new DuplicateIdError(
+            `${waiter.target} answered as ${link.id?.slice(0, 12)}…, an ID that a link from ${link.conn.remoteAddress} already claims; that link was kept, and it is not the node at ${waiter.target}`,
+          ),
+        );
     }
     if (first) this.emit('peer', peer);
   }
@@ -477,7 +478,9 @@ export class MeshNode extends EventEmitter {
   private assertFits(enc: EncodedMessage): void {
     const body = enc.frame.length - 4;
     if (body > this.bodyLimit) {
-      throw new MessageTooLargeError(`a message of ${body} bytes is larger than this node and its peers accept (maxFrameSize / maxDecompressedSize: ${this.bodyLimit} bytes); split it, or raise maxFrameSize on every node`);
+      throw new MessageTooLargeError(
+        `a message of ${body} bytes is larger than this node and its peers accept (maxFrameSize / maxDecompressedSize: ${this.bodyLimit} bytes); split it, or raise maxFrameSize on every node`,
+      );
     }
     const values = this.options.maxElementsPerMessage;
     if (enc.msgpack.length > values && countMsgpackValues(enc.msgpack, values) > values) {
@@ -547,15 +550,18 @@ export class MeshNode extends EventEmitter {
     await Promise.all(
       [...this.all]
         .filter((p) => !p.conn.closed && p.conn.queuedBytes > CONGESTED_BYTES)
-        .map((p) => new Promise<void>((resolve) => {
-          const done = () => {
-            p.conn.off('drained', done);
-            p.conn.off('close', done);
-            resolve();
-          };
-          p.conn.on('drained', done);
-          p.conn.on('close', done);
-        })),
+        .map(
+          (p) =>
+            new Promise<void>((resolve) => {
+              const done = () => {
+                p.conn.off('drained', done);
+                p.conn.off('close', done);
+                resolve();
+              };
+              p.conn.on('drained', done);
+              p.conn.on('close', done);
+            }),
+        ),
     );
   }
 

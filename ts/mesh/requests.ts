@@ -12,7 +12,10 @@ export interface PendingReply {
 export class PendingRequests {
   private readonly entries = new Map<string, PendingReply>();
 
-  constructor(private readonly max: number, private readonly ttlMs: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly ttlMs: number,
+  ) {}
 
   add(requestId: string, target: string, data: unknown[]): void {
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);

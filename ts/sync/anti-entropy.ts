@@ -146,7 +146,13 @@ function adopt(node: SyncNode, peer: Peer, ours: Entry | undefined, theirs: Inco
   const valueBytes = meta.deleted ? 0 : msgpackSize(value);
   const why = node.admit(theirs.key, meta.owner, meta.timestamp, valueBytes);
   if (why) return void batch.refuse(theirs.key, why, details(theirs));
-  const e = node.applyVersion(theirs.key, theirs.rawKey, { value, owner: meta.owner, ownerForm: idForm(meta.ownerRaw), timestamp: meta.timestamp, deleted: meta.deleted, valueBytes, hash: meta.hash }, 'anti-entropy', peer);
+  const e = node.applyVersion(
+    theirs.key,
+    theirs.rawKey,
+    { value, owner: meta.owner, ownerForm: idForm(meta.ownerRaw), timestamp: meta.timestamp, deleted: meta.deleted, valueBytes, hash: meta.hash },
+    'anti-entropy',
+    peer,
+  );
   if (ours && ours.owner === node.id && meta.owner !== node.id && !(ours.deleted && meta.deleted)) {
     node.refused({
       key: theirs.key,
@@ -180,7 +186,9 @@ function mergeTie(node: SyncNode, peer: Peer, ours: Entry, theirs: Incoming, bat
   }
   const oursFirst = compareVersions(ours, theirs, node.leasing, now) < 0;
   const winner = oursFirst ? { ...ours, ownerRaw: ours.ownerForm === 'bin' ? Buffer.from(ours.owner) : ours.owner } : theirs;
-  const merged = oursFirst ? mergeMapping(theirs.value as Record<string, unknown>, ours.value as Record<string, unknown>) : mergeMapping(ours.value as Record<string, unknown>, theirs.value as Record<string, unknown>);
+  const merged = oursFirst
+    ? mergeMapping(theirs.value as Record<string, unknown>, ours.value as Record<string, unknown>)
+    : mergeMapping(ours.value as Record<string, unknown>, theirs.value as Record<string, unknown>);
   const hash = valueHash(merged);
   let e: Entry | undefined;
   if (!hash.equals(ours.hash)) e = adopt(node, peer, ours, theirs, merged, { owner: winner.owner, timestamp: winner.timestamp, deleted: false, hash, ownerRaw: winner.ownerRaw }, batch);

@@ -37,7 +37,10 @@ export class TableBudget {
   private readonly byOwner = new Map<string, number>();
 
   /** `isOwnId` tells this node's own ID (known only once it listens), whose writes have no per-owner cap. */
-  constructor(readonly limits: BudgetLimits, private readonly isOwnId: (owner: string) => boolean) {}
+  constructor(
+    readonly limits: BudgetLimits,
+    private readonly isOwnId: (owner: string) => boolean,
+  ) {}
 
   /** Bytes charged to one owner's entries. */
   ownerBytes(owner: string): number {

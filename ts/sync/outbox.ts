@@ -41,7 +41,10 @@ export class PeerOutbox {
   private digestPending = false;
   private running = false;
 
-  constructor(private readonly node: SyncNode, private readonly peer: Peer) {}
+  constructor(
+    private readonly node: SyncNode,
+    private readonly peer: Peer,
+  ) {}
 
   want(key: string): void {
     if (this.wants.has(key)) return;

@@ -41,7 +41,14 @@ export type Oversize = (key: string, bytes: number, limit: number) => void;
  * an item larger than `target` goes alone, one larger than `limit` is
  * passed to `oversize` and left out.
  */
-export function* groupBySize<T>(items: Iterable<T>, sizeOf: (item: T) => number, target: number, limit: number, maxItems: number, oversize: (item: T, bytes: number) => void): Generator<{ items: T[]; bytes: number }> {
+export function* groupBySize<T>(
+  items: Iterable<T>,
+  sizeOf: (item: T) => number,
+  target: number,
+  limit: number,
+  maxItems: number,
+  oversize: (item: T, bytes: number) => void,
+): Generator<{ items: T[]; bytes: number }> {
   let piece: T[] = [];
   let bytes = 0;
   for (const item of items) {
@@ -88,7 +95,15 @@ export function listLimit(bodyLimit: number): { target: number; limit: number } 
   return { target: Math.min(PIECE_BYTES, limit), limit };
 }
 
-function* lists<T extends DigestVersion>(sub: number, items: Iterable<T>, sizeOf: (e: T) => number, toWire: (e: T) => unknown, bodyLimit: number, maxItems: number, oversize: Oversize): Generator<Piece> {
+function* lists<T extends DigestVersion>(
+  sub: number,
+  items: Iterable<T>,
+  sizeOf: (e: T) => number,
+  toWire: (e: T) => unknown,
+  bodyLimit: number,
+  maxItems: number,
+  oversize: Oversize,
+): Generator<Piece> {
   const { target, limit } = listLimit(bodyLimit);
   for (const g of groupBySize(items, sizeOf, target, limit, maxItems, (e, n) => oversize(e.key, n, limit))) {
     yield { payload: [sub, g.items.map(toWire)], bytes: g.bytes + LIST_HEADER + 1 + ENVELOPE_BYTES };

@@ -17,7 +17,11 @@ export class RefusalBatch {
   private folded = 0;
   private firstFolded = '';
 
-  constructor(private readonly node: SyncNode, private readonly peer: Peer, private readonly what: string) {}
+  constructor(
+    private readonly node: SyncNode,
+    private readonly peer: Peer,
+    private readonly what: string,
+  ) {}
 
   refuse(key: string | null, reason: string, details: Details = {}): void {
     if (this.reported < REFUSALS_PER_MESSAGE) {

@@ -122,7 +122,13 @@ function onDelta(node: SyncNode, peer: Peer, msg: MeshMessage): void {
   const valueBytes = mergedSize(base, prev?.valueBytes ?? 0, delta);
   const why = node.admit(key, msg.sender, msg.time, valueBytes) ?? tooLargeToPassOn(node, valueBytes);
   if (why) return refuse(node, peer, key, why, { ...change, value: delta });
-  node.applyVersion(key, p[1] as string | Buffer, { value: mergeMapping(base, delta), owner: msg.sender, ownerForm: idForm(msg.senderRaw), timestamp: msg.time, deleted: false, valueBytes }, 'remote', peer);
+  node.applyVersion(
+    key,
+    p[1] as string | Buffer,
+    { value: mergeMapping(base, delta), owner: msg.sender, ownerForm: idForm(msg.senderRaw), timestamp: msg.time, deleted: false, valueBytes },
+    'remote',
+    peer,
+  );
 }
 
 /** A merged mapping this node could not send a new peer whole is not taken. */

@@ -296,7 +296,9 @@ export class SyncNode extends MeshNode {
     const entry = entryWireBytes(key, this.id, valueBytes);
     const { limit } = listLimit(this.bodyLimit);
     if (entry > limit) {
-      throw new MessageTooLargeError(`cannot store ${JSON.stringify(key)}: its value is ${valueBytes} bytes, so its entry (${entry} bytes) would not fit in a message this node accepts (${limit} bytes with the envelope); split it, or raise maxFrameSize on every node`);
+      throw new MessageTooLargeError(
+        `cannot store ${JSON.stringify(key)}: its value is ${valueBytes} bytes, so its entry (${entry} bytes) would not fit in a message this node accepts (${limit} bytes with the envelope); split it, or raise maxFrameSize on every node`,
+      );
     }
   }
 

@@ -50,7 +50,10 @@ export class SyncTable {
   private readonly tombs = new Map<string, Entry>();
   readonly budget: TableBudget;
 
-  constructor(private readonly limits: TableLimits, isOwnId: (owner: string) => boolean = () => false) {
+  constructor(
+    private readonly limits: TableLimits,
+    isOwnId: (owner: string) => boolean = () => false,
+  ) {
     this.budget = new TableBudget(limits, isOwnId);
   }
 

@@ -53,7 +53,9 @@ export function selfSignedCertificate(commonName = 'polyp2p'): KeyAndCertificate
 
 /** SHA-256 of the DER SubjectPublicKeyInfo, hex. */
 export function spkiFingerprint(cert: X509Certificate): string {
-  return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /**

@@ -51,12 +51,7 @@ export class TlsTransport implements Transport {
    * TLS server sees a byte of it (Transport.listen): refused connections cost
    * no TLS state, and a handshake that never completes is the node's to time out.
    */
-  async listen(
-    host: string,
-    port: number,
-    onConnection: (stream: ByteStream, pending?: PendingConnection) => void,
-    onPending?: (pending: PendingConnection) => boolean,
-  ): Promise<TransportServer> {
+  async listen(host: string, port: number, onConnection: (stream: ByteStream, pending?: PendingConnection) => void, onPending?: (pending: PendingConnection) => boolean): Promise<TransportServer> {
     const pendingOf = new WeakMap<net.Socket, PendingConnection>();
     const tlsServer = this.handshakeServer();
     tlsServer.on('secureConnection', (socket: tls.TLSSocket) => {
@@ -171,9 +166,7 @@ function acceptedSocketOf(socket: tls.TLSSocket): net.Socket {
 /** Why a client's TLS handshake failed, or undefined when it just closed the connection. */
 function tlsHandshakeFailure(err: Error & { code?: string; reason?: string }): Error | undefined {
   if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return undefined;
-  return new TransportHandshakeError(
-    `TLS handshake failed (${err.reason ?? err.code ?? err.message}): the client does not speak TLS, or its certificate was refused; this node runs encryption "SSL"`,
-  );
+  return new TransportHandshakeError(`TLS handshake failed (${err.reason ?? err.code ?? err.message}): the client does not speak TLS, or its certificate was refused; this node runs encryption "SSL"`);
 }
 
 /** The registered default; MeshNode configures one instance per node (its own key and certificate). */

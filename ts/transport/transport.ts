@@ -74,12 +74,7 @@ export interface Transport {
    * ready at accept (TCP, in-memory) just call `onConnection(stream)`, and
    * callers that pass no `onPending` get every stream when it is ready.
    */
-  listen(
-    host: string,
-    port: number,
-    onConnection: (stream: ByteStream, pending?: PendingConnection) => void,
-    onPending?: (pending: PendingConnection) => boolean,
-  ): Promise<TransportServer>;
+  listen(host: string, port: number, onConnection: (stream: ByteStream, pending?: PendingConnection) => void, onPending?: (pending: PendingConnection) => boolean): Promise<TransportServer>;
   dial(host: string, port: number, timeoutMs: number): Promise<ByteStream>;
   /** A transport instance for one node, configured from its options (TLS keys, ws maxPayload). */
   configure?(config: TransportConfig): Transport;

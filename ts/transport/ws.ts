@@ -98,12 +98,7 @@ export class WsTransport implements Transport {
     return new WsTransport(config.maxFrameSize);
   }
 
-  async listen(
-    host: string,
-    port: number,
-    onConnection: (stream: ByteStream, pending?: PendingConnection) => void,
-    onPending?: (pending: PendingConnection) => boolean,
-  ): Promise<TransportServer> {
+  async listen(host: string, port: number, onConnection: (stream: ByteStream, pending?: PendingConnection) => void, onPending?: (pending: PendingConnection) => boolean): Promise<TransportServer> {
     const pendingOf = new WeakMap<net.Socket, PendingConnection>();
     const upgrades = this.upgradeServer(pendingOf, onConnection);
     const server = await listenTcp(host, port, (socket) => {

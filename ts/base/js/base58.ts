@@ -6,8 +6,6 @@ export const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnop
 const DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < BASE58_ALPHABET.length; i++) DIGIT[BASE58_ALPHABET.charCodeAt(i)] = i;
 
-
-
 /** Non-negative integer -> base58, most significant digit first; 0 -> "1". */
 export function base58EncodeInt(n: bigint): string {
   if (typeof n !== 'bigint') throw new TypeError('base58EncodeInt expects a bigint');
@@ -51,10 +49,7 @@ export function base58DecodeInt(text: string): bigint {
     const c = text.charCodeAt(i);
     const d = c < 128 ? DIGIT[c] : -1;
     if (d < 0) {
-      throw new Base58Error(
-        `invalid base58 character ${JSON.stringify(text[i])} at position ${i}; ` +
-          `the alphabet is ${BASE58_ALPHABET} (no 0, O, I or l)`,
-      );
+      throw new Base58Error(`invalid base58 character ${JSON.stringify(text[i])} at position ${i}; ` + `the alphabet is ${BASE58_ALPHABET} (no 0, O, I or l)`);
     }
     acc = acc * 58 + d;
     if (++accDigits === 9) {
@@ -66,4 +61,3 @@ export function base58DecodeInt(text: string): bigint {
   if (accDigits > 0) n = n * 58n ** BigInt(accDigits) + BigInt(acc);
   return n;
 }
-

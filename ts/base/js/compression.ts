@@ -15,13 +15,18 @@ export const compressionMethods: readonly number[] = COMPRESSION_PREFERENCE;
 
 export function compress(data: Uint8Array, method: number): Buffer {
   switch (method) {
-    case 0x20: return snappyCompress(data);
+    case 0x20:
+      return snappyCompress(data);
     // pako is a faithful port of zlib 1.2: its bytes equal py2p's (and the Rust
     // core's) exactly, where Node's bundled zlib fork sometimes differs.
-    case 0x13: return toBuffer(pako().deflate(data));
-    case 0x11: return toBuffer(pako().gzip(data, { header: { os: 3 } } as Parameters<typeof Pako.gzip>[1]));
-    case 0x10: return bzip2Compress(data);
-    case 0x12: return xzCompress(data);
+    case 0x13:
+      return toBuffer(pako().deflate(data));
+    case 0x11:
+      return toBuffer(pako().gzip(data, { header: { os: 3 } } as Parameters<typeof Pako.gzip>[1]));
+    case 0x10:
+      return bzip2Compress(data);
+    case 0x12:
+      return xzCompress(data);
     default:
       throw new UnknownCompressionError(`unknown compression method ${hex(method)}; supported: ${compressionMethods.map(hex).join(', ')}`);
   }
@@ -46,11 +51,16 @@ function zlibFamily(fn: (d: Uint8Array, o: zlib.ZlibOptions) => Buffer, name: st
 
 export function decompress(data: Uint8Array, method: number, maxOutput: number): Buffer {
   switch (method) {
-    case 0x20: return snappyDecompress(data, maxOutput);
-    case 0x13: return zlibFamily(zlib.inflateSync, 'zlib', data, maxOutput);
-    case 0x11: return zlibFamily(zlib.gunzipSync, 'gzip', data, maxOutput);
-    case 0x10: return bzip2Decompress(data, maxOutput);
-    case 0x12: return xzDecompress(data, maxOutput);
+    case 0x20:
+      return snappyDecompress(data, maxOutput);
+    case 0x13:
+      return zlibFamily(zlib.inflateSync, 'zlib', data, maxOutput);
+    case 0x11:
+      return zlibFamily(zlib.gunzipSync, 'gzip', data, maxOutput);
+    case 0x10:
+      return bzip2Decompress(data, maxOutput);
+    case 0x12:
+      return xzDecompress(data, maxOutput);
     default:
       throw new UnknownCompressionError(`unknown compression method ${hex(method)} (${compressionName(method)}); supported: ${compressionMethods.map(hex).join(', ')}`);
   }

@@ -133,7 +133,20 @@ export class JsFrameReader implements FrameReaderLike {
     const flags = (usual ? USUAL : 0) | (Buffer.isBuffer(p[1]) ? SENDER_BIN : 0);
     const judged = this.dedup && usual && p[0] === 0 && isJudgedSender(p[1] as string | Buffer);
     const verdict = judged ? this.judge(d.id, p[2] as number, p[3] as number) : VERDICT.unchecked;
-    info.push(flags, usual ? (p[0] as number) : 0, usual ? (p[3] as number) : 0, frameStart, d.msgpack.length, -1, 0, d.compression ?? -1, wireStart, d.compression !== null ? body.length : 0, d.values ?? 0, verdict);
+    info.push(
+      flags,
+      usual ? (p[0] as number) : 0,
+      usual ? (p[3] as number) : 0,
+      frameStart,
+      d.msgpack.length,
+      -1,
+      0,
+      d.compression ?? -1,
+      wireStart,
+      d.compression !== null ? body.length : 0,
+      d.values ?? 0,
+      verdict,
+    );
     times.push(usual ? (p[2] as number) : NaN);
     packets.push(p);
     return offset;

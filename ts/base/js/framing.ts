@@ -61,9 +61,7 @@ export class FrameDecoder implements FrameDecoderLike {
       len = this.header.readUInt32BE(0);
     }
     if (len > this.maxFrameSize) {
-      throw new FrameTooLargeError(
-        `peer announced a frame of ${len} bytes, above maxFrameSize ${this.maxFrameSize}; raise maxFrameSize if peers legitimately send messages this large`,
-      );
+      throw new FrameTooLargeError(`peer announced a frame of ${len} bytes, above maxFrameSize ${this.maxFrameSize}; raise maxFrameSize if peers legitimately send messages this large`);
     }
     this.expected = len;
     return pos;

@@ -35,7 +35,11 @@ class Reader {
     // Short ASCII strings are the common case (IDs, keys): skip TextDecoder.
     if (len < 64) {
       let ascii = true;
-      for (let i = start; i < start + len; i++) if (this.buf[i] > 0x7f) { ascii = false; break; }
+      for (let i = start; i < start + len; i++)
+        if (this.buf[i] > 0x7f) {
+          ascii = false;
+          break;
+        }
       if (ascii) return this.buf.toString('latin1', start, start + len);
     }
     try {
@@ -97,37 +101,121 @@ class Reader {
     if (t < 0xc0) return this.str(t & 0x1f);
     let v: number;
     switch (t) {
-      case 0xc0: return null;
-      case 0xc2: return false;
-      case 0xc3: return true;
-      case 0xc4: this.need(1); return this.bin(buf[this.pos++]);
-      case 0xc5: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.bin(v);
-      case 0xc6: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.bin(v);
-      case 0xc7: this.need(1); return this.ext(buf[this.pos++]);
-      case 0xc8: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.ext(v);
-      case 0xc9: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.ext(v);
-      case 0xca: this.need(4); v = buf.readFloatBE(this.pos); this.pos += 4; return v;
-      case 0xcb: this.need(8); v = buf.readDoubleBE(this.pos); this.pos += 8; return v;
-      case 0xcc: this.need(1); return buf[this.pos++];
-      case 0xcd: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return v;
-      case 0xce: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return v;
-      case 0xcf: return this.int64(false);
-      case 0xd0: this.need(1); return buf.readInt8(this.pos++);
-      case 0xd1: this.need(2); v = buf.readInt16BE(this.pos); this.pos += 2; return v;
-      case 0xd2: this.need(4); v = buf.readInt32BE(this.pos); this.pos += 4; return v;
-      case 0xd3: return this.int64(true);
-      case 0xd4: return this.ext(1);
-      case 0xd5: return this.ext(2);
-      case 0xd6: return this.ext(4);
-      case 0xd7: return this.ext(8);
-      case 0xd8: return this.ext(16);
-      case 0xd9: this.need(1); return this.str(buf[this.pos++]);
-      case 0xda: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.str(v);
-      case 0xdb: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.str(v);
-      case 0xdc: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.array(v, depth);
-      case 0xdd: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.array(v, depth);
-      case 0xde: this.need(2); v = buf.readUInt16BE(this.pos); this.pos += 2; return this.map(v, depth);
-      case 0xdf: this.need(4); v = buf.readUInt32BE(this.pos); this.pos += 4; return this.map(v, depth);
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        this.need(1);
+        return this.bin(buf[this.pos++]);
+      case 0xc5:
+        this.need(2);
+        v = buf.readUInt16BE(this.pos);
+        this.pos += 2;
+        return this.bin(v);
+      case 0xc6:
+        this.need(4);
+        v = buf.readUInt32BE(this.pos);
+        this.pos += 4;
+        return this.bin(v);
+      case 0xc7:
+        this.need(1);
+        return this.ext(buf[this.pos++]);
+      case 0xc8:
+        this.need(2);
+        v = buf.readUInt16BE(this.pos);
+        this.pos += 2;
+        return this.ext(v);
+      case 0xc9:
+        this.need(4);
+        v = buf.readUInt32BE(this.pos);
+        this.pos += 4;
+        return this.ext(v);
+      case 0xca:
+        this.need(4);
+        v = buf.readFloatBE(this.pos);
+        this.pos += 4;
+        return v;
+      case 0xcb:
+        this.need(8);
+        v = buf.readDoubleBE(this.pos);
+        this.pos += 8;
+        return v;
+      case 0xcc:
+        this.need(1);
+        return buf[this.pos++];
+      case 0xcd:
+        this.need(2);
+        v = buf.readUInt16BE(this.pos);
+        this.pos += 2;
+        return v;
+      case 0xce:
+        this.need(4);
+        v = buf.readUInt32BE(this.pos);
+        this.pos += 4;
+        return v;
+      case 0xcf:
+        return this.int64(false);
+      case 0xd0:
+        this.need(1);
+        return buf.readInt8(this.pos++);
+      case 0xd1:
+        this.need(2);
+        v = buf.readInt16BE(this.pos);
+        this.pos += 2;
+        return v;
+      case 0xd2:
+        this.need(4);
+        v = buf.readInt32BE(this.pos);
+        this.pos += 4;
+        return v;
+      case 0xd3:
+        return this.int64(true);
+      case 0xd4:
+        return this.ext(1);
+      case 0xd5:
+        return this.ext(2);
+      case 0xd6:
+        return this.ext(4);
+      case 0xd7:
+        return this.ext(8);
+      case 0xd8:
+        return this.ext(16);
+      case 0xd9:
+        this.need(1);
+        return this.str(buf[this.pos++]);
+      case 0xda:
+        this.need(2);
+        v = buf.readUInt16BE(this.pos);
+        this.pos += 2;
+        return this.str(v);
+      case 0xdb:
+        this.need(4);
+        v = buf.readUInt32BE(this.pos);
+        this.pos += 4;
+        return this.str(v);
+      case 0xdc:
+        this.need(2);
+        v = buf.readUInt16BE(this.pos);
+        this.pos += 2;
+        return this.array(v, depth);
+      case 0xdd:
+        this.need(4);
+        v = buf.readUInt32BE(this.pos);
+        this.pos += 4;
+        return this.array(v, depth);
+      case 0xde:
+        this.need(2);
+        v = buf.readUInt16BE(this.pos);
+        this.pos += 2;
+        return this.map(v, depth);
+      case 0xdf:
+        this.need(4);
+        v = buf.readUInt32BE(this.pos);
+        this.pos += 4;
+        return this.map(v, depth);
       default:
         this.pos--;
         return this.fail(`reserved type byte 0x${t.toString(16)}`);

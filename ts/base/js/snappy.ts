@@ -116,7 +116,7 @@ export function snappyCompress(src: Uint8Array): Buffer {
   const n = src.length;
   // Worst case from the reference: 32 + n + n/6.
   const out = new Out(32 + n + Math.ceil(n / 6));
-  for (let v = n; ; ) {
+  for (let v = n; ;) {
     if (v < 0x80) {
       out.buf[out.pos++] = v;
       break;

@@ -71,7 +71,10 @@ export class WaterfallCache implements WaterfallCacheLike {
   private readonly scratch = new Uint8Array(32);
   private keyLen = 0;
 
-  constructor(readonly windowSeconds: number, readonly maxEntries: number) {
+  constructor(
+    readonly windowSeconds: number,
+    readonly maxEntries: number,
+  ) {
     const r = randomBytes(12);
     this.seed0 = word(r, 0);
     this.seed1 = word(r, 4);

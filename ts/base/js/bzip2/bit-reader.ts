@@ -12,8 +12,7 @@ export class BitReader {
     const d = this.data;
     const p = this.pos >>> 3;
     const len = d.length;
-    const w = ((p < len ? d[p] << 24 : 0) | (p + 1 < len ? d[p + 1] << 16 : 0) |
-      (p + 2 < len ? d[p + 2] << 8 : 0) | (p + 3 < len ? d[p + 3] : 0)) >>> 0;
+    const w = ((p < len ? d[p] << 24 : 0) | (p + 1 < len ? d[p + 1] << 16 : 0) | (p + 2 < len ? d[p + 2] << 8 : 0) | (p + 3 < len ? d[p + 3] : 0)) >>> 0;
     return ((w << (this.pos & 7)) >>> 0) >>> (32 - n);
   }
   skip(n: number): void {

@@ -13,10 +13,7 @@
 import { BitReader } from './bit-reader';
 import { CRC_TABLE } from './crc';
 import { fail, limitHit } from './fail';
-import {
-  BLOCK_MAGIC_HI, BLOCK_MAGIC_LO, END_MAGIC_HI, END_MAGIC_LO, GROUP_SIZE, MAX_ALPHA, MAX_CODE_LEN,
-  MAX_GROUPS, MAX_SELECTORS, RUNA, RUNB,
-} from './format';
+import { BLOCK_MAGIC_HI, BLOCK_MAGIC_LO, END_MAGIC_HI, END_MAGIC_LO, GROUP_SIZE, MAX_ALPHA, MAX_CODE_LEN, MAX_GROUPS, MAX_SELECTORS, RUNA, RUNB } from './format';
 import { HuffTable, makeDecodeTable } from './huffman';
 import { Output } from './output';
 

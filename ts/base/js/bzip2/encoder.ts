@@ -7,9 +7,7 @@
 import { BitWriter } from './bit-writer';
 import { bwtSort } from './bwt';
 import { CRC_TABLE } from './crc';
-import {
-  BLOCK_MAGIC_HI, BLOCK_MAGIC_LO, END_MAGIC_HI, END_MAGIC_LO, GROUP_SIZE, MAX_ALPHA, MAX_CODE_LEN, RUNA, RUNB,
-} from './format';
+import { BLOCK_MAGIC_HI, BLOCK_MAGIC_LO, END_MAGIC_HI, END_MAGIC_LO, GROUP_SIZE, MAX_ALPHA, MAX_CODE_LEN, RUNA, RUNB } from './format';
 import { huffmanLengths } from './huffman';
 
 function writeBlock(bw: BitWriter, block: Uint8Array, n: number, blockCrc: number): void {

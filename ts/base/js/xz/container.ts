@@ -18,7 +18,11 @@ import { Output } from './output';
 
 /** Bounds-checked reader of block-header and index fields (bytes and xz varints). */
 class Reader {
-  constructor(readonly data: Uint8Array, public pos: number, readonly end: number) {}
+  constructor(
+    readonly data: Uint8Array,
+    public pos: number,
+    readonly end: number,
+  ) {}
   byte(what: string): number {
     if (this.pos >= this.end) fail(`truncated ${what}`);
     return this.data[this.pos++];
@@ -79,8 +83,7 @@ function decodeStream(data: Uint8Array, pos: number, out: Output): number {
     const hdrSize = (sizeByte + 1) * 4;
     const blockStart = pos;
     if (pos + hdrSize > data.length) fail('truncated block header');
-    const hcrc2 = (data[pos + hdrSize - 4] | (data[pos + hdrSize - 3] << 8) |
-      (data[pos + hdrSize - 2] << 16) | (data[pos + hdrSize - 1] << 24)) >>> 0;
+    const hcrc2 = (data[pos + hdrSize - 4] | (data[pos + hdrSize - 3] << 8) | (data[pos + hdrSize - 2] << 16) | (data[pos + hdrSize - 1] << 24)) >>> 0;
     if (crc32(data, pos, pos + hdrSize - 4) !== hcrc2) fail('block header CRC mismatch');
     const r = new Reader(data, pos + 2, pos + hdrSize - 4);
     const bflags = data[pos + 1];
@@ -149,7 +152,7 @@ function decodeStream(data: Uint8Array, pos: number, out: Output): number {
   if (pos + 12 > data.length) fail('truncated stream footer');
   const fcrc = (data[pos] | (data[pos + 1] << 8) | (data[pos + 2] << 16) | (data[pos + 3] << 24)) >>> 0;
   if (crc32(data, pos + 4, pos + 10) !== fcrc) fail('stream footer CRC mismatch');
-  const backward = ((data[pos + 4] | (data[pos + 5] << 8) | (data[pos + 6] << 16) | (data[pos + 7] << 24)) >>> 0);
+  const backward = (data[pos + 4] | (data[pos + 5] << 8) | (data[pos + 6] << 16) | (data[pos + 7] << 24)) >>> 0;
   if ((backward + 1) * 4 !== indexSize) fail('stream footer backward size mismatch');
   if (data[pos + 8] !== flags0 || data[pos + 9] !== flags1) fail('stream footer flags do not match header');
   if (data[pos + 10] !== FOOTER_MAGIC[0] || data[pos + 11] !== FOOTER_MAGIC[1]) fail('bad stream footer magic');

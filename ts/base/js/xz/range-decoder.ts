@@ -49,7 +49,7 @@ export class RangeDecoder {
     }
     if (this.range < 0x1000000) {
       this.range = (this.range * 256) >>> 0;
-      this.code = ((this.code * 256) + this.nextByte()) >>> 0;
+      this.code = (this.code * 256 + this.nextByte()) >>> 0;
     }
     return b;
   }
@@ -66,7 +66,7 @@ export class RangeDecoder {
       res = res * 2 + b;
       if (this.range < 0x1000000) {
         this.range = (this.range * 256) >>> 0;
-        this.code = ((this.code * 256) + this.nextByte()) >>> 0;
+        this.code = (this.code * 256 + this.nextByte()) >>> 0;
       }
     }
     return res;
