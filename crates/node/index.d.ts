@@ -117,6 +117,12 @@ export declare function ringDistance(a: bigint, b: bigint): bigint
  */
 export declare function sealFrame(frame: Buffer, record: WaterfallCache | undefined | null, time: number): void
 
+/**
+ * Seal a run of frames laid back to back (core's seal_frames): one call per
+ * tick for a sender's broadcasts.
+ */
+export declare function sealFrames(buf: Buffer, ends: Uint32Array, times: Float64Array, record?: WaterfallCache | undefined | null): void
+
 export declare function sha256(data: Uint8Array): Buffer
 
 export declare function sha384(data: Uint8Array): Buffer

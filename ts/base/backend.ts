@@ -136,6 +136,12 @@ export interface Backend {
    * and record (ID, time) in `record` when given. The sender's per-message native work.
    */
   sealFrame(frame: Buffer, record: WaterfallCacheLike | null, time: number): void;
+  /**
+   * sealFrame for frames laid back to back in `frames` (frame i ends at
+   * `ends[i]`), each recorded at `times[i]`: a sender's frames of one tick in
+   * one call (frame-run.ts).
+   */
+  sealFrames(frames: Buffer, ends: Uint32Array, times: Float64Array, record: WaterfallCacheLike | null): void;
   /** Frame from already-encoded msgpack bytes (the relay path: no re-encode). */
   frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer;
   /**

@@ -235,12 +235,12 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   }
 
   /**
-   * Queue one complete frame. On streams that batch (TCP, TLS) the frames of
+   * Queue one complete frame (or `frames` of them back to back). On streams that batch (TCP, TLS) the frames of
    * one tick go out as one write at the end of it: one stream entry and one
    * system call for many frames. A peer that lets more than maxWriteBuffer
    * bytes pile up is dropped rather than buffered without bound.
    */
-  writeFrame(frame: Buffer): boolean {
+  writeFrame(frame: Buffer, frames = 1): boolean {
     if (this.closed || this.stream.destroyed) return false;
     const queued = this.queueCost;
     if (queued + frame.length + WRITE_OVERHEAD > this.limits.maxWriteBuffer && queued > 0) {
@@ -251,7 +251,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
       );
       return false;
     }
-    this.counters.framesOut++;
+    this.counters.framesOut += frames;
     this.counters.bytesOut += frame.length;
     if (this.stream.cork) {
       this.batch.push(frame);
@@ -261,8 +261,13 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
         process.nextTick(this.flushBatch);
       }
     } else {
-      this.writes.add(frame.length);
-      this.stream.write(frame, this.written);
+      // a message stream (WebSocket): one frame per message, as the originals read them
+      for (let at = 0; at < frame.length;) {
+        const end = frames === 1 ? frame.length : at + 4 + frame.readUInt32BE(at);
+        this.writes.add(end - at);
+        this.stream.write(frame.subarray(at, end), this.written);
+        at = end;
+      }
     }
     this.budgets?.writes.update(this.writeHolder, this.queueCost);
     return true;

@@ -20,6 +20,7 @@ export interface NativeAddon {
   decompress(b: Uint8Array, method: number, maxOutput: number): Buffer;
   encodeMessage(packets: unknown[], compression: number | null, js2pNumbers: boolean, record?: WaterfallCacheLike | null): EncodedMessage;
   sealFrame(frame: Buffer, record: WaterfallCacheLike | null, time: number): void;
+  sealFrames(frames: Buffer, ends: Uint32Array, times: Float64Array, record: WaterfallCacheLike | null): void;
   frameFromMsgpack(msgpack: Uint8Array, id: Uint8Array, compression: number | null): Buffer;
   decodeBody(body: Uint8Array, compressions: number[], maxSize: number, maxValues?: number): DecodedBody;
   FrameDecoder: new (maxFrameSize: number) => { push(chunk: Uint8Array): Buffer[]; readonly buffered: number; readonly maxFrameSize: number };
@@ -100,6 +101,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     decompress: wrap(addon.decompress),
     encodeMessage: wrap((p: unknown[], c: number | null, o?: { js2pNumbers?: boolean }, record?: WaterfallCacheLike) => addon.encodeMessage(p, c ?? null, !!o?.js2pNumbers, record ?? null)),
     sealFrame: addon.sealFrame,
+    sealFrames: addon.sealFrames,
     frameFromMsgpack: wrap((m: Uint8Array, id: Uint8Array, c: number | null) => addon.frameFromMsgpack(m, id, c ?? null)),
     decodeBody: wrap((b: Uint8Array, c: readonly number[], max: number, maxValues?: number) => addon.decodeBody(b, c as number[], max, budgetArg(maxValues))),
     createFrameDecoder: (maxFrameSize: number) => new NativeFrameDecoder(addon.FrameDecoder, maxFrameSize),

@@ -19,6 +19,8 @@ import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, St
 import { frameWith } from './frames';
 import { ipOf, sameHost } from './duplicate-link';
 import { SlowHosts } from './slow-hosts';
+import { Outbox } from './outbox';
+import type { SealedRun } from '../base/frame-run';
 import { transportFor, Transport, TransportServer } from '../transport';
 import type { PendingConnection } from '../transport/pending';
 import { watchFirstHeader } from './foreign-protocol';
@@ -67,6 +69,8 @@ export class MeshNode extends EventEmitter {
   /** Accepted connections whose transport handshake (TLS, WebSocket upgrade) is under way; they count against maxPeers. */
   readonly pendingAccepts = new Set<PendingConnection>();
   readonly seen: WaterfallCacheLike;
+  /** This node's broadcasts of the current tick (outbox.ts). */
+  readonly broadcasts = new Outbox(this);
   readonly requests: PendingRequests;
   readonly builtins = new Map<number, BuiltinHandler>(meshHandlers);
   /**
@@ -475,15 +479,15 @@ export class MeshNode extends EventEmitter {
    * accepts itself (what peers accept unless they advertised otherwise), or
    * holding more values than maxElementsPerMessage.
    */
-  private assertFits(enc: EncodedMessage): void {
-    const body = enc.frame.length - 4;
+  assertFits(msgpack: Uint8Array): void {
+    const body = 32 + msgpack.length;
     if (body > this.bodyLimit) {
       throw new MessageTooLargeError(
         `a message of ${body} bytes is larger than this node and its peers accept (maxFrameSize / maxDecompressedSize: ${this.bodyLimit} bytes); split it, or raise maxFrameSize on every node`,
       );
     }
     const values = this.options.maxElementsPerMessage;
-    if (enc.msgpack.length > values && countMsgpackValues(enc.msgpack, values) > values) {
+    if (msgpack.length > values && countMsgpackValues(msgpack, values) > values) {
       throw new MessageTooLargeError(`a message holding more than ${values} msgpack values is more than peers accept (maxElementsPerMessage); split it, or raise maxElementsPerMessage on every node`);
     }
   }
@@ -512,12 +516,50 @@ export class MeshNode extends EventEmitter {
     this.sendToPeer(peer, PING, [PING, this.bodyLimit]);
   }
 
-  /** Encode [mainFlag, ownId, now, ...payload] once and send it to every handshaked peer. */
-  sendAll(mainFlag: number, payload: unknown[]): Buffer {
+  /**
+   * Send [mainFlag, ownId, now, ...payload] to every handshaked peer. A
+   * broadcast joins the outbox (outbox.ts); any other message flushes it
+   * first, so this node's messages keep their order.
+   */
+  sendAll(mainFlag: number, payload: unknown[]): void {
     if (this.closed) throw new ClosedError('this node was closed');
-    const id = this.sendToPeers(this.peers.values(), mainFlag, payload);
+    if (mainFlag === flags.broadcast) {
+      const time = nowSeconds();
+      this.broadcasts.add([mainFlag, this.id, time, ...payload], time);
+    } else this.sendToPeers(this.peers.values(), mainFlag, payload);
     this.counters.sent++;
-    return id;
+  }
+
+  /** The outbox's run, to each peer: one write where the peer takes every frame as it is, else frame by frame. */
+  writeRun(run: SealedRun, largestBody: number, compressible: boolean): void {
+    const lastStart = run.ends.length > 1 ? run.ends[run.ends.length - 2] : 0;
+    const byFrame: Peer[] = [];
+    for (const peer of this.peers.values()) {
+      if (peer.conn.closed) continue;
+      if ((compressible && peer.conn.sendCompression != null) || largestBody > this.bodyLimitFor(peer)) byFrame.push(peer);
+      else {
+        peer.conn.writeFrame(run.frames, run.ends.length);
+        peer.lastSent = run.frames.subarray(lastStart);
+      }
+    }
+    if (byFrame.length) this.writeRunByFrame(run, byFrame);
+  }
+
+  /** Peers that get some frames compressed, or not at all (a smaller advertised limit: counted, as relays do). */
+  private writeRunByFrame(run: SealedRun, peers: Peer[]): void {
+    let start = 0;
+    for (const end of run.ends) {
+      const frame = run.frames.subarray(start, end);
+      start = end;
+      const enc = { frame, id: frame.subarray(4, 36), msgpack: frame.subarray(36) };
+      const cache = new Map<number | null, Buffer>();
+      for (const peer of peers) {
+        if (peer.conn.closed || !this.fitsPeer(peer, frame.length - 4)) continue;
+        const out = this.frameFor(peer, enc, cache);
+        peer.conn.writeFrame(out);
+        peer.lastSent = out;
+      }
+    }
   }
 
   /**
@@ -525,10 +567,11 @@ export class MeshNode extends EventEmitter {
    * method in use (a per-peer sendToPeer would redo all three for each peer).
    */
   sendToPeers(peers: Iterable<Peer>, mainFlag: number, payload: unknown[]): Buffer {
+    this.broadcasts.flush();
     const time = nowSeconds();
     // a broadcast is recorded as seen as it is sealed (its echoes are duplicates)
     const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null, undefined, mainFlag === flags.broadcast ? this.seen : undefined);
-    this.assertFits(enc);
+    this.assertFits(enc.msgpack);
     const cache = new Map<number | null, Buffer>();
     // a peer that advertised a smaller limit is left out (counted), as relays do: it would drop the link
     for (const peer of peers) {
@@ -571,9 +614,9 @@ export class MeshNode extends EventEmitter {
     return false;
   }
 
-  /** Flood `data` to the whole network (sub-flag broadcast). Returns the message ID. */
-  broadcast(...data: unknown[]): Buffer {
-    return this.sendAll(flags.broadcast, [flags.broadcast, ...data]);
+  /** Flood `data` to the whole network (sub-flag broadcast). It goes out at the end of the tick, with this tick's others (outbox.ts). */
+  broadcast(...data: unknown[]): void {
+    this.sendAll(flags.broadcast, [flags.broadcast, ...data]);
   }
 
   /** Send `data` to one directly connected peer (sub-flag whisper). */
@@ -586,9 +629,10 @@ export class MeshNode extends EventEmitter {
   /** One message on one connection (js2p's connection.send). */
   sendToPeer(peer: Peer, mainFlag: number, payload: unknown[], idOverride?: string, timeOverride?: number, uncompressed = false): void {
     if (peer.conn.closed) return;
+    this.broadcasts.flush();
     const time = timeOverride ?? nowSeconds();
     const enc = core.encodeMessage([mainFlag, idOverride ?? this.id, time, ...payload], null, undefined, mainFlag === flags.broadcast ? this.seen : undefined);
-    this.assertFits(enc);
+    this.assertFits(enc.msgpack);
     if (enc.frame.length - 4 > this.bodyLimitFor(peer)) {
       throw new MessageTooLargeError(`a message of ${enc.frame.length - 4} bytes is larger than ${peer.describe()} accepts (${this.bodyLimitFor(peer)} bytes, its advertised limit); split it`);
     }
@@ -710,6 +754,7 @@ export class MeshNode extends EventEmitter {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.broadcasts.flush(); // what was broadcast before close() goes out with the rest
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

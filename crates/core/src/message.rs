@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::framing::encode_frame;
 use crate::ids::sha256;
 use crate::msgpack::{self, EncodeOptions, Value};
+use crate::waterfall::WaterfallCache;
 
 /// Length of the checksum / message ID.
 pub const ID_LEN: usize = 32;
@@ -54,6 +55,34 @@ pub fn seal_frame(frame: &mut [u8]) -> Result<()> {
     let (head, msgpack) = frame.split_at_mut(4 + 32);
     head[..4].copy_from_slice(&((32 + msgpack.len()) as u32).to_be_bytes());
     head[4..].copy_from_slice(&sha256(msgpack));
+    Ok(())
+}
+
+/// Seal frames laid back to back in `buf` (frame i ends at `ends[i]`), and
+/// record each as seen at `times[i]` when given a cache: a sender's frames of
+/// one tick in one call.
+pub fn seal_frames(
+    buf: &mut [u8],
+    ends: &[u32],
+    times: &[f64],
+    mut record: Option<&mut WaterfallCache>,
+) -> Result<()> {
+    let mut start = 0usize;
+    for (i, &end) in ends.iter().enumerate() {
+        let end = end as usize;
+        if end < start || end > buf.len() {
+            return Err(Error::TruncatedFrame {
+                len: end.saturating_sub(start),
+            });
+        }
+        let frame = &mut buf[start..end];
+        seal_frame(frame)?;
+        if let Some(cache) = record.as_deref_mut() {
+            let time = times.get(i).copied().unwrap_or(f64::NAN);
+            cache.seen(&frame[4..36], time, time);
+        }
+        start = end;
+    }
     Ok(())
 }
 

@@ -12,7 +12,8 @@ mod tojs;
 use std::ptr;
 
 use napi::bindgen_prelude::{
-    BigInt, Buffer, BufferSlice, ToNapiValue, TypeName, Uint8ArraySlice, Unknown,
+    BigInt, Buffer, BufferSlice, Float64ArraySlice, ToNapiValue, TypeName, Uint32ArraySlice,
+    Uint8ArraySlice, Unknown,
 };
 use napi::{sys, Env, JsValue, ValueType};
 use napi_derive::napi;
@@ -104,6 +105,19 @@ pub fn seal_frame(
         cache.inner.borrow_mut().seen(&frame[4..36], time, time);
     }
     Ok(())
+}
+
+/// Seal a run of frames laid back to back (core's seal_frames): one call per
+/// tick for a sender's broadcasts.
+#[napi]
+pub fn seal_frames(
+    mut buf: BufferSlice,
+    ends: Uint32ArraySlice,
+    times: Float64ArraySlice,
+    record: Option<&WaterfallCache>,
+) -> Result<(), JsError> {
+    let mut cache = record.map(|c| c.inner.borrow_mut());
+    message::seal_frames(&mut buf, &ends, &times, cache.as_deref_mut()).map_err(core_err)
 }
 
 #[napi]

@@ -4,7 +4,7 @@ import { nodeIdFromPreimage, protocolId, sha256, sha384 } from './hash';
 import { msgpackEncode } from './msgpack-encode';
 import { msgpackDecode } from './msgpack-decode';
 import { compress, compressionMethods, decompress } from './compression';
-import { decodeBody, encodeMessage, frameFromMsgpack, jsSeal } from './message';
+import { decodeBody, encodeMessage, frameFromMsgpack, jsSeal, jsSealFrames } from './message';
 import { FrameDecoder } from './framing';
 import { JsFrameReader } from './frame-reader';
 import { WaterfallCache } from './waterfall';
@@ -27,6 +27,7 @@ export const jsBackend: Backend = {
   decompress,
   encodeMessage,
   sealFrame: jsSeal,
+  sealFrames: jsSealFrames,
   frameFromMsgpack,
   decodeBody,
   createFrameDecoder: (maxFrameSize) => new FrameDecoder(maxFrameSize),

@@ -123,6 +123,16 @@ export function jsSeal(frame: Buffer, record: WaterfallCacheLike | null, time: n
   if (record) record.seen(id, time, time);
 }
 
+/** The fallback's sealFrames: jsSeal for each frame of the run. */
+export function jsSealFrames(frames: Buffer, ends: Uint32Array, times: Float64Array, record: WaterfallCacheLike | null): void {
+  let start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    if (ends[i] < start || ends[i] > frames.length) throw new TruncatedFrameError(`frame ${i} of a run ends at ${ends[i]}, outside ${start}..${frames.length}`);
+    jsSeal(frames.subarray(start, ends[i]), record, times[i]);
+    start = ends[i];
+  }
+}
+
 const jsCodec = createMessageCodec(jsCompress, jsDecompress);
 export const frameFromMsgpack = jsCodec.frameFromMsgpack;
 export const encodeMessage = jsCodec.encodeMessage;

@@ -233,6 +233,49 @@ export function msgpackEncodeInto(value: unknown, options?: EncodeOptions, reser
   return { buf: w.buf, start: reserve, end: w.pos };
 }
 
+/**
+ * Frames encoded one after another into one growing buffer (frame-run.ts):
+ * `reserve` bytes of room, then the msgpack of `value`, at the end of what
+ * is there. Returns where the msgpack starts; on an error nothing is added.
+ */
+export class AppendingEncoder {
+  private readonly w = new Writer(4096);
+
+  get buf(): Buffer {
+    return this.w.buf;
+  }
+
+  get length(): number {
+    return this.w.pos;
+  }
+
+  append(value: unknown, reserve: number): number {
+    const at = this.w.pos;
+    this.w.ensure(reserve);
+    this.w.pos += reserve;
+    try {
+      writeValue(this.w, value, false, 0);
+    } catch (e) {
+      this.w.pos = at;
+      throw e;
+    }
+    return at + reserve;
+  }
+
+  /** Drop what was appended from `at` on. */
+  truncate(at: number): void {
+    this.w.pos = at;
+  }
+
+  /** Hand the bytes over and start a new buffer (the old one may still be queued for writing). */
+  take(): Buffer {
+    const out = this.w.buf.subarray(0, this.w.pos);
+    this.w.buf = Buffer.allocUnsafe(4096);
+    this.w.pos = 0;
+    return out;
+  }
+}
+
 export function msgpackEncode(value: unknown, options?: EncodeOptions): Buffer {
   const w = new Writer(128);
   writeValue(w, value, !!options?.js2pNumbers, 0);
