@@ -42,7 +42,7 @@ const RTT_RUN_MS = quick ? 1000 : 2000;
 const CALLS = { default: quick ? 20_000 : 100_000, js2p: quick ? 3_000 : 10_000 }; // js2p's receiver is the bound
 const CALL_BATCH = 100;
 const FLOOR_MSGS = quick ? 100_000 : 500_000;
-const MESH = { n: 32, extraDials: 2, seed: 32, size: 100, window: 128, reportMs: 10, runMs: quick ? 1000 : 3000, warmMs: quick ? 300 : 500 };
+const MESH = { n: 32, extraDials: 2, seed: 32, size: 100, window: 128, reportMs: 10, runMs: quick ? 1000 : 3000, warmMs: quick ? 1000 : 3000 }; // each of the 32 processes compiles its own hot code: the first seconds run slower
 const SUBJECTS = [
   { key: 'native', label: 'polyp2p native', env: {}, execArgv: [] },
   { key: 'js', label: 'polyp2p fallback', env: { POLYP2P_FORCE_JS: '1' }, execArgv: [] },
@@ -144,8 +144,8 @@ async function flowRun(subject, { hops, size, profileDir = null }) {
     else if (delivered < sent) health.push(`${sent - delivered} of ${sent} sent messages had not arrived ${settleS} s after the sender stopped`);
     const stats = {};
     for (let i = 0; i < kids.length; i++) {
-      for (const h of await ask(kids[i], 'health', (e) => [`no answer: ${e.message}`], 10_000)) health.push(`${roles[i]}: ${h}`);
-      stats[roles[i]] = await ask(kids[i], 'stats', () => null, 10_000);
+      for (const h of await ask(kids[i], 'health', (e) => [`no answer: ${e.message}`], 5000)) health.push(`${roles[i]}: ${h}`);
+      stats[roles[i]] = await ask(kids[i], 'stats', () => null, 5000);
     }
 
     const secs = (i) => (m1[i].t - m0[i].t) / 1e9;
@@ -647,4 +647,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { flowRun, meshSession, rttRun, callCostRun, profileRun, runFloor, SUBJECTS };
+module.exports = { flowRun, meshSession, rttRun, callCostRun, profileRun, runFloor, SUBJECTS, MESH };
