@@ -21,44 +21,10 @@ const PEERS_K = quick ? 50 : 200;
 const HOST = '127.0.0.1';
 const SETUP_MS = 10_000; // bound on any wait for connections
 
-const { sleep, tick, waitFor, bounded, textOf: payloadOf, requireJs2p, onceAny, gc, freePort: freePortOn, closeJs2pSockets } = require('./lib/worker-util');
+const { sleep, tick, waitFor, bounded, textOf: payloadOf, onceAny, gc, freePort: freePortOn, closeJs2pSockets } = require('./lib/worker-util');
 const freePort = () => freePortOn(HOST);
-
-/** Counts frames in a byte stream by their 4-byte big-endian length headers. */
-class FrameCounter {
-  constructor() {
-    this.hdr = Buffer.alloc(4);
-    this.hdrLen = 0;
-    this.remaining = 0;
-    this.count = 0;
-  }
-  push(chunk) {
-    let pos = 0;
-    let n = 0;
-    const len = chunk.length;
-    while (pos < len) {
-      if (this.remaining > 0) {
-        const take = Math.min(this.remaining, len - pos);
-        this.remaining -= take;
-        pos += take;
-        if (this.remaining === 0) n++;
-      } else if (this.hdrLen === 0 && len - pos >= 4) {
-        this.remaining = chunk.readUInt32BE(pos);
-        pos += 4;
-        if (this.remaining === 0) n++;
-      } else {
-        this.hdr[this.hdrLen++] = chunk[pos++];
-        if (this.hdrLen === 4) {
-          this.hdrLen = 0;
-          this.remaining = this.hdr.readUInt32BE(0);
-          if (this.remaining === 0) n++;
-        }
-      }
-    }
-    this.count += n;
-    return n;
-  }
-}
+const { FrameCounter } = require('./lib/frame-counter');
+const { loadPolyp2p: loadPolyp2pFor, POLYP2P_BENCH_OPTIONS, loadJs2pMesh, rawFrameBuilder } = require('./lib/subject-libs');
 
 // ---------------------------------------------------------------------------
 // Subjects. Each builds a chain of n nodes (node i+1 dials node i) and returns
@@ -67,17 +33,11 @@ class FrameCounter {
 // and a ping-pong pair { ping(): Promise (one round trip), health(), close() }.
 // ---------------------------------------------------------------------------
 
-function loadPolyp2p() {
-  const lib = require('../dist/index.js');
-  if (subject === 'native' && lib.backend !== 'native') throw new Error(`native backend not loaded (${lib.backendSource})`);
-  if (subject === 'js' && lib.backend === 'native') throw new Error('POLYP2P_FORCE_JS=1 did not select the fallback');
-  return lib;
-}
+const loadPolyp2p = () => loadPolyp2pFor(subject);
 
 function polyp2pSubject() {
   const lib = loadPolyp2p();
-  // Compression off everywhere: the raw-TCP ceiling sends uncompressed frames, and js2p is set alike.
-  const opts = { host: HOST, port: 0, maxOutgoing: 0, keepAliveInterval: 0, compression: [] };
+  const opts = POLYP2P_BENCH_OPTIONS;
 
   async function nodes(n, extra = {}) {
     const list = [];
@@ -149,9 +109,7 @@ function polyp2pSubject() {
 }
 
 function js2pSubject() {
-  const { base, mesh } = requireJs2p('base', 'mesh');
-  base.compression.splice(0); // uncompressed, as the other subjects
-  mesh.max_outgoing = 0; // keep the chain a chain (no dialing from peer lists)
+  const { base, mesh } = loadJs2pMesh(); // uncompressed, no dialing from peer lists (the chain stays a chain)
 
   async function nodes(n) {
     const list = [];
@@ -237,10 +195,7 @@ function js2pSubject() {
 
 /** The ceiling: pre-encoded frames, batched writes, frames counted by their length headers. */
 function rawSubject() {
-  const lib = require('../dist/index.js');
-  const { core } = require('../dist/native.js');
-  const id = lib.nodeId(Buffer.from(`(127.0.0.1, 1)${lib.protocolId('mesh', 'Plaintext')}raw-bench`));
-  const frameOf = (mainFlag, payload) => core.encodeMessage([mainFlag, id, Math.floor(Date.now() / 1000), mainFlag, payload], null).frame;
+  const frameOf = rawFrameBuilder();
   const BATCH_BYTES = 64 * 1024;
 
   /** n sockets-ends in a chain: a server per hop, each relaying what it receives, the last counting. */

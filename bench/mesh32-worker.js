@@ -13,6 +13,8 @@
 // and echoes back to the origin are counted and reported, never hidden.
 // Result (JSON) goes back to the parent over IPC.
 const { sleep, tick, waitFor, bounded, textOf } = require('./lib/worker-util');
+const { mulberry32, topology: buildTopology, describeTopology } = require('./lib/topology');
+const { loadPolyp2p, POLYP2P_BENCH_OPTIONS } = require('./lib/subject-libs');
 
 const subject = process.argv[2];
 const quick = process.argv.includes('--quick');
@@ -30,69 +32,14 @@ const STALL_MS = 3000; // nothing delivered for this long with broadcasts in fli
 const SETTLE_MS = 5000; // after a run, wait at most this long for in-flight broadcasts
 const HOST = '127.0.0.1';
 
-function mulberry32(a) {
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Undirected edges [dialer, listener]: ring + EXTRA_DIALS random links per node, no duplicates. */
-function topology(rand) {
-  const has = new Set();
-  const key = (a, b) => (a < b ? `${a}-${b}` : `${b}-${a}`);
-  const edges = [];
-  const add = (a, b) => {
-    if (a === b || has.has(key(a, b))) return false;
-    has.add(key(a, b));
-    edges.push([a, b]);
-    return true;
-  };
-  for (let i = 0; i < N; i++) add(i, (i + 1) % N);
-  for (let i = 0; i < N; i++) {
-    let added = 0;
-    for (let tries = 0; added < EXTRA_DIALS && tries < 100; tries++) if (add(i, Math.floor(rand() * N))) added++;
-  }
-  const degree = new Array(N).fill(0);
-  for (const [a, b] of edges) {
-    degree[a]++;
-    degree[b]++;
-  }
-  // diameter (BFS from every node)
-  const adj = Array.from({ length: N }, () => []);
-  for (const [a, b] of edges) {
-    adj[a].push(b);
-    adj[b].push(a);
-  }
-  let diameter = 0;
-  for (let s = 0; s < N; s++) {
-    const dist = new Array(N).fill(-1);
-    dist[s] = 0;
-    const q = [s];
-    for (let h = 0; h < q.length; h++) for (const v of adj[q[h]]) if (dist[v] < 0) (dist[v] = dist[q[h]] + 1), q.push(v);
-    diameter = Math.max(diameter, ...dist);
-  }
-  return { edges, degree, diameter };
-}
-
-function loadPolyp2p() {
-  const lib = require('../dist/index.js');
-  if (subject === 'native' && lib.backend !== 'native') throw new Error(`native backend not loaded (${lib.backendSource})`);
-  if (subject === 'js' && lib.backend === 'native') throw new Error('POLYP2P_FORCE_JS=1 did not select the fallback');
-  return lib;
-}
-
 async function run() {
-  const lib = loadPolyp2p();
+  const lib = loadPolyp2p(subject);
   const rand = mulberry32(SEED);
-  const topo = topology(rand);
+  const topo = buildTopology(N, EXTRA_DIALS, rand);
   const problems = [];
   const nodes = [];
   for (let i = 0; i < N; i++) {
-    const m = await lib.createMesh({ host: HOST, port: 0, maxOutgoing: 0, keepAliveInterval: 0, compression: [] });
+    const m = await lib.createMesh(POLYP2P_BENCH_OPTIONS);
     m.on('peerError', (e) => problems.push(`node ${i}: ${e.code || e.name}: ${e.message}`));
     nodes.push(m);
   }
@@ -274,7 +221,7 @@ async function run() {
     window: WINDOW,
     runMs: RUN_MS,
     warmMs: WARM_MS,
-    topology: { seed: SEED, edges: topo.edges.length, degreeMin: Math.min(...topo.degree), degreeMean: (2 * topo.edges.length) / N, degreeMax: Math.max(...topo.degree), diameter: topo.diameter, setupMs, edgeList: topo.edges },
+    topology: { ...describeTopology(topo, SEED), setupMs, edgeList: topo.edges },
     deliveriesPerSec: med((r) => r.deliveriesPerSec),
     broadcastsPerSec: med((r) => r.broadcastsPerSec),
     completedPerSec: med((r) => r.completedPerSec),

@@ -4,7 +4,7 @@
 const { spawnSync } = require('child_process');
 const path = require('path');
 
-const suites = ['routing.js', 'base.js', 'mesh.js', 'sync.js', 'chord.js'];
+const suites = ['routing.js', 'base.js', 'mesh.js', 'procs.js', 'sync.js', 'chord.js'];
 let failed = 0;
 for (const s of suites) {
   const r = spawnSync(process.execPath, [path.join(__dirname, s), ...process.argv.slice(2)], { stdio: 'inherit' });
