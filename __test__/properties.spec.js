@@ -132,3 +132,51 @@ function normalise(v) {
   }
   return v;
 }
+
+test('a str gets the smallest header for its UTF-8 length, also where multi-byte characters cross a header size (writeStr writes before it knows the length)', (t) => {
+  const { msgpackEncode } = require('../dist/base/js/msgpack-encode.js');
+  const { AppendingEncoder } = require('../dist/base/js/msgpack-encode.js');
+  const header = (len) => (len < 32 ? Buffer.from([0xa0 | len]) : len < 0x100 ? Buffer.from([0xd9, len]) : len < 0x10000 ? Buffer.from([0xda, len >> 8, len & 0xff]) : Buffer.from([0xdb, len >>> 24, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff]));
+  const units = { ascii: 'a', two: 'é', three: '€', four: '😀', lone: '\ud800' };
+  let checked = 0;
+  for (const [name, unit] of Object.entries(units)) {
+    for (const n of [0, 1, 10, 11, 15, 16, 31, 32, 85, 86, 127, 128, 255, 256, 21845, 21846, 32767, 32768, 65535, 65536]) {
+      const s = unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+      const expected = Buffer.concat([header(Buffer.byteLength(s)), Buffer.from(s, 'utf8')]);
+      const got = msgpackEncode(s);
+      if (!got.equals(expected)) return t.fail(`${name} × ${n}: ${got.subarray(0, 6).toString('hex')}… differs from ${expected.subarray(0, 6).toString('hex')}…`);
+      // appended after other values, in a buffer that must grow
+      const enc = new AppendingEncoder();
+      enc.append([1, 'x'], 0);
+      const at = enc.append(s, 7);
+      if (!enc.view(at, enc.length).equals(expected)) return t.fail(`${name} × ${n} appended differs`);
+      checked++;
+    }
+  }
+  t.is(checked, 100);
+});
+
+test('runs handed over by the appending encoder keep their bytes while later runs are written (same buffer, or a new one when full)', (t) => {
+  const { AppendingEncoder, msgpackEncode } = require('../dist/base/js/msgpack-encode.js');
+  const enc = new AppendingEncoder();
+  const taken = [];
+  // runs of 1 to 40 values of growing size: some fit after the last run, some need a new buffer
+  for (let r = 0; r < 60; r++) {
+    const parts = [];
+    for (let i = 0; i < 1 + (r % 40); i++) {
+      const v = 'v'.repeat((r * 37 + i * 11) % 3000);
+      parts.push({ at: enc.append(v, 3), msgpack: msgpackEncode(v) });
+    }
+    const run = enc.take();
+    t.is(enc.length, 0);
+    const ends = parts.map((p) => p.at + p.msgpack.length);
+    for (const [i, p] of parts.entries()) {
+      if (!run.subarray(p.at, p.at + p.msgpack.length).equals(p.msgpack)) return t.fail(`run ${r}, value ${i} not as encoded`);
+      if (i && p.at !== ends[i - 1] + 3) return t.fail(`run ${r}, value ${i} not right after the last`);
+    }
+    t.is(run.length, ends[ends.length - 1]);
+    taken.push({ run, copy: Buffer.from(run) });
+  }
+  for (const [i, { run, copy }] of taken.entries()) if (!run.equals(copy)) return t.fail(`run ${i} changed after it was handed over`);
+  t.pass();
+});

@@ -34,8 +34,8 @@ function numbered(size, prefix = '') {
 }
 
 const common = {
-  async listen() {
-    node = await createNode(subject);
+  async listen({ options } = {}) {
+    node = await createNode(subject, options);
     if (role === 'relay' && node.relay) node.relay(); // raw: forward; the others relay by themselves
     if (role === 'receiver') node.onDeliver(countDelivery);
     return { port: node.port, id: node.id, backend: node.backend, pid: process.pid };

@@ -51,6 +51,7 @@ const SUBJECTS = [
   { key: 'raw', label: 'raw TCP', env: {}, execArgv: [] },
 ];
 const POLYP2P_ONLY = SUBJECTS.filter((s) => s.key === 'native' || s.key === 'js');
+const PURE_NA = { js2p: 'n/a: no such option', raw: 'n/a: keeps nothing' };
 
 const notes = [];
 const note = (s) => notes.push(s);
@@ -108,7 +109,7 @@ const ask = (child, cmd, fallback, timeoutMs = 30_000) => child.request(cmd, {},
  * together, so a late mark shifts the window, not the figures). Then the
  * sender stops and the rest may arrive (bounded; what did not is noted).
  */
-async function flowRun(subject, { hops, size, profileDir = null }) {
+async function flowRun(subject, { hops, size, profileDir = null, relayOptions = {} }) {
   const g = new ChildGroup();
   const roles = hops === 2 ? ['sender', 'receiver'] : ['sender', 'relay', 'receiver'];
   const execArgv = [...subject.execArgv];
@@ -120,7 +121,7 @@ async function flowRun(subject, { hops, size, profileDir = null }) {
         name: `${subject.key} ${role}`,
       }),
     );
-    const info = await Promise.all(kids.map((k) => k.request('listen', {}, SETUP_MS)));
+    const info = await Promise.all(kids.map((k, i) => k.request('listen', roles[i] === 'relay' ? { options: relayOptions } : {}, SETUP_MS)));
     for (let i = 1; i < kids.length; i++) await kids[i].request('connect', { ports: [info[i - 1].port] }, SETUP_MS);
     await Promise.all(kids.map((k, i) => k.request('waitPeers', { n: i === 0 || i === kids.length - 1 ? 1 : 2, timeoutMs: SETUP_MS }, SETUP_MS + 2000)));
     const r = kids.length - 1;
@@ -184,14 +185,24 @@ async function flowRun(subject, { hops, size, profileDir = null }) {
 
 const FLOW_FIELDS = ['rate', 'delivered', 'senderUsPerMsg', 'receiverUsPerMsg', 'bothEndsUsPerMsg', 'relayUsPerFrame', 'relayFramesPerCpuSec', 'senderKernelShare', 'receiverKernelShare', 'relayKernelShare'];
 
-/** Row 7's profiles: one more native 2-node 100 B run under --cpu-prof; top 10 self-time frames of each end inside the measured window. */
-async function profileRun() {
+/**
+ * The profiled runs (row 7, and what bounds rows 2 and 4): each one more
+ * native run under --cpu-prof; the top self-time frames of the named roles
+ * inside the measured window.
+ */
+const PROFILES = [
+  { key: 'pair100', what: '2-node 100 B', hops: 2, size: 100, roles: ['receiver', 'sender'] },
+  { key: 'chain100', what: '3-node chain 100 B (default options: B queues what it delivers for recv())', hops: 3, size: 100, roles: ['relay'] },
+  { key: 'pair10k', what: '2-node 10 KiB', hops: 2, size: 10240, roles: ['receiver', 'sender'] },
+];
+
+async function profileRun({ hops, size, roles }) {
   const subject = SUBJECTS[0];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyp2p-procs-prof-'));
   try {
-    const run = await flowRun(subject, { hops: 2, size: 100, profileDir: dir });
-    const out = { rate: run.rate, senderUsPerMsg: run.senderUsPerMsg, receiverUsPerMsg: run.receiverUsPerMsg, health: run.health };
-    for (const role of ['receiver', 'sender']) {
+    const run = await flowRun(subject, { hops, size, profileDir: dir });
+    const out = { rate: run.rate, senderUsPerMsg: run.senderUsPerMsg, receiverUsPerMsg: run.receiverUsPerMsg, relayUsPerFrame: run.relayUsPerFrame, health: run.health };
+    for (const role of roles) {
       const file = path.join(dir, `${role}.cpuprofile`);
       if (!fs.existsSync(file)) {
         out[role] = { error: `no profile written (${file})` };
@@ -475,7 +486,13 @@ function printAll(d) {
       subjectRow('B: frames relayed per CPU-second', f('chain100', 'relayFramesPerCpuSec')),
       subjectRow('B: CPU use, cores', (k) => stat((d.chain100[k] ? d.chain100[k].runs : []).filter((r) => r && r.cpuCores).map((r) => r.cpuCores.relay)), { show: num(2), vsRaw: x }),
       subjectRow('B: kernel (system) share of its CPU', f('chain100', 'relayKernelShare'), { show: share, vsRaw: x }),
+      subjectRow('B with queueMessages: false: CPU µs per relayed frame', f('chain100pure', 'relayUsPerFrame'), { show: us, vsRaw: x, na: PURE_NA }),
+      subjectRow('B with queueMessages: false: frames relayed per CPU-second', f('chain100pure', 'relayFramesPerCpuSec'), { na: PURE_NA }),
+      subjectRow('B with queueMessages: false: delivered/s at C', f('chain100pure', 'rate'), { na: PURE_NA }),
     ],
+  );
+  console.log(
+    '\n(default options: a node nobody reads from keeps up to maxQueue (10 000) delivered messages for recv(), as js2p keeps all: a copy of each and the old-generation garbage of the ones pushed out. queueMessages: false is a pure relay)',
   );
   console.log('\n(frames relayed: polyp2p stats().relayed; js2p the broadcasts its waterfall() forwarded; raw the frames the relay forwarded)');
 
@@ -536,19 +553,22 @@ function printAll(d) {
     ],
   );
 
-  const p = d.profile;
-  for (const role of ['receiver', 'sender']) {
-    const r = p && p[role];
-    if (!r || r.error || !r.frames) {
-      table(`7. CPU profile, polyp2p native ${role}`, ['result'], [[(r && r.error) || (p && p.error) || 'not run']]);
-      continue;
+  for (const spec of PROFILES) {
+    const p = d.profiles && d.profiles[spec.key];
+    for (const role of spec.roles) {
+      const r = p && p[role];
+      if (!r || r.error || !r.frames) {
+        table(`7. CPU profile, polyp2p native ${role}, ${spec.what}`, ['result'], [[(r && r.error) || (p && p.error) || 'not run']]);
+        continue;
+      }
+      table(
+        `7. CPU profile, polyp2p native ${role}, ${spec.what} (node --cpu-prof, a separate run at ${fmt(p.rate)} msg/s): top 10 functions by self time in the measured window (${r.samples} samples, ${r.idleSamples} idle${r.window ? '; ' + r.window : ''})`,
+        ['#', 'share of samples', 'share of busy samples', 'self ms', 'function url:line'],
+        r.frames.map((fr, i) => [i + 1, (fr.share * 100).toFixed(1) + '%', fr.busyShare == null ? '-' : (fr.busyShare * 100).toFixed(1) + '%', fr.selfMs.toFixed(0), fr.frame]),
+      );
     }
-    table(
-      `7. CPU profile, polyp2p native ${role} (node --cpu-prof, a separate 2-node 100 B run at ${fmt(p.rate)} msg/s): top 10 functions by self time in the measured window (${r.samples} samples, ${r.idleSamples} idle${r.window ? '; ' + r.window : ''})`,
-      ['#', 'share of samples', 'share of busy samples', 'self ms', 'function url:line'],
-      r.frames.map((fr, i) => [i + 1, (fr.share * 100).toFixed(1) + '%', fr.busyShare == null ? '-' : (fr.busyShare * 100).toFixed(1) + '%', fr.selfMs.toFixed(0), fr.frame]),
-    );
   }
+  console.log('\n(native functions count in their JS caller: the frame reader in onData, the seal in take; writeBuffer includes, on loopback, the receiving end\'s TCP path)');
 
   const fl = d.floor;
   if (!fl || fl.skipped || fl.error) {
@@ -598,19 +618,23 @@ async function main() {
   const sum = (res, fields) => Object.fromEntries(Object.entries(res).map(([k, runs]) => [k, summarize(runs, fields)]));
   d.pair100 = sum(await interleaved('1. 2 nodes, 100 B', SUBJECTS, (s) => flowRun(s, { hops: 2, size: 100 })), FLOW_FIELDS);
   d.chain100 = sum(await interleaved('2. 3-node chain, 100 B', SUBJECTS, (s) => flowRun(s, { hops: 3, size: 100 })), FLOW_FIELDS);
+  d.chain100pure = sum(await interleaved('2. 3-node chain, 100 B, B with queueMessages: false', POLYP2P_ONLY, (s) => flowRun(s, { hops: 3, size: 100, relayOptions: { queueMessages: false } })), FLOW_FIELDS);
   d.pair10k = sum(await interleaved('4. 2 nodes, 10 KiB', SUBJECTS, (s) => flowRun(s, { hops: 2, size: 10240 })), FLOW_FIELDS);
   d.rtt = sum(await interleaved('5. round trip', SUBJECTS, rttRun), ['median', 'p99', 'count']);
   d.callCost = sum(await interleaved('6. broadcast() cost', SUBJECTS, callCostRun), ['usPerCall', 'batchMedianUs']);
 
-  process.stdout.write('7. CPU profiles, polyp2p native sender and receiver… ');
-  try {
-    d.profile = await profileRun();
-    for (const h of d.profile.health || []) note(`7. profile run: ${h}`);
-    console.log('done');
-  } catch (e) {
-    d.profile = { error: String(e.message || e).split('\n')[0] };
-    note(`7. profile run: ${d.profile.error}`);
-    console.log('FAILED');
+  d.profiles = {};
+  for (const spec of PROFILES) {
+    process.stdout.write(`7. CPU profile, polyp2p native, ${spec.what}… `);
+    try {
+      d.profiles[spec.key] = await profileRun(spec);
+      for (const h of d.profiles[spec.key].health || []) note(`7. profile run (${spec.what}): ${h}`);
+      console.log('done');
+    } catch (e) {
+      d.profiles[spec.key] = { error: String(e.message || e).split('\n')[0] };
+      note(`7. profile run (${spec.what}): ${d.profiles[spec.key].error}`);
+      console.log('FAILED');
+    }
   }
 
   d.mesh32 = { js2p: { skipped: 'js2p cannot sustain a 32-node flood' }, raw: { skipped: 'no mesh' } };
@@ -636,7 +660,7 @@ async function main() {
   d.seconds = (Date.now() - t0) / 1000;
   console.log(`\nsuite took ${d.seconds.toFixed(0)} s`);
   saveResults('procs', d);
-  const failed = [d.pair100, d.chain100, d.pair10k, d.rtt, d.callCost].some((r) => Object.values(r).some((s) => s.okRuns === 0)) || POLYP2P_ONLY.some((s) => d.mesh32[s.key].error);
+  const failed = [d.pair100, d.chain100, d.chain100pure, d.pair10k, d.rtt, d.callCost].some((r) => Object.values(r).some((s) => s.okRuns === 0)) || POLYP2P_ONLY.some((s) => d.mesh32[s.key].error);
   process.exitCode = failed ? 1 : 0;
 }
 
@@ -647,4 +671,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { flowRun, meshSession, rttRun, callCostRun, profileRun, runFloor, SUBJECTS, MESH };
+module.exports = { flowRun, meshSession, rttRun, callCostRun, profileRun, runFloor, SUBJECTS, MESH, PROFILES };

@@ -19,9 +19,9 @@ const HOST = '127.0.0.1';
 const SETUP_MS = 20_000;
 const RAW_BATCH_BYTES = 64 * 1024;
 
-async function polyp2pNode(subject) {
+async function polyp2pNode(subject, options) {
   const lib = loadPolyp2p(subject);
-  const node = await lib.createMesh(POLYP2P_BENCH_OPTIONS);
+  const node = await lib.createMesh({ ...POLYP2P_BENCH_OPTIONS, ...options });
   const problems = [];
   node.on('peerError', (e) => problems.length < 20 && problems.push(`${e.code || e.name}: ${e.message}`));
   return {
@@ -247,8 +247,9 @@ async function rawNode() {
 }
 
 /** A node of `subject` ('native', 'js', 'js2p' or 'raw'), listening on a free loopback port. */
-function createNode(subject) {
-  if (subject === 'native' || subject === 'js') return polyp2pNode(subject);
+/** `options`: more createMesh options for a polyp2p node (the others have no equivalent). */
+function createNode(subject, options = {}) {
+  if (subject === 'native' || subject === 'js') return polyp2pNode(subject, options);
   if (subject === 'js2p') return js2pNode();
   if (subject === 'raw') return rawNode();
   throw new Error(`unknown subject ${subject}`);

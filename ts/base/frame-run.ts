@@ -42,7 +42,7 @@ export class FrameRun {
     const at = this.encoder.append(packets, FRAME_HEAD);
     this.ends.push(this.encoder.length);
     this.times.push(time);
-    return this.encoder.buf.subarray(at, this.encoder.length);
+    return this.encoder.view(at, this.encoder.length);
   }
 
   /** Take back the last frame (refused after encoding: too large). */

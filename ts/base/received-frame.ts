@@ -8,6 +8,9 @@
  */
 import type { DecodedBody, MsgpackValue } from './backend';
 import { COL, FIELDS, SENDER_BIN, USUAL, type FrameBatch } from './frame-batch';
+
+/** What a frame reads of its batch: a detached frame keeps its own row in plain numbers (no typed array per queued message). */
+type BatchView = Pick<FrameBatch, 'bytes' | 'packets'> & { info: ArrayLike<number>; times: ArrayLike<number> };
 import { msgpackDecode } from './js/msgpack-decode';
 
 const HEADER = 4;
@@ -19,7 +22,7 @@ export class ReceivedFrame {
   private row: number;
 
   constructor(
-    private batch: FrameBatch,
+    private batch: BatchView,
     private index: number,
   ) {
     this.bytes = batch.bytes;
@@ -112,6 +115,12 @@ export class ReceivedFrame {
     return this.col(COL.verdict);
   }
 
+  /** Bytes this message keeps once detached (its msgpack; the compressed body too while it holds one). */
+  get heldBytes(): number {
+    const wire = this.col(COL.wireStart) < 0 ? 0 : this.col(COL.wireLength);
+    return this.col(COL.msgpackLength) + wire;
+  }
+
   /** The message in the shape of a decoded body (decodes it). */
   get decoded(): DecodedBody {
     return { packets: this.packets, id: this.id, msgpack: this.msgpack, compression: this.compression, values: this.values, wire: this.wire };
@@ -127,11 +136,12 @@ export class ReceivedFrame {
     const wireAt = this.col(COL.wireStart);
     if (this.bytes.length > end - start || wireAt >= 0) {
       const own = Buffer.from(this.bytes.subarray(start, end));
-      const info = this.batch.info.slice(this.row, this.row + FIELDS);
+      const info: number[] = new Array<number>(FIELDS);
+      for (let c = 0; c < FIELDS; c++) info[c] = this.col(c);
       info[COL.frameStart] = 0;
       if (info[COL.senderStart] >= 0) info[COL.senderStart] -= start;
       info[COL.wireStart] = -1; // the compressed body is not kept: relaying is over by now
-      this.batch = { bytes: own, info, times: this.batch.times.slice(this.index, this.index + 1), more: false };
+      this.batch = { bytes: own, info, times: [this.batch.times[this.index]] };
       this.index = 0;
       this.row = 0;
       this.bytes = own;

@@ -33,8 +33,8 @@ import { TrafficTotals, type MeshStats } from './stats';
 
 export type { MeshStats } from './stats';
 
-/** What a queued message costs: its msgpack bytes, its decoded values (heap objects) and the objects around it. */
-const queuedBytes = (m: MeshMessage) => m.raw.msgpack.length + (m.raw.wire?.length ?? 0) + BYTES_PER_VALUE * (m.raw.values ?? m.raw.msgpack.length) + 256;
+/** A queued message's cost: its bytes and what its values take once decoded, from the frame's row (counting decodes nothing). */
+const queuedBytes = (m: MeshMessage) => m.frame.heldBytes + BYTES_PER_VALUE * m.frame.values + 256;
 
 /**
  * Whose share of the queue a message counts in: its link's remote IP address,

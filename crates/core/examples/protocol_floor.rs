@@ -119,12 +119,20 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let passes: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let (buf, frame_bytes) = build(n, now);
 
     let mut out = Vec::new();
     let (mut bad, mut dups) = (0, 0);
-    for (name, upto) in [("split", Upto::Split), ("checksum", Upto::Checksum), ("decode", Upto::Decode), ("dedup", Upto::Dedup)] {
+    for (name, upto) in [
+        ("split", Upto::Split),
+        ("checksum", Upto::Checksum),
+        ("decode", Upto::Decode),
+        ("dedup", Upto::Dedup),
+    ] {
         let mut best = f64::INFINITY;
         for _ in 0..passes.max(1) {
             let t0 = Instant::now();
@@ -138,7 +146,10 @@ fn main() {
         out.push((name, best * 1e9 / n as f64));
     }
     let total_ns = out.last().unwrap().1;
-    let steps: Vec<String> = out.iter().map(|(k, ns)| format!("\"{k}\":{ns:.1}")).collect();
+    let steps: Vec<String> = out
+        .iter()
+        .map(|(k, ns)| format!("\"{k}\":{ns:.1}"))
+        .collect();
     println!(
         "{{\"messages\":{n},\"passes\":{passes},\"payloadBytes\":{PAYLOAD},\"frameBytes\":{frame_bytes},\"nsPerMessage\":{total_ns:.1},\"messagesPerSec\":{:.0},\"cumulativeNs\":{{{}}},\"badChecksums\":{bad},\"duplicates\":{dups}}}",
         1e9 / total_ns,

@@ -14,16 +14,21 @@ const TWO_53 = 2 ** 53;
 class Writer {
   buf: Buffer;
   pos = 0;
+  /** Where the bytes being written start (AppendingEncoder: the current run); those before it are not copied on growth. */
+  base = 0;
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
   }
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
+    const used = this.pos - this.base;
+    let size = Math.max(this.buf.length * 2, 64);
+    while (size < used + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
+    this.buf.copy(next, 0, this.base, this.pos);
     this.buf = next;
+    this.pos = used;
+    this.base = 0;
   }
   u8(v: number): void {
     this.ensure(1);
@@ -121,23 +126,29 @@ function writeNumber(w: Writer, n: number, js2p: boolean): void {
   return writeFloat64(w, n);
 }
 
+/** Bytes of a str header for a string of `len` UTF-8 bytes (the smallest form, as the originals write). */
+function strHeaderSize(len: number): number {
+  return len < 32 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 5;
+}
+
+/**
+ * The UTF-8 bytes are written after room for the header their UTF-16 length
+ * calls for (UTF-8 is never shorter), and moved along in the rare case that
+ * multi-byte characters need a longer header: no Buffer.byteLength pass over
+ * the string (~150 ns at 100 B, ~1.5 µs at 10 KiB on the bench machine).
+ */
 function writeStr(w: Writer, s: string): void {
-  const max = s.length * 3;
-  w.ensure(max + 5);
-  // Reserve the smallest header that can hold the worst case, then fix up.
-  if (s.length < 32 && max < 32) {
-    const start = w.pos++;
-    const len = w.buf.write(s, w.pos, 'utf8');
-    w.buf[start] = 0xa0 | len;
-    w.pos += len;
-    return;
-  }
-  const len = Buffer.byteLength(s, 'utf8');
-  if (len < 32) w.u8(0xa0 | len);
-  else if (len < 0x100) w.u8u8(0xd9, len);
-  else if (len < 0x10000) w.u8u16(0xda, len);
+  w.ensure(s.length * 3 + 5);
+  const start = w.pos;
+  const guess = strHeaderSize(s.length);
+  const len = w.buf.write(s, start + guess, 'utf8');
+  const header = strHeaderSize(len);
+  if (header !== guess) w.buf.copyWithin(start + header, start + guess, start + guess + len);
+  if (header === 1) w.u8(0xa0 | len);
+  else if (header === 2) w.u8u8(0xd9, len);
+  else if (header === 3) w.u8u16(0xda, len);
   else w.u8u32(0xdb, len);
-  w.pos += w.buf.write(s, w.pos, 'utf8');
+  w.pos += len;
 }
 
 function writeBin(w: Writer, b: Uint8Array): void {
@@ -236,42 +247,53 @@ export function msgpackEncodeInto(value: unknown, options?: EncodeOptions, reser
 /**
  * Frames encoded one after another into one growing buffer (frame-run.ts):
  * `reserve` bytes of room, then the msgpack of `value`, at the end of what
- * is there. Returns where the msgpack starts; on an error nothing is added.
+ * is there; offsets are relative to the start of the current run. take()
+ * hands the run over and the next one starts after it in the same buffer
+ * while there is room for one as long, else in a new buffer twice that: a
+ * tick's run is not grown (copied) from a small buffer every time.
  */
 export class AppendingEncoder {
   private readonly w = new Writer(4096);
 
-  get buf(): Buffer {
-    return this.w.buf;
-  }
-
+  /** Bytes of the current run. */
   get length(): number {
-    return this.w.pos;
+    return this.w.pos - this.w.base;
   }
 
+  /** Returns where the msgpack starts in the run; on an error nothing is added. */
   append(value: unknown, reserve: number): number {
-    const at = this.w.pos;
+    const at = this.length;
     this.w.ensure(reserve);
     this.w.pos += reserve;
     try {
       writeValue(this.w, value, false, 0);
     } catch (e) {
-      this.w.pos = at;
+      this.w.pos = this.w.base + at;
       throw e;
     }
     return at + reserve;
   }
 
-  /** Drop what was appended from `at` on. */
-  truncate(at: number): void {
-    this.w.pos = at;
+  /** Bytes `from`…`to` of the run (valid until the next append: the buffer may move). */
+  view(from: number, to: number): Buffer {
+    return this.w.buf.subarray(this.w.base + from, this.w.base + to);
   }
 
-  /** Hand the bytes over and start a new buffer (the old one may still be queued for writing). */
+  /** Drop what was appended from `at` on. */
+  truncate(at: number): void {
+    this.w.pos = this.w.base + at;
+  }
+
+  /** Hand the run's bytes over (they may still be queued for writing: never written again) and start the next. */
   take(): Buffer {
-    const out = this.w.buf.subarray(0, this.w.pos);
-    this.w.buf = Buffer.allocUnsafe(4096);
-    this.w.pos = 0;
+    const w = this.w;
+    const out = w.buf.subarray(w.base, w.pos);
+    const run = out.length;
+    if (w.buf.length - w.pos >= Math.max(4096, run)) w.base = w.pos;
+    else {
+      w.buf = Buffer.allocUnsafe(Math.min(Math.max(4096, 2 * run), 1 << 20));
+      w.pos = w.base = 0;
+    }
     return out;
   }
 }
