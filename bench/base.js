@@ -3,10 +3,10 @@
 // polyp2p native vs polyp2p fallback vs js2p 0.7.870, in one run.
 const crypto = require('crypto');
 const { measure, printTable, saveResults, quick } = require('./lib/harness');
-const { native, hybrid, js, js2p } = require('./lib/subjects');
+const { native, js, js2p } = require('./lib/subjects');
 
-// native = the Rust addon for every operation; hybrid = what polyp2p runs (per-operation routing)
-const polyp2p = { native, hybrid, js };
+// native = what polyp2p runs when the addon loads (the addon's operations, TS for the rest: ts/base/hybrid-backend.ts)
+const polyp2p = { native, js };
 const rows = [];
 const add = (name, results) => {
   rows.push({ name, results });
@@ -117,7 +117,7 @@ for (const size of DEDUP_SIZES) {
 }
 
 console.log('');
-printTable('Base layer (ops/s, median of runs, ± half-spread); hybrid = what polyp2p uses when the addon loads', rows, ['native', 'hybrid', 'js', 'js2p']);
+printTable('Base layer (ops/s, median of runs, ± half-spread); native = what polyp2p runs when the addon loads', rows, ['native', 'js', 'js2p']);
 const dedup = rows.filter((r) => r.name.startsWith('dedup'));
 if (dedup.length >= 2) {
   const last = dedup[dedup.length - 1];

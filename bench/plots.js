@@ -89,8 +89,8 @@ function dedup(base) {
   for (const row of base.rows || []) {
     const m = /^dedup new\+duplicate at ([\d.]+)k seen/.exec(row.name);
     if (!m) continue;
-    // the addon-loaded backend routes dedup to the TS table (bench/README.md, Routing); 'native' is the Rust cache through N-API
-    const names = { native: 'Rust cache through N-API', hybrid: 'polyp2p, addon loaded (TS table)', js: 'polyp2p fallback (TS table)', js2p: label('js2p') };
+    // with the addon loaded the duplicate filter is the Rust table (the frame reader judges broadcasts against it)
+    const names = { native: 'polyp2p, addon loaded (Rust table)', js: 'polyp2p fallback (TS table)', js2p: label('js2p') };
     for (const [subject, r] of Object.entries(row.results)) if (r && r.median > 0) values.push({ series: names[subject] || label(subject), seen: Number(m[1]) * 1000, opsPerSec: r.median });
   }
   if (!values.length) return null;

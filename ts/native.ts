@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'fs';
 import { join } from 'path';
 import type { Backend } from './base/backend';
 import { jsBackend } from './base/js';
-import { createNativeBackend, NativeAddon } from './base/native-backend';
+import { createNativeOps, NativeAddon } from './base/native-backend';
 import { createHybridBackend } from './base/hybrid-backend';
 
 const root = join(__dirname, '..');
@@ -78,13 +78,13 @@ export interface BackendChoice {
   loadErrors: string[];
 }
 
-/** Try the native candidates only (ignores POLYP2P_FORCE_JS); tests use this to run both backends. */
+/** Try the native candidates only (ignores POLYP2P_FORCE_JS); tests use this to run both backends. The backend is the addon's operations with TypeScript for the rest (hybrid-backend.ts). */
 export function loadNativeBackend(): BackendChoice | { backend: null; source: string; loadErrors: string[] } {
   const loadErrors: string[] = [];
   for (const c of candidates()) {
     try {
       const addon = c.load();
-      if (addon) return { backend: createNativeBackend(addon as NativeAddon), source: c.where, loadErrors };
+      if (addon) return { backend: createHybridBackend(createNativeOps(addon as NativeAddon), jsBackend), source: c.where, loadErrors };
     } catch (e) {
       loadErrors.push(`${c.where}: ${(e as Error).message}`);
     }
@@ -97,7 +97,7 @@ function choose(): BackendChoice {
     return { backend: jsBackend, source: 'POLYP2P_FORCE_JS=1', loadErrors: [] };
   }
   const native = loadNativeBackend();
-  if (native.backend) return { ...native, backend: createHybridBackend(native.backend, jsBackend) };
+  if (native.backend) return native;
   return { backend: jsBackend, source: native.source, loadErrors: native.loadErrors };
 }
 

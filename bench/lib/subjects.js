@@ -12,13 +12,11 @@ function loadJs2p() {
   }
 }
 
-const { createHybridBackend } = require('../../dist/base/hybrid-backend.js');
 const nativeChoice = loadNativeBackend();
+// What `core` is when the addon loads: the addon's operations, TypeScript for the rest (ts/base/hybrid-backend.ts).
 const native = nativeChoice.backend;
-// What `core` is when the addon loads: each operation where it measured faster.
-const hybrid = native ? createHybridBackend(native, jsBackend) : null;
 if (!native) console.log(`native backend not available: ${nativeChoice.source}`);
 const js2p = loadJs2p();
 if (js2p.error) console.log(`js2p not available: ${js2p.error}`);
 
-module.exports = { native, hybrid, js: jsBackend, js2p: js2p.error ? null : js2p };
+module.exports = { native, js: jsBackend, js2p: js2p.error ? null : js2p };

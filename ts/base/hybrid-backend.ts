@@ -8,9 +8,12 @@
  * long compressible frames), chord key hashing. TypeScript: msgpack encoding
  * and decoding of values, frame assembly, bigint ring arithmetic, where one
  * N-API crossing (converting JS values, creating Buffers) costs more than V8
- * needs for the whole job. Both implementations give identical bytes (tested).
+ * needs for the whole job; the addon has no binding for those (dead code in
+ * a shipped binary). The tests run every case on this backend and on the
+ * fallback: identical bytes.
  */
 import type { Backend } from './backend';
+import type { NativeOps } from './native-backend';
 import { createMessageCodec } from './js/message';
 
 const SNAPPY = 0x20;
@@ -30,26 +33,20 @@ export function snappyFasterInTs(data: Uint8Array): boolean {
   return true; // malformed preamble: either side reports it
 }
 
-export function createHybridBackend(native: Backend, js: Backend): Backend {
+/** The backend polyp2p runs when the addon loads: the addon's operations, TypeScript for the rest. */
+export function createHybridBackend(native: NativeOps, js: Backend): Backend {
   const decompress = (data: Uint8Array, method: number, max: number) => (method === SNAPPY && snappyFasterInTs(data) ? js.decompress(data, method, max) : native.decompress(data, method, max));
   const codec = createMessageCodec(native.compress, decompress, native.sealFrame);
   return {
+    // TS: msgpack values, frame assembly, SHA-256 alone (crypto.hash), bigint ring arithmetic
+    ...js,
+    // Rust: the receive path (one FrameReader call per socket read, judging broadcasts against the
+    // duplicate filter, which lives in Rust), the sender's seal, node IDs, compression, chord keys
     ...native,
     name: 'native',
     decompress,
-    msgpackEncode: js.msgpackEncode,
-    msgpackDecode: js.msgpackDecode,
     encodeMessage: codec.encodeMessage,
     frameFromMsgpack: codec.frameFromMsgpack,
     decodeBody: codec.decodeBody,
-    createFrameDecoder: js.createFrameDecoder,
-    // one crossing per socket read: split, decompress, checksum, validate and route headers in Rust
-    createFrameReader: native.createFrameReader,
-    ringDistance: js.ringDistance,
-    ringBetween: js.ringBetween,
-    fingerTargets: js.fingerTargets,
-    closestPreceding: js.closestPreceding,
-    // in Rust: the FrameReader judges every broadcast against it while it reads (no crossing per frame)
-    createWaterfallCache: native.createWaterfallCache,
   };
 }

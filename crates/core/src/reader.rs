@@ -156,6 +156,12 @@ impl FrameReader {
         mut dedup: Option<Dedup<'_>>,
     ) -> Batch {
         let mut batch = Batch::default();
+        // Raw frames come out as they came in: room for what is buffered, in
+        // one allocation (growing from empty copied 10 KiB frames several
+        // times over, and touched fresh pages each time: 36 us per frame).
+        batch
+            .bytes
+            .reserve((self.buf.len() - self.start).min(MAX_BATCH_BYTES));
         if let Some(e) = &self.failed {
             batch.error = Some(e.clone());
             return batch;

@@ -1,51 +1,14 @@
-//! The stateful exports: FrameDecoder and WaterfallCache.
+//! The stateful export WaterfallCache (the FrameReader is in reader.rs).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use napi::bindgen_prelude::{Buffer, Uint8ArraySlice};
+use napi::bindgen_prelude::Uint8ArraySlice;
 use napi_derive::napi;
-use polyp2p_core::framing::FrameDecoder as CoreFrameDecoder;
 use polyp2p_core::waterfall::WaterfallCache as CoreWaterfallCache;
 
-use crate::convert::core_err;
 use crate::size;
 
-/// Streaming frame splitter; push() returns every body completed by a chunk.
-#[napi]
-pub struct FrameDecoder {
-    inner: CoreFrameDecoder,
-}
-
-#[napi]
-impl FrameDecoder {
-    #[napi(constructor)]
-    pub fn new(max_frame_size: f64) -> Self {
-        FrameDecoder {
-            inner: CoreFrameDecoder::new(size(max_frame_size) as u64),
-        }
-    }
-
-    /// Throws ERR_FRAME_TOO_LARGE as soon as a header announces too much.
-    #[napi]
-    pub fn push(&mut self, chunk: Uint8ArraySlice) -> napi::Result<Vec<Buffer>, String> {
-        let bodies = self.inner.push(&chunk).map_err(core_err)?;
-        Ok(bodies.into_iter().map(Buffer::from).collect())
-    }
-
-    #[napi(getter)]
-    pub fn buffered(&self) -> f64 {
-        self.inner.buffered() as f64
-    }
-
-    #[napi(getter)]
-    pub fn max_frame_size(&self) -> f64 {
-        self.inner.max_frame_size() as f64
-    }
-}
-
-/// Waterfall duplicate filter keyed by (message ID, time). Shared with the
-/// node's FrameReaders, which check every broadcast they read against it.
 #[napi]
 pub struct WaterfallCache {
     pub(crate) inner: Rc<RefCell<CoreWaterfallCache>>,
