@@ -1,5 +1,5 @@
 'use strict';
-// `npm test`: cargo test (Rust core), lint (scripts/lint.js: ESLint, Prettier, cargo fmt,
+// `npm test`: set-up (scripts/test-setup.js), cargo test (Rust core), lint (scripts/lint.js: ESLint, Prettier, cargo fmt,
 // clippy), tsc, ava (both backends), and js2p's own mocha suites through the compat shims.
 // Ends with one summary line.
 const { spawn, spawnSync } = require('child_process');
@@ -97,6 +97,8 @@ const lintCount = (s) => ({ passed: (s.match(/^✔ /gm) || []).length, failed: (
 const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+) failing/g, s), skipped: sum(/(\d+) pending/g, s) });
 
 (async () => {
+  // what the tests need on this machine (interop venvs, iptables): nothing to do by hand
+  await run('setup', process.execPath, ['scripts/test-setup.js']);
   if (hasCargo()) {
     await run('cargo test (crates/core)', 'cargo', ['test', '--release', '-p', 'polyp2p-core'], { count: cargoCount });
   } else if (CI) {

@@ -2,7 +2,7 @@
 // Shared by the fault-injection specs: bounded waits, a network of node
 // processes torn down even on failure, and how a missing impairment tool is
 // reported (printed; a failure under CI=true, where .ci/run installs iptables).
-const { createNetwork, startNode } = require('./netns');
+const { createNetwork, startNode, impairUnavailable } = require('./netns');
 
 const PORT = 4444;
 const CI = process.env.CI === 'true';
@@ -82,4 +82,15 @@ async function impairOrExplain(t, net, spec) {
   return res;
 }
 
-module.exports = { PORT, CI, sleep, waitFor, setup, meshUp, reconnect, impairOrExplain };
+/**
+ * How to register a test that injects loss and delay: skipped with the
+ * namespaces' `reason`, or (outside CI, where it must work) visibly skipped
+ * with the reason loss and delay cannot be injected here.
+ */
+function impairedTest(test, reason) {
+  if (reason) return test.skip;
+  const why = CI ? null : impairUnavailable();
+  return why ? (title, fn) => test.skip(`${title} (skipped: ${why})`, fn) : test.serial;
+}
+
+module.exports = { PORT, CI, sleep, waitFor, setup, meshUp, reconnect, impairOrExplain, impairedTest };

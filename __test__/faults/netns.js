@@ -319,4 +319,9 @@ process.on('exit', () => {
   for (const ns of created) spawnSync('ip', ['netns', 'del', ns]);
 });
 
-module.exports = { unavailable, createNetwork, startNode, killAll, tools };
+/** Why loss and delay cannot be injected here (namespaces, iptables statistic + NFQUEUE, python3), or null. */
+function impairUnavailable() {
+  return unavailable() || tools.python();
+}
+
+module.exports = { unavailable, impairUnavailable, createNetwork, startNode, killAll, tools };

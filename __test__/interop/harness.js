@@ -341,4 +341,14 @@ function raceTimeout(promise, ms) {
   return Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }
 
-module.exports = { startNode, freePort, closeAll, unavailable, delay, IMPLS };
+/**
+ * `register` (test, test.serial) for a test that needs the originals `impls`:
+ * where one cannot run, a visible skip that says why. Under CI=true never a
+ * skip: a missing original fails the test (startNode throws).
+ */
+function needing(register, ...impls) {
+  const why = process.env.CI === 'true' ? null : impls.map(unavailable).find(Boolean);
+  return why ? (title, fn) => register.skip(`${title} (skipped: ${why})`, fn) : register;
+}
+
+module.exports = { startNode, freePort, closeAll, unavailable, needing, delay, IMPLS };

@@ -4,7 +4,7 @@
 // them. Deletes: polyp2p sends them to py2p and polyp2p peers, never to js2p (js2p throws on a
 // delete and drops the link, PROTOCOL.md §14.6), and never relays a py2p delete to js2p either.
 const test = require('ava');
-const { startNode, closeAll, delay } = require('./harness');
+const { startNode, closeAll, delay, needing } = require('./harness');
 const { createSync } = require('../../dist/index.js');
 const { waitFor } = require('../helpers/mesh');
 
@@ -42,9 +42,8 @@ async function waitValue(node, key, expected, ms = 6000) {
 }
 
 for (const impl of ORIGINALS) {
-  test(`polyp2p and ${impl}: values both ways, initial sync both ways, deletes as documented`, async (t) => {
+  needing(test, impl)(`polyp2p and ${impl}: values both ways, initial sync both ways, deletes as documented`, async (t) => {
     const theirs = await original(t, impl);
-    if (!theirs) return t.pass(`${impl} not installed (run node scripts/setup-interop.js)`);
     const ours = await polyp2p(t);
     // initial sync both ways: each holds a key before the link exists
     theirs.command({ cmd: 'set', key: 'early-theirs', value: 'E' });
@@ -87,10 +86,9 @@ for (const impl of ORIGINALS) {
   });
 }
 
-test('polyp2p bridges js2p and py2p 0.7.870; py2p deletes are not relayed to js2p', async (t) => {
+needing(test, 'js2p', 'py2p-0.7.870')('polyp2p bridges js2p and py2p 0.7.870; py2p deletes are not relayed to js2p', async (t) => {
   const js = await original(t, 'js2p');
   const py = await original(t, 'py2p-0.7.870');
-  if (!js || !py) return t.pass('an original is not installed');
   const ours = await polyp2p(t, { maxOutgoing: 0 });
   await ours.connect('127.0.0.1', js.port);
   await ours.connect('127.0.0.1', py.port);
@@ -114,9 +112,8 @@ test('polyp2p bridges js2p and py2p 0.7.870; py2p deletes are not relayed to js2
   t.is(js.eventsOf('error').filter((e) => e.source !== 'status').length, 0);
 });
 
-test('js2p built without the leasing argument (advertises leasing, enforces nothing) still connects', async (t) => {
+needing(test, 'js2p')('js2p built without the leasing argument (advertises leasing, enforces nothing) still connects', async (t) => {
   const js = await original(t, 'js2p', { leasing: 'omit' });
-  if (!js) return t.pass('js2p not installed');
   const ours = await polyp2p(t);
   await ours.connect('127.0.0.1', js.port);
   await js.waitForPeer(ours.id, 8000);

@@ -4,7 +4,7 @@
 // Serial: py2p gives up on a TLS handshake after 1 s, and RSA key generation for a
 // neighbouring test's node would block this process's event loop meanwhile.
 const test = require('ava');
-const { startNode, closeAll } = require('../interop/harness');
+const { startNode, closeAll, needing } = require('../interop/harness');
 const { createMesh } = require('../../dist/index.js');
 const { waitFor } = require('../helpers/mesh');
 
@@ -44,9 +44,8 @@ async function exchange(t, ours, theirs, label) {
 }
 
 for (const [impl, enc] of CASES) {
-  test.serial(`${enc}: polyp2p dials a ${impl} node, broadcasts both ways`, async (t) => {
+  needing(test.serial, impl)(`${enc}: polyp2p dials a ${impl} node, broadcasts both ways`, async (t) => {
     const theirs = await original(t, impl, enc);
-    if (!theirs) return t.pass(`${impl} not installed (run node scripts/setup-interop.js)`);
     const ours = await polyp2p(t, enc);
     t.is(theirs.protocolId, ours.protocolId, 'same protocol ID for the same transport');
     const peer = await ours.connect('127.0.0.1', theirs.port);
@@ -55,9 +54,8 @@ for (const [impl, enc] of CASES) {
     await exchange(t, ours, theirs, 'outgoing');
   });
 
-  test.serial(`${enc}: a ${impl} node dials polyp2p, broadcasts both ways`, async (t) => {
+  needing(test.serial, impl)(`${enc}: a ${impl} node dials polyp2p, broadcasts both ways`, async (t) => {
     const theirs = await original(t, impl, enc);
-    if (!theirs) return t.pass(`${impl} not installed`);
     const ours = await polyp2p(t, enc);
     theirs.command({ cmd: 'connect', host: '127.0.0.1', port: ours.port });
     await waitFor(() => ours.peers.has(theirs.id), 10000, `${impl} in polyp2p's routing table`);
@@ -67,9 +65,8 @@ for (const [impl, enc] of CASES) {
   });
 }
 
-test.serial("SSL: pinning 'required' refuses an original (it cannot prove its ID)", async (t) => {
+needing(test.serial, 'js2p')("SSL: pinning 'required' refuses an original (it cannot prove its ID)", async (t) => {
   const theirs = await original(t, 'js2p', 'SSL');
-  if (!theirs) return t.pass('js2p not installed');
   const ours = await polyp2p(t, 'SSL', { tls: { pinning: 'required' } });
   const err = await ours.connect('127.0.0.1', theirs.port).then(() => null, (e) => e);
   t.is(err && err.code, 'ERR_PEER_AUTH');
