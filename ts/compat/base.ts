@@ -4,6 +4,7 @@
  * js2p's; the bugs listed in JS2P_API.md §9 are fixed (from_base_58 rejects
  * invalid characters, len() works, decompression is capped).
  */
+import * as os from 'os';
 import * as util from 'util';
 import { createHash } from 'crypto';
 import bigInt = require('big-integer');
@@ -29,6 +30,17 @@ export const max_decompressed_size = 16 * 1024 * 1024;
  * lzma (0x12), which py2p uses; polyp2p's mesh offers all five.
  */
 export const compression: number[] = [0x20, 0x13, 0x11].filter((m) => core.compressionMethods.includes(m));
+
+/**
+ * The address a socket bound to '0.0.0.0' gives peers, as js2p's
+ * `ip.address()`: the first non-internal IPv4 address, else loopback.
+ */
+export function lanAddress(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
 
 /** Module-wide salt read by socket constructors; tests may overwrite it, as with js2p. */
 export let user_salt: string = createUserSalt();

@@ -7,7 +7,7 @@
  * three agreeing tables (not two).
  */
 import bigInt from 'big-integer';
-import { MeshSocket } from './mesh';
+import { MeshSocket, outgoingSetting } from './mesh';
 import { Protocol } from './base';
 import type { MeshNode } from '../mesh/mesh-node';
 import type { MeshOptions } from '../mesh/options';
@@ -18,6 +18,7 @@ import { core } from '../native';
 
 export const default_protocol = new Protocol('chord', 'Plaintext');
 export const limit = bigInt(2).pow(384);
+/** Module-wide, as in js2p: programs assign `chord.max_outgoing = n`; read when a socket is created. */
 export const max_outgoing = 4;
 
 export function distance(a: unknown, b: unknown, lim: unknown = limit): bigInt.BigInteger {
@@ -41,8 +42,8 @@ function compatKey(key: unknown): Buffer {
 export class ChordSocket extends MeshSocket {
   declare readonly node: ChordNode;
 
-  constructor(addr: string, port: number, protocol: Protocol = default_protocol, out_addr?: [string, number], debug_level = 0, extra: ChordOptions = {}) {
-    super(addr, port, protocol ?? default_protocol, out_addr, debug_level, { join: false, ...extra });
+  constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: ChordOptions = {}) {
+    super(addr, port, protocol || default_protocol, out_addr, debug_level, { join: false, ...extra });
     // js2p's 'connect' fires when the first data-storing peer appears, not on the first handshake.
     this.node.removeAllListeners('connect');
     let first = true;
@@ -60,6 +61,10 @@ export class ChordSocket extends MeshSocket {
     return new ChordNode(options);
   }
 
+  protected maxOutgoingSetting(): number {
+    return outgoingSetting(module.exports as Record<string, unknown>, 'chord');
+  }
+
   get leeching(): boolean {
     return !this.node.storing;
   }
@@ -71,7 +76,11 @@ export class ChordSocket extends MeshSocket {
   /** Start storing data (sends meta "0" to every peer). */
   join(): void {
     if (this.node.id) this.node.join();
-    else void this.ready.then(() => this.node.join());
+    else
+      this.ready.then(
+        () => this.node.join(),
+        () => {}, // not listening: the error is in `status` and `ready`
+      );
   }
 
   /** Stop storing; items are handed to the nodes now responsible. Returns a promise (js2p returned nothing). */
@@ -154,7 +163,10 @@ export class ChordSocket extends MeshSocket {
 
   /** Close; a data-storing socket hands its items over first. */
   close(): Promise<void> {
-    return this.ready.then(() => this.node.close());
+    return this.ready.then(
+      () => this.node.close(),
+      () => this.node.close(),
+    );
   }
 }
 

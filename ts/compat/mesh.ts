@@ -6,17 +6,41 @@
  * returns a promise.
  */
 import { EventEmitter } from 'events';
+import * as util from 'util';
+import { core } from '../native';
 import { MeshNode } from '../mesh/mesh-node';
 import type { MeshMessage } from '../mesh/message';
 import type { Peer } from '../mesh/peer';
 import type { MeshOptions } from '../mesh/options';
 import { flags } from '../base/flags';
-import { Protocol, user_salt } from './base';
+import { Protocol, user_salt, lanAddress } from './base';
 import * as base from './base';
 import { InternalMessage, Message } from './internal-message';
 
+/** Module-wide, as in js2p: programs assign `mesh.max_outgoing = n`; read when a socket is created. */
 export const max_outgoing = 4;
 export const default_protocol = new Protocol('mesh', 'Plaintext');
+
+/**
+ * A module-wide setting as the program left it on `exports` (js2p programs
+ * assign them: `mesh.max_outgoing = 1`), checked.
+ */
+export function outgoingSetting(exports: Record<string, unknown>, module: string): number {
+  const n = exports.max_outgoing;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new TypeError(`${module}.max_outgoing must be a non-negative integer (got ${util.inspect(n)})`);
+  return n;
+}
+
+/**
+ * The methods to offer: `base.compression` as the program left it (emptied:
+ * none; reordered: that preference; one: only it), methods this build lacks
+ * left out.
+ */
+function offeredCompression(): number[] {
+  const list = (base as { compression: unknown }).compression;
+  if (!Array.isArray(list)) throw new TypeError(`base.compression must be an array of compression flags (got ${util.inspect(list)})`);
+  return list.filter((m): m is number => typeof m === 'number' && core.compressionMethods.includes(m));
+}
 
 type CompatHandler = (msg: Message, conn: Peer) => unknown;
 
@@ -30,11 +54,13 @@ export class MeshSocket extends EventEmitter {
   /** Resolves once the socket listens (js2p had no way to know). */
   readonly ready: Promise<void>;
 
-  constructor(addr: string, port: number, protocol: Protocol = default_protocol, out_addr?: [string, number], debug_level = 0, extra: MeshOptions = {}) {
+  constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: MeshOptions = {}) {
     super();
+    protocol ||= default_protocol; // js2p: a falsy protocol means the default (its sync tutorial passes false)
     this.protocol = protocol;
-    this.addr = [addr, port];
-    this.out_addr = out_addr ?? [addr, port];
+    // bound to every interface: peers are told the LAN address, as js2p does
+    this.addr = [addr === '0.0.0.0' ? lanAddress() : addr, port];
+    this.out_addr = out_addr ?? this.addr;
     this.debug_level = debug_level;
     this.node = this.createNode({
       host: addr,
@@ -44,6 +70,8 @@ export class MeshSocket extends EventEmitter {
       outAddr: this.out_addr,
       salt: (base as { user_salt: string }).user_salt ?? user_salt,
       queueMessages: true, // js2p programs read with recv() after the 'message' event
+      maxOutgoing: this.maxOutgoingSetting(),
+      compression: offeredCompression(),
       ...extra,
     });
     this.node.on('connect', () => this.emit('connect', this));
@@ -54,12 +82,20 @@ export class MeshSocket extends EventEmitter {
       (e: Error) => {
         this.exceptions.push(e);
         if (this.listenerCount('error')) this.emit('error', e);
+        throw e;
       },
     );
+    // rejects for whoever awaits it; a js2p program that never does is not crashed by it (the error is in `status`)
+    this.ready.catch(() => {});
   }
 
   protected createNode(options: MeshOptions): MeshNode {
     return new MeshNode(options);
+  }
+
+  /** `mesh.max_outgoing` as the program set it (ChordSocket: `chord.max_outgoing`). */
+  protected maxOutgoingSetting(): number {
+    return outgoingSetting(module.exports as Record<string, unknown>, 'mesh');
   }
 
   get id(): string {
@@ -134,7 +170,10 @@ export class MeshSocket extends EventEmitter {
 
   /** Close the listener and every connection; the returned promise resolves when all are closed. */
   close(): Promise<void> {
-    return this.ready.then(() => this.node.close());
+    return this.ready.then(
+      () => this.node.close(),
+      () => this.node.close(),
+    );
   }
 }
 

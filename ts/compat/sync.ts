@@ -36,9 +36,9 @@ export class SyncSocket extends MeshSocket {
   declare readonly node: SyncNode;
   readonly leasing: boolean;
 
-  constructor(addr: string, port: number, protocol: Protocol = default_protocol, leasing?: boolean, out_addr?: [string, number], debug_level = 0, extra: SyncOptions = {}) {
+  constructor(addr: string, port: number, protocol?: Protocol | null | false, leasing?: boolean, out_addr?: [string, number], debug_level = 0, extra: SyncOptions = {}) {
     const on = leasing !== false;
-    const base = protocol ?? default_protocol;
+    const base = protocol || default_protocol; // falsy: the default, as in js2p (its sync tutorial passes false)
     // The advertised protocol carries the suffix; SyncNode appends it to the base subnet itself.
     super(addr, port, new Protocol(String(base.subnet) + (on ? '1' : '0'), base.encryption), out_addr, debug_level, { ...extra, leasing: on, subnet: String(base.subnet) } as MeshOptions);
     this.leasing = on;
