@@ -83,6 +83,27 @@ for (const b of backends) {
     t.is(r.read(0).errorCode, 'ERR_BAD_CHECKSUM');
   });
 
+  test(`${tag} good frames in the same chunk as a header announcing too much are read before the error (an earlier frame's own error first)`, (t) => {
+    const good = b.encodeMessage([0, 'S', 1, 0, 'ok'], null).frame;
+    const huge = Buffer.from([0, 0x7f, 0, 0]);
+    const one = readAll(b.createFrameReader(LIMITS), [Buffer.concat([good, good, huge])]);
+    t.is(one.frames.length, 2);
+    t.is(one.error, 'ERR_FRAME_TOO_LARGE');
+    const bad = Buffer.from(good);
+    bad[10] ^= 1;
+    const two = readAll(b.createFrameReader(LIMITS), [Buffer.concat([good, bad, huge])]);
+    t.is(two.frames.length, 1);
+    t.is(two.error, 'ERR_BAD_CHECKSUM', 'the first problem in the stream is the one reported');
+  });
+
+  test(`${tag} a str starting with U+FEFF keeps it, in the sender read from the row and in decoded values`, (t) => {
+    const frame = b.encodeMessage([0, '\ufeffS', 1, 0, '\ufeffdata'], null).frame;
+    const { frames } = readAll(b.createFrameReader(LIMITS), [frame]);
+    t.is(frames[0].senderRaw, '\ufeffS');
+    t.deepEqual(frames[0].packets, [0, '\ufeffS', 1, 0, '\ufeffdata']);
+    t.is(b.msgpackDecode(b.msgpackEncode('\ufeffx')), '\ufeffx');
+  });
+
   test(`${tag} limits: a length header too large fails before its body arrives; ratio and values budgets per wire byte`, (t) => {
     const big = Buffer.from([0, 0x20, 0, 0, 1, 2, 3]); // 2 MiB announced
     t.is(readAll(b.createFrameReader(LIMITS), [big]).error, 'ERR_FRAME_TOO_LARGE');

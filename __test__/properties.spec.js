@@ -178,3 +178,37 @@ test('runs handed over by the appending encoder keep their bytes while later run
   for (const [i, { run, copy }] of taken.entries()) if (!run.equals(copy)) return t.fail(`run ${i} changed after it was handed over`);
   t.pass();
 });
+
+test('the appending encoder lets go of a buffer grown for one large message (it keeps at most 1 MiB between runs)', (t) => {
+  const { AppendingEncoder } = require('../dist/base/js/msgpack-encode.js');
+  const enc = new AppendingEncoder();
+  enc.append('x'.repeat(5 << 20), 36);
+  t.true(enc.take().buffer.byteLength >= 5 << 20);
+  for (let i = 0; i < 3; i++) {
+    enc.append('small', 36);
+    t.true(enc.take().buffer.byteLength <= 1 << 20, `run ${i} after the large one`);
+  }
+});
+
+for (const b of backends) {
+  test(`[${b.name}] sealFrames refuses a layout that does not fit its buffer with a typed error, before writing or recording anything`, (t) => {
+    const { Polyp2pError } = require('../dist/base/errors.js');
+    const frames = Buffer.alloc(120, 0x90);
+    const cases = [
+      [[40, 200], [1, 2], 'an end past the buffer'],
+      [[80, 40], [1, 2], 'ends going back'],
+      [[40, 60], [1, 2], 'a frame shorter than its 36-byte header'],
+      [[40, 80], [1], 'fewer times than frames'],
+    ];
+    for (const [ends, times, what] of cases) {
+      const cache = b.createWaterfallCache(60, 100);
+      const before = Buffer.from(frames);
+      const err = t.throws(() => b.sealFrames(frames, Uint32Array.from(ends), Float64Array.from(times), cache), { code: 'ERR_TRUNCATED_FRAME' }, what);
+      t.true(err instanceof Polyp2pError, `${what}: a polyp2p error`);
+      t.true(frames.equals(before), `${what}: nothing written`);
+      t.is(cache.size, 0, `${what}: nothing recorded`);
+    }
+    b.sealFrames(frames, Uint32Array.from([40, 120]), Float64Array.from([1, 2]), null);
+    t.is(frames.readUInt32BE(40), 76, 'a good layout is sealed');
+  });
+}

@@ -33,7 +33,7 @@ class Model {
     if (this.keys.get(key) === n) this.keys.delete(key);
   }
   prune(now) {
-    while (this.fifo.length && this.fifo[0].time <= now - this.windowSeconds) this.shift();
+    while (this.fifo.length && this.fifo[0].expiry <= now - this.windowSeconds) this.shift();
   }
   seen(id, time, now) {
     const key = Model.key(id, time);
@@ -41,7 +41,8 @@ class Model {
     this.prune(now);
     const n = ++this.inserted;
     this.keys.set(key, n);
-    this.fifo.push({ key, time, n });
+    // aged from its time, but never from later than the clock when recorded (a far-future time)
+    this.fifo.push({ key, time, n, expiry: time < now ? time : now });
     while (this.fifo.length > this.maxEntries) this.shift();
     return false;
   }
@@ -217,7 +218,7 @@ for (const b of backends) {
   test(`[${b.name}] grows from empty to 20k entries and evicts in insertion order across growth`, (t) => {
     const ids = Array.from({ length: 20000 }, () => rand(32));
     const big = b.createWaterfallCache(60, 1e6);
-    t.true(ids.every((id, i) => big.seen(id, 1000 + (i >> 10), 1000) === false), 'every insertion is new');
+    t.true(ids.every((id, i) => big.seen(id, 1000 + (i >> 10), 1000 + (i >> 10)) === false), 'every insertion is new (each at its own time)');
     t.is(big.size, 20000);
     t.true(ids.every((id, i) => big.has(id, 1000 + (i >> 10))), 'every entry found after the doublings');
     big.prune(1060 + 9); // drops times <= 1009: the first 10 * 1024 insertions

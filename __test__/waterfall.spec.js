@@ -18,6 +18,18 @@ for (const b of backends) {
     t.is(c.size, 2);
   });
 
+  test(`[${b.name}] a broadcast stamped far in the future is remembered for a window from when it came, and does not keep later entries from expiring`, (t) => {
+    const c = b.createWaterfallCache(60, 1000);
+    t.false(c.seen(id(1), 1e300, 1000));
+    t.false(c.seen(id(2), 1001, 1001));
+    t.true(c.seen(id(1), 1e300, 1050), 'a copy within the window is a duplicate');
+    c.prune(1061);
+    t.is(c.size, 0, 'both left a window after they came');
+    t.false(c.seen(id(3), NaN, 2000));
+    c.prune(2060);
+    t.is(c.size, 0, 'a NaN time leaves too');
+  });
+
   test(`[${b.name}] entries expire after the window`, (t) => {
     const c = b.createWaterfallCache(60, 1000);
     c.seen(id(1), 1000, 1000);

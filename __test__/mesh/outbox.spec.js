@@ -83,3 +83,23 @@ test('a peer that advertised a smaller body limit gets the run without the messa
   t.deepEqual(seen, ['small1', 'small2']);
   t.is(a.stats().tooLargeForPeer - before, 1);
 });
+
+test("a peer dropped for its write queue in the middle of a run is told next tick: a 'peer-left' handler that sends does not get ahead of the run on the other peers", async (t) => {
+  const [a] = await startNodes(t, 1, { maxWriteBuffer: 8192 });
+  const slow = await rawPeer(t, a.port, { protocolId: a.protocolId }); // first in a's table, so the run reaches it first
+  await waitFor(() => a.peers.has(slow.id), 5000, 'raw peer linked');
+  const [b] = await startNodes(t, 1);
+  await b.connect('127.0.0.1', a.port);
+  await waitFor(() => a.peers.has(b.id), 5000, 'b linked');
+  const got = [];
+  b.on('message', (m) => got.push(m.data[0]));
+  a.on('peer-left', (p) => {
+    if (p.id === slow.id) a.whisper(b.id, 'made-after');
+  });
+  a.whisper(slow.id, 'x'.repeat(7500)); // queued this tick: the run below takes it past maxWriteBuffer
+  a.broadcast('made-first');
+  a.whisper(b.id, 'then-this'); // flushes the run: to the raw peer (dropped), then to b
+  await waitFor(() => got.length === 3, 5000, `three messages at b (got ${got})`);
+  t.deepEqual(got, ['made-first', 'then-this', 'made-after']);
+  t.false(a.peers.has(slow.id));
+});

@@ -21,6 +21,7 @@ class StuckStream extends EventEmitter {
   }
   write(data) {
     this.writes++;
+    this.last = data;
     this.writableLength += data.length;
     return false;
   }
@@ -40,10 +41,12 @@ function connection(budgets) {
   return { stream, conn, failures };
 }
 
-test('each queued write counts its bookkeeping: 100-byte frames fill a 64 KiB maxWriteBuffer after ~88 writes, not 655', (t) => {
+test('each queued write counts its bookkeeping: 100-byte frames fill a 64 KiB maxWriteBuffer after ~88 writes, not 655', async (t) => {
   const { conn, failures } = connection();
   let written = 0;
   while (!conn.closed && written < 1000) if (conn.writeFrame(Buffer.alloc(100))) written++;
+  t.deepEqual(failures, [], 'closed at once, told next tick (the writer may be mid-run)');
+  await new Promise((r) => process.nextTick(r));
   t.deepEqual(failures, ['ERR_WRITE_BUFFER_FULL']);
   t.is(written, Math.floor(limits.maxWriteBuffer / (100 + WRITE_OVERHEAD)));
 });
@@ -74,4 +77,15 @@ test('WriteQueue: the time since writes last moved, and their cost', (t) => {
   q.done(5200);
   t.is(q.stalledFor(9000), 0);
   t.is(q.cost, 0);
+});
+
+test('a frame that is a view of a much larger buffer (a relayed frame: a view of its whole read) is queued as its own bytes', (t) => {
+  const { stream, conn } = connection();
+  const read = Buffer.alloc(64 * 1024, 1);
+  conn.writeFrame(read.subarray(1000, 1150));
+  t.is(stream.last.length, 150);
+  t.true(stream.last.buffer.byteLength < 16 * 1024, `keeps ${stream.last.buffer.byteLength} bytes alive, not the 64 KiB read`);
+  const small = Buffer.from('pooled'); // Node's 8 KiB pool: left as it is
+  conn.writeFrame(small);
+  t.is(stream.last.buffer, small.buffer, 'no copy');
 });

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'events';
 import type { Backend, WaterfallCacheLike } from './backend';
 import { nowSeconds } from './ids';
-import { asConnectionError, MemoryBudgetError, Polyp2pError, toTypedError, WriteBufferFullError } from './errors';
+import { asConnectionError, MemoryBudgetError, toTypedError, WriteBufferFullError } from './errors';
 import { ELEMENT_FLOOR, RATIO_FLOOR, type BodyBudget } from './body-budget';
 import { forgetUnhandled, type FrameBatch, type FrameReaderLike } from './frame-batch';
 import { ReceivedFrame } from './received-frame';
@@ -60,11 +60,14 @@ export interface ConnectionCounters {
   bytesOut: number;
 }
 
-export interface FramedConnectionEvents {
-  /** (not an event: set `onFrame`) */
-  /** The connection failed; it is already being closed. */
-  fail: (error: Error) => void;
-  close: () => void;
+/**
+ * A frame that may wait in a stream's queue, as its own bytes when it is a
+ * view of a much larger buffer (a relayed frame is a view of the whole read
+ * it came in): queued, it would keep that read alive, hundreds of times what
+ * the write budget counts for it. Node's 8 KiB pool slabs are left as they are.
+ */
+function ownBytes(frame: Buffer): Buffer {
+  return frame.buffer.byteLength > frame.length + 8192 ? Buffer.from(frame) : frame;
 }
 
 export class FramedConnection extends EventEmitter implements PendingHolder {
@@ -244,10 +247,13 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     if (this.closed || this.stream.destroyed) return false;
     const queued = this.queueCost;
     if (queued + frame.length + WRITE_OVERHEAD > this.limits.maxWriteBuffer && queued > 0) {
+      // closed now, told next tick: the writer may be in the middle of a run to every peer,
+      // and a 'close' handler that sends must not get ahead of it on the other peers
       this.fail(
         new WriteBufferFullError(
           `${this.queuedBytes} bytes (${queued} with bookkeeping) are already queued for a peer that is not reading; ` + `maxWriteBuffer is ${this.limits.maxWriteBuffer} bytes`,
         ),
+        true,
       );
       return false;
     }
@@ -265,7 +271,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
       for (let at = 0; at < frame.length;) {
         const end = frames === 1 ? frame.length : at + 4 + frame.readUInt32BE(at);
         this.writes.add(end - at);
-        this.stream.write(frame.subarray(at, end), this.written);
+        this.stream.write(ownBytes(frame.subarray(at, end)), this.written);
         at = end;
       }
     }
@@ -282,7 +288,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     this.batchBytes = 0;
     if (!batch.length || this.closed || this.stream.destroyed) return;
     this.writes.add(bytes);
-    this.stream.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, bytes), this.written);
+    this.stream.write(batch.length === 1 ? ownBytes(batch[0]) : Buffer.concat(batch, bytes), this.written);
   };
 
   /**
@@ -352,11 +358,20 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
   }
 
   /** Close because of `error` (reported once through 'fail'). */
-  fail(error: Error): void {
+  /** Close with `error`; `later`: the 'fail' and 'close' events come next tick (the connection is closed at once). */
+  fail(error: Error, later = false): void {
     if (this.closed) return;
     this.closed = true;
     this.releaseBudgets();
     this.endHold();
+    if (later) {
+      this.stream.destroy();
+      process.nextTick(() => {
+        this.emit('fail', error);
+        this.emit('close');
+      });
+      return;
+    }
     this.emit('fail', error);
     this.stream.destroy();
     this.emit('close');
@@ -407,7 +422,3 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export function isPolyp2pError(e: unknown): e is Polyp2pError {
-  return e instanceof Polyp2pError;
-}

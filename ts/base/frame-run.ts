@@ -56,9 +56,10 @@ export class FrameRun {
   take(backend: Pick<Backend, 'sealFrames'>, record: WaterfallCacheLike | null): SealedRun {
     const frames = this.encoder.take();
     const ends = Uint32Array.from(this.ends);
-    backend.sealFrames(frames, ends, Float64Array.from(this.times), record);
+    const times = Float64Array.from(this.times);
     this.ends = [];
     this.times = [];
+    backend.sealFrames(frames, ends, times, record);
     return { frames, ends };
   }
 }

@@ -22,6 +22,8 @@ pub enum Error {
     BadBase58 { ch: char, position: usize },
     /// A frame body too short to hold the 32-byte checksum.
     TruncatedFrame { len: usize },
+    /// A run of frames to seal whose layout (ends, times) does not fit its buffer.
+    BadRun(String),
     /// A value that cannot be expressed in msgpack (or in this binding).
     MsgpackUnsupported(String),
     /// The msgpack holds more values than the caller's budget allows.
@@ -39,7 +41,7 @@ impl Error {
             Error::DecompressFailed { .. } => "ERR_DECOMPRESS_FAILED",
             Error::UnknownCompression(_) => "ERR_UNKNOWN_COMPRESSION",
             Error::BadBase58 { .. } => "ERR_BAD_BASE58",
-            Error::TruncatedFrame { .. } => "ERR_TRUNCATED_FRAME",
+            Error::TruncatedFrame { .. } | Error::BadRun(_) => "ERR_TRUNCATED_FRAME",
             Error::MsgpackUnsupported(_) => "ERR_MSGPACK_UNSUPPORTED",
             Error::ElementLimit { .. } => "ERR_ELEMENT_LIMIT",
         }
@@ -90,6 +92,7 @@ impl fmt::Display for Error {
                 f,
                 "frame body of {len} bytes is too short: it must hold a 32-byte SHA-256 checksum followed by msgpack"
             ),
+            Error::BadRun(why) => write!(f, "a run of frames to seal does not fit its buffer: {why}"),
             Error::MsgpackUnsupported(why) => write!(f, "cannot encode as msgpack: {why}"),
             Error::ElementLimit { len, limit } => write!(
                 f,

@@ -60,26 +60,43 @@ pub fn seal_frame(frame: &mut [u8]) -> Result<()> {
 
 /// Seal frames laid back to back in `buf` (frame i ends at `ends[i]`), and
 /// record each as seen at `times[i]` when given a cache: a sender's frames of
-/// one tick in one call.
+/// one tick in one call. The layout is checked whole before anything is
+/// written or recorded.
 pub fn seal_frames(
     buf: &mut [u8],
     ends: &[u32],
     times: &[f64],
     mut record: Option<&mut WaterfallCache>,
 ) -> Result<()> {
+    check_run(buf.len(), ends, times.len())?;
+    let mut start = 0usize;
+    for (&end, &time) in ends.iter().zip(times) {
+        let frame = &mut buf[start..end as usize];
+        seal_frame(frame)?;
+        if let Some(cache) = record.as_deref_mut() {
+            cache.seen(&frame[4..36], time, time);
+        }
+        start = end as usize;
+    }
+    Ok(())
+}
+
+/// Every frame of the run inside the buffer, in order, with room for its
+/// header, and a time for each.
+fn check_run(len: usize, ends: &[u32], times: usize) -> Result<()> {
+    if times < ends.len() {
+        return Err(Error::BadRun(format!(
+            "{} frames but {times} times",
+            ends.len()
+        )));
+    }
     let mut start = 0usize;
     for (i, &end) in ends.iter().enumerate() {
         let end = end as usize;
-        if end < start || end > buf.len() {
-            return Err(Error::TruncatedFrame {
-                len: end.saturating_sub(start),
-            });
-        }
-        let frame = &mut buf[start..end];
-        seal_frame(frame)?;
-        if let Some(cache) = record.as_deref_mut() {
-            let time = times.get(i).copied().unwrap_or(f64::NAN);
-            cache.seen(&frame[4..36], time, time);
+        if end > len || end < start + 4 + 32 {
+            return Err(Error::BadRun(format!(
+                "frame {i} spans {start}..{end} of {len} bytes (each needs 36 bytes of header, in order, inside the buffer)"
+            )));
         }
         start = end;
     }

@@ -135,6 +135,9 @@ impl FrameReader {
 
     /// Append a chunk read from the connection.
     pub fn push(&mut self, chunk: &[u8]) {
+        if self.failed.is_some() {
+            return; // the connection is done: nothing more is kept
+        }
         if self.start > 0 && self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;

@@ -40,6 +40,8 @@ const FORGOTTEN: u8 = 0;
 struct Entry {
     id: [u8; 32],
     time: u64,
+    /// When it leaves: its time, or the clock when recorded if that is earlier.
+    expiry: f64,
     hash: u32,
     len: u8,
 }
@@ -47,9 +49,22 @@ struct Entry {
 const EMPTY_ENTRY: Entry = Entry {
     id: [0; 32],
     time: 0,
+    expiry: 0.0,
     hash: 0,
     len: FORGOTTEN,
 };
+
+/// What an entry's age is counted from: its time, but never later than the
+/// clock when it was recorded (or a NaN time). A broadcast stamped far in the
+/// future would otherwise sit at the head of the ring and keep everything
+/// recorded after it from ever expiring.
+fn expiry_of(time: f64, now: f64) -> f64 {
+    if time < now {
+        time
+    } else {
+        now
+    }
+}
 
 /// An ID as stored: zero-padded to 32 bytes (length code: its length + 1), or
 /// folded with SHA-256 when longer; and its time's bits (-0 as 0, one NaN).
@@ -187,6 +202,7 @@ impl WaterfallCache {
         self.ring[p] = Entry {
             id: k.id,
             time: k.time,
+            expiry: expiry_of(time, now),
             hash: h,
             len: k.len,
         };
@@ -213,7 +229,7 @@ impl WaterfallCache {
 
     pub fn prune(&mut self, now: f64) {
         let cutoff = now - self.window;
-        while self.count > 0 && f64::from_bits(self.ring[self.head].time) <= cutoff {
+        while self.count > 0 && self.ring[self.head].expiry <= cutoff {
             self.drop_oldest();
         }
     }
@@ -312,6 +328,19 @@ impl Default for WaterfallCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_future_time_does_not_keep_later_entries() {
+        let mut c = WaterfallCache::new(60.0, 100);
+        assert!(!c.seen(b"future", 1e300, 100.0));
+        assert!(!c.seen(b"later", 101.0, 101.0));
+        assert!(
+            c.seen(b"future", 1e300, 150.0),
+            "remembered for a window from when it came"
+        );
+        c.prune(200.0);
+        assert_eq!(c.len(), 0, "both gone a window after they came");
+    }
 
     #[test]
     fn dedup_prune_and_cap() {

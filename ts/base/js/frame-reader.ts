@@ -61,9 +61,9 @@ export class JsFrameReader implements FrameReaderLike {
   push(chunk: Uint8Array): void {
     if (this.failure) return;
     try {
-      for (const body of this.decoder.push(chunk)) this.pending.push(body);
+      this.decoder.pushInto(chunk, this.pending);
     } catch (e) {
-      this.failure = e as Polyp2pError; // reported after the frames completed before it
+      this.failure = e as Polyp2pError; // reported after the frames completed before it (in pending)
     }
   }
 

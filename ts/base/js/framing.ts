@@ -31,6 +31,15 @@ export class FrameDecoder implements FrameDecoderLike {
 
   push(chunk: Uint8Array): Buffer[] {
     const out: Buffer[] = [];
+    this.pushInto(chunk, out);
+    return out;
+  }
+
+  /**
+   * push(), the bodies going into `out` as they complete: when a later header
+   * in the chunk is refused (thrown), the frames before it are in `out`.
+   */
+  pushInto(chunk: Uint8Array, out: Buffer[]): void {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let pos = 0;
     for (;;) {
@@ -42,7 +51,6 @@ export class FrameDecoder implements FrameDecoderLike {
       if (pos >= buf.length && this.expected > 0) break;
       pos = this.readBody(buf, pos, out); // an empty body (length 0) is emitted at once
     }
-    return out;
   }
 
   /** Read (the rest of) a length header from `buf` at `pos`; returns the new position. */

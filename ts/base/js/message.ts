@@ -123,11 +123,18 @@ export function jsSeal(frame: Buffer, record: WaterfallCacheLike | null, time: n
   if (record) record.seen(id, time, time);
 }
 
-/** The fallback's sealFrames: jsSeal for each frame of the run. */
+/** The fallback's sealFrames: jsSeal for each frame of the run, the layout checked whole first (as message.rs). */
 export function jsSealFrames(frames: Buffer, ends: Uint32Array, times: Float64Array, record: WaterfallCacheLike | null): void {
+  const bad = (why: string) => new TruncatedFrameError(`a run of frames to seal does not fit its buffer: ${why}`);
+  if (times.length < ends.length) throw bad(`${ends.length} frames but ${times.length} times`);
   let start = 0;
   for (let i = 0; i < ends.length; i++) {
-    if (ends[i] < start || ends[i] > frames.length) throw new TruncatedFrameError(`frame ${i} of a run ends at ${ends[i]}, outside ${start}..${frames.length}`);
+    if (ends[i] > frames.length || ends[i] < start + HEADER + CHECKSUM)
+      throw bad(`frame ${i} spans ${start}..${ends[i]} of ${frames.length} bytes (each needs 36 bytes of header, in order, inside the buffer)`);
+    start = ends[i];
+  }
+  start = 0;
+  for (let i = 0; i < ends.length; i++) {
     jsSeal(frames.subarray(start, ends[i]), record, times[i]);
     start = ends[i];
   }

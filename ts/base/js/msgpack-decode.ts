@@ -4,7 +4,8 @@ import type { MsgpackValue } from '../backend';
 
 const MAX_DEPTH = 512;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string (as Buffer.toString and the Rust decoder keep it)
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Strict msgpack decoder for bytes from untrusted peers: claimed lengths are

@@ -252,6 +252,9 @@ export function msgpackEncodeInto(value: unknown, options?: EncodeOptions, reser
  * while there is room for one as long, else in a new buffer twice that: a
  * tick's run is not grown (copied) from a small buffer every time.
  */
+/** Largest buffer the appending encoder keeps between runs. */
+const MAX_KEPT = 1 << 20;
+
 export class AppendingEncoder {
   private readonly w = new Writer(4096);
 
@@ -289,9 +292,10 @@ export class AppendingEncoder {
     const w = this.w;
     const out = w.buf.subarray(w.base, w.pos);
     const run = out.length;
-    if (w.buf.length - w.pos >= Math.max(4096, run)) w.base = w.pos;
+    // a buffer grown past MAX_KEPT for one large message is let go, not kept for every later tick
+    if (w.buf.length <= MAX_KEPT && w.buf.length - w.pos >= Math.max(4096, run)) w.base = w.pos;
     else {
-      w.buf = Buffer.allocUnsafe(Math.min(Math.max(4096, 2 * run), 1 << 20));
+      w.buf = Buffer.allocUnsafe(Math.min(Math.max(4096, 2 * run), MAX_KEPT));
       w.pos = w.base = 0;
     }
     return out;

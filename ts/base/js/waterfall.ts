@@ -53,6 +53,8 @@ export class WaterfallCache implements WaterfallCacheLike {
   private ids = new Uint8Array(0);
   private lens = new Uint8Array(0);
   private times = new Float64Array(0);
+  /** When each entry leaves: its time, never later than the clock when it was recorded (waterfall.rs expiry_of). */
+  private expiries = new Float64Array(0);
   private hashes = new Int32Array(0);
   private ringMask = 0;
   private head = 0;
@@ -110,6 +112,7 @@ export class WaterfallCache implements WaterfallCacheLike {
     for (let k = 0; k < 32; k++) this.ids[base + k] = key[k];
     this.lens[p] = len;
     this.times[p] = time;
+    this.expiries[p] = time < now ? time : now; // a far-future time would keep every later entry
     this.hashes[p] = h;
     this.count++;
     this.place(h, p);
@@ -131,7 +134,7 @@ export class WaterfallCache implements WaterfallCacheLike {
 
   prune(now: number): void {
     const cutoff = now - this.windowSeconds;
-    while (this.count > 0 && this.times[this.head] <= cutoff) this.dropOldest();
+    while (this.count > 0 && this.expiries[this.head] <= cutoff) this.dropOldest();
   }
 
   clear(): void {
@@ -236,10 +239,11 @@ export class WaterfallCache implements WaterfallCacheLike {
 
   /** (Re)allocates a ring of `size` entries (table: 2 * size slots), keeping the live entries in order. */
   private allocate(size: number): void {
-    const { ids, lens, times, hashes, head, count } = this;
+    const { ids, lens, times, expiries, hashes, head, count } = this;
     this.ids = new Uint8Array(size * 32);
     this.lens = new Uint8Array(size);
     this.times = new Float64Array(size);
+    this.expiries = new Float64Array(size);
     this.hashes = new Int32Array(size);
     this.ringMask = size - 1;
     this.table = new Int32Array(size * 4);
@@ -255,6 +259,7 @@ export class WaterfallCache implements WaterfallCacheLike {
       copy(this.ids, ids, 32);
       copy(this.lens, lens, 1);
       copy(this.times, times, 1);
+      copy(this.expiries, expiries, 1);
       copy(this.hashes, hashes, 1);
     }
     for (let p = 0; p < count; p++) this.place(this.hashes[p], p);
