@@ -46,6 +46,8 @@ export type { MeshOptions, MeshStats, MessageHandler, PeerInfo, PeerErrorEvent }
 export { base, mesh };
 export { MeshSocket } from './compat/mesh';
 export const version = '0.1.0';
+/** `version` as numbers, as js2p's `version_info` (js2p's protocol version: `base.version_info`). */
+export const version_info: number[] = version.split('.').map(Number);
 
 export { createSync, SyncNode, leaseAllows, compareVersions, LEASE_SECONDS } from './sync';
 export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource, Meta as SyncMeta } from './sync';

@@ -12,6 +12,10 @@ import { core } from '../native';
 import { flags } from '../base/flags';
 import { PROTOCOL_VERSION, createUserSalt, nowSeconds } from '../base/ids';
 import { UnknownCompressionError } from '../base/errors';
+import { Peer } from '../mesh/peer';
+
+/** js2p's connection class (the mesh's MeshConnection): routing-table values are instances. */
+export { Peer as BaseConnection };
 
 export { flags };
 

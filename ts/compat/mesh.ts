@@ -10,7 +10,8 @@ import * as util from 'util';
 import { core } from '../native';
 import { MeshNode } from '../mesh/mesh-node';
 import type { MeshMessage } from '../mesh/message';
-import type { Peer } from '../mesh/peer';
+import { Peer } from '../mesh/peer';
+import { IncomingServer } from './incoming';
 import type { MeshOptions } from '../mesh/options';
 import { flags } from '../base/flags';
 import { Protocol, user_salt, lanAddress } from './base';
@@ -53,6 +54,8 @@ export class MeshSocket extends EventEmitter {
   readonly exceptions: Error[] = [];
   /** Resolves once the socket listens (js2p had no way to know). */
   readonly ready: Promise<void>;
+  /** The listening server's face, as js2p's (`'listening'`, `'error'`, `listening`, `address()`). */
+  readonly incoming: IncomingServer;
 
   constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: MeshOptions = {}) {
     super();
@@ -77,11 +80,17 @@ export class MeshSocket extends EventEmitter {
     this.node.on('connect', () => this.emit('connect', this));
     this.node.on('message', () => this.emit('message', this));
     this.node.on('peerError', (e: Error) => this.exceptions.push(e));
+    this.incoming = new IncomingServer(
+      addr,
+      () => this.node.port,
+      () => this.close(),
+    );
     this.ready = this.node.listen().then(
-      () => undefined,
+      () => this.incoming.settle(null),
       (e: Error) => {
         this.exceptions.push(e);
         if (this.listenerCount('error')) this.emit('error', e);
+        this.incoming.settle(e);
         throw e;
       },
     );
@@ -177,4 +186,5 @@ export class MeshSocket extends EventEmitter {
   }
 }
 
+/** js2p's connection class: routing-table values and handlers' second argument are instances. */
 export { Peer as MeshConnection };
