@@ -69,3 +69,4 @@ import * as chord from './compat/chord';
 /** js2p-compatible chord module (also `require('polyp2p/compat/chord')`). */
 export { chord };
 export { ChordSocket } from './compat/chord';
+export { bootstrap } from './compat/bootstrap';

@@ -11,7 +11,7 @@ const polyp2p = require('../../dist/index.js');
 const { freePort } = require('../interop/harness');
 
 const REMAINING = {
-  module: ['base.BaseSocket', 'base.zlib', 'bootstrap', 'chord.ChordConnection', 'ford', 'ford.FordConnection', 'ford.FordSocket', 'ford.default_protocol', 'ford.max_outgoing'],
+  module: ['base.BaseSocket', 'base.zlib', 'chord.ChordConnection', 'ford', 'ford.FordConnection', 'ford.FordSocket', 'ford.default_protocol', 'ford.max_outgoing'],
   mesh: ['_in_waterfalls', '_send_handshake', '_send_peers', 'conn_type', 'handle_msg', 'move_to_routing_table', 'requests', 'waterfall', 'waterfalls'],
   sync: ['_in_waterfalls', '_send_handshake', '_send_peers', 'conn_type', 'handle_msg', 'move_to_routing_table', 'requests', 'waterfall', 'waterfalls'],
   chord: [

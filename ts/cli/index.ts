@@ -5,11 +5,13 @@ import { meshCommand } from './mesh-command';
 import { demoCommand } from './demo';
 import { syncCommand } from './sync-command';
 import { chordCommand } from './chord-command';
+import { seedCommand } from './seed-command';
 
 const usage = `usage:
   polyp2p mesh --port 4444 [--host 127.0.0.1] [--connect host:port] [--subnet mesh]
   polyp2p sync --port 4444 [--host 127.0.0.1] [--connect host:port] [--subnet sync] [--no-leasing]
   polyp2p chord --port 4444 [--host 127.0.0.1] [--connect host:port] [--subnet chord] [--leech]
+  polyp2p seed <addr> <port> [Plaintext|SSL]     a bootstrap seed (see bootstrap() in the README)
   polyp2p demo [--nodes 6] [--seconds 20] [--rate 200] [--no-js2p]`;
 
 async function main(): Promise<void> {
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
       return syncCommand(options);
     case 'chord':
       return chordCommand(options);
+    case 'seed':
+      return seedCommand(positional.slice(1));
     case 'demo':
       return demoCommand(options);
     default:

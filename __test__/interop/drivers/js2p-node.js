@@ -202,6 +202,13 @@ function main() {
         );
         return true;
       }
+      case 'apply_delta':
+        // js2p resolves with the mapping after the delta (what its bootstrap() connects to)
+        sock.apply_delta(parse(cmd.key), parse(cmd.delta)).then(
+          (v) => emit({ event: 'value', key: cmd.key, value: render(v), found: true }),
+          (e) => emit({ event: 'value', key: cmd.key, value: null, found: false, error: errMsg(e) }),
+        );
+        return true;
       case 'keys': {
         const keys = [...new Set([...sock.keys()].map((k) => k.toString('hex')))].map((h) => Buffer.from(h, 'hex'));
         emit({ event: 'keys', keys: keys.map(render), key_texts: keys.map(text) });
