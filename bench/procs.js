@@ -193,14 +193,15 @@ const FLOW_FIELDS = ['rate', 'delivered', 'senderUsPerMsg', 'receiverUsPerMsg', 
 const PROFILES = [
   { key: 'pair100', what: '2-node 100 B', hops: 2, size: 100, roles: ['receiver', 'sender'] },
   { key: 'chain100', what: '3-node chain 100 B (default options: B queues what it delivers for recv())', hops: 3, size: 100, roles: ['relay'] },
+  { key: 'chain100pure', what: '3-node chain 100 B (B with queueMessages: false: a pure relay)', hops: 3, size: 100, roles: ['relay'], relayOptions: { queueMessages: false } },
   { key: 'pair10k', what: '2-node 10 KiB', hops: 2, size: 10240, roles: ['receiver', 'sender'] },
 ];
 
-async function profileRun({ hops, size, roles }) {
+async function profileRun({ hops, size, roles, relayOptions }) {
   const subject = SUBJECTS[0];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polyp2p-procs-prof-'));
   try {
-    const run = await flowRun(subject, { hops, size, profileDir: dir });
+    const run = await flowRun(subject, { hops, size, relayOptions, profileDir: dir });
     const out = { rate: run.rate, senderUsPerMsg: run.senderUsPerMsg, receiverUsPerMsg: run.receiverUsPerMsg, relayUsPerFrame: run.relayUsPerFrame, health: run.health };
     for (const role of roles) {
       const file = path.join(dir, `${role}.cpuprofile`);

@@ -70,6 +70,21 @@ function ownBytes(frame: Buffer): Buffer {
   return frame.buffer.byteLength > frame.length + 8192 ? Buffer.from(frame) : frame;
 }
 
+/**
+ * The frames as one view when each starts where the one before ended in the
+ * same memory (a read's frames relayed together): written without a copy.
+ */
+function adjacentRun(frames: Buffer[], bytes: number): Buffer | null {
+  const first = frames[0];
+  let next = first.byteOffset + first.length;
+  for (let i = 1; i < frames.length; i++) {
+    const f = frames[i];
+    if (f.buffer !== first.buffer || f.byteOffset !== next) return null;
+    next += f.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, bytes);
+}
+
 export class FramedConnection extends EventEmitter implements PendingHolder {
   readonly counters: ConnectionCounters = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0 };
   /** Each message received, in order; the node sets this. Runs synchronously, so a handshake's compression list applies to the next frame. */
@@ -288,7 +303,8 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     this.batchBytes = 0;
     if (!batch.length || this.closed || this.stream.destroyed) return;
     this.writes.add(bytes);
-    this.stream.write(batch.length === 1 ? ownBytes(batch[0]) : Buffer.concat(batch, bytes), this.written);
+    const whole = batch.length === 1 ? batch[0] : adjacentRun(batch, bytes);
+    this.stream.write(whole ? ownBytes(whole) : Buffer.concat(batch, bytes), this.written);
   };
 
   /**

@@ -16,6 +16,30 @@ import { msgpackDecode } from './js/msgpack-decode';
 const HEADER = 4;
 const ID = 32;
 
+/**
+ * The last sender decoded, as bytes and text: the frames of a read nearly all
+ * come from one author (a flood, a relayed stream), and comparing its bytes
+ * costs less than decoding a new string each time (and the garbage of one).
+ */
+const lastSender = { bytes: new Uint8Array(128), length: -1, text: '' };
+
+function senderText(bytes: Buffer, start: number, end: number): string {
+  const n = end - start;
+  const memo = lastSender.bytes;
+  if (n === lastSender.length) {
+    let i = 0;
+    while (i < n && bytes[start + i] === memo[i]) i++;
+    if (i === n) return lastSender.text;
+  }
+  const text = bytes.toString('utf8', start, end);
+  if (n <= memo.length) {
+    memo.set(bytes.subarray(start, end));
+    lastSender.length = n;
+    lastSender.text = text;
+  }
+  return text;
+}
+
 export class ReceivedFrame {
   private packetsCache: MsgpackValue[] | undefined;
   private bytes: Buffer;
@@ -64,7 +88,7 @@ export class ReceivedFrame {
     const start = this.col(COL.senderStart);
     const end = start + this.col(COL.senderLength);
     if (this.col(COL.flags) & SENDER_BIN) return Buffer.from(this.bytes.subarray(start, end));
-    return this.bytes.toString('utf8', start, end);
+    return senderText(this.bytes, start, end);
   }
 
   /** Items after the header: [sub-flag, ...data]. */

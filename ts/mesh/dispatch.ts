@@ -140,7 +140,10 @@ function notePeerBodyLimit(peer: Peer, v: unknown): void {
 
 /** Forward the received bytes to every peer except the author and the peer it came from. */
 function relay(node: MeshNode, from: Peer, frame: ReceivedFrame, sender: string): void {
-  const cache = new Map<number | null, Buffer>();
+  // the frame per compression method: nearly always one method, so no Map unless a second one appears
+  let firstMethod: number | null | undefined;
+  let firstFrame: Buffer | undefined;
+  let others: Map<number | null, Buffer> | null = null;
   const highWater = node.options.relayHighWater;
   let congested: FramedConnection[] | null = null;
   let sent = 0;
@@ -153,8 +156,12 @@ function relay(node: MeshNode, from: Peer, frame: ReceivedFrame, sender: string)
       continue;
     }
     const m = peer.conn.sendCompression;
-    let out = cache.get(m);
-    if (!out) cache.set(m, (out = relayFrame(node.options, frame, m)));
+    let out: Buffer | undefined;
+    if (firstFrame === undefined) {
+      firstMethod = m;
+      out = firstFrame = relayFrame(node.options, frame, m);
+    } else if (m === firstMethod) out = firstFrame;
+    else if (!(out = (others ??= new Map()).get(m))) others.set(m, (out = relayFrame(node.options, frame, m)));
     peer.conn.writeFrame(out);
     if (highWater > 0 && !peer.conn.slowReader && peer.conn.queuedBytes > highWater && node.mayHoldFor(peer)) (congested ??= []).push(peer.conn);
     sent++;

@@ -66,19 +66,39 @@ pub fn seal_frames(
     buf: &mut [u8],
     ends: &[u32],
     times: &[f64],
-    mut record: Option<&mut WaterfallCache>,
+    record: Option<&mut WaterfallCache>,
 ) -> Result<()> {
     check_run(buf.len(), ends, times.len())?;
     let mut start = 0usize;
-    for (&end, &time) in ends.iter().zip(times) {
-        let frame = &mut buf[start..end as usize];
-        seal_frame(frame)?;
-        if let Some(cache) = record.as_deref_mut() {
-            cache.seen(&frame[4..36], time, time);
-        }
+    for &end in ends {
+        seal_frame(&mut buf[start..end as usize])?;
         start = end as usize;
     }
+    if let Some(cache) = record {
+        record_run(cache, buf, ends, times);
+    }
     Ok(())
+}
+
+/// Frames ahead of the one recorded whose table slots are prefetched.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Record a sealed run's IDs, loading the table slots of later frames while
+/// earlier ones are recorded (the misses overlap instead of coming one by one).
+fn record_run(cache: &mut WaterfallCache, buf: &[u8], ends: &[u32], times: &[f64]) {
+    let id_of = |i: usize| {
+        let at = if i == 0 { 0 } else { ends[i - 1] as usize };
+        &buf[at + 4..at + 36]
+    };
+    for i in 0..ends.len().min(PREFETCH_AHEAD) {
+        cache.prefetch(id_of(i), i);
+    }
+    for (i, &time) in times.iter().enumerate().take(ends.len()) {
+        if i + PREFETCH_AHEAD < ends.len() {
+            cache.prefetch(id_of(i + PREFETCH_AHEAD), PREFETCH_AHEAD);
+        }
+        cache.seen(id_of(i), time, time);
+    }
 }
 
 /// Every frame of the run inside the buffer, in order, with room for its

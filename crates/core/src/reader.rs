@@ -231,6 +231,10 @@ fn read_body(
 ) -> Result<bool> {
     let opened = open_body(body, compressions, limits.decompressed_limit(body.len()))?;
     let (used, id, msgpack) = (opened.method, opened.id, opened.msgpack());
+    if let Some(d) = dedup.as_deref() {
+        // the scan below takes about as long as the table's cache misses: overlap them
+        d.cache.prefetch(&id, 0);
+    }
     let Scanned { values, header: h } = scan_message(msgpack, limits.value_limit(body.len()))?;
     let frame_start = batch.bytes.len();
     batch
