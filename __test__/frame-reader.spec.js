@@ -56,6 +56,23 @@ for (const b of backends) {
     }
   });
 
+  test(`${tag} each frame reports its own sender when authors repeat and alternate within a read (str and bin of the same bytes too)`, (t) => {
+    const senders = ['Alice', 'Alice', 'Alice', 'Bob', 'Alice', Buffer.from('Alice'), Buffer.from('Alice'), 'Alice', 'Alicf', 'Alicf', 'é', 'é'];
+    const run = Buffer.concat(senders.map((s, i) => b.encodeMessage([0, s, 1700000000 + i, 0, i], null).frame));
+    for (const size of [run.length, 40]) {
+      const chunks = [];
+      for (let i = 0; i < run.length; i += size) chunks.push(run.subarray(i, i + size));
+      const { frames } = readAll(b.createFrameReader(LIMITS), chunks);
+      t.deepEqual(
+        frames.map((f) => f.senderRaw),
+        senders.map((s) => (Buffer.isBuffer(s) ? Buffer.from(s) : s)),
+        `chunks of ${size}`,
+      );
+      // read out of order, and twice: each frame still answers for itself
+      t.deepEqual([frames[2].senderRaw, frames[1].senderRaw, frames[3].senderRaw, frames[3].senderRaw, frames[4].senderRaw], ['Alice', 'Alice', 'Bob', 'Bob', 'Alice']);
+    }
+  });
+
   test(`${tag} a handshake ends a batch, so the compression it announces decodes the frames behind it in the same chunk`, (t) => {
     const hs = b.encodeMessage([2, 'Peer', 1, 5, 'Peer', 'pid', ['127.0.0.1', 1], [0x13]], null).frame;
     const later = b.encodeMessage([2, 'Peer', 1, 2, 'compressed'], 0x13).frame;

@@ -22,16 +22,14 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>polyp2p browser test</
 let browser = null;
 let server = null;
 let baseUrl = null;
-let skipReason = null;
+
+// found (or installed) when the file loads, so that without it the tests register as skips
+const found = ensureChromium((m) => console.log(m));
+if (found.skip && process.env.CI === 'true') throw new Error(`Chromium is required under CI=true: ${found.skip}`);
+const browserTest = found.skip ? (title, fn) => test.skip(`${title} (skipped: ${found.skip.split('\n')[0]})`, fn) : test;
 
 test.before(async () => {
-  const found = ensureChromium((m) => console.log(m));
-  if (found.skip) {
-    if (process.env.CI === 'true') throw new Error(`Chromium is required under CI=true: ${found.skip}`);
-    skipReason = found.skip;
-    console.log(`skipping browser tests: ${found.skip}`);
-    return;
-  }
+  if (found.skip) return;
   const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-browser.js')], { cwd: root, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`build-browser failed:\n${built.stdout}${built.stderr}`);
   server = http.createServer((req, res) => {
@@ -70,8 +68,7 @@ async function openPage(t) {
   return page;
 }
 
-test('the bundle loads in Chromium and runs the pure-TS backend', async (t) => {
-  if (skipReason) return t.pass(skipReason);
+browserTest('the bundle loads in Chromium and runs the pure-TS backend', async (t) => {
   const page = await openPage(t);
   const info = await page.evaluate(() => ({ backend: window.polyp2p.backend, pid: window.polyp2p.protocolId('mesh', 'ws'), id: window.polyp2p.nodeId('abc') }));
   const { protocolId, nodeId } = require('../../dist/index.js');
@@ -80,8 +77,7 @@ test('the bundle loads in Chromium and runs the pure-TS backend', async (t) => {
   t.is(info.id, nodeId('abc'), 'same SHA-384/base58 as Node');
 });
 
-test('a browser node joins a Node ws mesh: broadcasts both ways, relayed across the network', async (t) => {
-  if (skipReason) return t.pass(skipReason);
+browserTest('a browser node joins a Node ws mesh: broadcasts both ways, relayed across the network', async (t) => {
   const a = await createMesh({ host: '127.0.0.1', port: 0, encryption: 'ws', keepAliveInterval: 0 });
   const b = await createMesh({ host: '127.0.0.1', port: 0, encryption: 'ws', keepAliveInterval: 0 });
   t.teardown(() => Promise.all([a.close(), b.close()]));
@@ -112,8 +108,7 @@ test('a browser node joins a Node ws mesh: broadcasts both ways, relayed across 
   await waitFor(() => !a.peers.has(browserId), 5000, 'a notices the browser left');
 });
 
-test('a browser sync node receives and sends sync updates over ws', async (t) => {
-  if (skipReason) return t.pass(skipReason);
+browserTest('a browser sync node receives and sends sync updates over ws', async (t) => {
   const s = await createSync({ host: '127.0.0.1', port: 0, encryption: 'ws', leasing: false, keepAliveInterval: 0 });
   t.teardown(() => s.close());
   s.set('before', 'joined');

@@ -10,9 +10,9 @@
 //                                          this platform (npm run build:prebuilds), else 'js'
 //
 // The root package's dependencies (ws, node-forge, pako, big-integer) come from the
-// registry (npm's cache first). When the registry is unreachable and the cache cannot
-// serve them, the tests skip with a printed reason; a failed install while the registry
-// is reachable is a failure.
+// registry (npm's cache first, and only the cache when the registry is unreachable: `npm
+// install` of this checkout put them there). A failed install is a failure. Without a
+// platform package or a native build, its test registers as a skip (a failure under CI=true).
 //
 // Packing uses --ignore-scripts: "prepare" would delete and rebuild dist/ under the feet of
 // concurrently running tests. dist/ must be built (npm test runs tsc before ava).
@@ -78,6 +78,19 @@ async function pack(dir, dest) {
   return { tarball: path.join(dest, info.filename), files: info.files.map((f) => f.path) };
 }
 
+/** This platform's package folder and binary, or why there is none (known when the file loads: a test without them registers as a skip). */
+function platformPackage() {
+  const dir = path.join(root, 'npm', triple);
+  if (!fs.existsSync(path.join(dir, 'package.json'))) return { missing: `no npm/${triple}/package.json for this platform` };
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const binary = [path.join(root, `polyp2p.${triple}.node`), path.join(dir, pkg.main)].find((f) => fs.existsSync(f));
+  if (!binary) return { missing: `no native build for ${triple} (run "npm run build:native")` };
+  return { dir, pkg, binary };
+}
+const platform = platformPackage();
+if (platform.missing && CI) throw new Error(`pack-install under CI=true needs the platform package: ${platform.missing}`);
+const platformTest = platform.missing ? (title, fn) => test.skip(`${title} (skipped: ${platform.missing})`, fn) : test;
+
 const setup = (async () => {
   if (!fs.existsSync(path.join(root, 'dist', 'index.js'))) throw new Error('dist/ is not built: run `npx tsc -p tsconfig.json` first');
   const reachable = await registryReachable();
@@ -99,42 +112,24 @@ const setup = (async () => {
 
   // 3. The platform package npm/<triple>, with this machine's build in it.
   let platformPack = null;
-  let platformMissing = null;
-  const pkgDir = path.join(root, 'npm', triple);
-  if (!fs.existsSync(path.join(pkgDir, 'package.json'))) {
-    platformMissing = `no npm/${triple}/package.json for this platform`;
-  } else {
-    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-    const binary = [path.join(root, `polyp2p.${triple}.node`), path.join(pkgDir, pkg.main)].find((f) => fs.existsSync(f));
-    if (!binary) {
-      platformMissing = `no native build for ${triple} (run "npm run build:native")`;
-    } else {
-      const stage = path.join(work, 'platform');
-      fs.mkdirSync(stage);
-      for (const f of fs.readdirSync(pkgDir)) if (!f.endsWith('.node')) fs.copyFileSync(path.join(pkgDir, f), path.join(stage, f));
-      fs.copyFileSync(binary, path.join(stage, pkg.main));
-      platformPack = { ...(await pack(stage, tarballs)), name: pkg.name, main: pkg.main };
-    }
+  if (platform.binary) {
+    const stage = path.join(work, 'platform');
+    fs.mkdirSync(stage);
+    for (const f of fs.readdirSync(platform.dir)) if (!f.endsWith('.node')) fs.copyFileSync(path.join(platform.dir, f), path.join(stage, f));
+    fs.copyFileSync(platform.binary, path.join(stage, platform.pkg.main));
+    platformPack = { ...(await pack(stage, tarballs)), name: platform.pkg.name, main: platform.pkg.main };
   }
-  return { reachable, rootPack, barePack, platformPack, platformMissing };
+  return { reachable, rootPack, barePack, platformPack };
 })();
 // Reported by the tests that await it.
 setup.catch(() => {});
-
-/** Skip (pass with a printed reason), or fail under CI=true when `failUnderCI`. */
-function skip(t, reason, failUnderCI = false) {
-  const msg = `pack-install: skipped: ${reason}`;
-  console.log(msg);
-  if (CI && failUnderCI) t.fail(msg);
-  else t.pass(msg);
-}
 
 const errorLine = (e) => {
   const lines = String(e.stderr || e.message).trim().split('\n');
   return (lines.find((l) => /npm error (code|\w+ )/.test(l) && !/complete log/.test(l)) || lines[0]).trim();
 };
 
-/** A fresh folder with the tarballs installed; null when the test was skipped. */
+/** A fresh folder with the tarballs installed. */
 async function install(t, tarballs, reachable) {
   const dir = fs.mkdtempSync(path.join(work, 'app-'));
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'polyp2p-install-check', version: '1.0.0', private: true }));
@@ -143,10 +138,8 @@ async function install(t, tarballs, reachable) {
   try {
     await npm([...args, ...tarballs], dir, 120_000);
   } catch (e) {
-    if (!reachable) {
-      skip(t, `the npm registry is unreachable and npm's cache cannot serve polyp2p's dependencies (${errorLine(e)})`);
-      return null;
-    }
+    // `npm install` of this checkout filled npm's cache with every dependency: offline, only a cleared cache fails here
+    if (!reachable) throw new Error(`the npm registry is unreachable and npm's cache cannot serve polyp2p's dependencies (run npm install once while online): ${errorLine(e)}`);
     throw new Error(`npm install failed: ${e.stderr || e.message}`);
   }
   return dir;
@@ -208,12 +201,10 @@ test('the packed root package ships what it needs at runtime and no Rust sources
   t.false(files.some((f) => /^(crates|ts|target|__test__|npm)\//.test(f) || /^polyp2p\..*\.node$/.test(f)), 'no sources, tests or local builds');
 });
 
-test('root + platform tarball, scripts disabled, no cargo: native backend from the platform package', async (t) => {
+platformTest('root + platform tarball, scripts disabled, no cargo: native backend from the platform package', async (t) => {
   t.timeout(180_000);
-  const { reachable, rootPack, platformPack, platformMissing } = await setup;
-  if (!platformPack) return skip(t, platformMissing, true);
+  const { reachable, rootPack, platformPack } = await setup;
   const dir = await install(t, [rootPack.tarball, platformPack.tarball], reachable);
-  if (!dir) return;
   t.true(fs.existsSync(path.join(dir, 'node_modules', platformPack.name, platformPack.main)), 'the platform package holds its .node');
   const r = await probe(dir);
   t.is(r.backend, 'native');
@@ -226,7 +217,6 @@ test('root tarball without prebuilds/ and no platform package: falls back to js'
   const { reachable, barePack } = await setup;
   t.false(barePack.files.some((f) => f.startsWith('prebuilds/')));
   const dir = await install(t, [barePack.tarball], reachable);
-  if (!dir) return;
   const r = await probe(dir);
   t.is(r.backend, 'js');
   t.regex(r.source, new RegExp(`no native addon found for ${triple}`));
@@ -238,7 +228,6 @@ test('root tarball as packed, no platform package: prebuilds/ when it ships one,
   const { reachable, rootPack } = await setup;
   const shipsPrebuild = rootPack.files.some((f) => f.startsWith(prebuildDir) && f.endsWith('.node'));
   const dir = await install(t, [rootPack.tarball], reachable);
-  if (!dir) return;
   const r = await probe(dir);
   if (shipsPrebuild) {
     t.is(r.backend, 'native');

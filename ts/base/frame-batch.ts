@@ -10,7 +10,10 @@ import type { MsgpackValue, WaterfallCacheLike } from './backend';
 export const FIELDS = 12;
 /** Columns of a frame's row in `info`. */
 export const COL = {
-  /** bit 0: the header has the usual types (main flag, sub-flag ints; sender str/bin; time a finite number); bit 1: the sender was bin */
+  /**
+   * bit 0: the header has the usual types (main flag, sub-flag ints; sender str/bin; time a finite number); bit 1: the sender was bin;
+   * bit 2: the sender's type and bytes are those of the row before (set by the Rust reader, which locates senders; the fallback's rows come with decoded packets)
+   */
   flags: 0,
   mainFlag: 1,
   subFlag: 2,
@@ -68,6 +71,7 @@ export function forgetUnhandled(batch: FrameBatch, from: number, cache: Waterfal
 
 export const USUAL = 1;
 export const SENDER_BIN = 2;
+export const SENDER_REPEATS = 4;
 
 export interface FrameBatch {
   bytes: Buffer;

@@ -7,7 +7,7 @@
  * message that stays (a queued one) needs.
  */
 import type { DecodedBody, MsgpackValue } from './backend';
-import { COL, FIELDS, SENDER_BIN, USUAL, type FrameBatch } from './frame-batch';
+import { COL, FIELDS, SENDER_BIN, SENDER_REPEATS, USUAL, type FrameBatch } from './frame-batch';
 
 /** What a frame reads of its batch: a detached frame keeps its own row in plain numbers (no typed array per queued message). */
 type BatchView = Pick<FrameBatch, 'bytes' | 'packets'> & { info: ArrayLike<number>; times: ArrayLike<number> };
@@ -17,28 +17,13 @@ const HEADER = 4;
 const ID = 32;
 
 /**
- * The last sender decoded, as bytes and text: the frames of a read nearly all
- * come from one author (a flood, a relayed stream), and comparing its bytes
- * costs less than decoding a new string each time (and the garbage of one).
+ * The last sender text decoded and the row it came from: the frames of a read
+ * nearly all come from one author (a flood, a relayed stream), and a row whose
+ * reader marked its sender as the row before's (SENDER_REPEATS) reuses it
+ * instead of decoding the same string again. The batch is known by its rows
+ * (a small array), so the memo never keeps a read's bytes alive.
  */
-const lastSender = { bytes: new Uint8Array(128), length: -1, text: '' };
-
-function senderText(bytes: Buffer, start: number, end: number): string {
-  const n = end - start;
-  const memo = lastSender.bytes;
-  if (n === lastSender.length) {
-    let i = 0;
-    while (i < n && bytes[start + i] === memo[i]) i++;
-    if (i === n) return lastSender.text;
-  }
-  const text = bytes.toString('utf8', start, end);
-  if (n <= memo.length) {
-    memo.set(bytes.subarray(start, end));
-    lastSender.length = n;
-    lastSender.text = text;
-  }
-  return text;
-}
+const lastSender: { rows: unknown; index: number; text: string } = { rows: null, index: -1, text: '' };
 
 export class ReceivedFrame {
   private packetsCache: MsgpackValue[] | undefined;
@@ -87,8 +72,15 @@ export class ReceivedFrame {
     if (this.packetsCache || !this.usual || this.col(COL.senderStart) < 0) return this.packets[1];
     const start = this.col(COL.senderStart);
     const end = start + this.col(COL.senderLength);
-    if (this.col(COL.flags) & SENDER_BIN) return Buffer.from(this.bytes.subarray(start, end));
-    return senderText(this.bytes, start, end);
+    const flags = this.col(COL.flags);
+    if (flags & SENDER_BIN) return Buffer.from(this.bytes.subarray(start, end));
+    const memo = lastSender;
+    const repeat = flags & SENDER_REPEATS && memo.rows === this.batch.info && memo.index === this.index - 1;
+    const text = repeat ? memo.text : this.bytes.toString('utf8', start, end);
+    memo.rows = this.batch.info;
+    memo.index = this.index;
+    memo.text = text;
+    return text;
   }
 
   /** Items after the header: [sub-flag, ...data]. */

@@ -161,7 +161,7 @@ function relay(node: MeshNode, from: Peer, frame: ReceivedFrame, sender: string)
       firstMethod = m;
       out = firstFrame = relayFrame(node.options, frame, m);
     } else if (m === firstMethod) out = firstFrame;
-    else if (!(out = (others ??= new Map()).get(m))) others.set(m, (out = relayFrame(node.options, frame, m)));
+    else if (!(out = (others ??= new Map<number | null, Buffer>()).get(m))) others.set(m, (out = relayFrame(node.options, frame, m)));
     peer.conn.writeFrame(out);
     if (highWater > 0 && !peer.conn.slowReader && peer.conn.queuedBytes > highWater && node.mayHoldFor(peer)) (congested ??= []).push(peer.conn);
     sent++;

@@ -18,7 +18,8 @@ use crate::waterfall::WaterfallCache;
 pub const FIELDS: usize = 12;
 /// `info` columns.
 pub mod col {
-    /// bit 0: the header has the usual types; bit 1: the sender was bin.
+    /// bit 0: the header has the usual types; bit 1: the sender was bin;
+    /// bit 2: the sender's bytes (and type) are those of the row before.
     pub const FLAGS: usize = 0;
     pub const MAIN_FLAG: usize = 1;
     pub const SUB_FLAG: usize = 2;
@@ -37,6 +38,15 @@ pub mod col {
     pub const VALUES: usize = 10;
     /// The waterfall's verdict on a broadcast (`Verdict`), when a `Dedup` was given.
     pub const VERDICT: usize = 11;
+}
+
+/// Bits of the `FLAGS` column.
+pub mod flag {
+    pub const USUAL: i32 = 1;
+    pub const SENDER_BIN: i32 = 2;
+    /// The frames of a read nearly all have one author: the caller decodes
+    /// the sender's text once and reuses it while this bit is set.
+    pub const SENDER_REPEATS: i32 = 4;
 }
 
 /// What the waterfall (PROTOCOL.md §11) says of a frame.
@@ -251,13 +261,19 @@ fn read_body(
         None => (-1, 0),
     };
     let msgpack_at = frame_start + HEADER_LEN + ID_LEN;
+    let sender_at = msgpack_at + h.sender_start;
+    let mut flags =
+        if h.usual { flag::USUAL } else { 0 } | if h.sender_is_bin { flag::SENDER_BIN } else { 0 };
+    if h.usual && sender_repeats(batch, flags, sender_at, h.sender_len) {
+        flags |= flag::SENDER_REPEATS;
+    }
     batch.info.extend_from_slice(&[
-        h.usual as i32 | (h.sender_is_bin as i32) << 1,
+        flags,
         h.main_flag,
         h.sub_flag,
         frame_start as i32,
         msgpack.len() as i32,
-        (msgpack_at + h.sender_start) as i32,
+        sender_at as i32,
         h.sender_len as i32,
         used.map_or(-1, |m| m as i32),
         wire_start,
@@ -277,6 +293,24 @@ fn read_body(
     batch.times.push(if h.usual { h.time } else { f64::NAN });
     // handshakes and renegotiations change how the next frames decode; unusual headers are decoded fully first
     Ok(!h.usual || h.main_flag == 1 || h.sub_flag == 5)
+}
+
+/// The row before this one (in `batch`) is usual with a sender of the same type and bytes.
+fn sender_repeats(batch: &Batch, flags: i32, at: usize, len: usize) -> bool {
+    let Some(prev) = batch
+        .info
+        .len()
+        .checked_sub(FIELDS)
+        .map(|r| &batch.info[r..])
+    else {
+        return false;
+    };
+    let type_bits = flag::USUAL | flag::SENDER_BIN;
+    if prev[col::FLAGS] & type_bits != flags & type_bits || prev[col::SENDER_LEN] as usize != len {
+        return false;
+    }
+    let before = prev[col::SENDER_START] as usize;
+    batch.bytes[before..before + len] == batch.bytes[at..at + len]
 }
 
 /// Longest sender judged here, in bytes. The node ignores a message whose
