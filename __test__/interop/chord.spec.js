@@ -89,3 +89,108 @@ for (const impl of ['js2p', 'py2p-0.7.878']) {
     // are not linked. js2p resolves a get only when all five tables answered)
   });
 }
+
+// Issue #19 item 5: in a ring with an original, polyp2p behaves as the originals do among
+// themselves. The originals keep no versions: a store replaces what a node holds, and a read
+// asks all five tables. polyp2p versions each item with the clock (ms) of the polyp2p node
+// the write entered at and the writer's ID, so a write made after another replaces it, within
+// the same second too (README, "Replication and consistency").
+const { slotsOf } = require('../../dist/chord/positions.js');
+const { legacyFind } = require('../../dist/chord/legacy.js');
+
+/** A polyp2p chord node linked to a joined original, speaking the originals' protocol. */
+async function legacyPair(t, impl) {
+  const theirs = await startNode(impl, { kind: 'chord' });
+  t.teardown(() => closeAll(theirs));
+  const ours = await createChord({ host: '127.0.0.1', port: 0, keepAliveInterval: 0 });
+  t.teardown(() => ours.close());
+  theirs.command({ cmd: 'join' });
+  await theirs.waitFor((e) => e.event === 'ok' && e.cmd === 'join', 5000);
+  await ours.connect('127.0.0.1', theirs.port);
+  await waitFor(() => [...ours.peers.values()].some((p) => p.id === theirs.id && ours.isStoring(p)), 8000, `${impl} announces it stores data`);
+  await theirs.waitForPeer(ours.id, 8000);
+  await sleep(300);
+  t.is(ours.mode, 'legacy');
+  return { theirs, ours };
+}
+
+/** The original's get (timeout in seconds): { found, value, ms }. */
+async function theirGet(theirs, key, timeout) {
+  const from = theirs.events.length;
+  const started = Date.now();
+  theirs.command({ cmd: 'get', key, timeout });
+  const ev = await theirs.waitFor((e) => e.event === 'value' && e.key === key, timeout * 1000 + 5000, from);
+  const value = ev.value && ev.value.$bin ? Buffer.from(ev.value.$bin, 'hex').toString() : ev.value;
+  return { found: ev.found, value, ms: Date.now() - started };
+}
+
+async function entriesAt(theirs) {
+  const from = theirs.events.length;
+  theirs.command({ cmd: 'entries' });
+  return (await theirs.waitFor((e) => e.event === 'entries', 3000, from)).count;
+}
+
+/** Tables of `key` whose position the original is responsible for (as this node routes them). */
+const heldByOriginal = (ours, key) => slotsOf(key).filter(({ pos }) => legacyFind(ours, pos) !== 'self').length;
+
+/** Wait for the start of a second, so that two writes a few hundred ms apart share it. */
+async function startOfSecond() {
+  await sleep(1000 - (Date.now() % 1000) + 20);
+  return Math.floor(Date.now() / 1000);
+}
+
+for (const impl of ORIGINALS) {
+  needing(test, impl)(`chord with ${impl} as among the originals: read within 0.5 s, the later write wins within a second, a delete leaves nothing`, async (t) => {
+    const { theirs, ours } = await legacyPair(t, impl);
+
+    // a polyp2p write is read from the original within 0.5 s: its get, started 0.1 s after the
+    // set (an original reads its own tables once, when the get starts), answers within the rest
+    for (let i = 0; i < 3; i++) {
+      await ours.set(`mixed-read-${i}`, 'p');
+      const setAt = Date.now();
+      await sleep(100);
+      const read = await theirGet(theirs, `mixed-read-${i}`, 0.4);
+      t.true(read.found, `${impl} found the value (${read.ms} ms)`);
+      t.is(read.value, 'p');
+      t.log(`${impl} read a polyp2p write ${Date.now() - setAt} ms after the set`);
+    }
+
+    // the later of two writes in one second wins for every reader, in both orders
+    for (const [first, second] of [
+      ['polyp2p', 'original'],
+      ['original', 'polyp2p'],
+    ]) {
+      const key = `same-second-${first}-then-${second}`;
+      const write = async (who, value) => {
+        if (who === 'polyp2p') return ours.set(key, value);
+        theirs.command({ cmd: 'set', key, value });
+        await theirs.waitFor((e) => e.event === 'ok' && e.cmd === 'set', 5000);
+      };
+      const at = await startOfSecond();
+      await write(first, `by ${first}`);
+      // the second write starts once the first is readable at the second writer: it is the later one
+      if (second === 'original') await waitFor(async () => (await theirGet(theirs, key, 0.3)).value === `by ${first}`, 3000, 'the first write at the original');
+      else await waitFor(async () => (await ours.getOr(key, null, { timeout: 300 }).catch(() => null)) === `by ${first}`, 3000, 'the first write at polyp2p');
+      await write(second, `by ${second}`);
+      t.is(Math.floor(Date.now() / 1000), at, 'both writes in one second');
+      await sleep(200);
+      t.is(await ours.get(key, { timeout: 3000 }), `by ${second}`, `${key}: polyp2p reads the later write`);
+      t.is((await theirGet(theirs, key, 2)).value, `by ${second}`, `${key}: ${impl} reads the later write`);
+    }
+
+    // a delete made on polyp2p: within 0.5 s the original holds nothing of the key, and reads it as absent
+    let key = null;
+    for (let i = 0; i < 64 && !key; i++) if (heldByOriginal(ours, `mixed-delete-${i}`) > 0) key = `mixed-delete-${i}`;
+    t.truthy(key, 'a key with tables on the original');
+    const before = await entriesAt(theirs);
+    await ours.set(key, 'doomed');
+    await waitFor(async () => (await entriesAt(theirs)) === before + heldByOriginal(ours, key), 3000, 'the original holds its tables of the key');
+    await ours.delete(key);
+    const deletedAt = Date.now();
+    await waitFor(async () => (await entriesAt(theirs)) === before, 500, `${impl} drops every table of the deleted key within 0.5 s`);
+    t.log(`${impl} dropped ${heldByOriginal(ours, key)} tables of a deleted key within ${Date.now() - deletedAt} ms`);
+    const gone = await theirGet(theirs, key, 1);
+    t.false(gone.found, `${impl} reads the deleted key as absent`);
+    await t.throwsAsync(ours.get(key, { timeout: 3000 }), { code: 'ERR_NOT_FOUND' });
+  });
+}

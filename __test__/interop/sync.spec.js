@@ -127,3 +127,47 @@ needing(test, 'js2p')('js2p built without the leasing argument (advertises leasi
   t.is(ours.get('k'), 'ours', 'polyp2p enforces the lease');
   t.regex(refused[0].reason, /holds the lease/);
 });
+
+// Issue #19 item 6: a polyp2p node and an original write one key in the same second. The
+// lease rule (docs/protocol.md §14.4) gives it to the smaller ID on both sides, and the link
+// stays: polyp2p names itself as bin in its writes, the form py2p compares its own owners
+// with (a str owner against py2p's bin one raised in py2p and cut the link).
+for (const impl of ORIGINALS) {
+  for (const leasing of [true, false]) {
+    needing(test, impl)(`polyp2p and ${impl} write one key in the same second (leasing ${leasing}): one value on both, still linked`, async (t) => {
+      const theirs = await original(t, impl, { leasing });
+      const ours = await polyp2p(t, { leasing });
+      await ours.connect('127.0.0.1', theirs.port);
+      await theirs.waitForPeer(ours.id, 8000);
+      await delay(300);
+      const peer = ours.peers.get(theirs.id);
+      const winner = ours.id < theirs.id ? 'ours' : 'theirs';
+      for (let i = 0; i < 3; i++) {
+        const key = `tie-${i}`;
+        await delay(1000 - (Date.now() % 1000) + 20); // both writes early in one second
+        const second = Math.floor(Date.now() / 1000);
+        const from = theirs.events.length;
+        theirs.command({ cmd: 'set', key, value: 'theirs' });
+        // with leasing, a write that arrives first holds the key: the other side's own write may be refused
+        let oursWrote = true;
+        try {
+          ours.set(key, 'ours');
+        } catch (e) {
+          t.is(e.code, 'ERR_LEASE');
+          oursWrote = false;
+        }
+        const answer = await theirs.waitFor((e) => (e.event === 'ok' || e.event === 'error') && e.cmd === 'set', 3000, from);
+        const theirsWrote = answer.event === 'ok';
+        t.true(leasing || (oursWrote && theirsWrote), 'without leasing both writes are taken');
+        t.is(Math.floor(Date.now() / 1000), second, 'both writes in one second');
+        const expected = oursWrote && theirsWrote ? winner : oursWrote ? 'ours' : 'theirs';
+        await waitFor(async () => ours.get(key) === expected && (await valueAt(theirs, key)) === expected, 3000, `${key}: both hold ${expected}'s value`).catch(() => {});
+        t.is(ours.get(key), expected, `${key} at polyp2p`);
+        t.is(await valueAt(theirs, key), expected, `${key} at ${impl}`);
+      }
+      t.false(peer.conn.closed, 'the link survived');
+      ours.set('after-ties', 'linked');
+      await waitValue(theirs, 'after-ties', 'linked');
+    });
+  }
+}

@@ -68,7 +68,8 @@ test('polyp2p peers get the table by anti-entropy, peers that do not answer ping
   await sleep(200);
   t.is(stores().length, 3000, 'every live key once, the tombstone not');
   t.true(stores().every((m) => m.packets.length === 8 && m.packets[0] === 2), 'whispers [0x0B, key, value, owner, timestamp]');
-  t.deepEqual(stores()[7].packets.slice(4, 7), [Buffer.from('k7'), 'value 7', node.id]);
+  // the owner as bin, as this node names itself in its writes (py2p compares owners of one form only)
+  t.deepEqual(stores()[7].packets.slice(4, 7), [Buffer.from('k7'), 'value 7', Buffer.from(node.id)]);
   const [newcomer] = await startSync(t, 1);
   const initial = [];
   newcomer.on('update', (u) => initial.push(u.source));

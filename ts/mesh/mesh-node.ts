@@ -521,13 +521,23 @@ export class MeshNode extends EventEmitter {
    * broadcast joins the outbox (outbox.ts); any other message flushes it
    * first, so this node's messages keep their order.
    */
-  sendAll(mainFlag: number, payload: unknown[]): void {
+  sendAll(mainFlag: number, payload: unknown[], sender: IdForm = 'str'): void {
     if (this.closed) throw new ClosedError('this node was closed');
     if (mainFlag === flags.broadcast) {
       const time = nowSeconds();
-      this.broadcasts.add([mainFlag, this.id, time, ...payload], time);
-    } else this.sendToPeers(this.peers.values(), mainFlag, payload);
+      this.broadcasts.add([mainFlag, this.senderAs(sender), time, ...payload], time);
+    } else this.sendToPeers(this.peers.values(), mainFlag, payload, sender);
     this.counters.sent++;
+  }
+
+  /**
+   * This node's ID as a message's sender field: text (as js2p sends it) or
+   * bin (as py2p does). An extension whose receivers compare senders with
+   * IDs they hold (sync's lease rule, docs/protocol.md §14.4) picks the form
+   * those receivers compare without failing.
+   */
+  private senderAs(form: IdForm): string | Buffer {
+    return form === 'bin' ? Buffer.from(this.id, 'utf8') : this.id;
   }
 
   /** The outbox's run, to each peer: one write where the peer takes every frame as it is, else frame by frame. */
@@ -566,11 +576,11 @@ export class MeshNode extends EventEmitter {
    * One message to several peers: encoded and hashed once, compressed once per
    * method in use (a per-peer sendToPeer would redo all three for each peer).
    */
-  sendToPeers(peers: Iterable<Peer>, mainFlag: number, payload: unknown[]): Buffer {
+  sendToPeers(peers: Iterable<Peer>, mainFlag: number, payload: unknown[], sender: IdForm = 'str'): Buffer {
     this.broadcasts.flush();
     const time = nowSeconds();
     // a broadcast is recorded as seen as it is sealed (its echoes are duplicates)
-    const enc = core.encodeMessage([mainFlag, this.id, time, ...payload], null, undefined, mainFlag === flags.broadcast ? this.seen : undefined);
+    const enc = core.encodeMessage([mainFlag, this.senderAs(sender), time, ...payload], null, undefined, mainFlag === flags.broadcast ? this.seen : undefined);
     this.assertFits(enc.msgpack);
     const cache = new Map<number | null, Buffer>();
     // a peer that advertised a smaller limit is left out (counted), as relays do: it would drop the link

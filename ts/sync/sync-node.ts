@@ -18,6 +18,14 @@ import { installHandlers } from './replication';
 import { PeerOutbox } from './outbox';
 import { DIGEST_ITEMS, entryWireBytes, listLimit } from './pieces';
 
+/**
+ * This node's writes name it as bin, as py2p's do: py2p compares a write's
+ * owner with the one it holds (the same-second rule of docs/protocol.md §14.4)
+ * and drops the link when one is str and the other bin, while js2p and
+ * polyp2p compare the text of either form.
+ */
+const OWNER_FORM: IdForm = 'bin';
+
 export interface SyncOptions extends MeshOptions {
   /** Lease enforcement (default true). The subnet gets the suffix '1' (on) or '0' (off), §14.1. */
   leasing?: boolean;
@@ -180,8 +188,8 @@ export class SyncNode extends MeshNode {
     const { hash, size } = encodedValue(value);
     this.checkLocalBytes(k, size);
     const now = nowSeconds();
-    this.sendAll(flags.broadcast, [flags.store, keyBytes(k), value]); // refused before anything is written when too large
-    this.table.put(k, value, this.id, 'str', now, size, hash);
+    this.sendAll(flags.broadcast, [flags.store, keyBytes(k), value], OWNER_FORM); // refused before anything is written when too large
+    this.table.put(k, value, this.id, OWNER_FORM, now, size, hash);
     this.emit('update', { key: k, rawKey: keyBytes(k), value, owner: this.id, timestamp: now, source: 'local' } satisfies SyncUpdate);
     return this;
   }
@@ -195,7 +203,7 @@ export class SyncNode extends MeshNode {
     if (!this.table.live(k)) return false;
     this.checkWritable(k, false);
     const now = nowSeconds();
-    this.table.tombstone(k, this.id, 'str', now);
+    this.table.tombstone(k, this.id, OWNER_FORM, now);
     this.emit('delete', { key: k, rawKey: keyBytes(k), owner: this.id, timestamp: now, source: 'local' } satisfies SyncDelete);
     this.broadcastTo([flags.store, keyBytes(k), null], (p) => !this.mayBeJs2p(p));
     return true;
@@ -217,8 +225,8 @@ export class SyncNode extends MeshNode {
     const { hash, size } = encodedValue(merged);
     this.checkLocalBytes(k, size);
     const now = nowSeconds();
-    this.sendAll(flags.broadcast, [flags.delta, keyBytes(k), delta]); // refused before anything is written when too large
-    this.table.put(k, merged, this.id, 'str', now, size, hash);
+    this.sendAll(flags.broadcast, [flags.delta, keyBytes(k), delta], OWNER_FORM); // refused before anything is written when too large
+    this.table.put(k, merged, this.id, OWNER_FORM, now, size, hash);
     this.emit('update', { key: k, rawKey: keyBytes(k), value: merged, owner: this.id, timestamp: now, source: 'local' } satisfies SyncUpdate);
     return merged;
   }
@@ -351,7 +359,7 @@ export class SyncNode extends MeshNode {
   broadcastTo(payload: unknown[], include: (p: Peer) => boolean): void {
     if (this.closed) throw new ClosedError('this node was closed');
     const targets = [...this.peers.values()].filter((p) => !p.conn.closed && include(p));
-    this.sendToPeers(targets, flags.broadcast, payload);
+    this.sendToPeers(targets, flags.broadcast, payload, OWNER_FORM);
     this.counters.sent++;
   }
 

@@ -209,6 +209,10 @@ function main() {
           (e) => emit({ event: 'value', key: cmd.key, value: null, found: false, error: errMsg(e) }),
         );
         return true;
+      case 'entries':
+        // what the node holds in its five tables (data[method][position]), deleted items gone
+        emit({ event: 'entries', count: Object.values(sock.data).reduce((n, table) => n + Object.keys(table).length, 0) });
+        return true;
       case 'keys': {
         const keys = [...new Set([...sock.keys()].map((k) => k.toString('hex')))].map((h) => Buffer.from(h, 'hex'));
         emit({ event: 'keys', keys: keys.map(render), key_texts: keys.map(text) });

@@ -223,6 +223,9 @@ def main():
             emit({'event': 'ok', 'cmd': name})
         elif name == 'get':
             threading.Thread(target=chord_get, args=(cmd,), daemon=True).start()
+        elif name == 'entries':
+            # what the node holds in its five tables (data[method][position]), deleted items gone
+            emit({'event': 'entries', 'count': sum(len(table) for table in sock.data.values())})
         elif name == 'keys':
             keys = list(sock.keys())
             emit({'event': 'keys', 'keys': [render(k) for k in keys], 'key_texts': [key_text(k) for k in keys]})
