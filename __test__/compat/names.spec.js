@@ -11,13 +11,10 @@ const polyp2p = require('../../dist/index.js');
 const { freePort } = require('../interop/harness');
 
 const REMAINING = {
-  module: ['base.BaseSocket', 'base.zlib', 'chord.ChordConnection', 'ford', 'ford.FordConnection', 'ford.FordSocket', 'ford.default_protocol', 'ford.max_outgoing'],
-  mesh: ['_in_waterfalls', '_send_handshake', '_send_peers', 'conn_type', 'handle_msg', 'move_to_routing_table', 'requests', 'waterfall', 'waterfalls'],
-  sync: ['_in_waterfalls', '_send_handshake', '_send_peers', 'conn_type', 'handle_msg', 'move_to_routing_table', 'requests', 'waterfall', 'waterfalls'],
-  chord: [
-    '_in_waterfalls', '_send_handshake', '_send_meta', '_send_peers', 'conn_type', 'connect_override', 'data', 'disconnect_least_efficient', 'dump_data',
-    'find', 'find_prev', 'handle_msg', 'move_to_routing_table', 'next', 'prev', 'requests', 'waterfall', 'waterfalls',
-  ],
+  module: ['ford', 'ford.FordConnection', 'ford.FordSocket', 'ford.default_protocol', 'ford.max_outgoing'],
+  mesh: ['move_to_routing_table', 'waterfalls'],
+  sync: ['move_to_routing_table', 'waterfalls'],
+  chord: ['move_to_routing_table', 'waterfalls'],
 };
 const SKIP = new Set(['constructor', 'prototype', 'length', 'name', 'arguments', 'caller', '_events', '_eventsCount', '_maxListeners']);
 

@@ -7,7 +7,7 @@
  * message that stays (a queued one) needs.
  */
 import type { DecodedBody, MsgpackValue } from './backend';
-import { COL, FIELDS, SENDER_BIN, SENDER_REPEATS, USUAL, type FrameBatch } from './frame-batch';
+import { COL, FIELDS, MAX_JUDGED_SENDER, SENDER_BIN, SENDER_REPEATS, USUAL, type FrameBatch } from './frame-batch';
 
 /** What a frame reads of its batch: a detached frame keeps its own row in plain numbers (no typed array per queued message). */
 type BatchView = Pick<FrameBatch, 'bytes' | 'packets'> & { info: ArrayLike<number>; times: ArrayLike<number> };
@@ -20,8 +20,9 @@ const ID = 32;
  * The last sender text decoded and the row it came from: the frames of a read
  * nearly all come from one author (a flood, a relayed stream), and a row whose
  * reader marked its sender as the row before's (SENDER_REPEATS) reuses it
- * instead of decoding the same string again. The batch is known by its rows
- * (a small array), so the memo never keeps a read's bytes alive.
+ * instead of decoding the same string again. The batch is known by its row
+ * array, so the memo never keeps a read's bytes alive (its rows: at most
+ * 48 bytes per frame of the read).
  */
 const lastSender: { rows: unknown; index: number; text: string } = { rows: null, index: -1, text: '' };
 
@@ -77,9 +78,12 @@ export class ReceivedFrame {
     const memo = lastSender;
     const repeat = flags & SENDER_REPEATS && memo.rows === this.batch.info && memo.index === this.index - 1;
     const text = repeat ? memo.text : this.bytes.toString('utf8', start, end);
-    memo.rows = this.batch.info;
-    memo.index = this.index;
-    memo.text = text;
+    // node IDs only: a longer sender is ignored by the node, and the memo would keep it for the process
+    if (end - start <= MAX_JUDGED_SENDER) {
+      memo.rows = this.batch.info;
+      memo.index = this.index;
+      memo.text = text;
+    }
     return text;
   }
 

@@ -12,10 +12,18 @@ import { core } from '../native';
 import { flags } from '../base/flags';
 import { PROTOCOL_VERSION, createUserSalt, nowSeconds } from '../base/ids';
 import { UnknownCompressionError } from '../base/errors';
-import { Peer } from '../mesh/peer';
+import { EventEmitter } from 'events';
+import { Peer, type PeerClass } from '../mesh/peer';
+import { MeshNode } from '../mesh/mesh-node';
+import type { MeshMessage } from '../mesh/message';
+import type { MeshOptions } from '../mesh/options';
+import { IncomingServer } from './incoming';
+import { InternalMessage, Message } from './internal-message';
 
 /** js2p's connection class (the mesh's MeshConnection): routing-table values are instances. */
 export { Peer as BaseConnection };
+/** Node's zlib, as js2p's `base.zlib` (its compression helpers' backend). */
+export * as zlib from 'zlib';
 
 export { flags };
 
@@ -132,7 +140,7 @@ export class Protocol {
 
 export const default_protocol = new Protocol('', 'Plaintext');
 
-export { InternalMessage, Message } from './internal-message';
+export { InternalMessage, Message };
 
 /**
  * js2p's get_server(protocol): an unbound server for the protocol's transport
@@ -165,4 +173,158 @@ export function get_socket(addr: string, port: number, aProtocol: Protocol): unk
     return new WebSocket(`ws://${addr}:${port}`);
   }
   throw new Error('Unknown transport protocol');
+}
+
+/** A handler as js2p programs register it: `fn(msg, conn)`, truthy to claim the message. */
+export type CompatHandler = (msg: Message, conn: Peer) => unknown;
+
+/**
+ * The methods a socket offers: `base.compression` as the program left it
+ * (emptied: none; reordered: that preference; one: only it), methods this
+ * build lacks left out. Read when a socket is created.
+ */
+function offeredCompression(): number[] {
+  const list = (module.exports as { compression: unknown }).compression;
+  if (!Array.isArray(list)) throw new TypeError(`base.compression must be an array of compression flags (got ${util.inspect(list)})`);
+  return list.filter((m): m is number => typeof m === 'number' && core.compressionMethods.includes(m));
+}
+
+/**
+ * js2p's BaseSocket (shared/JS2P_API.md §2.7) over a polyp2p node: listens at
+ * once, keeps the routing table, the handler chain and `status`. MeshSocket,
+ * SyncSocket and ChordSocket extend it; a program's subclass may override
+ * `handle_msg` (every message no built-in handler took goes through it) and
+ * set `conn_type` (the class of the connections made from then on).
+ */
+export class BaseSocket extends EventEmitter {
+  readonly node: MeshNode;
+  readonly protocol: Protocol;
+  readonly addr: [string, number];
+  readonly out_addr: [string, number];
+  readonly debug_level: number;
+  readonly exceptions: Error[] = [];
+  /** Resolves once the socket listens (js2p had no way to know); rejects when listening fails. */
+  readonly ready: Promise<void>;
+  /** The listening server's face, as js2p's (`'listening'`, `'error'`, `listening`, `address()`). */
+  readonly incoming: IncomingServer;
+  private readonly handlers: CompatHandler[] = [];
+
+  constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: MeshOptions = {}) {
+    super();
+    protocol ||= (module.exports as { default_protocol: Protocol }).default_protocol; // js2p: a falsy protocol means the default
+    this.protocol = protocol;
+    // bound to every interface: peers are told the LAN address, as js2p does
+    this.addr = [addr === '0.0.0.0' ? lanAddress() : addr, port];
+    this.out_addr = out_addr ?? this.addr;
+    this.debug_level = debug_level;
+    this.node = this.createNode({
+      host: addr,
+      port,
+      subnet: String(protocol.subnet),
+      encryption: String(protocol.encryption),
+      outAddr: this.out_addr,
+      salt: (module.exports as { user_salt?: string }).user_salt ?? user_salt,
+      queueMessages: true, // js2p programs read with recv() after the 'message' event
+      maxOutgoing: this.maxOutgoingSetting(),
+      compression: offeredCompression(),
+      ...extra,
+    });
+    this.node.on('connect', () => this.emit('connect', this));
+    this.node.on('message', () => this.emit('message', this));
+    this.node.on('peerError', (e: Error) => this.exceptions.push(e));
+    // one handler on the node: the chain runs through this.handle_msg, so a subclass can override it
+    this.node.registerHandler((msg, peer) => (this.handlers.length || this.handle_msg !== BaseSocket.prototype.handle_msg ? this.handle_msg(this.toMessage(msg), peer) : undefined));
+    this.incoming = new IncomingServer(
+      addr,
+      () => this.node.port,
+      () => this.close(),
+    );
+    this.ready = this.node.listen().then(
+      () => this.incoming.settle(null),
+      (e: Error) => {
+        this.exceptions.push(e);
+        if (this.listenerCount('error')) this.emit('error', e);
+        this.incoming.settle(e);
+        throw e;
+      },
+    );
+    // rejects for whoever awaits it; a js2p program that never does is not crashed by it (the error is in `status`)
+    this.ready.catch(() => {});
+  }
+
+  protected createNode(options: MeshOptions): MeshNode {
+    return new MeshNode(options);
+  }
+
+  /** Automatic outgoing connections (MeshSocket: `mesh.max_outgoing`, ChordSocket: `chord.max_outgoing`). */
+  protected maxOutgoingSetting(): number {
+    return 4;
+  }
+
+  get id(): string {
+    return this.node.id;
+  }
+
+  /** Map of peer ID (text) -> connection. */
+  get routing_table(): Map<string, Peer> {
+    return this.node.peers;
+  }
+
+  get awaiting_ids(): Peer[] {
+    return [...this.node.awaiting];
+  }
+
+  get outgoing(): Peer[] {
+    return [...this.node.peers.values()].filter((p) => p.outgoing);
+  }
+
+  get status(): 'Nominal' | Error[] {
+    return this.exceptions.length ? this.exceptions : 'Nominal';
+  }
+
+  /** The class connections are made of from now on (js2p's `conn_type`): BaseConnection or a subclass. */
+  get conn_type(): PeerClass {
+    return this.node.peerClass;
+  }
+  set conn_type(cls: PeerClass) {
+    if (typeof cls !== 'function' || !(cls === Peer || cls.prototype instanceof Peer))
+      throw new TypeError('conn_type must be the connection class (BaseConnection / MeshConnection) or a subclass of it');
+    this.node.peerClass = cls;
+  }
+
+  /** Add `fn(msg, conn)`, run after the built-in handlers in registration order; the first truthy return claims the message. */
+  register_handler(fn: CompatHandler): void {
+    this.handlers.push(fn);
+  }
+
+  /** Run the handler chain on a message from `conn`; returns what claimed it (truthy) or undefined. */
+  handle_msg(msg: Message, conn: Peer): unknown {
+    for (const fn of this.handlers) {
+      const claimed = fn(msg, conn);
+      if (claimed) return claimed;
+    }
+    return undefined;
+  }
+
+  /** Send this node's handshake on `conn` (in the protocol-ID type the peer used). */
+  _send_handshake(conn: Peer): void {
+    this.node.sendHandshake(conn, conn.protocolIdForm ?? 'str');
+  }
+
+  /** Send this node's peer list on `conn` (at most once a second per connection). */
+  _send_peers(conn: Peer): void {
+    this.node.sendPeers(conn);
+  }
+
+  protected toMessage(m: MeshMessage): Message {
+    return new Message(InternalMessage.fromDecoded(m.raw), this);
+  }
+
+  /** Close the listener and every connection; the returned promise resolves when all are closed. */
+  close(): Promise<void> {
+    return this.ready.then(
+      () => this.node.close(),
+      () => this.node.close(),
+    );
+  }
 }

@@ -11,9 +11,11 @@ import { MeshSocket, outgoingSetting } from './mesh';
 import { Protocol } from './base';
 import type { MeshNode } from '../mesh/mesh-node';
 import type { MeshOptions } from '../mesh/options';
-import type { Peer } from '../mesh/peer';
+import { Peer } from '../mesh/peer';
 import { ChordNode, type KeyEvent } from '../chord/chord-node';
 import type { ChordOptions } from '../chord/options';
+import { legacyFind, legacyFindPrev, sendMeta } from '../chord/legacy';
+import { TABLES, ringDistance, type TableName } from '../chord/positions';
 import { core } from '../native';
 
 export const default_protocol = new Protocol('chord', 'Plaintext');
@@ -39,8 +41,35 @@ function compatKey(key: unknown): Buffer {
   return Buffer.from(String(key), 'utf8');
 }
 
+/** A ring position as js2p programs hold one (big-integer, bigint, number or decimal text). */
+type PositionLike = bigInt.BigInteger | bigint | number | string;
+
+const toPosition = (p: PositionLike): bigint => BigInt(p.toString());
+
+/** What js2p's find() gives: the socket itself, a connection, or null. */
+type Holder = ChordSocket | ChordConnection | null;
+
+/**
+ * js2p's ChordConnection: a connection that also says whether the peer stores
+ * data (`leeching`) and where it sits on the ring (`id_10`). A ChordSocket's
+ * routing table holds these.
+ */
+export class ChordConnection extends Peer {
+  /** The peer stores no data (it has not joined, or is not a chord node). */
+  get leeching(): boolean {
+    return !(this.node as ChordNode).isStoring(this);
+  }
+
+  /** The peer's ID as a ring position (big-integer); null before its handshake. */
+  get id_10(): bigInt.BigInteger | null {
+    return this.id ? bigInt(core.base58DecodeInt(this.id).toString()) : null;
+  }
+}
+
 export class ChordSocket extends MeshSocket {
   declare readonly node: ChordNode;
+  /** As js2p's: the 'connect' event waits for the first data-storing peer, not the first handshake. */
+  readonly connect_override = true;
 
   constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: ChordOptions = {}) {
     super(addr, port, protocol || default_protocol, out_addr, debug_level, { join: false, ...extra });
@@ -58,7 +87,9 @@ export class ChordSocket extends MeshSocket {
   }
 
   protected createNode(options: MeshOptions): MeshNode {
-    return new ChordNode(options);
+    const node = new ChordNode(options);
+    node.peerClass = ChordConnection;
+    return node;
   }
 
   protected maxOutgoingSetting(): number {
@@ -90,6 +121,79 @@ export class ChordSocket extends MeshSocket {
 
   get data_storing(): Peer[] {
     return [...this.node.peers.values()].filter((p) => this.node.isStoring(p));
+  }
+
+  /**
+   * The items this node holds, as js2p's `data`: `{sha1: {position: value},
+   * …}` with decimal positions, deleted items left out. Built when read, so it
+   * is always current; writing to it changes nothing.
+   */
+  get data(): Record<TableName, Record<string, unknown>> {
+    return this.itemsWhere(() => true);
+  }
+
+  /** The items whose position is closer to `start` than to `end` going round the ring (js2p's `dump_data`). */
+  dump_data(start: PositionLike, end: PositionLike): Record<TableName, Record<string, unknown>> {
+    const [s, e] = [toPosition(start), toPosition(end)];
+    return this.itemsWhere((pos) => ringDistance(s, pos) < ringDistance(e, pos));
+  }
+
+  private itemsWhere(keep: (pos: bigint) => boolean): Record<TableName, Record<string, unknown>> {
+    const out = Object.fromEntries(TABLES.map((t) => [t, {}])) as Record<TableName, Record<string, unknown>>;
+    for (const item of this.node.store.all()) if (item.value !== undefined && keep(item.pos)) out[item.table][item.pos.toString()] = item.value;
+    return out;
+  }
+
+  /** The data-storing node responsible for `position`: closest at or before it (this socket, a connection, or null). */
+  find(position: PositionLike): Holder {
+    return this.holder(legacyFind(this.node, toPosition(position)));
+  }
+
+  /** The data-storing node closest at or after `position`. */
+  find_prev(position: PositionLike): Holder {
+    return this.holder(legacyFindPrev(this.node, toPosition(position)));
+  }
+
+  /** The data-storing node just before this one on the ring. */
+  get next(): Holder {
+    return this.find(this.id_10.minus(1));
+  }
+
+  /** The data-storing node just after this one on the ring. */
+  get prev(): Holder {
+    return this.find_prev(this.id_10.plus(1));
+  }
+
+  private holder(at: 'self' | Peer | null): Holder {
+    return at === 'self' ? this : (at as ChordConnection | null);
+  }
+
+  /** Tell `conn` whether this node stores data (the meta whisper, [0x05, '0' | '1']). */
+  _send_meta(conn: Peer): void {
+    sendMeta(this.node, conn);
+  }
+
+  /**
+   * Close the outgoing data-storing connection whose neighbours on the ring
+   * are closest together (it adds least to the ring), as the originals meant
+   * to; returns it, or null when there is none to close (fewer than three
+   * data-storing peers, or no outgoing one in a gap). js2p's always threw.
+   */
+  disconnect_least_efficient(): ChordConnection | null {
+    const ring = this.data_storing
+      .filter((p): p is Peer & { id: string } => !!p.id)
+      .map((peer) => ({ peer, at: core.base58DecodeInt(peer.id) }))
+      .sort((a, b) => (a.at < b.at ? -1 : 1));
+    if (ring.length < 3) return null;
+    let narrowest: Peer | null = null;
+    let gap = 0n;
+    for (let i = 0; i < ring.length; i++) {
+      const [before, mid, after] = [ring[i], ring[(i + 1) % ring.length], ring[(i + 2) % ring.length]];
+      const d = ringDistance(before.at, after.at);
+      if (mid.peer.outgoing && (narrowest === null || d < gap)) [narrowest, gap] = [mid.peer, d];
+    }
+    narrowest?.close();
+    return narrowest as ChordConnection | null;
   }
 
   /** Value agreed by three tables; `fallback` on a miss or timeout (seconds, default 10). */
@@ -169,5 +273,3 @@ export class ChordSocket extends MeshSocket {
     );
   }
 }
-
-export { Peer as ChordConnection };

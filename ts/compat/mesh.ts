@@ -5,18 +5,13 @@
  * reply() through address requests works, close() closes everything and
  * returns a promise.
  */
-import { EventEmitter } from 'events';
 import * as util from 'util';
-import { core } from '../native';
-import { MeshNode } from '../mesh/mesh-node';
-import type { MeshMessage } from '../mesh/message';
 import { Peer } from '../mesh/peer';
-import { IncomingServer } from './incoming';
 import type { MeshOptions } from '../mesh/options';
 import { flags } from '../base/flags';
-import { Protocol, user_salt, lanAddress } from './base';
-import * as base from './base';
-import { InternalMessage, Message } from './internal-message';
+import { nowSeconds } from '../base/ids';
+import { BaseSocket, Protocol } from './base';
+import type { Message } from './internal-message';
 
 /** Module-wide, as in js2p: programs assign `mesh.max_outgoing = n`; read when a socket is created. */
 export const max_outgoing = 4;
@@ -33,99 +28,17 @@ export function outgoingSetting(exports: Record<string, unknown>, module: string
 }
 
 /**
- * The methods to offer: `base.compression` as the program left it (emptied:
- * none; reordered: that preference; one: only it), methods this build lacks
- * left out.
+ * js2p's MeshSocket: a BaseSocket whose node floods broadcasts and answers
+ * address requests; adds connect/send/recv and the relay internals.
  */
-function offeredCompression(): number[] {
-  const list = (base as { compression: unknown }).compression;
-  if (!Array.isArray(list)) throw new TypeError(`base.compression must be an array of compression flags (got ${util.inspect(list)})`);
-  return list.filter((m): m is number => typeof m === 'number' && core.compressionMethods.includes(m));
-}
-
-type CompatHandler = (msg: Message, conn: Peer) => unknown;
-
-export class MeshSocket extends EventEmitter {
-  readonly node: MeshNode;
-  readonly protocol: Protocol;
-  readonly addr: [string, number];
-  readonly out_addr: [string, number];
-  readonly debug_level: number;
-  readonly exceptions: Error[] = [];
-  /** Resolves once the socket listens (js2p had no way to know). */
-  readonly ready: Promise<void>;
-  /** The listening server's face, as js2p's (`'listening'`, `'error'`, `listening`, `address()`). */
-  readonly incoming: IncomingServer;
-
+export class MeshSocket extends BaseSocket {
   constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: MeshOptions = {}) {
-    super();
-    protocol ||= default_protocol; // js2p: a falsy protocol means the default (its sync tutorial passes false)
-    this.protocol = protocol;
-    // bound to every interface: peers are told the LAN address, as js2p does
-    this.addr = [addr === '0.0.0.0' ? lanAddress() : addr, port];
-    this.out_addr = out_addr ?? this.addr;
-    this.debug_level = debug_level;
-    this.node = this.createNode({
-      host: addr,
-      port,
-      subnet: String(protocol.subnet),
-      encryption: String(protocol.encryption),
-      outAddr: this.out_addr,
-      salt: (base as { user_salt: string }).user_salt ?? user_salt,
-      queueMessages: true, // js2p programs read with recv() after the 'message' event
-      maxOutgoing: this.maxOutgoingSetting(),
-      compression: offeredCompression(),
-      ...extra,
-    });
-    this.node.on('connect', () => this.emit('connect', this));
-    this.node.on('message', () => this.emit('message', this));
-    this.node.on('peerError', (e: Error) => this.exceptions.push(e));
-    this.incoming = new IncomingServer(
-      addr,
-      () => this.node.port,
-      () => this.close(),
-    );
-    this.ready = this.node.listen().then(
-      () => this.incoming.settle(null),
-      (e: Error) => {
-        this.exceptions.push(e);
-        if (this.listenerCount('error')) this.emit('error', e);
-        this.incoming.settle(e);
-        throw e;
-      },
-    );
-    // rejects for whoever awaits it; a js2p program that never does is not crashed by it (the error is in `status`)
-    this.ready.catch(() => {});
-  }
-
-  protected createNode(options: MeshOptions): MeshNode {
-    return new MeshNode(options);
+    super(addr, port, protocol || default_protocol, out_addr, debug_level, extra);
   }
 
   /** `mesh.max_outgoing` as the program set it (ChordSocket: `chord.max_outgoing`). */
   protected maxOutgoingSetting(): number {
     return outgoingSetting(module.exports as Record<string, unknown>, 'mesh');
-  }
-
-  get id(): string {
-    return this.node.id;
-  }
-
-  /** Map of peer ID (text) -> connection. */
-  get routing_table(): Map<string, Peer> {
-    return this.node.peers;
-  }
-
-  get awaiting_ids(): Peer[] {
-    return [...this.node.awaiting];
-  }
-
-  get outgoing(): Peer[] {
-    return [...this.node.peers.values()].filter((p) => p.outgoing);
-  }
-
-  get status(): 'Nominal' | Error[] {
-    return this.exceptions.length ? this.exceptions : 'Nominal';
   }
 
   get queue(): number {
@@ -164,25 +77,38 @@ export class MeshSocket extends EventEmitter {
     return out;
   }
 
-  register_handler(fn: CompatHandler): void {
-    this.node.registerHandler((msg, peer) => fn(this.toMessage(msg), peer));
+  /**
+   * js2p's relay step: when `msg` (its ID and time) is new to this node it is
+   * recorded and sent on, as received, to every routing-table peer but its
+   * author, and true is returned; false for one already seen. Received
+   * broadcasts have been through it before any handler sees them.
+   */
+  waterfall(msg: Message): boolean {
+    if (this.node.seen.seen(msg.id, msg.time, nowSeconds())) return false;
+    const enc = { msgpack: msg.msg.__non_len_string, id: msg.id };
+    const cache = new Map<number | null, Buffer>();
+    for (const peer of this.node.peers.values()) {
+      if (peer.id === String(msg.sender) || peer.conn.closed || enc.msgpack.length + 32 > this.node.bodyLimitFor(peer)) continue;
+      peer.conn.writeFrame(this.node.frameFor(peer, enc, cache));
+    }
+    return true;
+  }
+
+  /** Whether this node remembers a message with this ID and time (js2p's `_in_waterfalls`). */
+  _in_waterfalls(id: Uint8Array, time: number): boolean {
+    return this.node.seen.has(id, time);
+  }
+
+  /** Address requests made for `reply()` and not answered yet, as js2p's: request ID -> the reply to send. */
+  get requests(): Record<string, unknown[]> {
+    const out: Record<string, unknown[]> = {};
+    for (const [id, pending] of this.node.requests.live()) out[id] = pending.data;
+    return out;
   }
 
   /** Used by Message.reply(). */
   reply_to(msg: Message, packs: unknown[]): void {
     this.node.replyTo({ sender: String(msg.sender) }, packs);
-  }
-
-  protected toMessage(m: MeshMessage): Message {
-    return new Message(InternalMessage.fromDecoded(m.raw), this);
-  }
-
-  /** Close the listener and every connection; the returned promise resolves when all are closed. */
-  close(): Promise<void> {
-    return this.ready.then(
-      () => this.node.close(),
-      () => this.node.close(),
-    );
   }
 }
 

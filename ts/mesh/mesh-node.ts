@@ -12,7 +12,7 @@ import { ClosedError, ConnectError, DuplicateIdError, HandlerError, HandshakeTim
 import { flags } from '../base/flags';
 import { createUserSalt, js2pNodeIdPreimage, nodeId, nowSeconds, protocolId as makeProtocolId, requestId as makeRequestId } from '../base/ids';
 import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options';
-import { Peer, PeerInfo, IdForm } from './peer';
+import { Peer, PeerInfo, IdForm, type PeerClass } from './peer';
 import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
@@ -64,6 +64,12 @@ export class MeshNode extends EventEmitter {
   outAddr: [string, number];
   /** The routing table: handshaked peers by node ID text. */
   readonly peers = new Map<string, Peer>();
+  /**
+   * The class of this node's connection objects: Peer or a subclass, made as
+   * `new peerClass(conn, outgoing, node, expectedId)` for each connection
+   * from then on (js2p's `conn_type`: its programs subclass the connection).
+   */
+  peerClass: PeerClass = Peer;
   /** Connections still waiting for the peer's handshake. */
   readonly awaiting = new Set<Peer>();
   /** Accepted connections whose transport handshake (TLS, WebSocket upgrade) is under way; they count against maxPeers. */
@@ -343,7 +349,7 @@ export class MeshNode extends EventEmitter {
     // Before the connection's own listener, so that text where a frame header belongs is named as such.
     watchFirstHeader(stream, this.options.maxFrameSize, outgoing, (err) => peer.conn.fail(err));
     const conn = new FramedConnection(stream, core, this.options, openedAt, { pending: this.pendingFrames, writes: this.queuedWrites });
-    const peer = new Peer(conn, outgoing, this, expectedId);
+    const peer = new this.peerClass(conn, outgoing, this, expectedId);
     this.all.add(peer);
     this.awaiting.add(peer);
     conn.setDedup(this.seen, [...this.linkOnly]);

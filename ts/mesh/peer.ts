@@ -28,6 +28,9 @@ class RateWindow {
   }
 }
 
+/** A connection class a node makes its peers of (MeshNode.peerClass). */
+export type PeerClass = new (conn: FramedConnection, outgoing: boolean, node: MeshNode, expectedId: string | null) => Peer;
+
 export class Peer {
   /** Peer's node ID as text (null until its handshake). */
   id: string | null = null;

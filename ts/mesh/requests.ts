@@ -34,6 +34,11 @@ export class PendingRequests {
     return p && p.expiresAt >= Date.now() ? p : undefined;
   }
 
+  /** The pending replies not yet expired, oldest first. */
+  *live(now = Date.now()): IterableIterator<[string, PendingReply]> {
+    for (const e of this.entries) if (e[1].expiresAt >= now) yield e;
+  }
+
   prune(now = Date.now()): void {
     for (const [k, p] of this.entries) if (p.expiresAt < now) this.entries.delete(k);
   }

@@ -188,8 +188,9 @@ export class SyncNode extends MeshNode {
     const { hash, size } = encodedValue(value);
     this.checkLocalBytes(k, size);
     const now = nowSeconds();
-    this.sendAll(flags.broadcast, [flags.store, keyBytes(k), value], OWNER_FORM); // refused before anything is written when too large
-    this.table.put(k, value, this.id, OWNER_FORM, now, size, hash);
+    const form = this.ownerFormFor(k);
+    this.sendAll(flags.broadcast, [flags.store, keyBytes(k), value], form); // refused before anything is written when too large
+    this.table.put(k, value, this.id, form, now, size, hash);
     this.emit('update', { key: k, rawKey: keyBytes(k), value, owner: this.id, timestamp: now, source: 'local' } satisfies SyncUpdate);
     return this;
   }
@@ -203,10 +204,22 @@ export class SyncNode extends MeshNode {
     if (!this.table.live(k)) return false;
     this.checkWritable(k, false);
     const now = nowSeconds();
-    this.table.tombstone(k, this.id, OWNER_FORM, now);
+    const form = this.ownerFormFor(k);
+    this.table.tombstone(k, this.id, form, now);
     this.emit('delete', { key: k, rawKey: keyBytes(k), owner: this.id, timestamp: now, source: 'local' } satisfies SyncDelete);
-    this.broadcastTo([flags.store, keyBytes(k), null], (p) => !this.mayBeJs2p(p));
+    this.broadcastTo([flags.store, keyBytes(k), null], (p) => !this.mayBeJs2p(p), form);
     return true;
+  }
+
+  /**
+   * How this node names itself in a write to `key`: bin (OWNER_FORM), or the
+   * form of the entry it already owns there (replicas hold its earlier writes
+   * in that form, e.g. from a release that sent str, and py2p only sees its
+   * own lease when the forms match).
+   */
+  private ownerFormFor(key: string): IdForm {
+    const cur = this.table.any(key);
+    return cur && cur.owner === this.id ? cur.ownerForm : OWNER_FORM;
   }
 
   /**
@@ -225,8 +238,9 @@ export class SyncNode extends MeshNode {
     const { hash, size } = encodedValue(merged);
     this.checkLocalBytes(k, size);
     const now = nowSeconds();
-    this.sendAll(flags.broadcast, [flags.delta, keyBytes(k), delta], OWNER_FORM); // refused before anything is written when too large
-    this.table.put(k, merged, this.id, OWNER_FORM, now, size, hash);
+    const form = this.ownerFormFor(k);
+    this.sendAll(flags.broadcast, [flags.delta, keyBytes(k), delta], form); // refused before anything is written when too large
+    this.table.put(k, merged, this.id, form, now, size, hash);
     this.emit('update', { key: k, rawKey: keyBytes(k), value: merged, owner: this.id, timestamp: now, source: 'local' } satisfies SyncUpdate);
     return merged;
   }
@@ -356,10 +370,10 @@ export class SyncNode extends MeshNode {
   }
 
   /** One broadcast (same message ID for all) to the handshaked peers `include` accepts. */
-  broadcastTo(payload: unknown[], include: (p: Peer) => boolean): void {
+  broadcastTo(payload: unknown[], include: (p: Peer) => boolean, sender: IdForm = OWNER_FORM): void {
     if (this.closed) throw new ClosedError('this node was closed');
     const targets = [...this.peers.values()].filter((p) => !p.conn.closed && include(p));
-    this.sendToPeers(targets, flags.broadcast, payload, OWNER_FORM);
+    this.sendToPeers(targets, flags.broadcast, payload, sender);
     this.counters.sent++;
   }
 

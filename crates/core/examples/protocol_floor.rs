@@ -20,6 +20,7 @@ use polyp2p_core::framing::HEADER_LEN;
 use polyp2p_core::ids::{node_id_from_preimage, sha256};
 use polyp2p_core::message::{encode_message, ID_LEN};
 use polyp2p_core::msgpack::{self, EncodeOptions, Value};
+use polyp2p_core::scan::peek_time;
 use polyp2p_core::waterfall::WaterfallCache;
 
 const PAYLOAD: usize = 100;
@@ -103,8 +104,8 @@ fn pass(buf: &[u8], upto: Upto, now: f64) -> (usize, usize, usize) {
             black_box(&id);
             continue;
         }
-        if upto == Upto::Dedup {
-            cache.prefetch(&id, 0); // as the reader: the decode overlaps the table's cache misses
+        if let (Upto::Dedup, Some(time)) = (upto, peek_time(packed)) {
+            cache.prefetch(&id, time, 0); // as the reader: the decode overlaps the table's cache misses
         }
         let value = msgpack::decode(packed).expect("decode");
         if upto == Upto::Decode {

@@ -90,12 +90,20 @@ fn record_run(cache: &mut WaterfallCache, buf: &[u8], ends: &[u32], times: &[f64
         let at = if i == 0 { 0 } else { ends[i - 1] as usize };
         &buf[at + 4..at + 36]
     };
-    for i in 0..ends.len().min(PREFETCH_AHEAD) {
-        cache.prefetch(id_of(i), i);
+    for (i, &time) in times
+        .iter()
+        .enumerate()
+        .take(ends.len().min(PREFETCH_AHEAD))
+    {
+        cache.prefetch(id_of(i), time, i);
     }
     for (i, &time) in times.iter().enumerate().take(ends.len()) {
         if i + PREFETCH_AHEAD < ends.len() {
-            cache.prefetch(id_of(i + PREFETCH_AHEAD), PREFETCH_AHEAD);
+            cache.prefetch(
+                id_of(i + PREFETCH_AHEAD),
+                times[i + PREFETCH_AHEAD],
+                PREFETCH_AHEAD,
+            );
         }
         cache.seen(id_of(i), time, time);
     }

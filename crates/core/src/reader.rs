@@ -11,7 +11,7 @@
 use crate::error::{Error, Result};
 use crate::framing::HEADER_LEN;
 use crate::message::{open_body, ID_LEN};
-use crate::scan::{scan_message, Scanned};
+use crate::scan::{peek_time, scan_message, Scanned};
 use crate::waterfall::WaterfallCache;
 
 /// Integers per frame in `Batch::info`.
@@ -241,9 +241,9 @@ fn read_body(
 ) -> Result<bool> {
     let opened = open_body(body, compressions, limits.decompressed_limit(body.len()))?;
     let (used, id, msgpack) = (opened.method, opened.id, opened.msgpack());
-    if let Some(d) = dedup.as_deref() {
+    if let (Some(d), Some(time)) = (dedup.as_deref(), peek_time(msgpack)) {
         // the scan below takes about as long as the table's cache misses: overlap them
-        d.cache.prefetch(&id, 0);
+        d.cache.prefetch(&id, time, 0);
     }
     let Scanned { values, header: h } = scan_message(msgpack, limits.value_limit(body.len()))?;
     let frame_start = batch.bytes.len();

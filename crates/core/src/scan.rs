@@ -199,6 +199,73 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The time of a message `[main flag, sender, time, ...]` read from its
+/// first bytes alone, without validating anything (the sender's UTF-8 is
+/// checked by the scan): what `scan_message` gives as the header's time when
+/// the header is usual. The reader uses it to start loading the duplicate
+/// filter's slot before the scan; a wrong answer only loads the wrong slot.
+pub fn peek_time(b: &[u8]) -> Option<f64> {
+    let at = match *b.first()? {
+        0x90..=0x9f => 1,
+        0xdc => 3,
+        0xdd => 5,
+        _ => return None,
+    };
+    let at = at + int_width(*b.get(at)?)?; // main flag
+    let at = at + text_width(b, at)?; // sender
+    let be = |n: usize| -> Option<u64> {
+        Some(
+            b.get(at + 1..at + 1 + n)?
+                .iter()
+                .fold(0u64, |v, x| (v << 8) | *x as u64),
+        )
+    };
+    let t = *b.get(at)?;
+    let time = match t {
+        0x00..=0x7f => t as f64,
+        0xe0..=0xff => t as i8 as f64,
+        0xcc..=0xcf => be(1 << (t - 0xcc))? as f64,
+        0xd0..=0xd3 => {
+            let n = 1 << (t - 0xd0);
+            let shift = 64 - 8 * n as u32;
+            (((be(n)? << shift) as i64) >> shift) as f64
+        }
+        0xca => f32::from_bits(be(4)? as u32) as f64,
+        0xcb => f64::from_bits(be(8)?),
+        _ => return None,
+    };
+    time.is_finite().then_some(time)
+}
+
+/// Bytes of an int starting with type byte `t`, or None when it is no int.
+fn int_width(t: u8) -> Option<usize> {
+    match t {
+        0x00..=0x7f | 0xe0..=0xff => Some(1),
+        0xcc..=0xcf => Some(1 + (1 << (t - 0xcc))),
+        0xd0..=0xd3 => Some(1 + (1 << (t - 0xd0))),
+        _ => None,
+    }
+}
+
+/// Bytes of the str or bin at `at`, header included, or None.
+fn text_width(b: &[u8], at: usize) -> Option<usize> {
+    let t = *b.get(at)?;
+    let len = |n: usize| -> Option<usize> {
+        Some(
+            b.get(at + 1..at + 1 + n)?
+                .iter()
+                .fold(0usize, |v, x| (v << 8) | *x as usize),
+        )
+    };
+    Some(match t {
+        0xa0..=0xbf => 1 + (t & 0x1f) as usize,
+        0xd9 | 0xc4 => 2 + len(1)?,
+        0xda | 0xc5 => 3 + len(2)?,
+        0xdb | 0xc6 => 5 + len(4)?,
+        _ => return None,
+    })
+}
+
 fn small_int(k: Kind) -> Option<i32> {
     match k {
         Kind::Int(v) => i32::try_from(v).ok(),
@@ -339,6 +406,37 @@ mod tests {
         assert_eq!((h.main_flag, h.sub_flag, h.time), (0, 2, 1_700_000_000.0));
         assert_eq!(&b[h.sender_start..h.sender_start + h.sender_len], b"sender");
         assert!(!h.sender_is_bin);
+    }
+
+    #[test]
+    fn peek_time_is_the_headers_time() {
+        for time in [
+            Value::UInt(1_700_000_000),
+            Value::F64(1_700_000_000.5),
+            Value::Int(-3),
+        ] {
+            let b = msg(vec![
+                Value::UInt(0),
+                Value::Bin(b"sender".to_vec()),
+                time,
+                Value::UInt(0),
+            ]);
+            assert_eq!(
+                peek_time(&b),
+                Some(scan_message(&b, usize::MAX).unwrap().header.time)
+            );
+        }
+        assert_eq!(
+            peek_time(&msg(vec![
+                Value::UInt(0),
+                Value::Str("s".into()),
+                Value::Nil
+            ])),
+            None
+        );
+        assert_eq!(peek_time(&msg(vec![Value::UInt(0)])), None);
+        assert_eq!(peek_time(&encode(&Value::UInt(5)).unwrap()), None);
+        assert_eq!(peek_time(&[0x94, 0x00]), None);
     }
 
     #[test]

@@ -124,18 +124,11 @@ fn prefetch_read<T>(slot: &T) {
     let _ = slot;
 }
 
-/// Seeded hash of 8 ID bytes (of a SHA-256 output: as good as any 8) and the
-/// length code. The time is left out: an ID is the SHA-256 of a message that
-/// holds its time, so one ID never comes with two times short of a collision,
-/// and the slot can be known (and prefetched) before the time is read.
+/// Seeded hash of 8 ID bytes (of a SHA-256 output: as good as any 8), the length code and the time.
 fn hash_of(k: &Key) -> u32 {
-    hash_id(&k.id, k.len)
-}
-
-fn hash_id(id: &[u8; 32], len: u8) -> u32 {
-    let head = u64::from_le_bytes(id[..8].try_into().expect("8 bytes"));
+    let head = u64::from_le_bytes(k.id[..8].try_into().expect("8 bytes"));
     let mut h = (head ^ seed()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    h ^= (len as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h ^= (k.time ^ k.len as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
     h ^= h >> 29;
     h = h.wrapping_mul(0x1656_67B1_9E37_79F9);
     (h ^ (h >> 32)) as u32
@@ -233,20 +226,19 @@ impl WaterfallCache {
         false
     }
 
-    /// Start loading the memory `seen(id, ..)` will touch, so that a
+    /// Start loading the memory `seen(id, time, ..)` will touch, so that a
     /// caller with other work to do first (the reader's msgpack scan, the
     /// next frames of a sender's run) overlaps the cache misses with it: the
     /// key's home slot, and the slot of the ring entry `ahead` insertions
     /// from the head (the one pruning or the cap drops next). At the default
     /// cap the table outgrows the caches, and these two misses were most of
     /// the cost of a new message (`perf` of a relay: `find` and `drop_oldest`).
-    pub fn prefetch(&self, id: &[u8], ahead: usize) {
+    pub fn prefetch(&self, id: &[u8], time: f64, ahead: usize) {
         if id.len() > 32 {
             return; // folded keys cost a SHA-256: not worth it for a hint
         }
-        let mut padded = [0u8; 32];
-        padded[..id.len()].copy_from_slice(id);
-        prefetch_read(&self.table[hash_id(&padded, id.len() as u8 + 1) as usize & self.mask]);
+        let k = key(id, time);
+        prefetch_read(&self.table[hash_of(&k) as usize & self.mask]);
         if self.count > ahead {
             let oldest = &self.ring[(self.head + ahead) & self.ring_mask];
             prefetch_read(&self.table[oldest.hash as usize & self.mask]);
