@@ -30,6 +30,21 @@ for (const b of backends) {
     t.is(c.size, 0, 'a NaN time leaves too');
   });
 
+  test(`[${b.name}] entries(): the remembered pairs oldest first, forgotten and evicted ones left out, a long ID as its SHA-256`, (t) => {
+    const c = b.createWaterfallCache(60, 4);
+    const long = Buffer.alloc(40, 9);
+    c.seen(id(1), 1000, 1000);
+    c.seen(Buffer.from('short'), 1001, 1001);
+    c.seen(long, 1002, 1002);
+    c.seen(id(2), 1003, 1003);
+    c.forget(Buffer.from('short'), 1001);
+    c.seen(id(3), 1004, 1004); // the cap evicts id(1)
+    const e = c.entries();
+    const ids = [...e.ends].map((end, i) => Buffer.from(e.ids.subarray(i ? e.ends[i - 1] : 0, end)).toString('hex'));
+    t.deepEqual(ids, [b.sha256(long), id(2), id(3)].map((x) => Buffer.from(x).toString('hex')));
+    t.deepEqual([...e.times], [1002, 1003, 1004]);
+  });
+
   test(`[${b.name}] entries expire after the window`, (t) => {
     const c = b.createWaterfallCache(60, 1000);
     c.seen(id(1), 1000, 1000);

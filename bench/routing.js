@@ -49,6 +49,8 @@ for (const [name, mk] of [
   ['base58 encode of a time', (b) => (i) => b.base58EncodeInt(BigInt(t0 + i))],
   // what a relay in a flooded mesh does: each message arrives once new and about four more times as a duplicate
   ['waterfall seen, 1 new : 4 dup', (b) => { const c = b.createWaterfallCache(60, 100000); const ids = Array.from({ length: 65536 }, () => crypto.randomBytes(32)); return (i) => { const k = i >> 2; const t = t0 + (k >> 16); return c.seen(ids[k & 65535], t, t); }; }],
+  // js2p's `waterfalls` view (compat): one call lists what the cache remembers
+  ['waterfall entries, 1 000 remembered', (b) => { const c = b.createWaterfallCache(60, 1000); for (let i = 0; i < 1000; i++) c.seen(crypto.randomBytes(32), t0, t0); return () => c.entries().ends.length; }],
   ['waterfall seen (insert only)', (b) => { const c = b.createWaterfallCache(60, 200000); const ids = Array.from({ length: 1024 }, () => crypto.randomBytes(32)); return (i) => c.seen(ids[i & 1023], t0 + (i >> 10), t0); }],
   ['chordPositions', (b) => (i) => b.chordPositions(Buffer.from('key' + i))],
   ...[0x20, 0x13, 0x11, 0x10, 0x12].map((m) => [`compress 0x${m.toString(16)} ${text.length}B`, (b) => () => b.compress(text, m)]),

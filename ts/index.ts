@@ -70,3 +70,6 @@ import * as chord from './compat/chord';
 export { chord };
 export { ChordSocket } from './compat/chord';
 export { bootstrap } from './compat/bootstrap';
+import * as ford from './compat/ford';
+/** js2p's experimental ford module: FordSocket with `routes` and `sendTo` (also `require('polyp2p/compat/ford')`). */
+export { ford };

@@ -1,7 +1,8 @@
 'use strict';
 // The js2p internals programs override or call (shared/JS2P_API.md §2.7, §3, §5), doing what
 // they do in js2p: handle_msg as the hook every message goes through, conn_type as the class of
-// new connections, _send_handshake/_send_peers, waterfall/_in_waterfalls, requests, and chord's
+// new connections, _send_handshake/_send_peers, move_to_routing_table, waterfall/_in_waterfalls/
+// waterfalls, requests, and chord's
 // data, dump_data, find, find_prev, next, prev, _send_meta, disconnect_least_efficient, checked
 // against a live js2p ChordSocket on the same ring.
 const test = require('ava');
@@ -101,10 +102,24 @@ test('waterfall: a new message is recorded and sent on to every peer but its aut
   t.true(a.waterfall(msg), 'new: relayed');
   t.true(a._in_waterfalls(msg.id, msg.time));
   t.false(a.waterfall(msg), 'seen: not again');
+  t.deepEqual(a.waterfalls[0], [msg.id, msg.time], 'waterfalls: what the node remembers, newest first');
   await waitFor(() => c.queue === 1, 3000, 'the copy at c');
+  t.true(c.waterfalls.some(([id, time]) => id.equals(msg.id) && time === msg.time), 'the receiver remembers it too');
   t.deepEqual(c.recv().packets, [flags.broadcast, 'relayed by hand']);
   await sleep(200);
   t.is(b.queue, 0, 'not sent back to its author');
+});
+
+test('move_to_routing_table: a handshaked connection holds its place already; another ID or a connection without a handshake is refused', async (t) => {
+  const a = await socket(t);
+  const b = await socket(t);
+  await linked(t, a, b);
+  const conn = a.routing_table.get(b.id);
+  a.move_to_routing_table(b.id, conn);
+  t.is(a.routing_table.get(b.id), conn);
+  t.is(a.routing_table.size, 1);
+  t.throws(() => a.move_to_routing_table('SomeoneElse', conn), { instanceOf: TypeError });
+  t.is(a.routing_table.get(b.id), conn, 'unchanged');
 });
 
 test('requests: a reply to an author this node is not linked to waits there until the address arrives', async (t) => {

@@ -152,7 +152,7 @@ const polyp2p = require('polyp2p');
 (async () => {
   const out = { backend: polyp2p.backend, source: polyp2p.backendSource, resolved: require.resolve('polyp2p') };
   out.cargo = !spawnSync('cargo', ['--version'], { stdio: 'ignore' }).error;
-  out.compat = ['polyp2p/compat/base', 'polyp2p/compat/mesh', 'polyp2p/compat/sync', 'polyp2p/compat/chord']
+  out.compat = ['polyp2p/compat/base', 'polyp2p/compat/mesh', 'polyp2p/compat/sync', 'polyp2p/compat/chord', 'polyp2p/compat/ford']
     .map((m) => typeof require(m) === 'object');
   out.esm = (await import('polyp2p')).backend;
   const a = await polyp2p.createMesh({ host: '127.0.0.1', port: 0, keepAliveInterval: 0 });
@@ -184,7 +184,7 @@ function checkInstalled(t, dir, r) {
   t.is(r.resolved, path.join(fs.realpathSync(dir), 'node_modules', 'polyp2p', 'dist', 'index.js'), 'polyp2p resolved from the install folder');
   // cargo is gone unless it sits in node's own directory (which must stay on PATH).
   if (!fs.existsSync(path.join(path.dirname(process.execPath), 'cargo'))) t.false(r.cargo, 'cargo is not on PATH in the install environment');
-  t.deepEqual(r.compat, [true, true, true, true], 'the compat entry points resolve');
+  t.deepEqual(r.compat, [true, true, true, true, true], 'the compat entry points resolve');
   t.is(r.esm, r.backend, 'import() gives the same module');
   t.deepEqual(r.data, ['hello', { from: 'a' }], 'two-node broadcast over loopback');
   // Nothing was built at install: no local addon next to dist/.

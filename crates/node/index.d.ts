@@ -25,6 +25,8 @@ export declare class WaterfallCache {
   forget(id: Uint8Array, time: number): void
   prune(now: number): void
   clear(): void
+  /** The remembered (ID, time) pairs, oldest first (js2p's `waterfalls`). */
+  entries(): WaterfallEntries
   get size(): number
   get maxEntries(): number
   get windowSeconds(): number
@@ -84,3 +86,10 @@ export declare function sealFrame(frame: Buffer, record: WaterfallCache | undefi
 export declare function sealFrames(buf: Buffer, ends: Uint32Array, times: Float64Array, record?: WaterfallCache | undefined | null): void
 
 export declare function sha384(data: Uint8Array): Buffer
+
+/** What `WaterfallCache::entries` gives: IDs back to back (entry i ends at `ends[i]`) and times. */
+export interface WaterfallEntries {
+  ids: Buffer
+  ends: Uint32Array
+  times: Float64Array
+}

@@ -67,6 +67,12 @@ export interface FrameDecoderLike {
 }
 
 /** Duplicate filter of the waterfall (PROTOCOL.md §11). */
+export interface WaterfallEntries {
+  ids: Buffer;
+  ends: Uint32Array;
+  times: Float64Array;
+}
+
 export interface WaterfallCacheLike {
   /**
    * Record (id, time). Returns true when the pair was already present (a
@@ -79,6 +85,12 @@ export interface WaterfallCacheLike {
   forget(id: Uint8Array, time: number): void;
   prune(now: number): void;
   clear(): void;
+  /**
+   * The remembered (ID, time) pairs, oldest first, forgotten ones left out:
+   * the IDs back to back in `ids` (entry i ends at `ends[i]`; an ID longer
+   * than 32 bytes is kept, and given, as its SHA-256).
+   */
+  entries(): WaterfallEntries;
   readonly size: number;
   readonly maxEntries: number;
   readonly windowSeconds: number;

@@ -10,6 +10,7 @@ import { Peer } from '../mesh/peer';
 import type { MeshOptions } from '../mesh/options';
 import { flags } from '../base/flags';
 import { nowSeconds } from '../base/ids';
+import { DuplicateIdError } from '../base/errors';
 import { BaseSocket, Protocol } from './base';
 import type { Message } from './internal-message';
 
@@ -97,6 +98,30 @@ export class MeshSocket extends BaseSocket {
   /** Whether this node remembers a message with this ID and time (js2p's `_in_waterfalls`). */
   _in_waterfalls(id: Uint8Array, time: number): boolean {
     return this.node.seen.has(id, time);
+  }
+
+  /** The messages this node remembers as [ID, time], newest first (js2p's `waterfalls`; built when read). */
+  get waterfalls(): [Buffer, number][] {
+    const { ids, ends, times } = this.node.seen.entries();
+    const out: [Buffer, number][] = [];
+    for (let i = ends.length - 1; i >= 0; i--) out.push([Buffer.from(ids.subarray(i ? ends[i - 1] : 0, ends[i])), times[i]]);
+    return out;
+  }
+
+  /**
+   * js2p's move_to_routing_table(id, conn), for subclasses: make sure a
+   * connection that handshook as `id` holds that place in the routing table.
+   * polyp2p enters every handshaked connection itself (sending its handshake
+   * and peer list), so for such a connection this changes nothing. It
+   * refuses what would break one-ID-per-connection: a connection under
+   * another ID than it handshook with, or none yet (TypeError), and a second
+   * link to a node whose first link stays (DuplicateIdError).
+   */
+  move_to_routing_table(id: unknown, conn: Peer): void {
+    if (!conn.handshakeReceived || conn.id !== String(id)) {
+      throw new TypeError(`a connection enters the routing table under the ID it handshook with (${conn.id ?? 'no handshake yet'}), not ${String(id)}`);
+    }
+    if (this.node.peers.get(conn.id) !== conn) throw new DuplicateIdError(`${conn.id} is linked through another connection, which this node keeps (one link per node)`);
   }
 
   /** Address requests made for `reply()` and not answered yet, as js2p's: request ID -> the reply to send. */

@@ -245,6 +245,22 @@ impl WaterfallCache {
         }
     }
 
+    /// The remembered (ID, time) pairs, oldest first, forgotten ones left
+    /// out; an ID longer than 32 bytes is given as its SHA-256 (as stored).
+    pub fn entries(&self) -> impl Iterator<Item = (&[u8], f64)> {
+        (0..self.count)
+            .map(move |i| &self.ring[(self.head + i) & self.ring_mask])
+            .filter(|e| e.len != FORGOTTEN)
+            .map(|e| {
+                let bytes = if e.len == FOLDED {
+                    32
+                } else {
+                    e.len as usize - 1
+                };
+                (&e.id[..bytes], f64::from_bits(e.time))
+            })
+    }
+
     pub fn has(&self, id: &[u8], time: f64) -> bool {
         let k = key(id, time);
         self.find(&k, hash_of(&k)).is_some()

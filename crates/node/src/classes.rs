@@ -3,11 +3,19 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use napi::bindgen_prelude::Uint8ArraySlice;
+use napi::bindgen_prelude::{Buffer, Float64Array, Uint32Array, Uint8ArraySlice};
 use napi_derive::napi;
 use polyp2p_core::waterfall::WaterfallCache as CoreWaterfallCache;
 
 use crate::size;
+
+/// What `WaterfallCache::entries` gives: IDs back to back (entry i ends at `ends[i]`) and times.
+#[napi(object)]
+pub struct WaterfallEntries {
+    pub ids: Buffer,
+    pub ends: Uint32Array,
+    pub times: Float64Array,
+}
 
 #[napi]
 pub struct WaterfallCache {
@@ -51,6 +59,28 @@ impl WaterfallCache {
     #[napi]
     pub fn clear(&mut self) {
         self.inner.borrow_mut().clear()
+    }
+
+    /// The remembered (ID, time) pairs, oldest first (js2p's `waterfalls`).
+    #[napi]
+    pub fn entries(&self) -> WaterfallEntries {
+        let cache = self.inner.borrow();
+        let n = cache.len();
+        let (mut ids, mut ends, mut times) = (
+            Vec::with_capacity(n * 32),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for (id, time) in cache.entries() {
+            ids.extend_from_slice(id);
+            ends.push(ids.len() as u32);
+            times.push(time);
+        }
+        WaterfallEntries {
+            ids: ids.into(),
+            ends: Uint32Array::new(ends),
+            times: Float64Array::new(times),
+        }
     }
 
     #[napi(getter)]

@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import type { WaterfallCacheLike } from '../backend';
+import type { WaterfallCacheLike, WaterfallEntries } from '../backend';
 import { sha256 } from './hash';
 
 /**
@@ -92,6 +92,26 @@ export class WaterfallCache implements WaterfallCacheLike {
     if (time === 0) time = 0; // -0 and 0 are one time
     const key = this.keyOf(id);
     return this.find(key, this.keyLen, this.hashOf(key, this.keyLen, time), time) >= 0;
+  }
+
+  entries(): WaterfallEntries {
+    const n = this.count - this.forgotten;
+    const ids = Buffer.allocUnsafe(n * 32);
+    const ends = new Uint32Array(n);
+    const times = new Float64Array(n);
+    let at = 0;
+    let e = 0;
+    for (let i = 0; i < this.count; i++) {
+      const p = (this.head + i) & this.ringMask;
+      const len = this.lens[p];
+      if (len === FORGOTTEN) continue;
+      const bytes = len === FOLDED ? 32 : len - 1;
+      ids.set(this.ids.subarray(p << 5, (p << 5) + bytes), at);
+      at += bytes;
+      ends[e] = at;
+      times[e++] = this.times[p];
+    }
+    return { ids: ids.subarray(0, at), ends, times };
   }
 
   seen(id: Uint8Array, time: number, now: number): boolean {
