@@ -8,7 +8,7 @@ const { spawn } = require('child_process');
 const polyp2p = require('../../dist/index.js');
 const { parseSeeds } = require('../../dist/compat/bootstrap.js');
 const { freePort, startNode, closeAll, needing } = require('../interop/harness');
-const { waitFor } = require('../helpers/mesh');
+const { waitFor, sleep } = require('../helpers/mesh');
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
 
@@ -70,30 +70,42 @@ test('POLYP2P_SEEDS is host:port,host:port', (t) => {
 });
 
 
-needing(test.serial, 'js2p')("js2p's chord socket on the bootstrap subnet registers through a polyp2p seed as js2p's bootstrap() does (apply_delta on the protocol ID), and polyp2p programs and js2p nodes find each other there", async (t) => {
-  const seedPort = await seedProcess(t);
-  polyp2p.bootstrap.seeds = [['127.0.0.1', seedPort]];
-  t.teardown(() => (polyp2p.bootstrap.seeds = []));
-  const protocolId = new polyp2p.base.Protocol('mesh', 'Plaintext').id;
-  const first = polyp2p.bootstrap(polyp2p.MeshSocket, null, '127.0.0.1', await freePort());
-  t.teardown(() => first.close());
-  const registered = new Promise((resolve) => first.once('bootstrapped', resolve));
-  // a js2p mesh node, registered by a js2p chord socket on the bootstrap subnet (what js2p's bootstrap() runs)
-  const jsMesh = await startNode('js2p', { kind: 'mesh' });
-  const jsHelper = await startNode('js2p', { kind: 'chord', subnet: 'bootstrap' });
-  t.teardown(() => closeAll(jsMesh, jsHelper));
-  jsHelper.command({ cmd: 'connect', host: '127.0.0.1', port: seedPort });
-  await jsHelper.waitFor((e) => e.event === 'connect', 8000);
-  t.deepEqual(await registered, [], 'the first program registered, with nobody to meet yet');
-  const from = jsHelper.events.length;
-  jsHelper.command({ cmd: 'apply_delta', key: protocolId, delta: { $map: [[jsMesh.id, ['127.0.0.1', jsMesh.port]]] } });
-  const answer = await jsHelper.waitFor((e) => e.event === 'value' && e.key === protocolId, 8000, from);
-  t.true(answer.found, `js2p's apply_delta: ${answer.error}`);
-  t.truthy(answer.value[first.id], 'js2p sees the polyp2p program registered by bootstrap()');
-  t.truthy(answer.value[jsMesh.id]);
-  // a second polyp2p program finds both: the polyp2p one and the js2p node
-  const second = polyp2p.bootstrap(polyp2p.MeshSocket, null, '127.0.0.1', await freePort());
-  t.teardown(() => second.close());
-  await waitFor(() => second.routing_table.has(jsMesh.id) && second.routing_table.has(first.id), 15000, 'the second program linked to js2p and to the first');
-  t.is(second.status, 'Nominal');
-});
+/** A rendered mapping (text keys, or $map with $bin keys from py2p) as an object keyed by text. */
+function byText(value) {
+  if (!value || !value.$map) return value ?? {};
+  return Object.fromEntries(value.$map.map(([k, v]) => [k && k.$bin ? Buffer.from(k.$bin, 'hex').toString() : String(k), v]));
+}
+
+for (const impl of ['js2p', 'py2p-0.7.870', 'py2p-0.7.878']) {
+  needing(test.serial, impl)(`${impl}'s chord socket on the bootstrap subnet registers through a polyp2p seed as its bootstrap() does (apply_delta on the protocol ID), and polyp2p programs and ${impl} nodes find each other there`, async (t) => {
+    const seedPort = await seedProcess(t);
+    polyp2p.bootstrap.seeds = [['127.0.0.1', seedPort]];
+    t.teardown(() => (polyp2p.bootstrap.seeds = []));
+    const protocolId = new polyp2p.base.Protocol('mesh', 'Plaintext').id;
+    const first = polyp2p.bootstrap(polyp2p.MeshSocket, null, '127.0.0.1', await freePort());
+    t.teardown(() => first.close());
+    const registered = new Promise((resolve) => first.once('bootstrapped', resolve));
+    // a mesh node of the original, registered by its chord socket on the bootstrap subnet (what its bootstrap() runs)
+    const theirMesh = await startNode(impl, { kind: 'mesh' });
+    const helper = await startNode(impl, { kind: 'chord', subnet: 'bootstrap' });
+    t.teardown(() => closeAll(theirMesh, helper));
+    helper.command({ cmd: 'connect', host: '127.0.0.1', port: seedPort });
+    await helper.waitFor((e) => e.event === 'connect', 8000);
+    t.deepEqual(await registered, [], 'the first program registered, with nobody to meet yet');
+    await sleep(300); // the originals take the seed as data-storing once its meta arrived
+    const from = helper.events.length;
+    // js2p names nodes as text, py2p as bin (its bootstrap applies {self.id: out_addr})
+    const ownId = impl === 'js2p' ? theirMesh.id : { $bin: Buffer.from(theirMesh.id).toString('hex') };
+    helper.command({ cmd: 'apply_delta', key: protocolId, delta: { $map: [[ownId, ['127.0.0.1', theirMesh.port]]] } });
+    const answer = await helper.waitFor((e) => e.event === 'value' && e.key === protocolId, 15000, from);
+    t.true(answer.found, `${impl}'s apply_delta: ${answer.error}`);
+    const seen = byText(answer.value);
+    t.truthy(seen[first.id], `${impl} sees the polyp2p program registered by bootstrap() (${JSON.stringify(answer.value)})`);
+    t.truthy(seen[theirMesh.id]);
+    // a second polyp2p program finds both: the polyp2p one and the original's node
+    const second = polyp2p.bootstrap(polyp2p.MeshSocket, null, '127.0.0.1', await freePort());
+    t.teardown(() => second.close());
+    await waitFor(() => second.routing_table.has(theirMesh.id) && second.routing_table.has(first.id), 15000, `the second program linked to ${impl} and to the first`);
+    t.is(second.status, 'Nominal');
+  });
+}

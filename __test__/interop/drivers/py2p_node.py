@@ -208,6 +208,15 @@ def main():
             emit({'event': 'value', 'key': cmd['key'], 'value': render(fallback), 'found': False,
                   'error': '%s: %s' % (type(e).__name__, e)})
 
+    def chord_apply_delta(cmd):
+        # apply_delta reads the key first (blocking on the tables): off the stdin thread too
+        try:
+            value = sock.apply_delta(parse(cmd['key']), parse(cmd['delta'])).get(cmd.get('timeout', 10))
+            emit({'event': 'value', 'key': cmd['key'], 'value': render(value), 'found': True})
+        except Exception as e:
+            emit({'event': 'value', 'key': cmd['key'], 'value': None, 'found': False,
+                  'error': '%s: %s' % (type(e).__name__, e)})
+
     def handle_chord(cmd):
         """Chord commands (--kind chord); False for commands shared with mesh."""
         name = cmd.get('cmd')
@@ -223,6 +232,8 @@ def main():
             emit({'event': 'ok', 'cmd': name})
         elif name == 'get':
             threading.Thread(target=chord_get, args=(cmd,), daemon=True).start()
+        elif name == 'apply_delta':
+            threading.Thread(target=chord_apply_delta, args=(cmd,), daemon=True).start()
         elif name == 'entries':
             # what the node holds in its five tables (data[method][position]), deleted items gone
             emit({'event': 'entries', 'count': sum(len(table) for table in sock.data.values())})
