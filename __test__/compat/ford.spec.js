@@ -69,9 +69,22 @@ test('three polyp2p nodes: routes learnt from end to end, sendTo both ways, a lo
   t.deepEqual((await received(a, 'the answer at a')).packets, [flags.whisper, 'to a']);
   t.is(b.queue, 0, 'the hop delivers nothing itself');
   t.throws(() => a.sendTo('NoSuchNode', ['x']), { code: 'ERR_NOT_CONNECTED' });
+  t.throws(() => a.sendTo(c.id, ['x'], flags.broadcast), { instanceOf: TypeError }, 'ford carries whispers');
   await c.close();
   await waitFor(() => !a.routes[c.id] && !b.routes[c.id], 5000, 'the routes through the lost link revoked');
   t.truthy(a.routes[b.id]);
+});
+
+test('a revoke travels on: cutting the far end of a chain a-b-c-d removes the route at a', async (t) => {
+  const [a, b, c, d] = [await ours(t), await ours(t), await ours(t), await ours(t)];
+  b.connect('127.0.0.1', a.addr[1]);
+  c.connect('127.0.0.1', b.addr[1]);
+  d.connect('127.0.0.1', c.addr[1]);
+  await waitFor(() => a.routes[d.id]?.length === 3, 8000, 'a route of three hops');
+  await d.close();
+  await waitFor(() => !a.routes[d.id], 5000, 'the revoke at a, two hops away');
+  t.throws(() => a.sendTo(d.id, ['gone']), { code: 'ERR_NOT_CONNECTED' });
+  t.deepEqual(a.routes[c.id], [b.id, c.id], 'the rest stays');
 });
 
 test('with js2p: a js2p node in the middle forwards between polyp2p nodes, and polyp2p forwards between js2p nodes', async (t) => {
@@ -110,7 +123,9 @@ test('hostile advertisements: only usable paths are learnt, within maxRoutes and
   table[b.id] = [raw.id, 'x', b.id]; // longer than the honest route
   raw.send(flags.whisper, [flags.new_paths, table]);
   await sleep(500);
-  t.is(Object.keys(a.routes).length, 50, 'maxRoutes');
+  const viaRaw = Object.values(a.routes).filter((path) => path[0] === raw.id).length;
+  t.true(Object.keys(a.routes).length <= 50 + 3, 'maxRoutes (the node, and its links, which always have a route)');
+  t.is(viaRaw, 25, 'one neighbour fills at most half of maxRoutes (its own link included)');
   for (const bad of ['TooLong', 'NotFromSender', 'ThroughMe', 'WrongEnd']) t.is(a.routes[bad], undefined, bad);
   t.deepEqual(a.routes[b.id], [b.id], 'a longer path does not replace a shorter one');
   t.false(a.routing_table.get(raw.id).conn.closed, 'the advertiser stays linked: nothing it sent was an error');
@@ -123,4 +138,34 @@ test('hostile advertisements: only usable paths are learnt, within maxRoutes and
   await sleep(300);
   t.is(b.queue, before + 1);
   t.deepEqual(b.recv().packets, [flags.whisper, 'once']);
+
+  // what a forward may not carry: a link-level message the last hop would send as its own, or a stale time
+  raw.send(flags.whisper, [flags.forward, b.id, flags.new_paths, { Injected: [b.id, 'Injected'] }]);
+  raw.send(flags.whisper, [flags.forward, b.id, flags.whisper, 'stale'], raw.id, time - 3600);
+  await sleep(400);
+  t.is(b.routes.Injected, undefined, 'no routes injected through a forward');
+  t.is(b.queue, 0, 'nothing stale delivered');
+});
+
+test('a peer that accepts little and a large route table: the table goes in pieces it accepts, and the node carries on', async (t) => {
+  const a = await ours(t);
+  const raw = await rawPeer(t, a.addr[1], { protocolId: a.protocol.id });
+  await waitFor(() => a.routing_table.has(raw.id), 5000, 'the raw peer');
+  raw.send(3, [3, 1]); // a ping advertising the smallest body limit (taken as 64 KiB)
+  await sleep(100);
+  const hop = (i, j) => `H${i}x${j}`.padEnd(120, 'z');
+  const table = {};
+  for (let i = 0; i < 60; i++) {
+    const dest = `D${i}`.padEnd(120, 'd');
+    table[dest] = [raw.id, ...Array.from({ length: 14 }, (_, j) => hop(i, j)), dest];
+  }
+  raw.send(flags.whisper, [flags.new_paths, table]);
+  await waitFor(() => Object.keys(a.routes).length >= 60, 3000, 'the routes learnt');
+  const pieces = () => raw.received.filter((m) => m.packets && m.packets[3] === flags.new_paths && Object.keys(m.packets[4]).length > 1);
+  await waitFor(() => pieces().length >= 2, 3000, 'the advertisement in pieces');
+  for (const m of pieces()) t.true(m.msgpack.length + 32 <= 64 * 1024, `a piece of ${m.msgpack.length} bytes`);
+  t.false(raw.closed);
+  const b = await ours(t);
+  b.connect('127.0.0.1', a.addr[1]);
+  await waitFor(() => a.routes[b.id] && b.routes[raw.id], 5000, 'a still links and advertises');
 });

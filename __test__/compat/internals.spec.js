@@ -73,6 +73,24 @@ test('conn_type: connections made after it is set are instances of that class; o
   t.is(c.conn_type, chord.ChordConnection);
 });
 
+test('a connection class whose constructor throws: that connection is closed and reported, the node carries on', async (t) => {
+  const a = await socket(t);
+  class Broken extends polyp2p.mesh.MeshConnection {
+    constructor(...args) {
+      super(...args);
+      throw new Error('broken on purpose');
+    }
+  }
+  a.conn_type = Broken;
+  const b = await socket(t);
+  b.connect('127.0.0.1', a.addr[1]);
+  await waitFor(() => a.exceptions.some((e) => /connection class .* broken on purpose/.test(e.message)), 3000, 'the error reported');
+  t.is(a.routing_table.size, 0);
+  a.conn_type = polyp2p.mesh.MeshConnection;
+  await linked(t, a, b);
+  t.pass();
+});
+
 test('_send_handshake and _send_peers send them on the connection given', async (t) => {
   const a = await socket(t);
   const raw = await rawPeer(t, a.addr[1], { protocolId: a.protocol.id });

@@ -179,9 +179,11 @@ for (const impl of ORIGINALS) {
     }
 
     // a delete made on polyp2p: within 0.5 s the original holds nothing of the key, and reads it as absent
+    const link = () => [...ours.peers.values()].find((p) => p.id === theirs.id);
+    t.true(!!link() && ours.isStoring(link()), `still linked to ${impl}, which stores data\n${theirs.describe()}`);
     let key = null;
     for (let i = 0; i < 64 && !key; i++) if (heldByOriginal(ours, `mixed-delete-${i}`) > 0) key = `mixed-delete-${i}`;
-    t.truthy(key, 'a key with tables on the original');
+    t.truthy(key, `a key with tables on the original (mode ${ours.mode})`);
     const before = await entriesAt(theirs);
     await ours.set(key, 'doomed');
     await waitFor(async () => (await entriesAt(theirs)) === before + heldByOriginal(ours, key), 3000, 'the original holds its tables of the key');

@@ -126,7 +126,8 @@ export class ChordSocket extends MeshSocket {
   /**
    * The items this node holds, as js2p's `data`: `{sha1: {position: value},
    * …}` with decimal positions, deleted items left out. Built when read, so it
-   * is always current; writing to it changes nothing.
+   * is always current (and costs a pass over the store: read it once, not in
+   * a loop); writing to it changes nothing.
    */
   get data(): Record<TableName, Record<string, unknown>> {
     return this.itemsWhere(() => true);

@@ -85,8 +85,9 @@ export class MeshSocket extends BaseSocket {
    * broadcasts have been through it before any handler sees them.
    */
   waterfall(msg: Message): boolean {
-    if (this.node.seen.seen(msg.id, msg.time, nowSeconds())) return false;
     const enc = { msgpack: msg.msg.__non_len_string, id: msg.id };
+    this.node.assertFits(enc.msgpack); // what peers would refuse is refused here (ERR_MESSAGE_TOO_LARGE, ERR_ELEMENT_LIMIT)
+    if (this.node.seen.seen(msg.id, msg.time, nowSeconds())) return false;
     const cache = new Map<number | null, Buffer>();
     for (const peer of this.node.peers.values()) {
       if (peer.id === String(msg.sender) || peer.conn.closed || enc.msgpack.length + 32 > this.node.bodyLimitFor(peer)) continue;

@@ -345,11 +345,30 @@ export class MeshNode extends EventEmitter {
     return n;
   }
 
+  /**
+   * A connection object of `peerClass`. A subclass written for js2p's three
+   * arguments drops `expectedId` (TLS pinning of a dial), so it is set here;
+   * a constructor that throws closes that connection and is reported.
+   */
+  private makePeer(stream: ByteStream, conn: FramedConnection, outgoing: boolean, expectedId: string | null): Peer {
+    try {
+      const peer = new this.peerClass(conn, outgoing, this, expectedId);
+      peer.expectedId = expectedId;
+      return peer;
+    } catch (e) {
+      // the connection goes (closed at once); the node carries on
+      stream.destroy();
+      const peer = new Peer(conn, outgoing, this, expectedId);
+      this.reportError(new HandlerError(`the connection class (peerClass) threw, so the connection was closed: ${e instanceof Error ? e.message : String(e)}`, e), peer);
+      return peer;
+    }
+  }
+
   private attach(stream: ByteStream, outgoing: boolean, expectedId: string | null, defaultForm: IdForm, openedAt = Date.now()): Peer {
     // Before the connection's own listener, so that text where a frame header belongs is named as such.
     watchFirstHeader(stream, this.options.maxFrameSize, outgoing, (err) => peer.conn.fail(err));
     const conn = new FramedConnection(stream, core, this.options, openedAt, { pending: this.pendingFrames, writes: this.queuedWrites });
-    const peer = new this.peerClass(conn, outgoing, this, expectedId);
+    const peer = this.makePeer(stream, conn, outgoing, expectedId);
     this.all.add(peer);
     this.awaiting.add(peer);
     conn.setDedup(this.seen, [...this.linkOnly]);
