@@ -15,6 +15,21 @@ const { waitFor, bounded, onceAny, freePort, closeJs2pSockets } = require('./wor
 const { FrameCounter } = require('./frame-counter');
 const { loadPolyp2p, POLYP2P_BENCH_OPTIONS, loadJs2pMesh, rawFrameBuilder } = require('./subject-libs');
 
+/**
+ * One wait per socket for its 'drain' (or 'close'): the sender's loop gives up
+ * waiting after a bound and asks again, and a slow reader (js2p) would
+ * otherwise collect a listener per round on the socket.
+ */
+const drainWaits = new WeakMap();
+function drained(sock) {
+  let wait = drainWaits.get(sock);
+  if (!wait) {
+    wait = onceAny(sock, ['drain', 'close']).finally(() => drainWaits.delete(sock));
+    drainWaits.set(sock, wait);
+  }
+  return wait;
+}
+
 const HOST = '127.0.0.1';
 const SETUP_MS = 20_000;
 const RAW_BATCH_BYTES = 64 * 1024;
@@ -108,7 +123,7 @@ async function js2pNode() {
           return 1;
         },
         congested: () => conns().some((c) => c.writableNeedDrain),
-        drain: () => Promise.all(conns().filter((c) => c.writableNeedDrain).map((c) => onceAny(c, ['drain', 'close']))),
+        drain: () => Promise.all(conns().filter((c) => c.writableNeedDrain).map(drained)),
       };
     },
     onDeliver(fn) {
@@ -209,7 +224,7 @@ async function rawNode() {
           return per;
         },
         congested: () => sockets.some((s) => s.writableNeedDrain),
-        drain: () => Promise.all(sockets.filter((s) => s.writableNeedDrain).map((s) => onceAny(s, ['drain', 'close']))),
+        drain: () => Promise.all(sockets.filter((s) => s.writableNeedDrain).map(drained)),
       };
     },
     onDeliver(fn) {
