@@ -246,3 +246,27 @@ test('_send_meta and disconnect_least_efficient', async (t) => {
   t.is(closed, expected);
   await waitFor(() => !a.routing_table.has(expected.id), 3000, 'the connection closed');
 });
+
+test('exceptions (status) keeps the newest MAX_EXCEPTIONS errors: a peer opening connections that send junk cannot grow it without bound', async (t) => {
+  t.timeout(60_000);
+  const net = require('net');
+  const a = await socket(t);
+  const b = await socket(t);
+  await linked(t, a, b);
+  const total = base.MAX_EXCEPTIONS + 200;
+  for (let sent = 0; sent < total; ) {
+    const batch = Array.from({ length: Math.min(50, total - sent) }, () => {
+      return new Promise((resolve) => {
+        const s = net.connect(a.addr[1], '127.0.0.1', () => s.end(Buffer.from('ffffffff0000', 'hex')));
+        s.on('error', resolve).on('close', resolve);
+      });
+    });
+    sent += batch.length;
+    await Promise.all(batch);
+  }
+  await waitFor(() => a.exceptions.length >= base.MAX_EXCEPTIONS, 10_000, 'the junk connections reported');
+  await sleep(200);
+  t.is(a.exceptions.length, base.MAX_EXCEPTIONS, 'the newest are kept, no more');
+  b.send(['still here']);
+  await waitFor(() => a.queue === 1, 3000, 'the honest peer still heard');
+});

@@ -175,6 +175,9 @@ export function get_socket(addr: string, port: number, aProtocol: Protocol): unk
   throw new Error('Unknown transport protocol');
 }
 
+/** Errors a socket keeps in `exceptions` (`status`): the newest. */
+export const MAX_EXCEPTIONS = 1024;
+
 /** A handler as js2p programs register it: `fn(msg, conn)`, truthy to claim the message. */
 export type CompatHandler = (msg: Message, conn: Peer) => unknown;
 
@@ -202,6 +205,7 @@ export class BaseSocket extends EventEmitter {
   readonly addr: [string, number];
   readonly out_addr: [string, number];
   readonly debug_level: number;
+  /** Errors caught while handling peers, oldest first; the newest MAX_EXCEPTIONS are kept (peers cannot grow it without bound). */
   readonly exceptions: Error[] = [];
   /** Resolves once the socket listens (js2p had no way to know); rejects when listening fails. */
   readonly ready: Promise<void>;
@@ -231,7 +235,7 @@ export class BaseSocket extends EventEmitter {
     });
     this.node.on('connect', () => this.emit('connect', this));
     this.node.on('message', () => this.emit('message', this));
-    this.node.on('peerError', (e: Error) => this.exceptions.push(e));
+    this.node.on('peerError', (e: Error) => this.noteError(e));
     // one handler on the node: the chain runs through this.handle_msg, so a subclass can override it
     this.node.registerHandler((msg, peer) => (this.handlers.length || this.handle_msg !== BaseSocket.prototype.handle_msg ? this.handle_msg(this.toMessage(msg), peer) : undefined));
     this.incoming = new IncomingServer(
@@ -242,7 +246,7 @@ export class BaseSocket extends EventEmitter {
     this.ready = this.node.listen().then(
       () => this.incoming.settle(null),
       (e: Error) => {
-        this.exceptions.push(e);
+        this.noteError(e);
         if (this.listenerCount('error')) this.emit('error', e);
         this.incoming.settle(e);
         throw e;
@@ -254,6 +258,12 @@ export class BaseSocket extends EventEmitter {
 
   protected createNode(options: MeshOptions): MeshNode {
     return new MeshNode(options);
+  }
+
+  /** Keep an error for `status` (js2p's list grew for ever: a peer sending junk on new connections filled memory). */
+  noteError(e: Error): void {
+    this.exceptions.push(e);
+    if (this.exceptions.length > MAX_EXCEPTIONS) this.exceptions.splice(0, this.exceptions.length - MAX_EXCEPTIONS);
   }
 
   /** Automatic outgoing connections (MeshSocket: `mesh.max_outgoing`, ChordSocket: `chord.max_outgoing`). */

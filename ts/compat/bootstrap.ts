@@ -40,7 +40,7 @@ export function parseSeeds(text: string | undefined): [string, number][] {
 export function bootstrap<S extends MeshSocket>(socket_class: SocketClass<S>, protocol: Protocol | null | undefined, addr: string, port: number, ...args: never[]): S {
   const sock = new socket_class(addr, port, protocol, ...args);
   const seeds = bootstrap.seeds.map(([h, p]) => [String(h), Number(p)] as [string, number]);
-  register(sock, seeds).catch((e: Error) => sock.exceptions.push(e));
+  register(sock, seeds).catch((e: Error) => sock.noteError(e));
   return sock;
 }
 /** Where bootstrap() looks for other nodes: `[host, port]` pairs. */

@@ -213,7 +213,7 @@ export class ChordSocket extends MeshSocket {
   set(key: unknown, value: unknown): Promise<void> {
     const k = compatKey(key);
     const p = this.ready.then(() => (value === null || value === undefined ? this.node.delete(k) : this.node.set(k, value)));
-    p.catch((e: Error) => this.exceptions.push(e));
+    p.catch((e: Error) => this.noteError(e));
     return p;
   }
 

@@ -51,7 +51,7 @@ export class MeshSocket extends BaseSocket {
     if (id && id === this.id) return false;
     if ((addr === this.addr[0] && port === this.addr[1]) || (addr === this.out_addr[0] && port === this.out_addr[1])) return false;
     if (id && this.node.peers.has(String(id))) return true;
-    this.node.connect(addr, port, { id: id ? String(id) : undefined }).catch((e: Error) => this.exceptions.push(e));
+    this.node.connect(addr, port, { id: id ? String(id) : undefined }).catch((e: Error) => this.noteError(e));
     return undefined;
   }
 
