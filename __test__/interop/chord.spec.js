@@ -133,16 +133,17 @@ async function startOfSecond() {
 }
 
 for (const impl of ORIGINALS) {
-  needing(test, impl)(`chord with ${impl} as among the originals: read within 0.5 s, the later write wins within a second, a delete leaves nothing`, async (t) => {
+  needing(test, impl)(`chord with ${impl} as among the originals: visible 0.1 s after a set, the later write wins within a second, a delete leaves nothing`, async (t) => {
     const { theirs, ours } = await legacyPair(t, impl);
 
-    // a polyp2p write is read from the original within 0.5 s: its get, started 0.1 s after the
-    // set (an original reads its own tables once, when the get starts), answers within the rest
+    // a polyp2p write is visible to the original 0.1 s after the set: a get it starts then finds
+    // it (an original reads its own tables once, when the get starts; its answer then takes its
+    // own polling, 0.1-0.3 s here, longer on a loaded host, so the get may run up to 2 s)
     for (let i = 0; i < 3; i++) {
       await ours.set(`mixed-read-${i}`, 'p');
       const setAt = Date.now();
       await sleep(100);
-      const read = await theirGet(theirs, `mixed-read-${i}`, 0.4);
+      const read = await theirGet(theirs, `mixed-read-${i}`, 2);
       t.true(read.found, `${impl} found the value (${read.ms} ms)`);
       t.is(read.value, 'p');
       t.log(`${impl} read a polyp2p write ${Date.now() - setAt} ms after the set`);
