@@ -55,13 +55,18 @@ async function main() {
     alias: { crypto: ts('browser/shims/crypto.ts'), zlib: ts('browser/shims/zlib.ts') },
     inject: [ts('browser/shims/globals.ts')],
     plugins: [swapPlugin],
+    // Minified: a page can load it as is, and bundlers lose nothing. The map stays in the
+    // checkout for debugging (the package leaves *.map out: it pointed at ts/, which is not shipped).
+    minify: true,
     sourcemap: true,
+    sourcesContent: false,
     legalComments: 'eof',
     logLevel: 'warning',
     metafile: true,
   });
-  const types = [`export * from './index';`];
-  if (hasChord) types.push(`export * as chord from '../chord/index';`);
+  // Explicit extensions: an ES module's relative imports need them under moduleResolution node16/nodenext.
+  const types = [`export * from './index.js';`];
+  if (hasChord) types.push(`export * as chord from '../chord/index.js';`);
   fs.writeFileSync(path.join(outDir, 'polyp2p.d.mts'), types.join('\n') + '\n');
   const bytes = fs.statSync(path.join(outDir, 'polyp2p.mjs')).size;
   const inputs = Object.keys(result.metafile.inputs);

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds the Rust addon (crates/node) into ./polyp2p.<platform>.node with
-// @napi-rs/cli. Never fails the install: without a Rust toolchain or the CLI,
-// or when the build fails, it prints one line and polyp2p uses its
-// pure-TypeScript backend.
+// @napi-rs/cli, in a git checkout (`npm run build:native`, called by `prepare`;
+// the registry package ships no script and no Rust sources). Never fails the
+// install: without a Rust toolchain or the CLI, or when the build fails, it
+// prints one line and polyp2p uses its pure-TypeScript backend.
 'use strict';
 
 const { spawnSync } = require('child_process');
@@ -34,12 +35,6 @@ function napiCli() {
 function main() {
   if (process.env.POLYP2P_SKIP_NATIVE === '1') {
     console.log(FALLBACK);
-    return;
-  }
-  // Installed from the registry: no Rust sources ship; the prebuilt binary comes
-  // from the per-platform package (optional dependency) or prebuilds/.
-  if (!require('fs').existsSync(path.join(root, 'crates', 'node', 'Cargo.toml'))) {
-    console.log('polyp2p: using a prebuilt binary if one exists for this platform, else the pure-TypeScript backend');
     return;
   }
   const cli = napiCli();

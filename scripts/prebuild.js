@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-// Ships the native addon the napi-rs way (per-platform npm packages) and the
-// prebuildify way (prebuilds/<platform>-<arch>/ inside the main package).
+// Ships the native addon two ways:
+// - the napi-rs way, for the default install: per-platform npm packages (npm/<triple>/),
+//   which the root package lists as optionalDependencies, so npm fetches only the one that
+//   matches the machine;
+// - the prebuildify way, for offline installs: prebuilds/<platform>-<arch>/ with every
+//   platform's binary, packed into an all-platform tarball of its own (`offline`), never
+//   into the default package (it would carry every binary to every user).
 //
 //   node scripts/prebuild.js (npm run build:prebuilds; not "prebuild", a hook of "build")
 //                                             copy this machine's build (./polyp2p.<triple>.node)
@@ -14,9 +19,16 @@
 //                                             the root version, add them to the root
 //                                             optionalDependencies (exact versions), and report
 //                                             the packages whose binary is missing
+//   node scripts/prebuild.js offline [--prebuilds DIR] [--out DIR]   (npm run pack:offline)
+//                                             the root package as `npm pack` makes it, plus
+//                                             prebuilds/ (default ./prebuilds), without
+//                                             optionalDependencies: polyp2p-<version>-offline.tgz,
+//                                             installable with no registry access for the binary
 // The loader (ts/native.ts) tries: local build, npm package, prebuilds/, then the TS fallback.
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
+const { execFileSync } = require('child_process');
 
 const root = path.join(__dirname, '..');
 const npmDir = path.join(root, 'npm');
@@ -101,13 +113,51 @@ function prepublish(dryRun) {
   if (missing.length) console.warn(`prepublish: no binary yet for ${missing.join(', ')} (publish those packages only after "artifacts")`);
 }
 
+function optionValue(args, name, fallback) {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? path.resolve(args[i + 1]) : fallback;
+}
+
+/** `npm pack` of `dir` into `dest`, scripts off (dist/ must be built); returns the tarball's path. */
+function npmPack(dir, dest) {
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: dir, encoding: 'utf8', shell: process.platform === 'win32' });
+  return path.join(dest, JSON.parse(out)[0].filename);
+}
+
+function offline(args) {
+  const prebuilds = optionValue(args, '--prebuilds', path.join(root, 'prebuilds'));
+  const outDir = optionValue(args, '--out', root);
+  const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.node') ? [e.name] : []));
+  if (!fs.existsSync(prebuilds) || !walk(prebuilds).length) {
+    console.error(`prebuild offline: no .node file under ${prebuilds}: run "npm run artifacts" (release) or "npm run build:prebuilds" first`);
+    process.exit(1);
+  }
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'polyp2p-offline-'));
+  try {
+    execFileSync('tar', ['-xzf', npmPack(root, stage), '-C', stage]);
+    const pkgDir = path.join(stage, 'package');
+    fs.cpSync(prebuilds, path.join(pkgDir, 'prebuilds'), { recursive: true });
+    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+    pkg.files = [...pkg.files, 'prebuilds/'];
+    delete pkg.optionalDependencies;
+    fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+    fs.mkdirSync(outDir, { recursive: true });
+    const target = path.join(outDir, `${pkg.name}-${pkg.version}-offline.tgz`);
+    fs.renameSync(npmPack(pkgDir, stage), target);
+    console.log(`prebuild offline: ${target} (${(fs.statSync(target).size / 1024).toFixed(0)} KiB)`);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+}
+
 function main() {
   const [cmd, ...rest] = process.argv.slice(2);
   if (!cmd) local();
   else if (cmd === 'artifacts') artifacts(rest[0] && path.resolve(rest[0]));
   else if (cmd === 'prepublish') prepublish(rest.includes('--dry-run'));
+  else if (cmd === 'offline') offline(rest);
   else {
-    console.error(`unknown command ${cmd}: use no argument, "artifacts [DIR]" or "prepublish [--dry-run]"`);
+    console.error(`unknown command ${cmd}: use no argument, "artifacts [DIR]", "prepublish [--dry-run]" or "offline [--prebuilds DIR] [--out DIR]"`);
     process.exit(1);
   }
 }

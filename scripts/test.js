@@ -11,6 +11,8 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 const failedSteps = [];
 // CI keeps only the tail of the output: failed test titles are repeated at the end
 const failedTests = [];
+// and so are the skipped ones, each with the reason in its title
+const skippedTests = [];
 
 function hasCargo() {
   return spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -35,6 +37,7 @@ function run(name, cmd, args, { env = {}, count } = {}) {
       const c = count ? count(plain) : { passed: 0, failed: 0, skipped: 0 };
       if (code !== 0 && c.failed === 0) c.failed = 1; // a crash or build failure counts as a failure
       if (code !== 0) failedTests.push(...failureLines(plain).map((l) => `${name}: ${l}`));
+      skippedTests.push(...skipLines(plain).map((l) => `${name}: ${l}`));
       totals.passed += c.passed;
       totals.failed += c.failed;
       totals.skipped += c.skipped;
@@ -89,6 +92,16 @@ function failureLines(s) {
   return [...new Set(picked)].slice(0, 30);
 }
 
+/** ava's `- [skip] title` lines, cargo's `test x ... ignored`, and steps that say `skipping ...` (js2p's mocha suites have no pending cases). */
+function skipLines(s) {
+  const picked = [];
+  for (const line of s.split('\n').map((l) => l.trim())) {
+    const m = line.match(/^- \[skip\] (.+)$/) || line.match(/^test (.+) \.\.\. ignored/) || line.match(/^(skipping .+)$/);
+    if (m) picked.push(m[1]);
+  }
+  return picked;
+}
+
 const sum = (re, s) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
 const cargoCount = (s) => ({ passed: sum(/test result: \w+\. (\d+) passed/g, s), failed: sum(/(\d+) failed;/g, s), skipped: sum(/(\d+) ignored;/g, s) });
 const avaPassed = (s) => sum(/(\d+) tests? passed/g, s) || (s.match(/^\s*✔/gm) || []).length;
@@ -107,9 +120,11 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
     failedSteps.push('cargo missing');
   } else {
     console.log('skipping cargo test: no Rust toolchain');
+    totals.skipped++;
+    skippedTests.push('cargo test: no Rust toolchain');
   }
   await run('lint', process.execPath, ['scripts/lint.js'], { count: lintCount });
-  const tsc = await run('tsc', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  const tsc = await run('tsc', process.execPath, ['scripts/build-ts.js']);
   if (tsc === 0) {
     const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
     // Base-layer tests cover native, hybrid and TS in one process; everything
@@ -134,6 +149,7 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
   const backend = spawnSync(process.execPath, ['-p', "require('./dist/index.js').backend"], { cwd: root }).stdout?.toString().trim();
   console.log(`\npolyp2p backend for this run: ${backend || 'unknown'}${failedSteps.length ? `; failed steps: ${failedSteps.join(', ')}` : ''}`);
   if (failedTests.length) console.log(`failed tests:\n${[...new Set(failedTests)].map((l) => `  ${l}`).join('\n')}`);
+  if (skippedTests.length) console.log(`skipped tests:\n${skippedTests.map((l) => `  ${l}`).join('\n')}`);
   console.log(`summary: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   process.exit(failedSteps.length ? 1 : 0);
 })();

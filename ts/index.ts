@@ -62,6 +62,9 @@ export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim
 export { TlsTransport, pinnedNodeId } from './transport/tls';
 export { WsTransport } from './transport/ws';
 export { selfSignedCertificate, spkiFingerprint, pinnedSalt } from './transport/certificate';
+/** The in-memory transport, for users' own tests (as hyperdht ships its testnet): nodes on one MemoryNetwork talk with no sockets. */
+export { MemoryNetwork, VirtualClock } from './transport/memory';
+export type { MemoryNetworkOptions, LinkProfile, NetworkClock } from './transport/memory';
 
 export { createChord, ChordNode, TABLES, READ_QUORUM } from './chord';
 export type { ChordOptions, ChordStats, KeyEvent, ReadOptions } from './chord';

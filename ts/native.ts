@@ -98,7 +98,19 @@ function choose(): BackendChoice {
   }
   const native = loadNativeBackend();
   if (native.backend) return native;
+  warnFallback(native.source, native.loadErrors);
   return { backend: jsBackend, source: native.source, loadErrors: native.loadErrors };
+}
+
+/** Once per process (this module loads once): the user did not ask for the fallback, so say why it runs. */
+function warnFallback(source: string, loadErrors: string[]): void {
+  const why = loadErrors.length ? `${source}; load errors: ${loadErrors.join('; ')}` : source;
+  process.emitWarning(
+    `${why}. Running the pure-TypeScript backend (same bytes, about 2x the CPU per message). ` +
+      `Install with optional dependencies (npm install --include=optional) to get the prebuilt binary, ` +
+      `or set POLYP2P_FORCE_JS=1 to choose the fallback and silence this warning.`,
+    { type: 'Polyp2pWarning', code: 'POLYP2P_NATIVE_MISSING' },
+  );
 }
 
 export const choice: BackendChoice = choose();

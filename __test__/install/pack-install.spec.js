@@ -1,13 +1,15 @@
 'use strict';
-// The install path a user gets (issue 7, point 5): `npm pack` the project and the
+// The install path a user gets (issues 7 and 20): `npm pack` the project and the
 // linux-x64-gnu platform package, install the tarballs into an empty folder with
 // install scripts disabled and no cargo on PATH, then, in a child process, check
 // which backend loaded and that two nodes exchange a broadcast over loopback.
 //
-//   root tarball + platform tarball     -> 'native' from the npm package polyp2p-<triple>
-//   root tarball alone (no prebuilds/)  -> 'js' (the pure-TypeScript fallback)
-//   root tarball alone, as packed       -> 'native' from prebuilds/ when it ships one for
-//                                          this platform (npm run build:prebuilds), else 'js'
+//   root tarball + platform tarball  -> 'native' from the npm package polyp2p-<triple>
+//   root tarball alone               -> 'js' (the pure-TypeScript fallback), with one warning
+//                                       saying so unless POLYP2P_FORCE_JS=1 chose it
+//   the offline all-platform tarball -> 'native' from its prebuilds/ (scripts/prebuild.js
+//                                       offline, with this machine's build as prebuilds/)
+// and the root tarball's contents: its file list, its size (≤ 300 KiB), no install script.
 //
 // The root package's dependencies (ws, node-forge, pako, big-integer) come from the
 // registry (npm's cache first, and only the cache when the registry is unreachable: `npm
@@ -15,13 +17,13 @@
 // platform package or a native build, its test registers as a skip (a failure under CI=true).
 //
 // Packing uses --ignore-scripts: "prepare" would delete and rebuild dist/ under the feet of
-// concurrently running tests. dist/ must be built (npm test runs tsc before ava).
+// concurrently running tests. dist/ must be built (npm test builds it before ava).
 const test = require('ava');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const https = require('https');
-const { execFile } = require('child_process');
+const { execFile, execFileSync } = require('child_process');
 const { promisify } = require('util');
 
 const run = promisify(execFile);
@@ -29,7 +31,8 @@ const root = path.join(__dirname, '..', '..');
 const CI = process.env.CI === 'true';
 const { platformTriple } = require(path.join(root, 'dist', 'native.js'));
 const triple = platformTriple();
-const prebuildDir = `prebuilds/${process.platform}-${process.arch}/`;
+const { parseTriple, prebuildName } = require(path.join(root, 'scripts', 'prebuild.js'));
+const MAX_PACKED_BYTES = 300 * 1024;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'polyp2p-pack-'));
 test.after.always(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -75,7 +78,7 @@ function registryReachable() {
 async function pack(dir, dest) {
   const { stdout } = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dest], dir);
   const [info] = JSON.parse(stdout);
-  return { tarball: path.join(dest, info.filename), files: info.files.map((f) => f.path) };
+  return { tarball: path.join(dest, info.filename), files: info.files.map((f) => f.path), size: info.size, entryCount: info.entryCount };
 }
 
 /** This platform's package folder and binary, or why there is none (known when the file loads: a test without them registers as a skip). */
@@ -100,26 +103,27 @@ const setup = (async () => {
   // 1. The root package, exactly as `npm pack` makes it from this checkout.
   const rootPack = await pack(root, tarballs);
 
-  // 2. The same package without prebuilds/ (what a clean clone packs, and what a user on a
-  //    platform with no binary gets): extracted and packed again.
-  const repack = path.join(work, 'repack');
-  fs.mkdirSync(repack);
-  await run('tar', ['-xzf', rootPack.tarball, '-C', repack]);
-  fs.rmSync(path.join(repack, 'package', 'prebuilds'), { recursive: true, force: true });
-  const bareDest = path.join(tarballs, 'bare');
-  fs.mkdirSync(bareDest);
-  const barePack = await pack(path.join(repack, 'package'), bareDest);
-
-  // 3. The platform package npm/<triple>, with this machine's build in it.
+  // 2. The platform package npm/<triple>, with this machine's build in it.
   let platformPack = null;
+  let offlinePack = null;
   if (platform.binary) {
     const stage = path.join(work, 'platform');
     fs.mkdirSync(stage);
     for (const f of fs.readdirSync(platform.dir)) if (!f.endsWith('.node')) fs.copyFileSync(path.join(platform.dir, f), path.join(stage, f));
     fs.copyFileSync(platform.binary, path.join(stage, platform.pkg.main));
     platformPack = { ...(await pack(stage, tarballs)), name: platform.pkg.name, main: platform.pkg.main };
+
+    // 3. The offline bundle as the release workflow makes it, with this machine's build as its prebuilds/.
+    const { platform: os_, arch } = parseTriple(triple);
+    const prebuilds = path.join(work, 'prebuilds');
+    fs.mkdirSync(path.join(prebuilds, `${os_}-${arch}`), { recursive: true });
+    fs.copyFileSync(platform.binary, path.join(prebuilds, `${os_}-${arch}`, prebuildName(triple)));
+    const offlineDir = path.join(work, 'offline');
+    await run(process.execPath, [path.join(root, 'scripts', 'prebuild.js'), 'offline', '--prebuilds', prebuilds, '--out', offlineDir], { cwd: root, env, timeout: 120_000 });
+    const [file] = fs.readdirSync(offlineDir);
+    offlinePack = { tarball: path.join(offlineDir, file), files: execFileSync('tar', ['-tzf', path.join(offlineDir, file)], { encoding: 'utf8' }).split('\n').filter(Boolean), prebuildDir: `prebuilds/${os_}-${arch}` };
   }
-  return { reachable, rootPack, barePack, platformPack };
+  return { reachable, rootPack, platformPack, offlinePack };
 })();
 // Reported by the tests that await it.
 setup.catch(() => {});
@@ -175,10 +179,12 @@ const polyp2p = require('polyp2p');
 })().catch((e) => { console.error(e && e.stack || e); process.exit(1); });
 `;
 
-async function probe(dir) {
-  const { stdout } = await run(process.execPath, ['-e', PROBE], { cwd: dir, env, timeout: 30_000 });
-  return JSON.parse(stdout.trim().split('\n').pop());
+async function probe(dir, extraEnv = {}) {
+  const { stdout, stderr } = await run(process.execPath, ['-e', PROBE], { cwd: dir, env: { ...env, ...extraEnv }, timeout: 30_000 });
+  return { ...JSON.parse(stdout.trim().split('\n').pop()), stderr };
 }
+
+const warnings = (r) => (r.stderr.match(/POLYP2P_NATIVE_MISSING/g) || []).length;
 
 function checkInstalled(t, dir, r) {
   t.is(r.resolved, path.join(fs.realpathSync(dir), 'node_modules', 'polyp2p', 'dist', 'index.js'), 'polyp2p resolved from the install folder');
@@ -192,13 +198,27 @@ function checkInstalled(t, dir, r) {
   t.deepEqual(fs.readdirSync(installed).filter((f) => f.endsWith('.node')), []);
 }
 
-test('the packed root package ships what it needs at runtime and no Rust sources', async (t) => {
+test('the packed root package: what it needs at runtime, no sources, maps or binaries, no install script, at most 300 KiB', async (t) => {
   const { rootPack } = await setup;
   const files = rootPack.files;
-  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/native.js', 'dist/compat/mesh.js', 'dist/browser/polyp2p.mjs', 'dist/cli/index.js', 'scripts/build-native.js']) {
+  t.log(`npm pack: ${(rootPack.size / 1024).toFixed(1)} KiB packed, ${rootPack.entryCount} files`);
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/native.js', 'dist/compat/mesh.js', 'dist/compat/ford.d.ts', 'dist/browser/polyp2p.mjs', 'dist/browser/polyp2p.d.mts', 'dist/cli/index.js']) {
     t.true(files.includes(f), `${f} in the tarball`);
   }
-  t.false(files.some((f) => /^(crates|ts|target|__test__|npm)\//.test(f) || /^polyp2p\..*\.node$/.test(f)), 'no sources, tests or local builds');
+  t.deepEqual(
+    files.filter((f) => /^(crates|ts|target|__test__|npm|scripts|prebuilds)\//.test(f) || /\.(node|map)$/.test(f)),
+    [],
+    'no sources, tests, scripts, source maps or binaries',
+  );
+  t.true(rootPack.size <= MAX_PACKED_BYTES, `${rootPack.size} bytes packed, above ${MAX_PACKED_BYTES}`);
+  const pkg = JSON.parse(execFileSync('tar', ['-xzOf', rootPack.tarball, 'package/package.json'], { encoding: 'utf8' }));
+  t.deepEqual(
+    Object.keys(pkg.scripts || {}).filter((s) => /^(pre|post)?install$/.test(s)),
+    [],
+    'a registry install runs no script',
+  );
+  for (const key of ['license', 'repository', 'bugs', 'keywords', 'exports', 'types']) t.truthy(pkg[key], `package.json has ${key}`);
+  t.is(pkg.exports['.'].browser.default, './dist/browser/polyp2p.mjs', 'bundlers get the browser build from a bare import');
 });
 
 platformTest('root + platform tarball, scripts disabled, no cargo: native backend from the platform package', async (t) => {
@@ -209,31 +229,35 @@ platformTest('root + platform tarball, scripts disabled, no cargo: native backen
   const r = await probe(dir);
   t.is(r.backend, 'native');
   t.is(r.source, `npm package ${platformPack.name}`);
+  t.is(warnings(r), 0, 'no fallback warning');
   checkInstalled(t, dir, r);
 });
 
-test('root tarball without prebuilds/ and no platform package: falls back to js', async (t) => {
+test('root tarball alone: the js fallback, with one warning unless POLYP2P_FORCE_JS=1 chose it', async (t) => {
   t.timeout(180_000);
-  const { reachable, barePack } = await setup;
-  t.false(barePack.files.some((f) => f.startsWith('prebuilds/')));
-  const dir = await install(t, [barePack.tarball], reachable);
+  const { reachable, rootPack } = await setup;
+  const dir = await install(t, [rootPack.tarball], reachable);
   const r = await probe(dir);
   t.is(r.backend, 'js');
   t.regex(r.source, new RegExp(`no native addon found for ${triple}`));
+  t.is(warnings(r), 1, `one warning on stderr:\n${r.stderr}`);
+  t.regex(r.stderr, /POLYP2P_FORCE_JS=1/, 'the warning says how to silence it');
   checkInstalled(t, dir, r);
+  const forced = await probe(dir, { POLYP2P_FORCE_JS: '1' });
+  t.is(forced.backend, 'js');
+  t.is(warnings(forced), 0, 'no warning when the user chose the fallback');
 });
 
-test('root tarball as packed, no platform package: prebuilds/ when it ships one, else js', async (t) => {
+platformTest('the offline all-platform tarball: native backend from its prebuilds/, no platform package', async (t) => {
   t.timeout(180_000);
-  const { reachable, rootPack } = await setup;
-  const shipsPrebuild = rootPack.files.some((f) => f.startsWith(prebuildDir) && f.endsWith('.node'));
-  const dir = await install(t, [rootPack.tarball], reachable);
+  const { reachable, offlinePack } = await setup;
+  t.true(offlinePack.files.some((f) => f.startsWith(`package/${offlinePack.prebuildDir}/`) && f.endsWith('.node')), 'ships prebuilds/');
+  const dir = await install(t, [offlinePack.tarball], reachable);
+  const installed = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'polyp2p', 'package.json'), 'utf8'));
+  t.is(installed.optionalDependencies, undefined, 'no platform packages to fetch');
   const r = await probe(dir);
-  if (shipsPrebuild) {
-    t.is(r.backend, 'native');
-    t.is(r.source, path.join(fs.realpathSync(dir), 'node_modules', 'polyp2p', prebuildDir.slice(0, -1)));
-  } else {
-    t.is(r.backend, 'js');
-  }
+  t.is(r.backend, 'native');
+  t.is(r.source, path.join(fs.realpathSync(dir), 'node_modules', 'polyp2p', offlinePack.prebuildDir));
+  t.is(warnings(r), 0);
   checkInstalled(t, dir, r);
 });
