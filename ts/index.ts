@@ -40,7 +40,7 @@ export {
 } from './base/api';
 
 export { createMesh, MeshNode, MeshMessage, Peer } from './mesh';
-export type { MeshOptions, MeshStats, MessageHandler, PeerInfo, PeerErrorEvent } from './mesh';
+export type { MeshOptions, MeshStats, MessageHandler, PeerInfo, PeerErrorEvent, MeshEvents, DuplicateEvent } from './mesh';
 
 /** js2p-compatible modules (also `require('polyp2p/compat/base')`, `.../compat/mesh`). */
 export { base, mesh };
@@ -50,7 +50,7 @@ export const version = '0.1.0';
 export const version_info: number[] = version.split('.').map(Number);
 
 export { createSync, SyncNode, leaseAllows, compareVersions, LEASE_SECONDS } from './sync';
-export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource, Meta as SyncMeta } from './sync';
+export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource, SyncEvents, Meta as SyncMeta } from './sync';
 import * as sync from './compat/sync';
 /** js2p-compatible sync module (also `require('polyp2p/compat/sync')`). */
 export { sync };
@@ -67,7 +67,7 @@ export { MemoryNetwork, VirtualClock } from './transport/memory';
 export type { MemoryNetworkOptions, LinkProfile, NetworkClock } from './transport/memory';
 
 export { createChord, ChordNode, TABLES, READ_QUORUM } from './chord';
-export type { ChordOptions, ChordStats, KeyEvent, ReadOptions } from './chord';
+export type { ChordOptions, ChordStats, KeyEvent, ChordEvents, ReadOptions } from './chord';
 import * as chord from './compat/chord';
 /** js2p-compatible chord module (also `require('polyp2p/compat/chord')`). */
 export { chord };

@@ -45,7 +45,7 @@ async function getOne(node, kind, key, timeout) {
   node.on('message', (m) => out({ ev: 'msg', data: m.data, sender: m.sender }));
   node.on('peerError', (e) => out({ ev: 'peerError', code: e.code }));
   node.on('peer', (p) => out({ ev: 'peer', id: p.id }));
-  node.on('peer-left', (p) => out({ ev: 'peerLeft', id: p.id }));
+  node.on('peerLeft', (p) => out({ ev: 'peerLeft', id: p.id }));
   if (kind === 'sync') node.on('refused', (r) => out({ ev: 'refused', key: r.key, kind: r.kind, reason: r.reason }));
   out({ ev: 'ready', id: node.id, port: node.port, kind });
   const reply = (c, body) => out({ ev: 'reply', tag: c.tag, ...body });

@@ -3,7 +3,9 @@
 // project with `polyp2p` in its node_modules imports every entry point under
 // moduleResolution node16, nodenext and bundler, strict, with skipLibCheck false (so every
 // .d.ts the entry points reach is checked too). Bundler resolution with the "browser"
-// condition must pick the browser build's types from a bare `import 'polyp2p'`.
+// condition must pick the browser build's types from a bare `import 'polyp2p'`. And the
+// nodes' events are typed (issue 21, point 1): a misspelled event name or a listener of the
+// wrong shape fails to compile (each `@ts-expect-error` line must have an error).
 const test = require('ava');
 const fs = require('fs');
 const os = require('os');
@@ -58,6 +60,42 @@ const node: MeshNode = createMesh(); // the Node build's createMesh returns a Pr
 void node;
 `;
 
+const EVENTS = `
+import { createMesh, createSync, createChord, type MeshMessage, type Peer, type SyncUpdate, type KeyEvent, type PeerErrorEvent } from 'polyp2p';
+
+export async function main(): Promise<void> {
+  const mesh = await createMesh({ port: 0 });
+  mesh.on('message', (msg) => { const m: MeshMessage = msg; void m.data; });
+  mesh.on('peer', (peer) => { const p: Peer = peer; void p; });
+  mesh.once('peerLeft', (peer: Peer) => void peer);
+  mesh.on('peerError', (err) => { const e: PeerErrorEvent = err; void e.code; });
+  mesh.on('close', () => {});
+  // @ts-expect-error a misspelled event name
+  mesh.on('mesage', () => {});
+  // @ts-expect-error the old kebab-case name is gone: one naming style
+  mesh.on('peer-left', () => {});
+  // @ts-expect-error a listener of the wrong shape
+  mesh.on('message', (msg: string) => void msg);
+  // @ts-expect-error a mesh has no sync events
+  mesh.on('update', () => {});
+
+  const sync = await createSync({ port: 0 });
+  sync.on('update', (u) => { const x: SyncUpdate = u; void x.value; });
+  sync.on('refused', (r) => void r.reason);
+  sync.on('message', (msg) => void msg.sender); // a SyncNode has the mesh's events too
+  // @ts-expect-error a wrong payload type
+  sync.on('delete', (d: number) => void d);
+  // @ts-expect-error a chord event on a sync node
+  sync.on('add', () => {});
+
+  const chord = await createChord({ port: 0 });
+  chord.on('add', (e) => { const k: KeyEvent = e; void k.keyText; });
+  // @ts-expect-error
+  chord.emit('add', 'not a KeyEvent');
+  await Promise.all([mesh.close(), sync.close(), chord.close()]);
+}
+`;
+
 /** A consumer folder: polyp2p and @types/node linked into node_modules, the given sources, a tsconfig. */
 function consumer(name, compilerOptions, sources) {
   const dir = path.join(work, name);
@@ -102,4 +140,9 @@ test('bundler resolution with the "browser" condition picks the browser build fo
     (e) => e.stdout || e.message,
   );
   t.regex(String(err), /Promise<MeshNode>/);
+});
+
+test('typed events: names and payloads of MeshNode, SyncNode and ChordNode are checked', async (t) => {
+  t.timeout(150_000);
+  await compiles(t, consumer('events', { module: 'node16', moduleResolution: 'node16' }, { 'events.mts': EVENTS }));
 });

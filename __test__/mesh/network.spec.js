@@ -96,10 +96,10 @@ test('a node leaving and rejoining', async (t) => {
   await c.connect('127.0.0.1', b.port);
   await waitFor(() => a.peers.size === 1 && c.peers.size === 1, 8000, 'links');
   const left = [];
-  a.on('peer-left', (p) => left.push(p.id));
+  a.on('peerLeft', (p) => left.push(p.id));
   const bId = b.id;
   await b.close();
-  await waitFor(() => left.length === 1, 8000, 'peer-left');
+  await waitFor(() => left.length === 1, 8000, 'peerLeft');
   t.is(left[0], bId);
   t.is(a.peers.size, 0);
   const [b2] = await startNodes(t, 1, { maxOutgoing: 0 });

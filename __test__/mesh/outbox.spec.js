@@ -84,7 +84,7 @@ test('a peer that advertised a smaller body limit gets the run without the messa
   t.is(a.stats().tooLargeForPeer - before, 1);
 });
 
-test("a peer dropped for its write queue in the middle of a run is told next tick: a 'peer-left' handler that sends does not get ahead of the run on the other peers", async (t) => {
+test("a peer dropped for its write queue in the middle of a run is told next tick: a 'peerLeft' handler that sends does not get ahead of the run on the other peers", async (t) => {
   const [a] = await startNodes(t, 1, { maxWriteBuffer: 8192 });
   const slow = await rawPeer(t, a.port, { protocolId: a.protocolId }); // first in a's table, so the run reaches it first
   await waitFor(() => a.peers.has(slow.id), 5000, 'raw peer linked');
@@ -93,7 +93,7 @@ test("a peer dropped for its write queue in the middle of a run is told next tic
   await waitFor(() => a.peers.has(b.id), 5000, 'b linked');
   const got = [];
   b.on('message', (m) => got.push(m.data[0]));
-  a.on('peer-left', (p) => {
+  a.on('peerLeft', (p) => {
     if (p.id === slow.id) a.whisper(b.id, 'made-after');
   });
   a.whisper(slow.id, 'x'.repeat(7500)); // queued this tick: the run below takes it past maxWriteBuffer

@@ -39,7 +39,8 @@ export type ErrorCode =
   | 'ERR_DUPLICATE_ID'
   | 'ERR_NOT_A_PEER'
   | 'ERR_TRANSPORT_HANDSHAKE'
-  | 'ERR_WS_PROTOCOL';
+  | 'ERR_WS_PROTOCOL'
+  | 'ABORT_ERR';
 
 export class Polyp2pError extends Error {
   readonly code: ErrorCode;
@@ -300,6 +301,18 @@ export class QuorumError extends Polyp2pError {
 export class TimeoutError extends Polyp2pError {
   constructor(message: string) {
     super('ERR_TIMEOUT', message);
+  }
+}
+
+/**
+ * The caller's AbortSignal fired (`{ signal }` of connect, drain, close, get, set, …). Name and
+ * code are Node's own (`err.name === 'AbortError'`, `code === 'ABORT_ERR'`); `cause` is the
+ * signal's reason.
+ */
+export class AbortError extends Polyp2pError {
+  constructor(message = 'the operation was aborted', options?: { cause?: unknown }) {
+    super('ABORT_ERR', message);
+    if (options && 'cause' in options) Object.defineProperty(this, 'cause', { value: options.cause, writable: true, configurable: true });
   }
 }
 

@@ -12,7 +12,7 @@ export { flags } from '../base/flags';
 export { COMPRESSION, COMPRESSION_PREFERENCE, compressionName } from '../base/compression-flags';
 export { PROTOCOL_VERSION, protocolId, nodeId, js2pNodeIdPreimage, createUserSalt } from '../base/ids';
 export { MeshNode, MeshMessage, Peer } from '../mesh';
-export type { MeshOptions, MeshStats, MessageHandler, PeerInfo, PeerErrorEvent } from '../mesh';
+export type { MeshOptions, MeshStats, MessageHandler, PeerInfo, PeerErrorEvent, MeshEvents, DuplicateEvent } from '../mesh';
 
 /** A browser mesh node (encryption "ws", never listens): `const mesh = createMesh(); await mesh.connect(host, port)`. */
 export function createMesh(options: MeshOptions = {}): MeshNode {
@@ -20,7 +20,7 @@ export function createMesh(options: MeshOptions = {}): MeshNode {
 }
 
 export { SyncNode, SyncTable, leaseAllows, compareVersions, LEASE_SECONDS } from '../sync';
-export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource } from '../sync';
+export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource, SyncEvents } from '../sync';
 import { SyncNode } from '../sync';
 import type { SyncOptions } from '../sync';
 

@@ -22,6 +22,10 @@ import { readQuorum, type ReadOptions } from './reads';
 import { KeySet } from './key-set';
 import { LinkBudgets } from './link-budget';
 import { assertValueFits, encodedSize } from './values';
+import type { ChordEvents } from './events';
+import { abortable, throwIfAborted, type AbortOptions } from '../base/abort';
+
+export type { ChordEvents, KeyEvent } from './events';
 
 export interface ChordStats {
   id: string;
@@ -65,12 +69,22 @@ export interface BudgetStats {
   refused: RefusalCounts;
 }
 
-export interface KeyEvent {
-  key: Buffer;
-  keyText: string;
-  peer?: Peer;
+/** The typed events of a ChordNode (names and payloads: events.ts). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- narrows EventEmitter's inherited methods to the event map
+export interface ChordNode {
+  on<K extends keyof ChordEvents>(event: K, listener: (...args: ChordEvents[K]) => void): this;
+  once<K extends keyof ChordEvents>(event: K, listener: (...args: ChordEvents[K]) => void): this;
+  off<K extends keyof ChordEvents>(event: K, listener: (...args: ChordEvents[K]) => void): this;
+  addListener<K extends keyof ChordEvents>(event: K, listener: (...args: ChordEvents[K]) => void): this;
+  removeListener<K extends keyof ChordEvents>(event: K, listener: (...args: ChordEvents[K]) => void): this;
+  prependListener<K extends keyof ChordEvents>(event: K, listener: (...args: ChordEvents[K]) => void): this;
+  prependOnceListener<K extends keyof ChordEvents>(event: K, listener: (...args: ChordEvents[K]) => void): this;
+  emit<K extends keyof ChordEvents>(event: K, ...args: ChordEvents[K]): boolean;
+  listenerCount<K extends keyof ChordEvents>(event: K): number;
+  removeAllListeners<K extends keyof ChordEvents>(event?: K): this;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class ChordNode extends MeshNode {
   readonly chord: ResolvedChordOptions;
   storing = false;
@@ -209,7 +223,12 @@ export class ChordNode extends MeshNode {
   }
 
   /** Stop storing: hand every item to the nodes now responsible, then clear the local tables. */
-  async unjoin(): Promise<void> {
+  async unjoin(options: AbortOptions = {}): Promise<void> {
+    throwIfAborted(options.signal, 'unjoin()'); // a signal that already fired starts nothing
+    return abortable(this.handOverAndClear(), options.signal, 'unjoin()');
+  }
+
+  private async handOverAndClear(): Promise<void> {
     if (!this.storing || this.closed) return;
     this.storing = false;
     for (const p of this.peers.values()) sendMeta(this, p);
@@ -224,29 +243,35 @@ export class ChordNode extends MeshNode {
     if (this.closed) throw new ClosedError('this chord node was closed');
   }
 
-  /** Store `value` under `key` in all five tables; resolves once the responsible nodes stored it. */
-  async set(key: string | Uint8Array, value: unknown): Promise<void> {
+  /**
+   * Store `value` under `key` in all five tables; resolves once the responsible nodes stored it.
+   * An aborted set may still be stored: the signal stops the wait, not the messages already sent.
+   */
+  async set(key: string | Uint8Array, value: unknown, options: AbortOptions = {}): Promise<void> {
     this.ensureOpen();
+    throwIfAborted(options.signal, 'set()');
     if (value === undefined || value === null) throw new TypeError('chord values cannot be null or undefined (nil means "delete" on the wire); use delete()');
     const bytes = keyBytes(key);
     this.checkValue(value);
-    await this.write(slotsOf(bytes), value, this.chord.timeout);
+    await abortable(this.write(slotsOf(bytes), value, this.chord.timeout), options.signal, 'set()');
     this.announce(bytes, false);
   }
 
-  /** Remove `key` from all five tables. */
-  async delete(key: string | Uint8Array): Promise<void> {
+  /** Remove `key` from all five tables (an aborted delete may still happen, as an aborted set). */
+  async delete(key: string | Uint8Array, options: AbortOptions = {}): Promise<void> {
     this.ensureOpen();
+    throwIfAborted(options.signal, 'delete()');
     const bytes = keyBytes(key);
-    await this.write(slotsOf(bytes), undefined, this.chord.timeout);
+    await abortable(this.write(slotsOf(bytes), undefined, this.chord.timeout), options.signal, 'delete()');
     this.announce(bytes, true);
   }
 
   /** Value of `key` agreed by three of the five tables. Rejects with NotFoundError, QuorumError or TimeoutError. */
   async get(key: string | Uint8Array, options: ReadOptions = {}): Promise<unknown> {
     this.ensureOpen();
-    await this.settleView();
-    return readQuorum(this, slotsOf(keyBytes(key)), { timeout: this.chord.timeout, ...options });
+    throwIfAborted(options.signal, 'get()');
+    const read = this.settleView().then(() => readQuorum(this, slotsOf(keyBytes(key)), { timeout: this.chord.timeout, ...options }));
+    return abortable(read, options.signal, 'get()');
   }
 
   /** Like get(), but resolves with `fallback` when the key is missing or the read fails. */
@@ -254,22 +279,24 @@ export class ChordNode extends MeshNode {
     try {
       return await this.get(key, options);
     } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_CLOSED') throw e;
+      const code = (e as { code?: string }).code;
+      if (code === 'ERR_CLOSED' || code === 'ABORT_ERR') throw e;
       return fallback;
     }
   }
 
   /** Merge `delta`'s entries into the mapping stored at `key` (created when absent). Resolves with the merged mapping. */
-  async applyDelta(key: string | Uint8Array, delta: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async applyDelta(key: string | Uint8Array, delta: Record<string, unknown>, options: AbortOptions = {}): Promise<Record<string, unknown>> {
     this.ensureOpen();
+    throwIfAborted(options.signal, 'applyDelta()');
     if (!isMapping(delta)) throw new TypeError('a delta must be a plain object');
     const bytes = keyBytes(key);
     this.checkValue(delta);
-    const current = await this.getOr(bytes, undefined);
+    const current = await this.getOr(bytes, undefined, { signal: options.signal });
     if (current !== undefined && !isMapping(current)) throw new TypeError('this key holds a value that is not a mapping');
     const slots = slotsOf(bytes);
     if (this.mode === 'overlay') {
-      await this.overlay.requests.writeAll(slots, 'delta', delta, this.chord.timeout);
+      await abortable(this.overlay.requests.writeAll(slots, 'delta', delta, this.chord.timeout), options.signal, 'applyDelta()');
       mirrorToOriginals(this, slots, delta, true);
     } else this.legacyWriteDone(slots.map((s) => legacyDelta(this, s.table, s.pos, delta)));
     this.announce(bytes, false);
@@ -372,14 +399,16 @@ export class ChordNode extends MeshNode {
   }
 
   /** Close. By default a data-storing node first hands its items over (like unjoin); `{ leave: false }` just drops off. */
-  async close(options: { leave?: boolean } = {}): Promise<void> {
+  async close(options: { leave?: boolean } & AbortOptions = {}): Promise<void> {
     if (this.closed) return;
     if (options.leave !== false && this.storing) {
-      await Promise.race([this.unjoin(), new Promise((r) => setTimeout(r, this.chord.timeout).unref())]);
+      // an abort cuts the hand-over short; the close itself still happens, then rejects
+      const handOver = abortable(this.handOverAndClear(), options.signal, 'close()').catch(() => {});
+      await Promise.race([handOver, new Promise((r) => setTimeout(r, this.chord.timeout).unref())]);
     }
     this.overlay.stop();
     this.legacyPending.clear();
-    await super.close();
+    await super.close(options);
   }
 }
 

@@ -153,7 +153,7 @@ function handleMeta(node: ChordNode, peer: Peer, msg: MeshMessage): void {
   sendMeta(node, peer);
   if (storing) node.storingPeers.add(peer);
   else node.storingPeers.delete(peer);
-  if (storing) node.emit('storing-peer', peer);
+  if (storing) node.emit('storingPeer', peer);
   if (!storing || !node.storing) return node.overlay.changed();
   node.sendPeers(peer);
   node.overlay.changed();

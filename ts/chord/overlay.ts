@@ -374,11 +374,11 @@ export function installOverlay(node: ChordNode): void {
   node.on('peer', (peer: Peer) => {
     if (peer.id && node.membership.verify(peer.id, Date.now(), peer.addr)) overlay.changed();
   });
-  node.on('polyp2p-peer', (peer: Peer) => {
+  node.on('polyp2pPeer', (peer: Peer) => {
     overlay.gossip.onLink(peer);
     overlay.changed();
   });
-  node.on('peer-left', (peer: Peer) => {
+  node.on('peerLeft', (peer: Peer) => {
     // A link closed without notice: the node is taken for dead (it raises its counter if it is not),
     // unless a link to it is back within the grace period (two nodes that dialled each other at
     // once keep one of the two links, and one side may see the other closed first).

@@ -24,6 +24,8 @@ import { ATTEMPT_MS } from './requests';
 export interface ReadOptions {
   /** ms before the read gives up (default: the node's `timeout`, 10 000). */
   timeout?: number;
+  /** Rejects the read with an AbortError (code ABORT_ERR) when it fires. */
+  signal?: AbortSignal;
 }
 
 interface Answer {

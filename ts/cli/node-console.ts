@@ -23,7 +23,7 @@ export function parseValue(text: string): unknown {
 /** Print peers joining and leaving and per-peer errors; dial --connect if given. */
 export function attachConsole(node: MeshNode, options: Record<string, string | true>): void {
   node.on('peer', (p: Peer) => console.log(`+ peer ${short(p.id)} at ${p.addr?.join(':')}`));
-  node.on('peer-left', (p: Peer) => console.log(`- peer ${short(p.id)} left`));
+  node.on('peerLeft', (p: Peer) => console.log(`- peer ${short(p.id)} left`));
   node.on('peerError', (e: Error) => console.log(`! ${e.message}`));
   if (typeof options.connect === 'string') {
     const [h, p] = hostPort(options.connect);

@@ -76,7 +76,7 @@ export class ChordSocket extends MeshSocket {
     // js2p's 'connect' fires when the first data-storing peer appears, not on the first handshake.
     this.node.removeAllListeners('connect');
     let first = true;
-    this.node.on('storing-peer', () => {
+    this.node.on('storingPeer', () => {
       if (first) {
         first = false;
         this.emit('connect', this);

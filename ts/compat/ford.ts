@@ -88,7 +88,7 @@ export class FordSocket extends MeshSocket {
       () => {},
     );
     this.node.on('peer', (peer: Peer) => this.linked(peer));
-    this.node.on('peer-left', (peer: Peer) => this.forgetVia(peer));
+    this.node.on('peerLeft', (peer: Peer) => this.forgetVia(peer));
     this.register_handler((msg, conn) => this.handleFord(msg, conn));
   }
 

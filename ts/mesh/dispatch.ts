@@ -58,7 +58,7 @@ export function dispatch(node: MeshNode, peer: Peer, frame: ReceivedFrame): void
     if (!peer.answersPings) {
       peer.answersPings = true;
       // A pong means a polyp2p node: extensions (sync anti-entropy, chord routing) may talk to it.
-      node.emit('polyp2p-peer', peer);
+      node.emit('polyp2pPeer', peer);
     }
     return;
   }

@@ -2,7 +2,7 @@ import { MeshNode } from './mesh-node';
 import type { MeshOptions } from './options';
 
 export { MeshNode } from './mesh-node';
-export type { MeshStats, MessageHandler, PeerErrorEvent } from './mesh-node';
+export type { MeshStats, MessageHandler, PeerErrorEvent, MeshEvents, DuplicateEvent } from './mesh-node';
 export { MeshMessage } from './message';
 export { Peer } from './peer';
 export type { PeerInfo } from './peer';

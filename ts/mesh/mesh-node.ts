@@ -8,11 +8,11 @@ import { core } from '../native';
 import type { EncodedMessage, WaterfallCacheLike } from '../base/backend';
 import type { ReceivedFrame } from '../base/received-frame';
 import { FramedConnection, ByteStream } from '../base/connection';
-import { ClosedError, ConnectError, DuplicateIdError, HandlerError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
+import { AbortError, ClosedError, ConnectError, DuplicateIdError, HandlerError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';
 import { flags } from '../base/flags';
 import { createUserSalt, js2pNodeIdPreimage, nodeId, nowSeconds, protocolId as makeProtocolId, requestId as makeRequestId } from '../base/ids';
 import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options';
-import { Peer, PeerInfo, IdForm, type PeerClass } from './peer';
+import { Peer, IdForm, type PeerClass } from './peer';
 import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
 import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
@@ -30,8 +30,21 @@ import type { BudgetHolder, SharedBudget } from '../base/shared-budget';
 import { BYTES_PER_VALUE } from '../base/body-budget';
 import { countMsgpackValues } from '../base/js/msgpack-count';
 import { TrafficTotals, type MeshStats } from './stats';
+import type { MeshEvents, PeerErrorEvent } from './events';
+import { abortable, type AbortOptions } from '../base/abort';
+
+/** connect()'s options. */
+export interface ConnectOptions extends AbortOptions {
+  /** The node ID expected at host:port (the handshake must carry it). */
+  id?: string;
+  /** The protocol-ID form of this node's handshake: 'str' (default) or 'bin' (py2p 0.7.878). */
+  idForm?: IdForm;
+  /** Times a refused dial is tried again, 100 ms apart (default 3): a peer that is just starting. */
+  refusedRetries?: number;
+}
 
 export type { MeshStats } from './stats';
+export type { MeshEvents, PeerErrorEvent, DuplicateEvent } from './events';
 
 /** A queued message's cost: its bytes and what its values take once decoded, from the frame's row (counting decodes nothing). */
 const queuedBytes = (m: MeshMessage) => m.frame.heldBytes + BYTES_PER_VALUE * m.frame.values + 256;
@@ -50,11 +63,25 @@ const processSalt = createUserSalt();
 
 export type MessageHandler = (msg: MeshMessage, peer: Peer) => unknown;
 
-export interface PeerErrorEvent extends Error {
-  code?: string;
-  peer?: PeerInfo;
+/**
+ * The typed events of a MeshNode (names and payloads: events.ts). Declared here, on the
+ * interface merged with the class, because a subclass's event map extends this one.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- narrows EventEmitter's inherited methods to the event map
+export interface MeshNode {
+  on<K extends keyof MeshEvents>(event: K, listener: (...args: MeshEvents[K]) => void): this;
+  once<K extends keyof MeshEvents>(event: K, listener: (...args: MeshEvents[K]) => void): this;
+  off<K extends keyof MeshEvents>(event: K, listener: (...args: MeshEvents[K]) => void): this;
+  addListener<K extends keyof MeshEvents>(event: K, listener: (...args: MeshEvents[K]) => void): this;
+  removeListener<K extends keyof MeshEvents>(event: K, listener: (...args: MeshEvents[K]) => void): this;
+  prependListener<K extends keyof MeshEvents>(event: K, listener: (...args: MeshEvents[K]) => void): this;
+  prependOnceListener<K extends keyof MeshEvents>(event: K, listener: (...args: MeshEvents[K]) => void): this;
+  emit<K extends keyof MeshEvents>(event: K, ...args: MeshEvents[K]): boolean;
+  listenerCount<K extends keyof MeshEvents>(event: K): number;
+  removeAllListeners<K extends keyof MeshEvents>(event?: K): this;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class MeshNode extends EventEmitter {
   readonly options: ResolvedMeshOptions;
   readonly protocolId: string;
@@ -103,6 +130,10 @@ export class MeshNode extends EventEmitter {
   /** Bytes queued for peers across all connections (maxTotalWriteBuffer). */
   readonly queuedWrites: SharedBudget<BudgetHolder>;
   private readonly connectWaiters = new Map<Peer, { target: string; resolve: (p: Peer) => void; reject: (e: Error) => void }>();
+  /** connect() calls waiting on a dial to host:port; when all of them were aborted, the dial is dropped. */
+  private readonly dialCallers = new Map<string, number>();
+  /** Dials every caller gave up on (AbortSignal): their stream is closed as soon as it opens. */
+  private readonly abandonedDials = new Set<string>();
 
   constructor(options: MeshOptions = {}) {
     super();
@@ -243,7 +274,29 @@ export class MeshNode extends EventEmitter {
    * peer advertising it) is returned as it is, and a second call while a dial
    * to the same address is under way joins that dial.
    */
-  connect(host: string, port: number, options: { id?: string; idForm?: IdForm; refusedRetries?: number } = {}): Promise<Peer> {
+  connect(host: string, port: number, options: ConnectOptions = {}): Promise<Peer> {
+    const { signal, ...dialOptions } = options;
+    const key = `${host}:${port}`;
+    if (signal?.aborted) return Promise.reject(new AbortError(`connect to ${key} was aborted`, { cause: signal.reason }));
+    this.dialCallers.set(key, (this.dialCallers.get(key) ?? 0) + 1);
+    let counted = true;
+    const leave = (): number => {
+      if (!counted) return -1;
+      counted = false;
+      const left = (this.dialCallers.get(key) ?? 1) - 1;
+      if (left > 0) this.dialCallers.set(key, left);
+      else this.dialCallers.delete(key);
+      return left;
+    };
+    const work = this.dial(host, port, dialOptions);
+    work.then(leave, leave);
+    return abortable(work, signal, `connect to ${key}`, () => {
+      if (leave() === 0) this.abandonDial(key);
+    });
+  }
+
+  /** connect() without its signal: a dial of its own, or the one under way to the same address. */
+  private dial(host: string, port: number, options: Omit<ConnectOptions, 'signal'>): Promise<Peer> {
     if (this.closed) return Promise.reject(new ClosedError('this node was closed'));
     if (!this.id) this.id = this.makeId();
     this.startTimer();
@@ -255,27 +308,38 @@ export class MeshNode extends EventEmitter {
     const open = this.linkTo(host, port);
     if (open) return Promise.resolve(open);
     const joined = this.dials.get(key);
-    if (joined) return joined;
+    if (joined) {
+      this.abandonedDials.delete(key); // wanted again
+      return joined;
+    }
     if (this.openConnections + this.dials.size >= this.options.maxPeers) {
       return Promise.reject(new PeerLimitError(`cannot connect to ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open or being opened`));
     }
     const dial = this.dialRetryingRefused(host, port, options.refusedRetries ?? 3).then(
       (stream) => this.attachDialled(stream, key, options),
       (err: Error) => {
+        if (err instanceof AbortError) throw err;
         throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`, true);
       },
     );
     this.dials.set(key, dial);
     const settle = () => {
       if (this.dials.get(key) === dial) this.dials.delete(key);
+      this.abandonedDials.delete(key);
     };
     // the dial counts against maxPeers until its stream is attached (attachDialled), then as a connection
     dial.then(settle, settle);
     return dial.catch((err: Error) => {
       // py2p 0.7.878 closes on a str protocol ID: try once more with bin (§18.3 rule 1).
-      if ((err as { retryWithBin?: boolean }).retryWithBin && options.idForm !== 'bin') return this.connect(host, port, { ...options, idForm: 'bin' });
+      if ((err as { retryWithBin?: boolean }).retryWithBin && options.idForm !== 'bin') return this.dial(host, port, { ...options, idForm: 'bin' });
       throw err;
     });
+  }
+
+  /** Every connect() to `key` was aborted: stop its dial, or close its link before the handshake. */
+  private abandonDial(key: string): void {
+    if (this.dials.has(key)) this.abandonedDials.add(key);
+    for (const [peer, waiter] of this.connectWaiters) if (waiter.target === key) peer.conn.close();
   }
 
   /** A handshaked link that is provably to host:port: one this node dialled there, or a pinned peer advertising it. */
@@ -291,6 +355,10 @@ export class MeshNode extends EventEmitter {
       if (this.closed) {
         stream.destroy();
         return reject(new ClosedError('this node was closed'));
+      }
+      if (this.abandonedDials.delete(key)) {
+        stream.destroy();
+        return reject(new AbortError(`connect to ${key} was aborted`));
       }
       this.dials.delete(key);
       if (this.openConnections >= this.options.maxPeers) {
@@ -324,6 +392,7 @@ export class MeshNode extends EventEmitter {
       try {
         return await this.transport.dial(host, port, this.options.connectTimeout);
       } catch (e) {
+        if (this.abandonedDials.has(`${host}:${port}`)) throw new AbortError(`connect to ${host}:${port} was aborted`);
         if (attempt >= retries || this.closed || (e as { code?: string }).code !== 'ECONNREFUSED') throw e;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -402,8 +471,7 @@ export class MeshNode extends EventEmitter {
     }
     if (peer.id && this.peers.get(peer.id) === peer) {
       this.peers.delete(peer.id);
-      this.emit('peer-left', peer);
-      this.emit('disconnect', peer);
+      this.emit('peerLeft', peer);
       if (!this.closed) this.refillPeers();
     }
   }
@@ -624,22 +692,27 @@ export class MeshNode extends EventEmitter {
    * await mesh.drain()`). A peer whose queue does not move is dropped after
    * writeTimeout, so this cannot wait for ever.
    */
-  async drain(): Promise<void> {
-    await Promise.all(
-      [...this.all]
-        .filter((p) => !p.conn.closed && p.conn.queuedBytes > CONGESTED_BYTES)
-        .map(
-          (p) =>
-            new Promise<void>((resolve) => {
-              const done = () => {
-                p.conn.off('drained', done);
-                p.conn.off('close', done);
-                resolve();
-              };
-              p.conn.on('drained', done);
-              p.conn.on('close', done);
-            }),
-        ),
+  drain(options: AbortOptions = {}): Promise<void> {
+    const stopWaiting: (() => void)[] = [];
+    const congested = [...this.all].filter((p) => !p.conn.closed && p.conn.queuedBytes > CONGESTED_BYTES);
+    const drained = congested.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            p.conn.off('drained', done);
+            p.conn.off('close', done);
+            resolve();
+          };
+          p.conn.on('drained', done);
+          p.conn.on('close', done);
+          stopWaiting.push(done);
+        }),
+    );
+    return abortable(
+      Promise.all(drained).then(() => undefined),
+      options.signal,
+      'drain()',
+      () => stopWaiting.forEach((stop) => stop()),
     );
   }
 
@@ -787,7 +860,14 @@ export class MeshNode extends EventEmitter {
    * flushed first, within flushTimeout, and TCP links end with a FIN after
    * the data.
    */
-  async close(): Promise<void> {
+  close(options: AbortOptions = {}): Promise<void> {
+    return abortable(this.closeNow(), options.signal, 'close()', () => {
+      // stop flushing: every link closes at once (the node ends closed either way)
+      for (const peer of this.all) peer.conn.close();
+    });
+  }
+
+  private async closeNow(): Promise<void> {
     if (this.closed) return;
     this.broadcasts.flush(); // what was broadcast before close() goes out with the rest
     this.closed = true;

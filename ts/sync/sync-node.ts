@@ -9,6 +9,8 @@ import { flags } from '../base/flags';
 import { nowSeconds } from '../base/ids';
 import { MeshNode } from '../mesh/mesh-node';
 import type { MeshOptions } from '../mesh/options';
+import type { SyncEvents } from './events';
+import type { AbortOptions } from '../base/abort';
 import type { Peer, PeerInfo } from '../mesh/peer';
 import { leaseAllows, refusalReason, type Meta } from './lease';
 import { encodedValue, isMapping, keyBytes, keyText } from './keys';
@@ -109,6 +111,22 @@ export interface SyncRefusal {
   count?: number;
 }
 
+/** The typed events of a SyncNode (names and payloads: events.ts). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- narrows EventEmitter's inherited methods to the event map
+export interface SyncNode {
+  on<K extends keyof SyncEvents>(event: K, listener: (...args: SyncEvents[K]) => void): this;
+  once<K extends keyof SyncEvents>(event: K, listener: (...args: SyncEvents[K]) => void): this;
+  off<K extends keyof SyncEvents>(event: K, listener: (...args: SyncEvents[K]) => void): this;
+  addListener<K extends keyof SyncEvents>(event: K, listener: (...args: SyncEvents[K]) => void): this;
+  removeListener<K extends keyof SyncEvents>(event: K, listener: (...args: SyncEvents[K]) => void): this;
+  prependListener<K extends keyof SyncEvents>(event: K, listener: (...args: SyncEvents[K]) => void): this;
+  prependOnceListener<K extends keyof SyncEvents>(event: K, listener: (...args: SyncEvents[K]) => void): this;
+  emit<K extends keyof SyncEvents>(event: K, ...args: SyncEvents[K]): boolean;
+  listenerCount<K extends keyof SyncEvents>(event: K): number;
+  removeAllListeners<K extends keyof SyncEvents>(event?: K): this;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class SyncNode extends MeshNode {
   readonly leasing: boolean;
   readonly baseSubnet: string;
@@ -291,10 +309,10 @@ export class SyncNode extends MeshNode {
     return mergeMapping(undefined, Object.fromEntries(this.entries()));
   }
 
-  async close(): Promise<void> {
+  async close(options: AbortOptions = {}): Promise<void> {
     if (this.aeTimer) clearInterval(this.aeTimer);
     this.aeTimer = null;
-    await super.close();
+    await super.close(options);
   }
 
   // --- internals shared with replication.ts ------------------------------------

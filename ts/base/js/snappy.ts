@@ -182,7 +182,12 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Buffer {
       n += 1;
       if (ip + n > src.length) bad('literal past end of input');
       if (op + n > len) bad('literal past declared length');
-      out.set(src.subarray(ip, ip + n), op);
+      if (n < 256) {
+        // a loop beats set(subarray()) on the short literals that dominate real streams
+        for (let i = 0; i < n; i++) out[op + i] = src[ip + i];
+      } else {
+        out.set(src.subarray(ip, ip + n), op);
+      }
       ip += n;
       op += n;
       continue;
@@ -206,12 +211,8 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Buffer {
     }
     if (offset === 0 || offset > op) bad('copy offset out of range');
     if (op + n > len) bad('copy past declared length');
-    if (offset >= n) {
-      out.copyWithin(op, op - offset, op - offset + n);
-      op += n;
-    } else {
-      for (let i = 0; i < n; i++, op++) out[op] = out[op - offset];
-    }
+    // copies are at most 64 bytes: a loop (also right for overlapping ones) beats copyWithin()
+    for (let i = 0; i < n; i++, op++) out[op] = out[op - offset];
   }
   if (op !== len) throw new DecompressError(`snappy: produced ${op} bytes but the header declared ${len}`);
   return out;
