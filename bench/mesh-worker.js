@@ -461,7 +461,7 @@ async function runClients(port, k) {
       const addr = [HOST, sock.localPort];
       const id = lib.nodeId(Buffer.from(`(${HOST}, ${sock.localPort})${pid}bench-client-${i}`));
       const time = Math.floor(Date.now() / 1000);
-      sock.write(lib.core.encodeMessage([2, id, time, 5, id, pid, addr, []], null).frame);
+      sock.write(lib.encodeMessage([2, id, time, 5, id, pid, addr, []], null).frame);
       socks.push(sock);
     }
     process.send({ connected: socks.length });

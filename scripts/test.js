@@ -83,7 +83,7 @@ function failureLines(s) {
   const lines = s.split('\n').map((l) => l.trim());
   const picked = [];
   lines.forEach((l, i) => {
-    if (/^✘/.test(l) || /^\d+\) /.test(l) || /Timed out while running tests|remained pending|Uncaught exception|did not finish within/.test(l)) picked.push(l);
+    if (/^✘/.test(l) || /^\d+\) /.test(l) || /Timed out while running tests|remained pending|Uncaught exception|did not finish within|You have changed the API signature/.test(l)) picked.push(l);
     if (/Reason:$|^Error thrown in test:?$|^Uncaught exception in/.test(l)) {
       const reason = lines.slice(i + 1, i + 12).find((r) => /^message: |^\w*Error: /.test(r));
       if (reason) picked.push(`  reason (${lines[i - 2] || 'test'}): ${reason.slice(0, 300)}`);
@@ -126,6 +126,10 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
   await run('lint', process.execPath, ['scripts/lint.js'], { count: lintCount });
   const tsc = await run('tsc', process.execPath, ['scripts/build-ts.js']);
   if (tsc === 0) {
+    // The public surface: etc/polyp2p.api.md must match the built types (`npm run api:report` updates it).
+    await run('API report (etc/polyp2p.api.md)', process.execPath, [path.join(root, 'node_modules', '@microsoft', 'api-extractor', 'bin', 'api-extractor'), 'run'], {
+      count: (out) => (/API Extractor completed successfully/.test(out) ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }),
+    });
     const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
     // Base-layer tests cover native, hybrid and TS in one process; everything
     // that runs over the network uses the loaded backend, so it runs a second

@@ -1,22 +1,65 @@
 /**
- * polyp2p public API. The base layer runs on the native addon when it loads
- * and on the pure-TypeScript fallback otherwise: see `backend`.
+ * polyp2p public API: the typed nodes (createMesh, createSync, createChord), the
+ * js2p-compatible modules and classes, typed errors, the base layer's protocol tools and
+ * documented constants. Nothing else: internals are reached through their own modules, and
+ * the surface is recorded in etc/polyp2p.api.md (checked by npm test).
+ *
+ * The base layer runs on the native addon when it loads and on the pure-TypeScript
+ * fallback otherwise: see `backend`.
  */
-import { core, backend, choice } from './native';
+import { backend, choice } from './native';
 import * as base from './compat/base';
 import * as mesh from './compat/mesh';
 
-export { backend, core };
+export { backend };
 /** Where the backend was loaded from (file or package), or why the fallback runs. */
 export const backendSource: string = choice.source;
 
-export * from './base/errors';
+export {
+  Polyp2pError,
+  FrameTooLargeError,
+  ChecksumError,
+  MsgpackError,
+  MsgpackEncodeError,
+  DecompressLimitError,
+  DecompressError,
+  UnknownCompressionError,
+  Base58Error,
+  TruncatedFrameError,
+  ProtocolMismatchError,
+  ConnectionLostError,
+  HandlerError,
+  WriteTimeoutError,
+  PeerLimitError,
+  HandshakeTimeoutError,
+  FrameTimeoutError,
+  IdleTimeoutError,
+  WriteBufferFullError,
+  ConnectError,
+  ClosedError,
+  NotConnectedError,
+  LeaseError,
+  PeerAuthError,
+  TextMessageError,
+  MessageTooLargeError,
+  ElementLimitError,
+  MemoryBudgetError,
+  IdentityChangedError,
+  DuplicateIdError,
+  NotAPeerError,
+  TransportHandshakeError,
+  WebSocketProtocolError,
+  NotFoundError,
+  QuorumError,
+  TimeoutError,
+  AbortError,
+} from './base/errors';
+export type { ErrorCode } from './base/errors';
 export { MsgpackExt } from './base/ext';
 export { flags } from './base/flags';
 export { COMPRESSION, COMPRESSION_PREFERENCE, compressionName, negotiateCompression, receiveOrder } from './base/compression-flags';
 export { PROTOCOL_VERSION, protocolId, nodeId, js2pNodeIdPreimage, py2pNodeIdPreimage, createUserSalt, requestId, nowSeconds } from './base/ids';
-export type { Backend, MsgpackValue, EncodeOptions, DecodedBody, EncodedMessage, FrameDecoderLike, WaterfallCacheLike } from './base/backend';
-export { encodeFrame } from './base/js/framing';
+export type { MsgpackValue, EncodeOptions, DecodedBody, EncodedMessage, FrameDecoderLike, WaterfallCacheLike } from './base/backend';
 export {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_DEDUP_WINDOW,
@@ -32,11 +75,6 @@ export {
   decompress,
   base58Encode,
   base58Decode,
-  chordPositions,
-  ringDistance,
-  ringBetween,
-  fingerTargets,
-  closestPreceding,
 } from './base/api';
 
 export { createMesh, MeshNode, MeshMessage, Peer } from './mesh';
@@ -49,7 +87,7 @@ export const version = '0.1.0';
 /** `version` as numbers, as js2p's `version_info` (js2p's protocol version: `base.version_info`). */
 export const version_info: number[] = version.split('.').map(Number);
 
-export { createSync, SyncNode, leaseAllows, compareVersions, LEASE_SECONDS } from './sync';
+export { createSync, SyncNode, LEASE_SECONDS } from './sync';
 export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource, SyncEvents, Meta as SyncMeta } from './sync';
 import * as sync from './compat/sync';
 /** js2p-compatible sync module (also `require('polyp2p/compat/sync')`). */
@@ -57,11 +95,10 @@ export { sync };
 export { SyncSocket } from './compat/sync';
 
 /** Transports by `encryption` name: 'Plaintext' (TCP), 'SSL' (TLS), 'ws' (WebSocket). */
-export { registerTransport, transportFor, PendingConnection } from './transport';
-export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim } from './transport';
-export { TlsTransport, pinnedNodeId } from './transport/tls';
-export { WsTransport } from './transport/ws';
-export { selfSignedCertificate, spkiFingerprint, pinnedSalt } from './transport/certificate';
+export { registerTransport } from './transport';
+export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim, PendingConnection } from './transport';
+export { pinnedNodeId } from './transport/tls';
+export { selfSignedCertificate } from './transport/certificate';
 /** The in-memory transport, for users' own tests (as hyperdht ships its testnet): nodes on one MemoryNetwork talk with no sockets. */
 export { MemoryNetwork, VirtualClock } from './transport/memory';
 export type { MemoryNetworkOptions, LinkProfile, NetworkClock } from './transport/memory';

@@ -2,7 +2,8 @@
 // Every row of the chord vectors (PROTOCOL.md §15.1) through the public API and the js2p drop-in.
 const test = require('ava');
 const { load, vectorTest, IMPLS } = require('../helpers/vectors');
-const { chordPositions, ringDistance, base58Encode, TABLES } = require('../../dist/index.js');
+const { base58Encode, TABLES } = require('../../dist/index.js');
+const { chordPositions, ringDistance } = require('../../dist/base/api.js'); // ring math: internal, not in the main entry
 const compat = require('../../dist/compat/chord.js');
 
 for (const impl of IMPLS) {

@@ -8,7 +8,7 @@
 // created; when they can, failures count, also under CI=true.
 const test = require('ava');
 const { unavailable } = require('./netns');
-const { compareVersions } = require('../../dist/index.js');
+const { compareVersions } = require('../../dist/sync/index.js');
 const { PORT, sleep, waitFor, setup, meshUp, reconnect, impairOrExplain, impairedTest } = require('./common');
 
 const reason = unavailable();

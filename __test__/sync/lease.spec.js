@@ -3,7 +3,8 @@
 // function and through a real socket (a raw peer sends the existing metadata as an
 // initial-sync store, then the change with the row's sender and time).
 const test = require('ava');
-const { leaseAllows, createSync } = require('../../dist/index.js');
+const { createSync } = require('../../dist/index.js');
+const { leaseAllows } = require('../../dist/sync/index.js');
 const { load, vectorTest } = require('../helpers/vectors');
 const { rawPeer, waitFor } = require('../helpers/mesh');
 

@@ -2,7 +2,8 @@
 // TLS transport ("SSL") between polyp2p nodes: encryption, node-ID pinning, a private CA.
 const test = require('ava');
 const { X509Certificate } = require('crypto');
-const { createMesh, pinnedNodeId, selfSignedCertificate, TlsTransport, PeerAuthError } = require('../../dist/index.js');
+const { createMesh, pinnedNodeId, selfSignedCertificate, PeerAuthError } = require('../../dist/index.js');
+const { TlsTransport } = require('../../dist/transport/tls.js');
 const { waitFor } = require('../helpers/mesh');
 const { privateCa, mitmProxy } = require('../helpers/tls');
 

@@ -40,7 +40,7 @@ function loadJs2pMesh() {
 function rawFrameBuilder() {
   const lib = require('../../dist/index.js');
   const id = lib.nodeId(Buffer.from(`(127.0.0.1, 1)${lib.protocolId('mesh', 'Plaintext')}raw-bench`));
-  return (mainFlag, payload) => lib.core.encodeMessage([mainFlag, id, Math.floor(Date.now() / 1000), mainFlag, payload], null).frame;
+  return (mainFlag, payload) => lib.encodeMessage([mainFlag, id, Math.floor(Date.now() / 1000), mainFlag, payload], null).frame;
 }
 
 module.exports = { loadPolyp2p, POLYP2P_BENCH_OPTIONS, loadJs2pMesh, rawFrameBuilder };

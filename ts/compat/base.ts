@@ -17,13 +17,14 @@ import { Peer, type PeerClass } from '../mesh/peer';
 import { MeshNode } from '../mesh/mesh-node';
 import type { MeshMessage } from '../mesh/message';
 import type { MeshOptions } from '../mesh/options';
+import * as nodeZlib from 'zlib';
 import { IncomingServer } from './incoming';
 import { InternalMessage, Message } from './internal-message';
 
 /** js2p's connection class (the mesh's MeshConnection): routing-table values are instances. */
 export { Peer as BaseConnection };
 /** Node's zlib, as js2p's `base.zlib` (its compression helpers' backend). */
-export * as zlib from 'zlib';
+export const zlib: typeof nodeZlib = nodeZlib;
 
 export { flags };
 
