@@ -106,7 +106,7 @@ export class InternalMessage {
     return buf.subarray(4);
   }
 
-  /** [bytes, failed]: try each method in turn, as js2p did. */
+  /** `[bytes, failed]`: try each method in turn, as js2p did. */
   static decompress_string(string: Uint8Array, compressions?: number[]): [Buffer, boolean] {
     let failed = false;
     for (const c of (compressions || []).filter((m) => supportedCompression().includes(m))) {
