@@ -1,3 +1,16 @@
+/**
+ * The five methods of docs/protocol.md §5 for the pure-TypeScript backend:
+ * snappy, bz2 and xz are our own code (reasons at the top of each), zlib and
+ * gzip are libraries: node:zlib decodes, pako 2.x encodes.
+ *
+ * Measured 2026-12-06 (bench/README.md, "Codecs: library or own code"): pako
+ * 2.2 writes py2p's bytes on all 52 of its zlib and 52 gzip vectors (as the
+ * Rust core does); node:zlib, about 2.5x faster, on 46 of 52 each (its zlib
+ * fork writes other bytes for the handshake, peers and response frames),
+ * pako 3.0.3 on 46 too, so pako stays at ^2 (package.json); fflate: 16 of 52.
+ * node:zlib decodes all 176 vectors of each flag, stops a 1 GiB bomb at the
+ * cap (maxOutputLength, 2 ms) and is 2.7x faster than pako's inflate.
+ */
 import * as zlib from 'zlib';
 import type * as Pako from 'pako';
 

@@ -1,9 +1,21 @@
 /**
  * `zlib` for the browser bundle: the two inflate calls polyp2p makes, via
  * pako, with Node's maxOutputLength cap and its ERR_BUFFER_TOO_LARGE code.
+ *
+ * pako through require(), as ts/base/js/compression.ts loads it to encode: an
+ * `import` resolved pako's ESM build, so the bundle carried pako twice (47 kB
+ * minified more; measured 2026-12-06, bench/README.md "Codecs: library or own
+ * code"). pako stays, not fflate (5.6 kB to inflate): fflate checks neither
+ * Adler-32 nor CRC-32 (591 of 999 corrupted zlib streams decoded to wrong
+ * bytes without an error, pako: 0), and pako must be in the bundle anyway
+ * for its encoder, whose bytes are py2p's (ts/base/js/compression.ts; the
+ * methods are docs/protocol.md §5).
  */
-import { Inflate } from 'pako';
+import type * as Pako from 'pako';
 import { Buffer } from 'buffer';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Inflate } = require('pako') as typeof Pako;
 
 export interface ZlibOptions {
   maxOutputLength?: number;

@@ -9,6 +9,15 @@
  *
  * Encoder (encoder.ts): a valid single-block `.xz` stream made of
  * uncompressed LZMA2 chunks, i.e. no actual compression.
+ *
+ * Own code, not a library (measured 2026-12-06; bench/README.md, "Codecs:
+ * library or own code"; docs/protocol.md §5: lzma is decoded when listed,
+ * never sent). xz-decompress 0.2.3 (xz-embedded in WebAssembly) decodes all
+ * 104 xz vectors and about 1.8x faster, but only through an asynchronous web
+ * ReadableStream, while decompress() is synchronous, and bundles to 21.0 kB
+ * (this codec: 11.2 kB). @napi-rs/lzma and lzma-native are native addons (the
+ * fallback is what runs without one) with no output cap: a 153 KiB stream of
+ * 1 GiB of zeros took 2.1 GiB RSS in both. LZMA-JS (`lzma`) reads .lzma, not .xz.
  */
 import { DecompressError, DecompressLimitError } from '../../errors';
 import { decompress } from './container';
