@@ -131,9 +131,14 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
       count: (out) => (/API Extractor completed successfully/.test(out) ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 }),
     });
     // The API reference (`npm run docs:api`) builds without a warning: broken links, bad tags.
-    await run('API reference (typedoc, not written)', process.execPath, [path.join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--options', 'typedoc.json', '--emit', 'none', '--treatWarningsAsErrors'], {
-      count: () => ({ passed: 1, failed: 0, skipped: 0 }),
-    });
+    await run(
+      'API reference (typedoc, not written)',
+      process.execPath,
+      [path.join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--options', 'typedoc.json', '--emit', 'none', '--treatWarningsAsErrors'],
+      {
+        count: () => ({ passed: 1, failed: 0, skipped: 0 }),
+      },
+    );
     const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
     // Base-layer tests cover native, hybrid and TS in one process; everything
     // that runs over the network uses the loaded backend, so it runs a second
