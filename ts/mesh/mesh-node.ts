@@ -223,8 +223,9 @@ export class MeshNode extends EventEmitter {
       return;
     }
     if (this.openConnections + this.dials.size >= this.options.maxPeers) {
-      stream.destroy();
+      // named before it is destroyed: a destroyed socket no longer has its address
       this.refuseAccept(stream.remoteAddress, stream.remotePort);
+      stream.destroy();
       return;
     }
     this.attach(stream, false, null, 'str');
