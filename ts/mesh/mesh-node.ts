@@ -30,6 +30,8 @@ import type { BudgetHolder, SharedBudget } from '../base/shared-budget';
 import { BYTES_PER_VALUE } from '../base/body-budget';
 import { countMsgpackValues } from '../base/js/msgpack-count';
 import { TrafficTotals, type MeshStats } from './stats';
+import { noteConnection, noteDrop, noteFailure, noteRefused } from './diagnostics';
+import '../base/debug-log';
 
 export type { MeshStats } from './stats';
 
@@ -118,7 +120,16 @@ export class MeshNode extends EventEmitter {
     }
     this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
     this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
-    this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++, this.options.maxQueueBytes, queuedBytes, queueSource);
+    this.inbox = new MessageInbox(
+      this.options.maxQueue,
+      (m) => {
+        this.counters.queueDropped++;
+        noteDrop(this, m.peer, 'queue-full');
+      },
+      this.options.maxQueueBytes,
+      queuedBytes,
+      queueSource,
+    );
     this.pendingFrames = pendingFrameBudget(this.options.maxPendingFrameBytes);
     this.queuedWrites = writeBudget(this.options.maxTotalWriteBuffer);
     this.slowHosts = new SlowHosts(this.options.maxPeers);
@@ -235,6 +246,7 @@ export class MeshNode extends EventEmitter {
     const err: PeerErrorEvent = new PeerLimitError(`refused a connection from ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open`);
     err.peer = { id: null, host, port, outgoing: false };
     this.counters.errors++;
+    noteRefused(this, err.peer, err);
     this.emit('peerError', err);
   }
 
@@ -374,7 +386,10 @@ export class MeshNode extends EventEmitter {
     this.awaiting.add(peer);
     conn.setDedup(this.seen, [...this.linkOnly]);
     conn.onFrame = (frame) => dispatch(this, peer, frame);
-    conn.on('fail', (err: Error) => this.reportError(err, peer));
+    conn.on('fail', (err: Error) => {
+      noteFailure(this, peer, err);
+      this.reportError(err, peer);
+    });
     conn.on('close', () => this.onPeerClosed(peer));
     conn.on('slow-reader', () => this.noteSlowHost(peer));
     // Wait briefly for the peer's handshake so ours can mirror its protocol-ID type
@@ -389,10 +404,12 @@ export class MeshNode extends EventEmitter {
     }, mirrorWait);
     wait.unref();
     conn.once('close', () => clearTimeout(wait));
+    noteConnection(this, peer, 'open');
     return peer;
   }
 
   private onPeerClosed(peer: Peer): void {
+    noteConnection(this, peer, 'close');
     this.all.delete(peer);
     this.awaiting.delete(peer);
     this.traffic.addClosed(peer.conn.counters);
@@ -449,7 +466,10 @@ export class MeshNode extends EventEmitter {
           ),
         );
     }
-    if (first) this.emit('peer', peer);
+    if (first) {
+      noteConnection(this, peer, 'handshake');
+      this.emit('peer', peer);
+    }
   }
 
   reportError(err: Error, peer?: Peer): void {
@@ -522,6 +542,7 @@ export class MeshNode extends EventEmitter {
   private fitsPeer(peer: Peer, body: number): boolean {
     if (body <= this.bodyLimitFor(peer)) return true;
     this.counters.tooLargeForPeer++;
+    noteDrop(this, peer, 'too-large-for-peer');
     return false;
   }
 
