@@ -45,5 +45,8 @@ export function forEachChannel(fn: DefinedListener): void {
 
 /** Subscribe `fn` to a channel (a module-level function: the subscription lives as long as the process). */
 export function subscribe(channel: TypedChannel<object>, fn: (message: object, name: string) => void): void {
-  dc.subscribe(channel.name, fn as (message: unknown, name: string | symbol) => void);
+  const listener = fn as (message: unknown, name: string | symbol) => void;
+  // diagnostics_channel.subscribe() came in Node 18.7; the channel's own method is older (engines: >=18)
+  if (typeof dc.subscribe === 'function') dc.subscribe(channel.name, listener);
+  else (channel as unknown as dc.Channel).subscribe(listener);
 }

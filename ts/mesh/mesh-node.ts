@@ -31,6 +31,7 @@ import { BYTES_PER_VALUE } from '../base/body-budget';
 import { countMsgpackValues } from '../base/js/msgpack-count';
 import { TrafficTotals, type MeshStats } from './stats';
 import { noteConnection, noteDrop, noteFailure, noteRefused } from './diagnostics';
+// NODE_DEBUG=polyp2p: every node type loads the mesh, so the debug printer is subscribed from here (nothing without NODE_DEBUG)
 import '../base/debug-log';
 
 export type { MeshStats } from './stats';
