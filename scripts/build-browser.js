@@ -4,7 +4,9 @@
 // exists), over the browser's WebSocket. Node-only modules are swapped at bundle time:
 //   ts/native.ts          -> ts/browser/native.ts      (always the TS backend)
 //   ts/transport/index.ts -> ts/browser/transports.ts  ("ws" via the browser WebSocket)
+//   ts/base/debug-log.ts  -> ts/browser/debug-log.ts   (no NODE_DEBUG in a page)
 //   crypto, zlib          -> ts/browser/shims/*        (@noble/hashes, pako)
+//   diagnostics_channel   -> ts/browser/shims/diagnostics-channel.ts (channels without subscribers)
 //   Buffer, process, timers with unref()               (ts/browser/shims/globals.ts, injected)
 // Node builds are unaffected. Run by `npm run build:browser` (part of build and prepare).
 const fs = require('fs');
@@ -17,6 +19,7 @@ const outDir = path.join(root, 'dist', 'browser');
 const swaps = new Map([
   [ts('native.ts'), ts('browser/native.ts')],
   [ts('transport/index.ts'), ts('browser/transports.ts')],
+  [ts('base/debug-log.ts'), ts('browser/debug-log.ts')],
 ]);
 
 const swapPlugin = {
@@ -52,7 +55,7 @@ async function main() {
     platform: 'browser',
     target: ['es2020'],
     outfile: path.join(outDir, 'polyp2p.mjs'),
-    alias: { crypto: ts('browser/shims/crypto.ts'), zlib: ts('browser/shims/zlib.ts') },
+    alias: { crypto: ts('browser/shims/crypto.ts'), zlib: ts('browser/shims/zlib.ts'), diagnostics_channel: ts('browser/shims/diagnostics-channel.ts') },
     inject: [ts('browser/shims/globals.ts')],
     plugins: [swapPlugin],
     // Minified: a page can load it as is, and bundlers lose nothing. The map stays in the

@@ -113,3 +113,10 @@ export { bootstrap } from './compat/bootstrap';
 import * as ford from './compat/ford';
 /** js2p's experimental ford module: FordSocket with `routes` and `sendTo` (also `require('polyp2p/compat/ford')`). */
 export { ford };
+
+/** stats() of the sync and chord nodes, and the messages of the diagnostics channels (README "Seeing inside"). */
+export type { SyncStats, SyncNodeStats, SyncApplied } from './sync';
+export type { ChordNodeStats } from './chord';
+export type { ConnectionEvent, FrameDroppedEvent, FrameDropReason } from './mesh/diagnostics';
+export type { SyncRefusedEvent } from './sync/diagnostics';
+export type { ChordRouteEvent, ChordRouteEventKind } from './chord/diagnostics';

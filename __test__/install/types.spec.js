@@ -21,11 +21,12 @@ test.after.always(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const COMPAT = ['base', 'mesh', 'sync', 'chord', 'ford'];
 
-// Uses values and types from each entry point, so a missing or `any` export fails to compile.
+// Uses values and types from each entry point (polyp2p/metrics too), so a missing or `any` export fails to compile.
 const ESM = `
 import * as polyp2p from 'polyp2p';
 import { createMesh, MeshNode, MemoryNetwork, type MeshOptions } from 'polyp2p';
 import * as browser from 'polyp2p/browser';
+import { metrics, CONTENT_TYPE, type NodeStats } from 'polyp2p/metrics';
 ${COMPAT.map((m) => `import * as compat_${m} from 'polyp2p/compat/${m}';`).join('\n')}
 
 const options: MeshOptions = { port: 0 };
@@ -36,7 +37,9 @@ export async function main(): Promise<void> {
   const backend: 'native' | 'js' = polyp2p.backend;
   const b: browser.MeshNode = browser.createMesh();
   const chordNode: Promise<polyp2p.ChordNode> = polyp2p.createChord({ port: 0 });
-  void [id, backend, b, chordNode, ${COMPAT.map((m) => `compat_${m}`).join(', ')}];
+  const stats: NodeStats = node.stats();
+  const text: string = metrics([node, stats], { prefix: 'p2p_' }) + CONTENT_TYPE;
+  void [id, backend, b, chordNode, text, ${COMPAT.map((m) => `compat_${m}`).join(', ')}];
   await node.close();
 }
 `;
@@ -44,9 +47,12 @@ export async function main(): Promise<void> {
 const CJS = `
 import polyp2p = require('polyp2p');
 ${COMPAT.map((m) => `import compat_${m} = require('polyp2p/compat/${m}');`).join('\n')}
+import promMetrics = require('polyp2p/metrics');
 
 export async function main(): Promise<void> {
   const node: polyp2p.MeshNode = await polyp2p.createMesh({ port: 0 });
+  const text: string = promMetrics.metrics(node);
+  void text;
   const socket = new compat_mesh.MeshSocket('127.0.0.1', 0);
   void [socket, ${COMPAT.map((m) => `compat_${m}`).join(', ')}];
   await node.close();

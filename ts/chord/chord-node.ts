@@ -26,26 +26,39 @@ import type { ChordEvents } from './events';
 import { abortable, throwIfAborted, type AbortOptions } from '../base/abort';
 
 export type { ChordEvents, KeyEvent } from './events';
+import type { MeshStats } from '../mesh/stats';
 
+/** The chord section of a ChordNode's stats() (also chordStats()). */
 export interface ChordStats {
+  /** This node's ID (as stats().id). */
   id: string;
+  /** This node stores data (it joined the table: the `join` option, join(); unjoin() ends it). */
   storing: boolean;
   /** 'overlay' among polyp2p nodes only; 'legacy' when an original stores data next to us. */
   mode: 'overlay' | 'legacy';
+  /** Verified, live ring members in this node's view, itself included when it stores. */
   ringSize: number;
+  /** Distinct fingers (the nodes at or after self + 2^i) and successors this node keeps links to. */
   fingers: number;
   successors: number;
+  /** Handshaked peers (as stats().peers). */
   connections: number;
   /** Live items held here, and how many of them are replicas (this node is not responsible). */
   items: number;
   replicas: number;
-  /** Hops of the overlay lookups this node started (last 1000). */
+  /** Overlay lookups this node started among the last 1000 (a sliding window, not a running count), and their mean and largest hop counts. */
   lookups: number;
   meanHops: number;
   maxHops: number;
+  /** Member-list gossip: what was sent, declared and refused (counts since the node started; `unverified` is current). */
   gossip: GossipStats;
   budget: BudgetStats;
   refused: ChordRefusals;
+}
+
+/** What ChordNode.stats() returns: the mesh's figures and the chord section. */
+export interface ChordNodeStats extends MeshStats {
+  chord: ChordStats;
 }
 
 /** What this node refused from peers besides its byte budgets (counts since it started). */
@@ -368,6 +381,12 @@ export class ChordNode extends MeshNode {
     if (this.hops.length > 1000) this.hops.shift();
   }
 
+  /** The mesh's figures (MeshStats) and the chord section, under `chord` (README "Seeing inside"). */
+  override stats(): ChordNodeStats {
+    return { ...super.stats(), chord: this.chordStats() };
+  }
+
+  /** The chord section of stats() alone. */
   chordStats(): ChordStats {
     const ring = this.membership.ring(this.storing);
     let items = 0;

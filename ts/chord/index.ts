@@ -2,7 +2,7 @@ import { ChordNode } from './chord-node';
 import type { ChordOptions } from './options';
 
 export { ChordNode } from './chord-node';
-export type { ChordStats, KeyEvent, ChordEvents } from './chord-node';
+export type { ChordStats, ChordNodeStats, KeyEvent, ChordEvents } from './chord-node';
 export type { ChordOptions } from './options';
 export type { ReadOptions } from './reads';
 export { TABLES, READ_QUORUM, slotsOf } from './positions';

@@ -15,6 +15,7 @@ import { isMapping, positionOf, ringDistance, tableOf, type TableName } from './
 import type { PutResult } from './store';
 import { handOverToOriginal } from './legacy-handover';
 import { core } from '../native';
+import { noteLegacyRoute } from './diagnostics';
 
 const PENDING_TTL = 15_000;
 
@@ -106,6 +107,7 @@ export type LegacyWriteResult = PutResult | 'sent';
  */
 export function legacyStore(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer = node.id, from?: Peer): LegacyWriteResult {
   const target = legacyFind(node, pos);
+  noteLegacyRoute(node, 'put', table, pos, target);
   if (target === 'self' || target === null) return node.store.put(table, pos, value ?? undefined, [Date.now(), writer], { link: from && node.linkAccount(from) });
   node.sendToPeer(target, flags.whisper, [flags.store, table, core.base58EncodeInt(pos), value ?? null]);
   return 'sent';
@@ -113,6 +115,7 @@ export function legacyStore(node: ChordNode, table: TableName, pos: bigint, valu
 
 export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer = node.id, from?: Peer): LegacyWriteResult {
   const target = legacyFind(node, pos);
+  noteLegacyRoute(node, 'delta', table, pos, target);
   if (target === 'self' || target === null) return mergeLocal(node, table, pos, delta, writer, from);
   node.sendToPeer(target, flags.whisper, [flags.delta, table, core.base58EncodeInt(pos), delta]);
   return 'sent';
@@ -130,6 +133,7 @@ export function mergeLocal(node: ChordNode, table: TableName, pos: bigint, delta
  */
 export function legacyLookup(node: ChordNode, table: TableName, pos: bigint, waiter?: Waiter, to: Peer | null = null): { local: unknown } | { slot: LegacySlot } {
   const target = to ?? legacyFind(node, pos);
+  noteLegacyRoute(node, 'get', table, pos, target);
   if (target === 'self' || target === null) return { local: node.store.value(table, pos) };
   const b58 = core.base58EncodeInt(pos);
   const existing = node.legacyPending.get(table, b58);

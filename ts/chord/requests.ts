@@ -24,6 +24,7 @@ import { holds, REFUSED } from './replication';
 import { ITEM_BYTES } from './budget';
 import { encodedSize } from './values';
 import type { Overlay } from './overlay';
+import { noteRoute } from './diagnostics';
 
 export const SUB_ROUTE = 0x31;
 export const SUB_ROUTED = 0x32;
@@ -145,6 +146,7 @@ export class RouteRequests {
   originate(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, timeout: number, record = true, from?: Peer): Promise<OverlayAnswer> {
     const hop = this.nextHop(pos);
     if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
+      noteRoute(this.o.node, 'start', undefined, op, table, pos, 0, hop);
       if (record) this.o.node.recordHops(0);
       return this.perform(table, pos, op, value, ver, from && this.o.node.linkAccount(from)).then((a) => ({ ...a, hops: 0 }));
     }
@@ -153,6 +155,7 @@ export class RouteRequests {
       const reqId = randomBytes(12).toString('hex');
       const timer = setTimeout(() => {
         this.pending.delete(reqId);
+        noteRoute(this.o.node, 'timeout', reqId, op, table, pos, -1);
         resolve({ status: 'timeout', hops: -1 });
       }, timeout);
       timer.unref?.();
@@ -160,11 +163,13 @@ export class RouteRequests {
         at: Date.now(),
         resolve: (a) => {
           clearTimeout(timer);
+          noteRoute(this.o.node, 'answer', reqId, op, table, pos, a.hops, undefined, a.status);
           if (record && a.hops >= 0) this.o.node.recordHops(a.hops);
           resolve(a);
         },
       };
       this.pending.set(reqId, p);
+      noteRoute(this.o.node, 'start', reqId, op, table, pos, 0, hop);
       p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, core.base58EncodeInt(pos), value ?? null, ver, 1], () => {
         this.pending.delete(reqId);
         p.resolve!({ status: 'error', hops: -1 });
@@ -291,10 +296,12 @@ export class RouteRequests {
     const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
     if (ver && tooFarAhead(ver, this.o.node.chord.maxClockSkew)) {
       this.o.node.refusals.futureVersion++;
+      noteRoute(this.o.node, 'refuse', reqId, op as Op, table, pos, hopsRaw, undefined, 'future-version');
       return reply('error');
     }
     const hop = this.nextHop(pos);
     if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
+      noteRoute(this.o.node, 'perform', reqId, op as Op, table, pos, hopsRaw, hop);
       // a write straight from a link the ring does not vouch for is charged to that link too
       const link = op === 'get' || this.o.node.isRingLink(peer) ? undefined : this.o.node.linkAccount(peer);
       void this.perform(table, pos, op as Op, value, ver, link).then(
@@ -303,10 +310,17 @@ export class RouteRequests {
       );
       return;
     }
-    if (hopsRaw >= MAX_HOPS || this.pending.size >= this.o.node.chord.maxPendingLookups || this.pending.has(reqId)) return reply('error');
-    if (op !== 'get' && !this.o.node.isRingLink(peer) && !this.chargeEntry(peer, value)) return reply('error', BUDGET_ERROR);
+    if (hopsRaw >= MAX_HOPS || this.pending.size >= this.o.node.chord.maxPendingLookups || this.pending.has(reqId)) {
+      noteRoute(this.o.node, 'refuse', reqId, op as Op, table, pos, hopsRaw, hop, hopsRaw >= MAX_HOPS ? 'max-hops' : this.pending.has(reqId) ? 'duplicate-request' : 'max-pending-lookups');
+      return reply('error');
+    }
+    if (op !== 'get' && !this.o.node.isRingLink(peer) && !this.chargeEntry(peer, value)) {
+      noteRoute(this.o.node, 'refuse', reqId, op as Op, table, pos, hopsRaw, hop, 'link-budget');
+      return reply('error', BUDGET_ERROR);
+    }
     const p: Pending = { from: peer, at: Date.now() };
     this.pending.set(reqId, p);
+    noteRoute(this.o.node, 'forward', reqId, op as Op, table, pos, hopsRaw, hop);
     p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, posRaw, value, verRaw, hopsRaw + 1], () => {
       this.pending.delete(reqId);
       reply('error');

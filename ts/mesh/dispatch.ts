@@ -19,6 +19,7 @@ import { MeshMessage } from './message';
 import { addrOf, flagListOf, idOf, sameSet, textOf } from './wire';
 import { resolveDuplicate } from './duplicate-link';
 import { relayFrame } from './frames';
+import { noteDrop } from './diagnostics';
 
 /** Longest a flooding peer is left unread while the peers its messages go to drain (see holdReading). */
 const RELAY_HOLD_MAX_MS = 2000;
@@ -38,11 +39,11 @@ export type BuiltinHandler = (node: MeshNode, peer: Peer, msg: MeshMessage) => b
  * something reads them (handlers, delivery), never to relay it.
  */
 export function dispatch(node: MeshNode, peer: Peer, frame: ReceivedFrame): void {
-  if (!frame.usual && frame.packets.length < 4) return; // header without payload: nothing to act on (py2p would renegotiate)
+  if (!frame.usual && frame.packets.length < 4) return noteDrop(node, peer, 'bad-header'); // header without payload: nothing to act on (py2p would renegotiate)
   const mainFlag = frame.mainFlag;
   const sender = idOf(frame.senderRaw);
   const time = frame.time;
-  if (typeof mainFlag !== 'number' || sender === null || typeof time !== 'number' || !Number.isFinite(time)) return;
+  if (typeof mainFlag !== 'number' || sender === null || typeof time !== 'number' || !Number.isFinite(time)) return noteDrop(node, peer, 'bad-header');
   const subFlag = frame.subFlag;
 
   if (mainFlag === flags.renegotiate) return renegotiate(node, peer, frame.payload);
@@ -102,14 +103,17 @@ function waterfall(node: MeshNode, peer: Peer, frame: ReceivedFrame, sender: str
     // A link-level message (handshake, peer list, an extension's whisper) inside a broadcast:
     // acting on it would make every node of the network treat it as its neighbour's.
     node.counters.misrouted++;
+    noteDrop(node, peer, 'misrouted');
     return false;
   }
   if (verdict === VERDICT.stale) {
     node.counters.stale++;
+    noteDrop(node, peer, 'stale');
     return false;
   }
   if (verdict === VERDICT.duplicate) {
     node.counters.duplicates++;
+    noteDrop(node, peer, 'duplicate');
     if (node.listenerCount('duplicate')) node.emit('duplicate', { id: Buffer.from(frame.id), sender, peer });
     return false;
   }
@@ -153,6 +157,7 @@ function relay(node: MeshNode, from: Peer, frame: ReceivedFrame, sender: string)
     if (node.relayFilter && !node.relayFilter(peer, frame)) continue;
     if (body > node.bodyLimitFor(peer)) {
       node.counters.tooLargeForPeer++; // that peer would drop the link: it goes without this one
+      noteDrop(node, peer, 'too-large-for-peer');
       continue;
     }
     const m = peer.conn.sendCompression;

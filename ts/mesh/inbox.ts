@@ -40,7 +40,7 @@ export class MessageInbox<T> {
 
   constructor(
     private readonly max: number,
-    private readonly onDrop: () => void,
+    private readonly onDrop: (msg: T) => void,
     private readonly maxBytes = Infinity,
     private readonly sizeOf: (msg: T) => number = () => 0,
     private readonly sourceOf: (msg: T) => unknown = () => null,
@@ -53,8 +53,7 @@ export class MessageInbox<T> {
   push(msg: T): void {
     const size = this.sizeOf(msg);
     while (this.count > 0 && (this.count >= this.max || this.bytes + size > this.maxBytes)) {
-      this.dropFromHeaviest();
-      this.onDrop();
+      this.onDrop(this.dropFromHeaviest());
     }
     const slot: Slot<T> = { msg, source: this.sourceOf(msg), size, dropped: false };
     this.queue.push(slot);
@@ -88,11 +87,12 @@ export class MessageInbox<T> {
     return Math.max((share.slots.length - share.head) / this.max, share.bytes / this.maxBytes);
   }
 
-  /** Drop the oldest message of the source that uses the most of the budget. */
-  private dropFromHeaviest(): void {
+  /** Drop the oldest message of the source that uses the most of the budget; returns it. */
+  private dropFromHeaviest(): T {
     let heaviest: SourceShare<T> | null = null;
     for (const share of this.shares.values()) if (!heaviest || this.weight(share) > this.weight(heaviest)) heaviest = share;
     const slot = heaviest!.slots[heaviest!.head];
+    const msg = slot.msg as T;
     slot.dropped = true;
     slot.msg = undefined;
     this.release(slot);
@@ -103,6 +103,7 @@ export class MessageInbox<T> {
       this.head = 0;
       this.droppedSlots = 0;
     }
+    return msg;
   }
 
   /** Take `slot`, the oldest of its source, out of the counts. */

@@ -32,6 +32,9 @@ import { countMsgpackValues } from '../base/js/msgpack-count';
 import { TrafficTotals, type MeshStats } from './stats';
 import type { MeshEvents, PeerErrorEvent } from './events';
 import { abortable, type AbortOptions } from '../base/abort';
+import { noteConnection, noteDrop, noteFailure, noteRefused } from './diagnostics';
+// NODE_DEBUG=polyp2p: every node type loads the mesh, so the debug printer is subscribed from here (nothing without NODE_DEBUG)
+import '../base/debug-log';
 
 /** connect()'s options. */
 export interface ConnectOptions extends AbortOptions {
@@ -149,7 +152,16 @@ export class MeshNode extends EventEmitter {
     }
     this.seen = core.createWaterfallCache(this.options.dedupWindow, this.options.dedupMaxEntries);
     this.requests = new PendingRequests(this.options.maxPendingRequests, 60_000);
-    this.inbox = new MessageInbox(this.options.maxQueue, () => this.counters.queueDropped++, this.options.maxQueueBytes, queuedBytes, queueSource);
+    this.inbox = new MessageInbox(
+      this.options.maxQueue,
+      (m) => {
+        this.counters.queueDropped++;
+        noteDrop(this, m.peer, 'queue-full');
+      },
+      this.options.maxQueueBytes,
+      queuedBytes,
+      queueSource,
+    );
     this.pendingFrames = pendingFrameBudget(this.options.maxPendingFrameBytes);
     this.queuedWrites = writeBudget(this.options.maxTotalWriteBuffer);
     this.slowHosts = new SlowHosts(this.options.maxPeers);
@@ -254,8 +266,9 @@ export class MeshNode extends EventEmitter {
       return;
     }
     if (this.openConnections + this.dials.size >= this.options.maxPeers) {
-      stream.destroy();
+      // named before it is destroyed: a destroyed socket no longer has its address
       this.refuseAccept(stream.remoteAddress, stream.remotePort);
+      stream.destroy();
       return;
     }
     this.attach(stream, false, null, 'str');
@@ -265,6 +278,7 @@ export class MeshNode extends EventEmitter {
     const err: PeerErrorEvent = new PeerLimitError(`refused a connection from ${host}:${port}: maxPeers (${this.options.maxPeers}) connections are open`);
     err.peer = { id: null, host, port, outgoing: false };
     this.counters.errors++;
+    noteRefused(this, err.peer, err);
     this.emit('peerError', err);
   }
 
@@ -442,7 +456,10 @@ export class MeshNode extends EventEmitter {
     this.awaiting.add(peer);
     conn.setDedup(this.seen, [...this.linkOnly]);
     conn.onFrame = (frame) => dispatch(this, peer, frame);
-    conn.on('fail', (err: Error) => this.reportError(err, peer));
+    conn.on('fail', (err: Error) => {
+      noteFailure(this, peer, err);
+      this.reportError(err, peer);
+    });
     conn.on('close', () => this.onPeerClosed(peer));
     conn.on('slow-reader', () => this.noteSlowHost(peer));
     // Wait briefly for the peer's handshake so ours can mirror its protocol-ID type
@@ -457,10 +474,12 @@ export class MeshNode extends EventEmitter {
     }, mirrorWait);
     wait.unref();
     conn.once('close', () => clearTimeout(wait));
+    noteConnection(this, peer, 'open');
     return peer;
   }
 
   private onPeerClosed(peer: Peer): void {
+    noteConnection(this, peer, 'close');
     this.all.delete(peer);
     this.awaiting.delete(peer);
     this.traffic.addClosed(peer.conn.counters);
@@ -516,7 +535,10 @@ export class MeshNode extends EventEmitter {
           ),
         );
     }
-    if (first) this.emit('peer', peer);
+    if (first) {
+      noteConnection(this, peer, 'handshake');
+      this.emit('peer', peer);
+    }
   }
 
   reportError(err: Error, peer?: Peer): void {
@@ -589,6 +611,7 @@ export class MeshNode extends EventEmitter {
   private fitsPeer(peer: Peer, body: number): boolean {
     if (body <= this.bodyLimitFor(peer)) return true;
     this.counters.tooLargeForPeer++;
+    noteDrop(this, peer, 'too-large-for-peer');
     return false;
   }
 

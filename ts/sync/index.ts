@@ -3,6 +3,7 @@ import { SyncNode, type SyncOptions } from './sync-node';
 export { SyncNode, localKey, mergeMapping } from './sync-node';
 export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource } from './sync-node';
 export type { SyncEvents } from './events';
+export type { SyncStats, SyncNodeStats, SyncApplied } from './stats';
 export { leaseAllows, leaseRuleThatAllows, refusalReason, LEASE_SECONDS } from './lease';
 export type { Meta, LeaseContext } from './lease';
 export { compareVersions } from './resolve';

@@ -19,6 +19,8 @@ import { isStoreOfNil } from './wire';
 import { installHandlers } from './replication';
 import { PeerOutbox } from './outbox';
 import { DIGEST_ITEMS, entryWireBytes, listLimit } from './pieces';
+import { newSyncCounters, syncStats, type SyncNodeStats } from './stats';
+import { noteRefusal } from './diagnostics';
 
 /**
  * This node's writes name it as bin, as py2p's do: py2p compares a write's
@@ -135,6 +137,7 @@ export class SyncNode extends MeshNode {
   readonly idForms = new WeakMap<Peer, IdForm>();
   readonly syncLimits: SyncLimits;
   private readonly outboxes = new WeakMap<Peer, PeerOutbox>();
+  private readonly syncCounters = newSyncCounters();
   private aeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SyncOptions = {}) {
@@ -309,6 +312,11 @@ export class SyncNode extends MeshNode {
     return mergeMapping(undefined, Object.fromEntries(this.entries()));
   }
 
+  /** The mesh's figures (MeshStats) and the table's, under `sync` (README "Seeing inside"). */
+  override stats(): SyncNodeStats {
+    return { ...super.stats(), sync: syncStats(this.table, this.leasing, this.syncCounters) };
+  }
+
   async close(options: AbortOptions = {}): Promise<void> {
     if (this.aeTimer) clearInterval(this.aeTimer);
     this.aeTimer = null;
@@ -403,6 +411,7 @@ export class SyncNode extends MeshNode {
     const prev = this.table.any(key);
     if (prev) this.keepStepsInOrder(prev, v);
     const info = peer?.info;
+    this.countApplied(source);
     let stored: Entry;
     if (v.deleted) {
       stored = this.table.tombstone(key, v.owner, v.ownerForm, v.timestamp);
@@ -425,7 +434,17 @@ export class SyncNode extends MeshNode {
     for (const p of this.peers.values()) this.outboxes.get(p)?.pin(prev);
   }
 
+  private countApplied(source: ChangeSource): void {
+    const applied = this.syncCounters.applied;
+    if (source === 'remote') applied.remote++;
+    else if (source === 'initial-sync') applied.initialSync++;
+    else if (source === 'anti-entropy') applied.antiEntropy++;
+  }
+
   refused(r: SyncRefusal): void {
+    if (r.kind === 'superseded') this.syncCounters.superseded++;
+    else this.syncCounters.refused += r.count ?? 1;
+    noteRefusal(this, r);
     this.emit('refused', r);
   }
 }
