@@ -19,16 +19,17 @@ import { createMessageCodec } from './js/message';
 const SNAPPY = 0x20;
 
 /**
- * Snappy in TS for short or mostly-literal frames: V8 copies literals as fast
- * as Rust and the N-API crossing (~1.2 µs) decides; a back-reference is a byte
- * loop in TS, so from ~500 output bytes of compressible data Rust is 1.5-4x
- * faster (bench/README.md, "Routing"). The preamble is the output length.
+ * Snappy in TS for short frames and for frames that are literals only (no smaller than their
+ * output: incompressible data): V8 copies a literal as fast as Rust and the N-API crossing
+ * (~1.2 µs) decides. Any back-reference is a byte loop in TS, and since the Rust decoder is the
+ * `snap` crate, Rust is 1.2-10x faster from ~512 output bytes even when 97 % of the frame is
+ * literals (bench/README.md, "Routing", 2026-12-06 sweep). The preamble is the output length.
  */
 export function snappyFasterInTs(data: Uint8Array): boolean {
   let length = 0;
   for (let i = 0, shift = 0; i < 5 && i < data.length; i++, shift += 7) {
     length += (data[i] & 0x7f) * 2 ** shift;
-    if (data[i] < 0x80) return length < 512 || data.length * 4 > length * 3;
+    if (data[i] < 0x80) return length < 512 || data.length >= length;
   }
   return true; // malformed preamble: either side reports it
 }
