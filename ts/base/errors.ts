@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'ERR_IDLE_TIMEOUT'
   | 'ERR_WRITE_BUFFER_FULL'
   | 'ERR_CONNECT_FAILED'
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_UNKNOWN_OPTION'
   | 'ERR_CLOSED'
   | 'ERR_NOT_CONNECTED'
   | 'ERR_LEASE'
@@ -180,6 +182,25 @@ export class ConnectError extends Polyp2pError {
   ) {
     super('ERR_CONNECT_FAILED', message);
     if (cause) this.cause = cause;
+  }
+}
+/** An option (or a js2p constructor argument) has the wrong type or is out of range; `option` is its name, e.g. 'port' or 'tls.pinning'. */
+export class InvalidOptionError extends Polyp2pError {
+  constructor(
+    message: string,
+    readonly option: string,
+  ) {
+    super('ERR_INVALID_OPTION', message);
+  }
+}
+/** An option name the node does not know (usually a typo); `suggestion` is the known name closest to it, if one is close. */
+export class UnknownOptionError extends Polyp2pError {
+  constructor(
+    message: string,
+    readonly option: string,
+    readonly suggestion?: string,
+  ) {
+    super('ERR_UNKNOWN_OPTION', message);
   }
 }
 /** The node was closed. */

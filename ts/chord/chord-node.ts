@@ -22,6 +22,8 @@ import { readQuorum, type ReadOptions } from './reads';
 import { KeySet } from './key-set';
 import { LinkBudgets } from './link-budget';
 import { assertValueFits, encodedSize } from './values';
+import { checkOptions } from '../base/check-options';
+import { chordOptionRules } from './option-rules';
 
 export interface ChordStats {
   id: string;
@@ -88,6 +90,7 @@ export class ChordNode extends MeshNode {
   readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
 
   constructor(options: ChordOptions = {}) {
+    checkOptions(options, chordOptionRules, { owner: 'ChordOptions' });
     super({ ...options, subnet: options.subnet ?? 'chord' });
     this.chord = resolveChordOptions(options);
     this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems, this.chord);

@@ -30,6 +30,8 @@ import type { BudgetHolder, SharedBudget } from '../base/shared-budget';
 import { BYTES_PER_VALUE } from '../base/body-budget';
 import { countMsgpackValues } from '../base/js/msgpack-count';
 import { TrafficTotals, type MeshStats } from './stats';
+import { checkOptions } from '../base/check-options';
+import { meshOptionRules } from './option-rules';
 
 export type { MeshStats } from './stats';
 
@@ -106,6 +108,7 @@ export class MeshNode extends EventEmitter {
 
   constructor(options: MeshOptions = {}) {
     super();
+    if (new.target === MeshNode) checkOptions(options, meshOptionRules, { owner: 'MeshOptions' }); // SyncNode and ChordNode check theirs (a superset) before they adapt them for this constructor
     this.options = resolveMeshOptions(options);
     this.host = this.options.host;
     this.port = this.options.port;

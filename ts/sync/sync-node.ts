@@ -17,6 +17,8 @@ import { isStoreOfNil } from './wire';
 import { installHandlers } from './replication';
 import { PeerOutbox } from './outbox';
 import { DIGEST_ITEMS, entryWireBytes, listLimit } from './pieces';
+import { checkOptions } from '../base/check-options';
+import { syncOptionRules } from './option-rules';
 
 /**
  * This node's writes name it as bin, as py2p's do: py2p compares a write's
@@ -120,6 +122,7 @@ export class SyncNode extends MeshNode {
   private aeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SyncOptions = {}) {
+    checkOptions(options, syncOptionRules, { owner: 'SyncOptions' });
     const leasing = options.leasing !== false;
     const baseSubnet = options.subnet ?? 'sync';
     super({ ...options, subnet: baseSubnet + (leasing ? '1' : '0') });
