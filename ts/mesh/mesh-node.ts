@@ -32,6 +32,7 @@ import { countMsgpackValues } from '../base/js/msgpack-count';
 import { TrafficTotals, type MeshStats } from './stats';
 import { checkOptions } from '../base/check-options';
 import { meshOptionRules } from './option-rules';
+import { dialError, listenError } from '../transport/address-errors';
 
 export type { MeshStats } from './stats';
 
@@ -162,12 +163,16 @@ export class MeshNode extends EventEmitter {
   /** Bind and accept peers. Resolves once listening. */
   async listen(): Promise<this> {
     if (this.closed) throw new ClosedError('this node was closed; create a new one');
-    this.server = await this.transport.listen(
-      this.host,
-      this.port,
-      (stream, pending) => this.accept(stream, pending),
-      (pending) => this.admitPending(pending),
-    );
+    this.server = await this.transport
+      .listen(
+        this.host,
+        this.port,
+        (stream, pending) => this.accept(stream, pending),
+        (pending) => this.admitPending(pending),
+      )
+      .catch((e: unknown): never => {
+        throw listenError(e, this.host, this.port);
+      });
     if (!this.port) {
       this.port = this.server.port;
       if (!this.options.outAddr) this.outAddr = [this.host, this.port];
@@ -265,7 +270,7 @@ export class MeshNode extends EventEmitter {
     const dial = this.dialRetryingRefused(host, port, options.refusedRetries ?? 3).then(
       (stream) => this.attachDialled(stream, key, options),
       (err: Error) => {
-        throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`, true);
+        throw dialError(err, host, port, this.options.connectTimeout);
       },
     );
     this.dials.set(key, dial);

@@ -234,7 +234,7 @@ export class MemoryNetwork {
       async listen(host, port, onConnection): Promise<TransportServer> {
         const p = port || net.nextPort++;
         const key = `${host}:${p}`;
-        if (net.listeners.has(key)) throw new Error(`address in use: ${key}`);
+        if (net.listeners.has(key)) throw Object.assign(new Error(`address in use: ${key}`), { code: 'EADDRINUSE' }); // as a socket says it: the node reports ERR_ADDRESS_IN_USE
         net.listeners.set(key, onConnection);
         net.updateKeepAlive();
         return {
