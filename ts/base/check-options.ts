@@ -38,7 +38,8 @@ export type RuleTable = Readonly<Record<string, OptionRule>>;
 /** Up to this many known keys are listed in an unknown-option message; past it the message names the interface. */
 const LISTED_KEYS = 8;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** An object whose keys can be options (not null, not an array). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const expectedOf = (rule: OptionRule) => (typeof rule.expected === 'function' ? rule.expected() : rule.expected);
 
@@ -53,33 +54,33 @@ export function checkOption(value: unknown, rule: OptionRule, name: string, opti
     const near = rule.nearest?.(value);
     throw new InvalidOptionError(`${name} must be ${expectedOf(rule)} (got ${describeValue(value)})${near !== undefined ? `; did you mean '${near}'?` : ''}`, name);
   }
-  if (rule.keys) checkOptions(value, rule.keys, { prefix: `${name}.`, owner: name });
+  if (rule.keys) checkOptions(value, rule.keys, { prefix: `${name}.`, name });
 }
 
 /**
  * Check an options object against its rule table: every key must be known
  * (UnknownOptionError, ERR_UNKNOWN_OPTION, with the nearest known name) and
- * every value valid (InvalidOptionError). `owner` names the options in
- * messages ('MeshOptions'); `prefix` is prepended to key names one level down
- * ('tls.').
+ * every value valid (InvalidOptionError). `name` is what messages call the
+ * options ('MeshOptions', 'tls'); `prefix` is prepended to key names one
+ * level down ('tls.').
  */
-export function checkOptions(options: unknown, rules: RuleTable, where: { owner: string; prefix?: string }): void {
+export function checkOptions(options: unknown, rules: RuleTable, where: { name: string; prefix?: string }): void {
   const prefix = where.prefix ?? '';
   if (options === undefined) return;
   if (!isObject(options)) {
     const name = prefix ? prefix.slice(0, -1) : 'options';
-    throw new InvalidOptionError(`${name} must be a ${where.owner} object (got ${describeValue(options)})`, name);
+    throw new InvalidOptionError(`${name} must be a ${where.name} object (got ${describeValue(options)})`, name);
   }
   for (const key of Object.keys(options)) {
-    if (!Object.prototype.hasOwnProperty.call(rules, key)) throw unknownOption(prefix + key, key, rules, where.owner, prefix);
+    if (!Object.prototype.hasOwnProperty.call(rules, key)) throw unknownOption(prefix + key, key, rules, where.name, prefix);
     checkOption(options[key], rules[key], prefix + key, options);
   }
 }
 
-function unknownOption(name: string, key: string, rules: RuleTable, owner: string, prefix: string): UnknownOptionError {
+function unknownOption(name: string, key: string, rules: RuleTable, optionsName: string, prefix: string): UnknownOptionError {
   const known = Object.keys(rules);
   const suggestion = closestName(key, known);
   if (suggestion !== undefined) return new UnknownOptionError(`unknown option '${name}'; did you mean '${prefix}${suggestion}'?`, name, prefix + suggestion);
-  const hint = known.length <= LISTED_KEYS ? `${owner} takes ${known.join(', ')}` : `not one of the ${owner}; see the API reference`;
+  const hint = known.length <= LISTED_KEYS ? `${optionsName} takes ${known.join(', ')}` : `not one of the ${optionsName}; see the API reference`;
   return new UnknownOptionError(`unknown option '${name}' (${hint})`, name);
 }

@@ -3,13 +3,11 @@
  * durations, names from a set, strings, addresses, nested objects. The mesh,
  * sync, chord and TLS rule tables are built from these.
  */
-import type { OptionRule, RuleTable } from './check-options';
+import { isObject, type OptionRule, type RuleTable } from './check-options';
 import { closestName } from './did-you-mean';
 
 /** Node's timers fire after 1 ms when given more than this (with a TimeoutOverflowWarning): a longer timeout would become none at all. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An integer from `min` to `max` (a count, a size in bytes, a port). */
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): OptionRule {

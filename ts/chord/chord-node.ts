@@ -90,7 +90,7 @@ export class ChordNode extends MeshNode {
   readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
 
   constructor(options: ChordOptions = {}) {
-    checkOptions(options, chordOptionRules, { owner: 'ChordOptions' });
+    checkOptions(options, chordOptionRules, { name: 'ChordOptions' });
     super({ ...options, subnet: options.subnet ?? 'chord' });
     this.chord = resolveChordOptions(options);
     this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems, this.chord);

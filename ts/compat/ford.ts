@@ -78,7 +78,7 @@ export class FordSocket extends MeshSocket {
   private advertiseTimer: NodeJS.Timeout | null = null;
 
   constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: FordOptions = {}) {
-    checkOptions(extra, fordOptionRules, { owner: 'FordOptions' });
+    checkOptions(extra, fordOptionRules, { name: 'FordOptions' });
     const { maxRoutes = 1024, maxPathLength = 16, ...mesh } = extra;
     super(addr, port, protocol || default_protocol, out_addr, debug_level, mesh);
     this.maxRoutes = maxRoutes;

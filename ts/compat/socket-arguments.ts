@@ -79,10 +79,10 @@ export function debugLevel(level: unknown): number {
 }
 
 /** js2p's SyncSocket takes the protocol before leasing, while its browser tutorial shows them the other way round. */
-export const SYNC_ORDER = '; SyncSocket takes (addr, port, protocol, leasing, out_addr, debug_level)';
+export const SYNC_ARGUMENT_ORDER = '; SyncSocket takes (addr, port, protocol, leasing, out_addr, debug_level)';
 
 /** SyncSocket's leasing: true or false, or null/undefined for true (enforced). */
 export function checkLeasing(leasing: unknown): asserts leasing is boolean | null | undefined {
   if (leasing === null || leasing === undefined || typeof leasing === 'boolean') return;
-  throw new InvalidOptionError(`leasing must be true or false, or omitted for true (got ${describeValue(leasing)})${SYNC_ORDER}`, 'leasing');
+  throw new InvalidOptionError(`leasing must be true or false, or omitted for true (got ${describeValue(leasing)})${SYNC_ARGUMENT_ORDER}`, 'leasing');
 }

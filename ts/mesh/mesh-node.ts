@@ -109,7 +109,7 @@ export class MeshNode extends EventEmitter {
 
   constructor(options: MeshOptions = {}) {
     super();
-    if (new.target === MeshNode) checkOptions(options, meshOptionRules, { owner: 'MeshOptions' }); // SyncNode and ChordNode check theirs (a superset) before they adapt them for this constructor
+    if (new.target === MeshNode) checkOptions(options, meshOptionRules, { name: 'MeshOptions' }); // SyncNode and ChordNode check theirs (a superset) before they adapt them for this constructor
     this.options = resolveMeshOptions(options);
     this.host = this.options.host;
     this.port = this.options.port;

@@ -122,7 +122,7 @@ export class SyncNode extends MeshNode {
   private aeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SyncOptions = {}) {
-    checkOptions(options, syncOptionRules, { owner: 'SyncOptions' });
+    checkOptions(options, syncOptionRules, { name: 'SyncOptions' });
     const leasing = options.leasing !== false;
     const baseSubnet = options.subnet ?? 'sync';
     super({ ...options, subnet: baseSubnet + (leasing ? '1' : '0') });

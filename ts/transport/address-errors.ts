@@ -9,7 +9,7 @@ import { AddressInUseError, AddressNotAvailableError, ConnectError, PortAccessDe
 const codeOf = (err: unknown) => (err as { code?: unknown } | null)?.code;
 
 /** host:port as a user would type it ([::1]:4444 for IPv6). */
-export function hostAndPort(host: string, port: number): string {
+function hostAndPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

@@ -182,7 +182,7 @@ export class MemoryNetwork {
   private keepAlive: ReturnType<typeof realTimers.setInterval> | null = null;
 
   constructor(options: MemoryNetworkOptions = {}) {
-    checkOptions(options, memoryNetworkOptionRules, { owner: 'MemoryNetworkOptions' });
+    checkOptions(options, memoryNetworkOptionRules, { name: 'MemoryNetworkOptions' });
     this.link = options.link ?? {};
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? realClock;
