@@ -53,6 +53,12 @@ export {
   QuorumError,
   TimeoutError,
   AbortError,
+  ListenError,
+  AddressInUseError,
+  PortAccessDeniedError,
+  AddressNotAvailableError,
+  InvalidOptionError,
+  UnknownOptionError,
 } from './base/errors';
 export type { ErrorCode } from './base/errors';
 export { MsgpackExt } from './base/ext';

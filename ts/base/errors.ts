@@ -21,6 +21,11 @@ export type ErrorCode =
   | 'ERR_IDLE_TIMEOUT'
   | 'ERR_WRITE_BUFFER_FULL'
   | 'ERR_CONNECT_FAILED'
+  | 'ERR_ADDRESS_IN_USE'
+  | 'ERR_PORT_ACCESS_DENIED'
+  | 'ERR_ADDRESS_NOT_AVAILABLE'
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_UNKNOWN_OPTION'
   | 'ERR_CLOSED'
   | 'ERR_NOT_CONNECTED'
   | 'ERR_LEASE'
@@ -172,7 +177,11 @@ export class WriteBufferFullError extends Polyp2pError {
  * no route), false when a link opened and then closed.
  */
 export class ConnectError extends Polyp2pError {
-  /** The typed error that ended the link, when there was one (e.g. NotAPeerError, ProtocolMismatchError). */
+  /**
+   * Why: the typed error that ended the link (e.g. NotAPeerError,
+   * ProtocolMismatchError), or the transport's own error when it could not
+   * connect (its `code`: ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ...).
+   */
   readonly cause?: Error;
   constructor(
     message: string,
@@ -181,6 +190,59 @@ export class ConnectError extends Polyp2pError {
   ) {
     super('ERR_CONNECT_FAILED', message);
     if (cause) this.cause = cause;
+  }
+}
+/**
+ * Listening failed because of the address or port; `host` and `port` are what
+ * the node tried to bind, `cause` is the system's error (EADDRINUSE, EACCES,
+ * EADDRNOTAVAIL, ENOTFOUND).
+ */
+export abstract class ListenError extends Polyp2pError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly host: string,
+    readonly port: number,
+    readonly cause?: unknown,
+  ) {
+    super(code, message);
+  }
+}
+/** Another socket already listens on the host and port. */
+export class AddressInUseError extends ListenError {
+  constructor(message: string, host: string, port: number, cause?: unknown) {
+    super('ERR_ADDRESS_IN_USE', message, host, port, cause);
+  }
+}
+/** The system does not allow this process to listen on the port (a port below 1024 without the privilege). */
+export class PortAccessDeniedError extends ListenError {
+  constructor(message: string, host: string, port: number, cause?: unknown) {
+    super('ERR_PORT_ACCESS_DENIED', message, host, port, cause);
+  }
+}
+/** The host is not an address of this machine (or a name that does not resolve to one). */
+export class AddressNotAvailableError extends ListenError {
+  constructor(message: string, host: string, port: number, cause?: unknown) {
+    super('ERR_ADDRESS_NOT_AVAILABLE', message, host, port, cause);
+  }
+}
+/** An option (or a js2p constructor argument) has the wrong type or is out of range; `option` is its name, e.g. 'port' or 'tls.pinning'. */
+export class InvalidOptionError extends Polyp2pError {
+  constructor(
+    message: string,
+    readonly option: string,
+  ) {
+    super('ERR_INVALID_OPTION', message);
+  }
+}
+/** An option name the node does not know (usually a typo); `suggestion` is the known name closest to it, if one is close. */
+export class UnknownOptionError extends Polyp2pError {
+  constructor(
+    message: string,
+    readonly option: string,
+    readonly suggestion?: string,
+  ) {
+    super('ERR_UNKNOWN_OPTION', message);
   }
 }
 /** The node was closed. */

@@ -10,6 +10,11 @@ export function registerTransport(t: Transport): void {
   registry.set(t.name, t);
 }
 
+/** The `encryption` names a node can use without a `transport` option (checked when a node is created). */
+export function transportNames(): string[] {
+  return [...registry.keys()];
+}
+
 export function transportFor(encryption: string): Transport {
   const t = registry.get(encryption);
   if (!t) throw new Error(`Unknown transport protocol ${JSON.stringify(encryption)} in the browser: only "ws" (a browser node dials WebSocket servers)`);

@@ -24,6 +24,8 @@ import { LinkBudgets } from './link-budget';
 import { assertValueFits, encodedSize } from './values';
 import type { ChordEvents } from './events';
 import { abortable, throwIfAborted, type AbortOptions } from '../base/abort';
+import { checkOptions } from '../base/check-options';
+import { chordOptionRules } from './option-rules';
 
 export type { ChordEvents, KeyEvent } from './events';
 import type { MeshStats } from '../mesh/stats';
@@ -115,6 +117,7 @@ export class ChordNode extends MeshNode {
   readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
 
   constructor(options: ChordOptions = {}) {
+    checkOptions(options, chordOptionRules, { name: 'ChordOptions' });
     super({ ...options, subnet: options.subnet ?? 'chord' });
     this.chord = resolveChordOptions(options);
     this.store = new ChordStore(this.chord.tombstoneTtl, this.chord.maxItems, this.chord);

@@ -81,29 +81,25 @@ export interface ResolvedChordOptions {
 
 const MiB = 1024 * 1024;
 
+/** Defaults for what was not given; ChordNode checked the values first (option-rules.ts). */
 export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
-  const positive = (v: number | undefined, d: number, name: string) => {
-    if (v === undefined) return d;
-    if (typeof v !== 'number' || !(v > 0)) throw new TypeError(`chord option ${name} must be a positive number`);
-    return v;
-  };
   return {
     join: o.join ?? true,
-    replicas: Math.floor(positive(o.replicas, 3, 'replicas')),
-    stabilizeInterval: positive(o.stabilizeInterval, 1000, 'stabilizeInterval'),
-    failureTimeout: positive(o.failureTimeout, 15_000, 'failureTimeout'),
-    timeout: positive(o.timeout, 10_000, 'timeout'),
-    missGrace: positive(o.missGrace, 1000, 'missGrace'),
-    tombstoneTtl: positive(o.tombstoneTtl, 600_000, 'tombstoneTtl'),
-    maxItems: positive(o.maxItems, 1_000_000, 'maxItems'),
-    maxPendingLookups: positive(o.maxPendingLookups, 10_000, 'maxPendingLookups'),
+    replicas: o.replicas ?? 3,
+    stabilizeInterval: o.stabilizeInterval ?? 1000,
+    failureTimeout: o.failureTimeout ?? 15_000,
+    timeout: o.timeout ?? 10_000,
+    missGrace: o.missGrace ?? 1000,
+    tombstoneTtl: o.tombstoneTtl ?? 600_000,
+    maxItems: o.maxItems ?? 1_000_000,
+    maxPendingLookups: o.maxPendingLookups ?? 10_000,
     announceKeys: o.announceKeys ?? true,
-    maxStoreBytes: positive(o.maxStoreBytes, 256 * MiB, 'maxStoreBytes'),
-    maxBytesPerWriter: positive(o.maxBytesPerWriter, 16 * MiB, 'maxBytesPerWriter'),
-    maxBytesPerLink: positive(o.maxBytesPerLink, 16 * MiB, 'maxBytesPerLink'),
-    maxAnnouncedKeyBytes: positive(o.maxAnnouncedKeyBytes, 16 * MiB, 'maxAnnouncedKeyBytes'),
-    maxClockSkew: positive(o.maxClockSkew, 300_000, 'maxClockSkew'),
-    maxUnverifiedPerPeer: Math.floor(positive(o.maxUnverifiedPerPeer, 64, 'maxUnverifiedPerPeer')),
-    maxRumoursPerRound: Math.floor(positive(o.maxRumoursPerRound, 8, 'maxRumoursPerRound')),
+    maxStoreBytes: o.maxStoreBytes ?? 256 * MiB,
+    maxBytesPerWriter: o.maxBytesPerWriter ?? 16 * MiB,
+    maxBytesPerLink: o.maxBytesPerLink ?? 16 * MiB,
+    maxAnnouncedKeyBytes: o.maxAnnouncedKeyBytes ?? 16 * MiB,
+    maxClockSkew: o.maxClockSkew ?? 300_000,
+    maxUnverifiedPerPeer: o.maxUnverifiedPerPeer ?? 64,
+    maxRumoursPerRound: o.maxRumoursPerRound ?? 8,
   };
 }

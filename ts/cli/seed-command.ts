@@ -7,11 +7,10 @@
 import { createChord } from '../chord';
 import { BOOTSTRAP_SUBNET } from '../compat/bootstrap';
 
+/** `positional` is <addr> <port> [transport], checked by the CLI (commands.ts). */
 export async function seedCommand(positional: string[]): Promise<void> {
   const [host, portText, transport = 'Plaintext'] = positional;
   const port = Number(portText);
-  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error('usage: polyp2p seed <addr> <port> [Plaintext|SSL]');
-  if (transport !== 'Plaintext' && transport !== 'SSL') throw new Error(`transport must be Plaintext or SSL (got ${transport})`);
   const seed = await createChord({ host, port, subnet: BOOTSTRAP_SUBNET, encryption: transport, join: true });
   console.log(`polyp2p seed ${seed.id} on ${seed.host}:${seed.port} (${transport}); Ctrl-C to stop`);
   const stop = () => void seed.close().then(() => process.exit(0));

@@ -20,6 +20,7 @@ import type { MeshOptions } from '../mesh/options';
 import * as nodeZlib from 'zlib';
 import { IncomingServer } from './incoming';
 import { InternalMessage, Message } from './internal-message';
+import { checkProtocol, debugLevel, socketAddress } from './socket-arguments';
 
 /** js2p's connection class (the mesh's MeshConnection): routing-table values are instances. */
 export { Peer as BaseConnection };
@@ -216,15 +217,17 @@ export class BaseSocket extends EventEmitter {
 
   constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: MeshOptions = {}) {
     super();
+    checkProtocol(protocol, extra);
+    const bind = socketAddress(addr, port, out_addr);
     protocol ||= (module.exports as { default_protocol: Protocol }).default_protocol; // js2p: a falsy protocol means the default
     this.protocol = protocol;
     // bound to every interface: peers are told the LAN address, as js2p does
-    this.addr = [addr === '0.0.0.0' ? lanAddress() : addr, port];
-    this.out_addr = out_addr ?? this.addr;
-    this.debug_level = debug_level;
+    this.addr = [bind.host === '0.0.0.0' ? lanAddress() : bind.host, bind.port];
+    this.out_addr = bind.outAddr ?? this.addr;
+    this.debug_level = debugLevel(debug_level);
     this.node = this.createNode({
-      host: addr,
-      port,
+      host: bind.host,
+      port: bind.port,
       subnet: String(protocol.subnet),
       encryption: String(protocol.encryption),
       outAddr: this.out_addr,

@@ -28,6 +28,9 @@
 import type { MeshNode } from '../mesh/mesh-node';
 import type { MeshOptions } from '../mesh/options';
 import { Peer } from '../mesh/peer';
+import { checkOptions, type OptionRules } from '../base/check-options';
+import { positiveCount } from '../base/option-rules';
+import { meshOptionRules } from '../mesh/option-rules';
 import { flags } from '../base/flags';
 import { nowSeconds } from '../base/ids';
 import { NotConnectedError } from '../base/errors';
@@ -51,6 +54,9 @@ export interface FordOptions extends MeshOptions {
   maxPathLength?: number;
 }
 
+/** What FordOptions may hold: the mesh's options and ford's two bounds, each at least 1. */
+const fordOptionRules: OptionRules<FordOptions> = { ...meshOptionRules, maxRoutes: positiveCount, maxPathLength: positiveCount };
+
 /** js2p's FordConnection: the connections of a FordSocket. */
 export class FordConnection extends Peer {}
 
@@ -72,14 +78,9 @@ export class FordSocket extends MeshSocket {
   private advertiseTimer: NodeJS.Timeout | null = null;
 
   constructor(addr: string, port: number, protocol?: Protocol | null | false, out_addr?: [string, number], debug_level = 0, extra: FordOptions = {}) {
+    checkOptions(extra, fordOptionRules, { name: 'FordOptions' });
     const { maxRoutes = 1024, maxPathLength = 16, ...mesh } = extra;
     super(addr, port, protocol || default_protocol, out_addr, debug_level, mesh);
-    for (const [name, v] of [
-      ['maxRoutes', maxRoutes],
-      ['maxPathLength', maxPathLength],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new TypeError(`${name} must be a positive integer (got ${String(v)})`);
-    }
     this.maxRoutes = maxRoutes;
     this.maxPathLength = maxPathLength;
     for (const f of [flags.new_paths, flags.revoke_paths, flags.forward]) this.node.linkOnly.add(f); // never taken from a broadcast

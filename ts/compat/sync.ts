@@ -12,6 +12,7 @@
  */
 import { MeshSocket } from './mesh';
 import { Protocol } from './base';
+import { checkLeasing, checkProtocol, SYNC_ARGUMENT_ORDER } from './socket-arguments';
 import type { MeshNode } from '../mesh/mesh-node';
 import type { MeshOptions } from '../mesh/options';
 import { SyncNode, type SyncDelete, type SyncOptions, type SyncUpdate } from '../sync/sync-node';
@@ -37,6 +38,8 @@ export class SyncSocket extends MeshSocket {
   readonly leasing: boolean;
 
   constructor(addr: string, port: number, protocol?: Protocol | null | false, leasing?: boolean, out_addr?: [string, number], debug_level = 0, extra: SyncOptions = {}) {
+    checkProtocol(protocol, extra, SYNC_ARGUMENT_ORDER);
+    checkLeasing(leasing);
     const on = leasing !== false;
     const base = protocol || default_protocol; // falsy: the default, as in js2p (its sync tutorial passes false)
     // The advertised protocol carries the suffix; SyncNode appends it to the base subnet itself.

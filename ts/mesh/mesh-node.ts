@@ -36,6 +36,10 @@ import { noteConnection, noteDrop, noteFailure, noteRefused } from './diagnostic
 // NODE_DEBUG=polyp2p: every node type loads the mesh, so the debug printer is subscribed from here (nothing without NODE_DEBUG)
 import '../base/debug-log';
 
+import { checkOptions } from '../base/check-options';
+import { meshOptionRules } from './option-rules';
+import { dialError, listenError } from '../transport/address-errors';
+
 /** connect()'s options. */
 export interface ConnectOptions extends AbortOptions {
   /** The node ID expected at host:port (the handshake must carry it). */
@@ -140,6 +144,7 @@ export class MeshNode extends EventEmitter {
 
   constructor(options: MeshOptions = {}) {
     super();
+    if (new.target === MeshNode) checkOptions(options, meshOptionRules, { name: 'MeshOptions' }); // SyncNode and ChordNode check theirs (a superset) before they adapt them for this constructor
     this.options = resolveMeshOptions(options);
     this.host = this.options.host;
     this.port = this.options.port;
@@ -202,12 +207,16 @@ export class MeshNode extends EventEmitter {
   /** Bind and accept peers. Resolves once listening. */
   async listen(): Promise<this> {
     if (this.closed) throw new ClosedError('this node was closed; create a new one');
-    this.server = await this.transport.listen(
-      this.host,
-      this.port,
-      (stream, pending) => this.accept(stream, pending),
-      (pending) => this.admitPending(pending),
-    );
+    this.server = await this.transport
+      .listen(
+        this.host,
+        this.port,
+        (stream, pending) => this.accept(stream, pending),
+        (pending) => this.admitPending(pending),
+      )
+      .catch((e: unknown): never => {
+        throw listenError(e, this.host, this.port);
+      });
     if (!this.port) {
       this.port = this.server.port;
       if (!this.options.outAddr) this.outAddr = [this.host, this.port];
@@ -333,7 +342,7 @@ export class MeshNode extends EventEmitter {
       (stream) => this.attachDialled(stream, key, options),
       (err: Error) => {
         if (err instanceof AbortError) throw err;
-        throw new ConnectError(`could not connect to ${host}:${port}: ${err.message}`, true);
+        throw dialError(err, host, port, this.options.connectTimeout);
       },
     );
     this.dials.set(key, dial);

@@ -21,6 +21,8 @@ import { PeerOutbox } from './outbox';
 import { DIGEST_ITEMS, entryWireBytes, listLimit } from './pieces';
 import { newSyncCounters, syncStats, type SyncNodeStats } from './stats';
 import { noteRefusal } from './diagnostics';
+import { checkOptions } from '../base/check-options';
+import { syncOptionRules } from './option-rules';
 
 /**
  * This node's writes name it as bin, as py2p's do: py2p compares a write's
@@ -141,6 +143,7 @@ export class SyncNode extends MeshNode {
   private aeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: SyncOptions = {}) {
+    checkOptions(options, syncOptionRules, { name: 'SyncOptions' });
     const leasing = options.leasing !== false;
     const baseSubnet = options.subnet ?? 'sync';
     super({ ...options, subnet: baseSubnet + (leasing ? '1' : '0') });

@@ -14,6 +14,11 @@ export function registerTransport(t: Transport): void {
   registry.set(t.name, t);
 }
 
+/** The `encryption` names a node can use without a `transport` option (checked when a node is created). */
+export function transportNames(): string[] {
+  return [...registry.keys()];
+}
+
 export function transportFor(encryption: string): Transport {
   const t = registry.get(encryption);
   if (!t) {

@@ -15,6 +15,8 @@ import { EventEmitter } from 'events';
 import type { ByteStream } from '../base/connection';
 import type { Transport, TransportServer } from './transport';
 import { realClock, realTimers, type NetworkClock } from './clock';
+import { checkOption, checkOptions } from '../base/check-options';
+import { linkProfile, memoryNetworkOptionRules } from './memory-option-rules';
 
 export { realClock, VirtualClock, type NetworkClock } from './clock';
 
@@ -180,6 +182,7 @@ export class MemoryNetwork {
   private keepAlive: ReturnType<typeof realTimers.setInterval> | null = null;
 
   constructor(options: MemoryNetworkOptions = {}) {
+    checkOptions(options, memoryNetworkOptionRules, { name: 'MemoryNetworkOptions' });
     this.link = options.link ?? {};
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? realClock;
@@ -206,6 +209,7 @@ export class MemoryNetwork {
   }
 
   setLink(a: string, b: string, profile: LinkProfile): void {
+    checkOption(profile, linkProfile, 'profile');
     this.links.set(MemoryNetwork.pair(a, b), profile);
   }
 
@@ -230,7 +234,7 @@ export class MemoryNetwork {
       async listen(host, port, onConnection): Promise<TransportServer> {
         const p = port || net.nextPort++;
         const key = `${host}:${p}`;
-        if (net.listeners.has(key)) throw new Error(`address in use: ${key}`);
+        if (net.listeners.has(key)) throw Object.assign(new Error(`address in use: ${key}`), { code: 'EADDRINUSE' }); // as a socket says it: the node reports ERR_ADDRESS_IN_USE
         net.listeners.set(key, onConnection);
         net.updateKeepAlive();
         return {

@@ -24,7 +24,7 @@ export function dialTcp(host: string, port: number, timeoutMs: number): Promise<
     const socket = net.connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no answer within ${timeoutMs} ms`));
+      reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);

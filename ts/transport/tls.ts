@@ -105,7 +105,7 @@ export class TlsTransport implements Transport {
       });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Error(`no TLS handshake within ${timeoutMs} ms`));
+        reject(Object.assign(new Error(`no TLS handshake within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
       }, timeoutMs);
       socket.once('secureConnect', () => {
         clearTimeout(timer);
