@@ -8,8 +8,6 @@ import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import type { BuiltinHandler } from '../mesh/dispatch';
-import type { MeshNode } from '../mesh/mesh-node';
 import type { ChordNode } from './chord-node';
 import { isMapping, positionOf, ringDistance, tableOf, type TableName } from './positions';
 import type { PutResult } from './store';
@@ -244,34 +242,18 @@ function sendRetrieved(node: ChordNode, peer: Peer, table: unknown, pos: unknown
 }
 
 export function installLegacy(node: ChordNode): void {
-  const meshHandshake = node.builtins.get(flags.handshake);
-  const guard =
-    (fn: (n: ChordNode, p: Peer, m: MeshMessage) => boolean | void): BuiltinHandler =>
-    (_n: MeshNode, peer: Peer, msg: MeshMessage) => {
-      try {
-        fn(node, peer, msg);
-      } catch (e) {
-        node.reportError(e as Error, peer);
-      }
-      return true;
-    };
-  // Sub-flag 0x05 is both the mesh handshake (5 items) and the chord meta (2 items).
-  node.builtins.set(flags.handshake, (n, peer, msg) => {
-    if (msg.packets.length === 2) return guard(handleMeta)(n, peer, msg);
-    return meshHandshake ? meshHandshake(n, peer, msg) : true;
+  // Sub-flag 0x05 is both the mesh handshake (5 items) and the chord meta (2 items): metas are taken here.
+  node.addHandler(flags.handshake, (peer, msg) => {
+    if (msg.packets.length !== 2) return false;
+    handleMeta(node, peer, msg);
+    return true;
   });
-  node.builtins.set(flags.notify, guard(handleNotify));
-  node.builtins.set(
-    flags.store,
-    guard((n, p, m) => handleStoreOrDelta(n, p, m, false)),
-  );
-  node.builtins.set(
-    flags.delta,
-    guard((n, p, m) => handleStoreOrDelta(n, p, m, true)),
-  );
-  node.builtins.set(flags.retrieve, guard(handleRetrieve));
-  node.builtins.set(flags.retrieved, guard(handleRetrieved));
   // the originals send these as whispers to the node find() chose; a broadcast would reach every node
-  for (const f of [flags.store, flags.delta, flags.retrieve, flags.retrieved]) node.linkOnly.add(f);
+  const add = (flag: number, handler: (node: ChordNode, peer: Peer, msg: MeshMessage) => void, linkOnly = false) => node.addHandler(flag, (peer, msg) => handler(node, peer, msg), { linkOnly });
+  add(flags.notify, handleNotify);
+  add(flags.store, (n, p, m) => handleStoreOrDelta(n, p, m, false), true);
+  add(flags.delta, (n, p, m) => handleStoreOrDelta(n, p, m, true), true);
+  add(flags.retrieve, handleRetrieve, true);
+  add(flags.retrieved, handleRetrieved, true);
   node.on('peer', (peer: Peer) => sendMeta(node, peer));
 }

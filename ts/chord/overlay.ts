@@ -322,53 +322,30 @@ export class Overlay {
 export function installOverlay(node: ChordNode): void {
   const overlay = new Overlay(node);
   node.overlay = overlay;
-  const guard = (fn: (peer: Peer, msg: MeshMessage) => void) => (_n: unknown, peer: Peer, msg: MeshMessage) => {
-    // Sent only to peers known as polyp2p nodes; accepted from anyone (a fresh link may carry a
-    // request before the peer's pong), and validated field by field.
-    try {
-      fn(peer, msg);
-    } catch (e) {
-      node.reportError(e as Error, peer);
-    }
-    return true;
-  };
+  // Sent only to peers known as polyp2p nodes; accepted from anyone (a fresh link may carry a request
+  // before the peer's pong), and validated field by field. They are whispers between neighbours:
+  // never acted on or relayed as broadcasts.
+  const add = (flag: number, handler: (peer: Peer, msg: MeshMessage) => void) => node.addHandler(flag, handler, { linkOnly: true });
   // member gossip from any peer with a known id (entries are validated one by one)
-  node.builtins.set(
-    SUB.members,
-    guard((p, m) => p.id && overlay.gossip.onMembers(p, m)),
-  );
-  node.builtins.set(
-    SUB.digest,
-    guard((p, m) => p.id && overlay.gossip.onDigest(p, m)),
-  );
-  node.builtins.set(
-    SUB.route,
-    guard((p, m) => {
-      overlay.throttle(p);
-      overlay.requests.onRoute(p, m);
-    }),
-  );
-  node.builtins.set(
-    SUB.routed,
-    guard((p, m) => overlay.requests.onRouted(p, m)),
-  );
-  node.builtins.set(
-    SUB.replica,
-    guard((p, m) => {
-      overlay.throttle(p);
-      overlay.replication.onReplica(p, m);
-    }),
-  );
-  node.builtins.set(
-    SUB.unlink,
-    guard((p) => overlay.unlinked.add(p)),
-  );
-  node.builtins.set(
-    SUB.stored,
-    guard((p, m) => overlay.replication.onStored(p, m)),
-  );
-  // the overlay's messages are whispers between neighbours: never acted on or relayed as broadcasts
-  for (const f of Object.values(SUB)) node.linkOnly.add(f);
+  add(SUB.members, (p, m) => {
+    if (p.id) overlay.gossip.onMembers(p, m);
+  });
+  add(SUB.digest, (p, m) => {
+    if (p.id) overlay.gossip.onDigest(p, m);
+  });
+  add(SUB.route, (p, m) => {
+    overlay.throttle(p);
+    overlay.requests.onRoute(p, m);
+  });
+  add(SUB.routed, (p, m) => overlay.requests.onRouted(p, m));
+  add(SUB.replica, (p, m) => {
+    overlay.throttle(p);
+    overlay.replication.onReplica(p, m);
+  });
+  add(SUB.unlink, (p) => {
+    overlay.unlinked.add(p);
+  });
+  add(SUB.stored, (p, m) => overlay.replication.onStored(p, m));
   node.on('listening', () => overlay.start());
   // a handshaked link with an ID verifies the member of that ID (ring.ts), at the address the link advertised
   node.on('peer', (peer: Peer) => {
