@@ -20,7 +20,7 @@ import { sendPaced } from '../mesh/bulk';
 import type { Peer } from '../mesh/peer';
 import { core } from '../native';
 import type { ChordNode } from './chord-node';
-import { legacyFind } from './legacy';
+import { legacyFind } from './legacy-find';
 import { ringDistance, type Slot } from './positions';
 import type { Item } from './store';
 import { encodedSize, VALUE_MESSAGE_OVERHEAD } from './values';

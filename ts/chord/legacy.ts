@@ -9,9 +9,10 @@ import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import type { ChordNode } from './chord-node';
-import { isMapping, positionOf, ringDistance, tableOf, type TableName } from './positions';
+import { isMapping, positionOf, tableOf, type TableName } from './positions';
 import type { PutResult } from './store';
 import { handOverToOriginal } from './legacy-handover';
+import { legacyFind } from './legacy-find';
 import { core } from '../native';
 
 const PENDING_TTL = 15_000;
@@ -54,41 +55,6 @@ export class LegacyPending {
   clear(): void {
     this.slots.clear();
   }
-}
-
-/** find(pos): the data-storing node closest at or before pos (§15.2), among this node and the peers `among` admits; 'self', a peer, or null. */
-export function legacyFind(node: ChordNode, pos: bigint, among: (p: Peer) => boolean = () => true): 'self' | Peer | null {
-  return closestStoring(node, (at) => ringDistance(at, pos), among);
-}
-
-/** find_prev(pos): the data-storing node closest at or after pos going round the ring (js2p's `find_prev`). */
-export function legacyFindPrev(node: ChordNode, pos: bigint): 'self' | Peer | null {
-  return closestStoring(
-    node,
-    (at) => ringDistance(pos, at),
-    () => true,
-  );
-}
-
-/** This node (when storing) or the data-storing peer `among` admits with the smallest `distanceOf` its position. */
-function closestStoring(node: ChordNode, distanceOf: (at: bigint) => bigint, among: (p: Peer) => boolean): 'self' | Peer | null {
-  let best: 'self' | Peer | null = null;
-  let gap = 0n;
-  if (node.storing) {
-    best = 'self';
-    gap = distanceOf(node.overlay.selfPos());
-  }
-  for (const p of node.peers.values()) {
-    if (!node.isStoring(p) || !p.id || !among(p)) continue;
-    const at = node.overlay.peerPos(p);
-    if (at === null) continue;
-    const d = distanceOf(at);
-    if (best === null || d < gap) {
-      best = p;
-      gap = d;
-    }
-  }
-  return best;
 }
 
 export function sendMeta(node: ChordNode, peer: Peer): void {

@@ -37,7 +37,6 @@ import { Membership, type Member, type MemberWire } from './ring';
 import { MemberGossip } from './gossip';
 import { positionOf } from './positions';
 import { fingerTable, wantedLinks } from './routing';
-import { mergeLocal } from './legacy';
 import { Replication } from './replication';
 import { RouteRequests, SUB_ROUTE, SUB_ROUTED } from './requests';
 
@@ -369,5 +368,3 @@ export function installOverlay(node: ChordNode): void {
     });
   });
 }
-
-export { mergeLocal };
