@@ -22,6 +22,7 @@ import { readQuorum, type ReadOptions } from './reads';
 import { KeySet } from './key-set';
 import { LinkBudgets } from './link-budget';
 import { assertValueFits, encodedSize } from './values';
+import { notifyMessage } from './wire';
 
 export interface ChordStats {
   id: string;
@@ -325,10 +326,10 @@ export class ChordNode extends MeshNode {
     const tell = this.chord.announceKeys && this.peers.size > 0;
     if (!deleted && !this.keySet.has(hex)) {
       this.keySet.addOwn(hex, Buffer.from(bytes));
-      if (tell) this.sendAll(flags.broadcast, [flags.notify, bytes]);
+      if (tell) this.sendAll(flags.broadcast, notifyMessage(bytes, false));
     } else if (deleted && this.keySet.has(hex)) {
       this.keySet.delete(hex);
-      if (tell) this.sendAll(flags.broadcast, [flags.notify, bytes, Buffer.from('del')]);
+      if (tell) this.sendAll(flags.broadcast, notifyMessage(bytes, true));
     }
   }
 

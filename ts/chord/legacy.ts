@@ -13,6 +13,7 @@ import { isMapping, positionOf, tableOf, type TableName } from './positions';
 import type { PutResult } from './store';
 import { handOverToOriginal } from './legacy-handover';
 import { legacyFind } from './legacy-find';
+import { metaMessage, retrievedMessage, retrieveMessage, storeMessage } from './wire';
 import { core } from '../native';
 
 const PENDING_TTL = 15_000;
@@ -58,7 +59,7 @@ export class LegacyPending {
 }
 
 export function sendMeta(node: ChordNode, peer: Peer): void {
-  node.sendToPeer(peer, flags.whisper, [flags.handshake, node.storing ? '0' : '1']);
+  node.sendToPeer(peer, flags.whisper, metaMessage(node.storing));
 }
 
 /** Where a legacy write went: stored here (or refused here, see PutResult), or sent to another node. */
@@ -71,14 +72,14 @@ export type LegacyWriteResult = PutResult | 'sent';
 export function legacyStore(node: ChordNode, table: TableName, pos: bigint, value: unknown, writer = node.id, from?: Peer): LegacyWriteResult {
   const target = legacyFind(node, pos);
   if (target === 'self' || target === null) return node.store.put(table, pos, value ?? undefined, [Date.now(), writer], { link: from && node.linkAccount(from) });
-  node.sendToPeer(target, flags.whisper, [flags.store, table, core.base58EncodeInt(pos), value ?? null]);
+  node.sendToPeer(target, flags.whisper, storeMessage(false, table, core.base58EncodeInt(pos), value));
   return 'sent';
 }
 
 export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delta: Record<string, unknown>, writer = node.id, from?: Peer): LegacyWriteResult {
   const target = legacyFind(node, pos);
   if (target === 'self' || target === null) return mergeLocal(node, table, pos, delta, writer, from);
-  node.sendToPeer(target, flags.whisper, [flags.delta, table, core.base58EncodeInt(pos), delta]);
+  node.sendToPeer(target, flags.whisper, storeMessage(true, table, core.base58EncodeInt(pos), delta));
   return 'sent';
 }
 
@@ -102,7 +103,7 @@ export function legacyLookup(node: ChordNode, table: TableName, pos: bigint, wai
   if (waiter && slot.waiters.length < 64) slot.waiters.push(waiter);
   if (!existing || !waiter || Date.now() - slot.createdAt > 1000) {
     slot.createdAt = Date.now();
-    node.sendToPeer(target, flags.whisper, [flags.retrieve, table, b58]);
+    node.sendToPeer(target, flags.whisper, retrieveMessage(table, b58));
   }
   return { slot };
 }
@@ -199,11 +200,11 @@ function handleRetrieved(node: ChordNode, _peer: Peer, msg: MeshMessage): boolea
 function sendRetrieved(node: ChordNode, peer: Peer, table: unknown, pos: unknown, v: unknown): void {
   if (peer.conn.closed) return;
   try {
-    node.sendToPeer(peer, flags.whisper, [flags.retrieved, table, pos, v === undefined ? null : v]);
+    node.sendToPeer(peer, flags.whisper, retrievedMessage(table, pos, v));
   } catch (e) {
     node.refusals.tooLargeForPeer++;
     node.reportError(e as Error, peer);
-    node.sendToPeer(peer, flags.whisper, [flags.retrieved, table, pos, null]);
+    node.sendToPeer(peer, flags.whisper, retrievedMessage(table, pos, null));
   }
 }
 

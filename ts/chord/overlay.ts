@@ -1,16 +1,6 @@
 /**
  * The DHT among polyp2p nodes, on sub-flags the originals never see (only sent
- * to peers that answered the capability ping):
- *
- *   0x30 members  [0x30, [[id, host, port, seq, storing, dead], ...], mode]  changes, or a full list (gossip.ts)
- *   0x36 digest   [0x36, a, b, count, quiet]                                anti-entropy (gossip.ts)
- *   0x31 route    [0x31, reqId, op, table, pos58, value, version, hops]  op: get | put | delta
- *   0x32 routed   [0x32, reqId, status, value, version, hops]            answer, back along the path
- *   0x33 replica  [0x33, [[table, pos58, value, version], ...], batchId] copies (value nil = tombstone)
- *   0x34 unlink   [0x34]                          "closing this link, I am alive" (pruning)
- *   0x35 stored   [0x35, batchId, [status, ...]]  answer to a replica batch, one status per item:
- *                 0 not held, 1 held (this or a newer version), 2 held and the receiver is in the
- *                 item's replica set by its own view (it keeps the copy)
+ * to peers that answered the capability ping; messages: wire.ts).
  *
  * A copy counts only once its holder answered 0x35: a frame written to a link
  * can still be lost (two nodes dialling each other keep one of the two links
@@ -33,14 +23,14 @@ import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
 import type { ChordNode } from './chord-node';
-import { Membership, type Member, type MemberWire } from './ring';
+import { Membership, type Member } from './ring';
 import { MemberGossip } from './gossip';
 import { positionOf } from './positions';
 import { fingerTable, wantedLinks } from './routing';
 import { Replication } from './replication';
-import { RouteRequests, SUB_ROUTE, SUB_ROUTED } from './requests';
+import { RouteRequests } from './requests';
+import { SUB, unlinkMessage, type MemberWire } from './wire';
 
-export const SUB = { members: 0x30, route: SUB_ROUTE, routed: SUB_ROUTED, replica: 0x33, unlink: 0x34, stored: 0x35, digest: 0x36 } as const;
 /** Consecutive failed dials to a member after which this node declares it dead. */
 const DIAL_FAILURES_DEAD = 2;
 const FULL_REPAIR_MS = 10_000;
@@ -252,7 +242,7 @@ export class Overlay {
     if (node.outgoingCount <= Math.max(node.options.maxOutgoing, want.size)) return;
     for (const p of node.peers.values()) {
       if (!p.outgoing || !p.answersPings || !p.id || want.has(p.id) || now - p.conn.openedAt < 5000) continue;
-      node.sendToPeer(p, flags.whisper, [SUB.unlink]);
+      node.sendToPeer(p, flags.whisper, unlinkMessage());
       this.unlinked.add(p);
       // close once the answers still due over it came back (at most 5 s)
       const closeAt = now + 5000;

@@ -1,6 +1,6 @@
 /**
  * Routed requests among polyp2p chord nodes (sub-flags 0x31 route and 0x32
- * routed, see overlay.ts): a get, put or delta travels hop by hop, each hop the
+ * routed, see wire.ts): a get, put or delta travels hop by hop, each hop the
  * connected node closest at or before the position (routing.ts), until the
  * node responsible by its own ring view performs it, copies a write to its
  * successors (replication.ts) and answers back along the path.
@@ -20,25 +20,15 @@ import { Membership } from './ring';
 import { compareVersions, tooFarAhead, versionOf, type Version } from './store';
 import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
 import { routeStep, type RouteCandidate, type RouteStep } from './routing';
-import { holds, REFUSED } from './replication';
 import { ITEM_BYTES } from './budget';
 import { encodedSize } from './values';
 import type { Overlay } from './overlay';
+import { BUDGET_ERROR, holds, REFUSED, ROUTE_OPS, ROUTED_STATUSES, routedMessage, routeMessage, type RouteOp as Op, type RoutedStatus } from './wire';
 
-export const SUB_ROUTE = 0x31;
-export const SUB_ROUTED = 0x32;
 /** A request forwarded this often is answered 'error' (a routing loop, or a ring in flux). */
 const MAX_HOPS = 64;
 /** Longest single routing attempt of a write; a lost request is sent again after it. */
 export const ATTEMPT_MS = 4000;
-type Op = 'get' | 'put' | 'delta';
-const OPS: readonly string[] = ['get', 'put', 'delta'];
-/**
- * An 'error' answer carries this code in its value field when a byte budget
- * refused the write (the responsible node's store or a replica's): the writer
- * stops retrying that table. Older polyp2p nodes ignore the value of errors.
- */
-export const BUDGET_ERROR = 'ERR_MEMORY_BUDGET';
 
 export interface OverlayAnswer {
   status: 'ok' | 'absent' | 'error' | 'timeout';
@@ -50,6 +40,9 @@ export interface OverlayAnswer {
 }
 
 type Hop = RouteStep<Peer>;
+
+/** What this node answers when it performs a request itself. */
+type Performed = Omit<OverlayAnswer, 'hops' | 'status'> & { status: RoutedStatus };
 
 interface Pending {
   /** The peer a forwarded request came from (none: started here). */
@@ -165,7 +158,7 @@ export class RouteRequests {
         },
       };
       this.pending.set(reqId, p);
-      p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, core.base58EncodeInt(pos), value ?? null, ver, 1], () => {
+      p.toId = this.send(hop, routeMessage(reqId, op, table, core.base58EncodeInt(pos), value ?? null, ver, 1), () => {
         this.pending.delete(reqId);
         p.resolve!({ status: 'error', hops: -1 });
       });
@@ -235,7 +228,7 @@ export class RouteRequests {
    * successors; a write is answered 'ok' once min(r, ring size) nodes hold it
    * (this one and successors that answered 0x35), 'error' otherwise (the writer retries).
    */
-  private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, link?: string): Promise<Omit<OverlayAnswer, 'hops'>> {
+  private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, link?: string): Promise<Performed> {
     const store = this.o.node.store;
     if (op === 'get') return this.performGet(table, pos);
     const v = ver ?? this.o.node.newVersion();
@@ -261,7 +254,7 @@ export class RouteRequests {
     return { status: 'ok', value: it.value, ver: it.ver };
   }
 
-  private async performGet(table: TableName, pos: bigint): Promise<Omit<OverlayAnswer, 'hops'>> {
+  private async performGet(table: TableName, pos: bigint): Promise<Performed> {
     const store = this.o.node.store;
     let it = store.get(table, pos);
     // This node's range changed moments ago (it joined, or its predecessor changed): copies of
@@ -284,11 +277,11 @@ export class RouteRequests {
     const op = textOf(opRaw);
     const table = tableOf(tableRaw);
     const pos = positionOf(posRaw);
-    if (msg.packets.length !== 8 || !reqId || reqId.length > 64 || !op || !OPS.includes(op) || !table || pos === null) return;
+    if (msg.packets.length !== 8 || !reqId || reqId.length > 64 || !op || !ROUTE_OPS.includes(op) || !table || pos === null) return;
     if (typeof hopsRaw !== 'number' || !Number.isInteger(hopsRaw) || hopsRaw < 0) return;
     const ver = op === 'get' ? null : versionOf(verRaw);
     if (op !== 'get' && !ver) return;
-    const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
+    const reply = (status: RoutedStatus, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, routedMessage(reqId, status, v === undefined ? null : v, vv ?? null, hops));
     if (ver && tooFarAhead(ver, this.o.node.chord.maxClockSkew)) {
       this.o.node.refusals.futureVersion++;
       return reply('error');
@@ -307,7 +300,7 @@ export class RouteRequests {
     if (op !== 'get' && !this.o.node.isRingLink(peer) && !this.chargeEntry(peer, value)) return reply('error', BUDGET_ERROR);
     const p: Pending = { from: peer, at: Date.now() };
     this.pending.set(reqId, p);
-    p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, posRaw, value, verRaw, hopsRaw + 1], () => {
+    p.toId = this.send(hop, routeMessage(reqId, op, table, posRaw, value, verRaw, hopsRaw + 1), () => {
       this.pending.delete(reqId);
       reply('error');
     });
@@ -326,7 +319,7 @@ export class RouteRequests {
     } catch (e) {
       this.o.node.refusals.tooLargeForPeer++;
       this.o.node.reportError(e as Error, peer);
-      this.o.node.sendToPeer(peer, flags.whisper, [SUB_ROUTED, packets[1], 'error', null, null, packets[5]]);
+      this.o.node.sendToPeer(peer, flags.whisper, routedMessage(packets[1], 'error', null, null, packets[5]));
     }
   }
 
@@ -334,7 +327,7 @@ export class RouteRequests {
     const [, rid, statusRaw, value, verRaw, hops] = msg.packets;
     const reqId = textOf(rid);
     const status = textOf(statusRaw);
-    if (msg.packets.length !== 6 || !reqId || !status || !['ok', 'absent', 'error'].includes(status)) return;
+    if (msg.packets.length !== 6 || !reqId || !status || !ROUTED_STATUSES.includes(status)) return;
     if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0) return;
     const p = this.pending.get(reqId);
     if (!p || p.toId === undefined || p.toId !== peer.id) return; // only the node it was sent to answers it

@@ -21,6 +21,7 @@
  * the lists this node sends, and are forgotten if not verified in time.
  */
 import { idPosition, RING } from './positions';
+import type { MemberWire } from './wire';
 
 export interface Member {
   id: string;
@@ -56,9 +57,6 @@ export type Trust = 'self' | 'vouched' | { introducer: string };
  * counter to outlive it with. Honest counters start at the clock's seconds.
  */
 const MAX_SEQ_AHEAD = 2 ** 32;
-
-/** Wire form: [id, host, port, seq, storing, dead]. */
-export type MemberWire = [string, string, number, number, boolean, boolean];
 
 /** Most members one node keeps (forged entries cannot grow a view past it). */
 export const MAX_MEMBERS = 16_384;
