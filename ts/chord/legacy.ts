@@ -15,48 +15,7 @@ import { handOverToOriginal } from './legacy-handover';
 import { legacyFind } from './legacy-find';
 import { metaMessage, retrievedMessage, retrieveMessage, storeMessage } from './wire';
 import { core } from '../native';
-
-const PENDING_TTL = 15_000;
-
-interface Waiter {
-  peer: Peer;
-  table: unknown;
-  pos: unknown;
-}
-
-/** One outstanding retrieve per (table, base58 position). */
-export interface LegacySlot {
-  value: unknown;
-  answered: boolean;
-  changedAt: number;
-  createdAt: number;
-  waiters: Waiter[];
-}
-
-export class LegacyPending {
-  readonly slots = new Map<string, LegacySlot>();
-  max = 10_000;
-  get(table: string, b58: string): LegacySlot | undefined {
-    return this.slots.get(`${table},${b58}`);
-  }
-  open(table: string, b58: string): LegacySlot | null {
-    const k = `${table},${b58}`;
-    let s = this.slots.get(k);
-    if (!s) {
-      if (this.slots.size >= this.max) this.prune(Date.now());
-      if (this.slots.size >= this.max) return null;
-      s = { value: undefined, answered: false, changedAt: Date.now(), createdAt: Date.now(), waiters: [] };
-      this.slots.set(k, s);
-    }
-    return s;
-  }
-  prune(now: number): void {
-    for (const [k, s] of this.slots) if (now - s.createdAt > PENDING_TTL) this.slots.delete(k);
-  }
-  clear(): void {
-    this.slots.clear();
-  }
-}
+import type { LegacySlot, Waiter } from './legacy-pending';
 
 export function sendMeta(node: ChordNode, peer: Peer): void {
   node.sendToPeer(peer, flags.whisper, metaMessage(node.storing));
@@ -185,9 +144,7 @@ function handleRetrieved(node: ChordNode, _peer: Peer, msg: MeshMessage): boolea
   const slot = node.legacyPending.get(table, b58);
   if (!slot) return true;
   const v = p[3] === null ? undefined : p[3];
-  slot.value = v;
-  slot.answered = true;
-  slot.changedAt = Date.now();
+  node.legacyPending.answer(slot, v);
   for (const w of slot.waiters) sendRetrieved(node, w.peer, w.table, w.pos, v);
   return true;
 }
