@@ -15,6 +15,7 @@ import { flags } from '../base/flags';
 import { MessageTooLargeError } from '../base/errors';
 import { drainOrClose, sendPaced } from '../mesh/bulk';
 import { WRITE_OVERHEAD } from '../base/write-queue';
+import { onEvent, waitUntil } from '../base/wait-until';
 import type { Peer } from '../mesh/peer';
 import { digestPieces, entriesPieces, storePieces, wantPieces, type DigestVersion, type Oversize, type Piece } from './pieces';
 import type { Entry } from './table';
@@ -235,11 +236,10 @@ export class PeerOutbox {
 
   /** Resolves true once the peer answered a ping or `ms` passed, false if it closed. */
   private async pongOrTimeout(ms: number): Promise<boolean> {
-    const end = Date.now() + ms;
-    while (!this.peer.answersPings && Date.now() < end) {
-      if (this.node.closed || this.peer.conn.closed) return false;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return !this.node.closed && !this.peer.conn.closed;
+    const node = this.node;
+    const conn = this.peer.conn;
+    // the mesh emits 'polyp2p-peer' when a peer's first pong arrives (mesh/dispatch.ts)
+    await waitUntil(() => this.peer.answersPings || node.closed || conn.closed, [onEvent(node, 'polyp2p-peer'), onEvent(conn, 'close'), onEvent(node, 'close')], ms);
+    return !node.closed && !conn.closed;
   }
 }
