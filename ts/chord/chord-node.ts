@@ -24,6 +24,7 @@ import { KeySet } from './key-set';
 import { LinkBudgets } from './link-budget';
 import { assertValueFits, encodedSize } from './values';
 import { notifyMessage } from './wire';
+import { Notifier, onEvent, waitUntil } from '../base/wait-until';
 
 export interface ChordStats {
   id: string;
@@ -88,6 +89,8 @@ export class ChordNode extends MeshNode {
   overlay!: Overlay;
   readonly hops: number[] = [];
   readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
+  /** Told when the ring view or a peer's standing in it changed (settleView waits on it). */
+  readonly viewChanges = new Notifier();
 
   constructor(options: ChordOptions = {}) {
     super({ ...options, subnet: options.subnet ?? 'chord' });
@@ -113,23 +116,33 @@ export class ChordNode extends MeshNode {
    */
   private async settleView(): Promise<void> {
     const limit = Date.now() + 2 * this.chord.stabilizeInterval;
-    const unsettled = () => {
-      if (this.membership.ring(false).length > 0) return false;
-      const now = Date.now();
-      for (const p of this.peers.values()) {
-        const young = now - p.conn.openedAt < 2 * this.chord.stabilizeInterval;
-        if (!young) continue;
-        if (!p.answersPings && now - p.conn.openedAt < 1000) return true; // pong still due
-        if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.get(p.id)?.verified) return true; // its list still due
-      }
-      return false;
-    };
-    while (!this.closed && unsettled() && Date.now() < limit) await new Promise((r) => setTimeout(r, 10));
+    const triggers = [this.viewChanges.trigger, onEvent(this, 'polyp2p-peer'), onEvent(this, 'peer-left'), onEvent(this, 'close')];
+    for (let until = this.unsettledUntil(); until && !this.closed && Date.now() < limit; until = this.unsettledUntil()) {
+      await waitUntil(() => this.closed || !this.unsettledUntil(), triggers, Math.min(until, limit) - Date.now());
+    }
+  }
+
+  /** 0 when the view is settled (settleView), else when the links' ages alone would settle it. */
+  private unsettledUntil(): number {
+    if (this.membership.ring(false).length > 0) return 0;
+    const now = Date.now();
+    const youngFor = 2 * this.chord.stabilizeInterval;
+    let until = 0;
+    for (const p of this.peers.values()) {
+      const opened = p.conn.openedAt;
+      if (now - opened >= youngFor) continue;
+      let due = 0;
+      if (!p.answersPings && now - opened < 1000)
+        due = opened + Math.min(1000, youngFor); // pong still due
+      else if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.get(p.id)?.verified) due = opened + youngFor; // its list still due
+      if (due) until = until ? Math.min(until, due) : due;
+    }
+    return until;
   }
 
   get membership(): Membership {
     if (!this._membership || this._membership.selfId !== this.id) {
-      this._membership = new Membership(this.id, this.overlay.selfPos());
+      this._membership = new Membership(this.id, this.overlay.selfPos(), () => this.viewChanges.notify());
     }
     return this._membership;
   }

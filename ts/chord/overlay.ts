@@ -30,6 +30,7 @@ import { fingerTable, wantedLinks } from './routing';
 import { Replication } from './replication';
 import { RouteRequests } from './requests';
 import { SUB, unlinkMessage, type MemberWire } from './wire';
+import { onEvent, waitUntil } from '../base/wait-until';
 
 /** Consecutive failed dials to a member after which this node declares it dead. */
 const DIAL_FAILURES_DEAD = 2;
@@ -118,6 +119,7 @@ export class Overlay {
 
   /** Something changed (meta, membership): run a round soon. */
   changed(): void {
+    this.node.viewChanges.notify();
     if (this.soon || this.node.closed || !this.node.id) return;
     this.start();
     this.soon = setImmediate(() => {
@@ -246,17 +248,20 @@ export class Overlay {
       this.unlinked.add(p);
       // close once the answers still due over it came back (at most 5 s)
       const closeAt = now + 5000;
-      const close = () => {
-        if (p.conn.closed) return;
-        if (this.carries(p) && Date.now() < closeAt && !node.closed) setTimeout(close, 200).unref();
-        else p.conn.close();
-      };
-      setTimeout(close, 200).unref();
+      setTimeout(() => void this.closeWhenAnswered(p, closeAt), 200).unref();
       return;
     }
   }
 
   readonly unlinked = new WeakSet<Peer>();
+
+  /** Close an unlinked peer's link once no answer is due over it any more, or at `closeAt`. */
+  private async closeWhenAnswered(p: Peer, closeAt: number): Promise<void> {
+    const answered = () => !this.carries(p) || p.conn.closed || this.node.closed;
+    const triggers = [this.requests.settled.trigger, this.replication.settled.trigger, onEvent(p.conn, 'close'), onEvent(this.node, 'close')];
+    await waitUntil(answered, triggers, closeAt - Date.now());
+    if (!p.conn.closed) p.conn.close();
+  }
 
   /**
    * Backpressure for writes (route requests, replica copies): each one makes

@@ -18,6 +18,7 @@ import { positionOf, tableOf } from './positions';
 import { copyBatches } from './copies';
 import { copyWire, HELD, holds, KEEPS, NOT_HELD, REFUSED, replicaMessage, storedMessage } from './wire';
 import { sendPaced } from '../mesh/bulk';
+import { Notifier } from '../base/wait-until';
 
 /** ms to wait for a replica batch's 0x35 answer. */
 const ACK_MS = 3000;
@@ -29,6 +30,8 @@ export class Replication {
   lastRing: Member[] | null = null;
   /** A copy went unanswered: the overlay pushes everything again soon. */
   pushFailed = false;
+  /** Told when a replica batch no longer awaits its answer (a link being closed waits for them, overlay.ts). */
+  readonly settled = new Notifier();
 
   constructor(private readonly o: Overlay) {}
 
@@ -128,6 +131,7 @@ export class Replication {
       const finish = (st: number[] | null) => {
         if (!this.acks.delete(batchId)) return;
         clearTimeout(timer);
+        this.settled.notify();
         resolve(st);
       };
       this.acks.set(batchId, { toId, n, resolve: finish });

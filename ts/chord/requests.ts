@@ -22,6 +22,7 @@ import { isMapping, positionOf, tableOf, type Slot, type TableName } from './pos
 import { routeStep, type RouteCandidate, type RouteStep } from './routing';
 import { ITEM_BYTES } from './budget';
 import { encodedSize } from './values';
+import { Notifier, onEvent, waitUntil } from '../base/wait-until';
 import type { Overlay } from './overlay';
 import { BUDGET_ERROR, holds, REFUSED, ROUTE_OPS, ROUTED_STATUSES, routedMessage, routeMessage, type RouteOp as Op, type RoutedStatus } from './wire';
 
@@ -62,11 +63,19 @@ export class RouteRequests {
   stop(): void {
     for (const [, p] of this.pending) p.resolve?.({ status: 'timeout', hops: -1 });
     this.pending.clear();
+    this.settled.notify();
   }
 
   /** Forget forwarded requests whose answer never came (a minute on). */
   prune(now: number): void {
-    for (const [id, p] of this.pending) if (!p.resolve && now - p.at > 60_000) this.pending.delete(id);
+    for (const [id, p] of this.pending) if (!p.resolve && now - p.at > 60_000) this.forget(id);
+  }
+
+  /** Told when a request no longer awaits its answer (a link being closed waits for them, overlay.ts). */
+  readonly settled = new Notifier();
+
+  private forget(reqId: string): void {
+    if (this.pending.delete(reqId)) this.settled.notify();
   }
 
   /** An answer is due over this link: a request forwarded over it, or one that came in over it. */
@@ -145,7 +154,7 @@ export class RouteRequests {
     return new Promise((resolve) => {
       const reqId = randomBytes(12).toString('hex');
       const timer = setTimeout(() => {
-        this.pending.delete(reqId);
+        this.forget(reqId);
         resolve({ status: 'timeout', hops: -1 });
       }, timeout);
       timer.unref?.();
@@ -159,7 +168,7 @@ export class RouteRequests {
       };
       this.pending.set(reqId, p);
       p.toId = this.send(hop, routeMessage(reqId, op, table, core.base58EncodeInt(pos), value ?? null, ver, 1), () => {
-        this.pending.delete(reqId);
+        this.forget(reqId);
         p.resolve!({ status: 'error', hops: -1 });
       });
     });
@@ -262,8 +271,9 @@ export class RouteRequests {
     // repair pushes them on the same change. Before answering "absent" for a position it has
     // no record of (a tombstone is an answer), wait for them until the range is three rounds old.
     const settleUntil = this.o.rangeChangedAt + 3 * this.o.node.chord.stabilizeInterval;
-    while (!it && Date.now() < settleUntil && !this.o.node.closed) {
-      await new Promise((r) => setTimeout(r, 25));
+    if (!it) {
+      const node = this.o.node;
+      await waitUntil(() => !!store.get(table, pos) || node.closed, [store.stored.trigger, onEvent(node, 'close')], settleUntil - Date.now());
       it = store.get(table, pos);
     }
     return it && it.value !== undefined ? { status: 'ok', value: it.value, ver: it.ver } : { status: 'absent' };
@@ -301,7 +311,7 @@ export class RouteRequests {
     const p: Pending = { from: peer, at: Date.now() };
     this.pending.set(reqId, p);
     p.toId = this.send(hop, routeMessage(reqId, op, table, posRaw, value, verRaw, hopsRaw + 1), () => {
-      this.pending.delete(reqId);
+      this.forget(reqId);
       reply('error');
     });
   }
@@ -331,7 +341,7 @@ export class RouteRequests {
     if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0) return;
     const p = this.pending.get(reqId);
     if (!p || p.toId === undefined || p.toId !== peer.id) return; // only the node it was sent to answers it
-    this.pending.delete(reqId);
+    this.forget(reqId);
     if (p.from) {
       this.answer(p.from, msg.packets);
       return;

@@ -104,6 +104,8 @@ export class Membership {
   constructor(
     readonly selfId: string,
     readonly selfPos: bigint,
+    /** Called after the live ring or a verified entry changed (a wait for the view re-checks it). */
+    private readonly onChange: () => void = () => {},
   ) {}
 
   /** The live storing members (not this node), kept sorted by position entry by entry. */
@@ -112,6 +114,7 @@ export class Membership {
   private touch(): void {
     this.sorted = null;
     this.version++;
+    this.onChange();
   }
 
   /** Index of the first live member at or after `pos`. */
@@ -162,6 +165,7 @@ export class Membership {
     if (!m.verified) return; // not part of the view: nothing changed for the peers
     this.changedAt = now;
     if (flood) this.dirty.set(m.id, m);
+    this.onChange();
   }
 
   /**
