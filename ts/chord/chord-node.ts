@@ -89,7 +89,7 @@ export class ChordNode extends MeshNode {
   overlay!: Overlay;
   readonly hops: number[] = [];
   readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
-  /** Told when the ring view or a peer's standing in it changed (settleView waits on it). */
+  /** @internal Told when the ring view or a peer's standing in it changed (settleView and the demo wait on it). */
   readonly viewChanges = new Notifier();
 
   constructor(options: ChordOptions = {}) {
