@@ -1,13 +1,13 @@
 /**
- * find(pos) and find_prev(pos) of the originals' chord protocol (PROTOCOL.md
- * §15.2): which data-storing node, among this one and its directly connected
- * peers, a legacy store or retrieve goes to.
+ * find(pos) and find_prev(pos) of the originals' chord protocol
+ * (docs/protocol.md §13.3): which data-storing node, among this one and its
+ * directly connected peers, a legacy store or retrieve goes to.
  */
 import type { Peer } from '../mesh/peer';
 import type { ChordNode } from './chord-node';
 import { ringDistance } from './positions';
 
-/** find(pos): the data-storing node closest at or before pos (§15.2), among this node and the peers `among` admits; 'self', a peer, or null. */
+/** find(pos): the data-storing node closest at or before pos (docs/protocol.md §13.1), among this node and the peers `among` admits; 'self', a peer, or null. */
 export function legacyFind(node: ChordNode, pos: bigint, among: (p: Peer) => boolean = () => true): 'self' | Peer | null {
   return closestStoring(node, (at) => ringDistance(at, pos), among);
 }

@@ -1,9 +1,9 @@
 /**
- * What a mesh node does with each decoded frame (PROTOCOL.md §10-13):
+ * What a mesh node does with each decoded frame (docs/protocol.md §8-11):
  * renegotiation and keep-alive first, then the waterfall for broadcasts, then
  * the handlers of its sub-flag (flag-handlers.ts), then the application's
- * handlers, then delivery. Nothing a peer sends may throw out of here: malformed messages
- * are ignored or close only that connection.
+ * handlers, then delivery. Nothing a peer sends may throw out of here:
+ * malformed messages are ignored or close only that connection.
  */
 import type { ReceivedFrame } from '../base/received-frame';
 import { VERDICT } from '../base/frame-batch';
