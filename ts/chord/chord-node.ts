@@ -24,7 +24,7 @@ import { KeySet } from './key-set';
 import { LinkBudgets } from './link-budget';
 import { assertValueFits, encodedSize } from './values';
 import { notifyMessage } from './wire';
-import { Notifier, onEvent, waitUntil } from '../base/wait-until';
+import { Notifier, waitUntil } from '../base/wait-until';
 
 export interface ChordStats {
   id: string;
@@ -89,7 +89,12 @@ export class ChordNode extends MeshNode {
   overlay!: Overlay;
   readonly hops: number[] = [];
   readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
-  /** @internal Told when the ring view or a peer's standing in it changed (settleView and the demo wait on it). */
+  /**
+   * @internal Told when the ring view or a peer's standing in it changed (its
+   * membership, meta, pong, link gone) and when the node closes: what
+   * settleView, a read waiting for copies and the demo wait on. One notifier,
+   * not a listener per wait on the node's events.
+   */
   readonly viewChanges = new Notifier();
 
   constructor(options: ChordOptions = {}) {
@@ -100,6 +105,9 @@ export class ChordNode extends MeshNode {
     this.links = new LinkBudgets(this.store.budget, this.chord.maxBytesPerLink);
     installLegacy(this);
     installOverlay(this);
+    const viewChanged = () => this.viewChanges.notify();
+    this.on('polyp2p-peer', viewChanged);
+    this.on('peer-left', viewChanged);
     this.on('listening', () => {
       if (this.chord.join) this.join();
     });
@@ -116,9 +124,8 @@ export class ChordNode extends MeshNode {
    */
   private async settleView(): Promise<void> {
     const limit = Date.now() + 2 * this.chord.stabilizeInterval;
-    const triggers = [this.viewChanges.trigger, onEvent(this, 'polyp2p-peer'), onEvent(this, 'peer-left'), onEvent(this, 'close')];
     for (let until = this.unsettledUntil(); until && !this.closed && Date.now() < limit; until = this.unsettledUntil()) {
-      await waitUntil(() => this.closed || !this.unsettledUntil(), triggers, Math.min(until, limit) - Date.now());
+      await waitUntil(() => this.closed || !this.unsettledUntil(), [this.viewChanges.trigger], Math.min(until, limit) - Date.now());
     }
   }
 
@@ -394,7 +401,9 @@ export class ChordNode extends MeshNode {
     }
     this.overlay.stop();
     this.legacyPending.clear();
-    await super.close();
+    const closing = super.close();
+    this.viewChanges.notify(); // `closed` is set: waits end
+    await closing;
   }
 }
 

@@ -196,7 +196,8 @@ export class Overlay {
     node.store.prune();
   }
 
-  private derive(): void {
+  /** Bring what is derived from the ring view (successors, fingers, this node's range) up to the current membership; cheap when it is. */
+  derive(): void {
     const m = this.node.membership;
     const key = m.version * 2 + (this.node.storing ? 1 : 0);
     if (key === this.derivedVersion) return;
@@ -258,7 +259,7 @@ export class Overlay {
   /** Close an unlinked peer's link once no answer is due over it any more, or at `closeAt`. */
   private async closeWhenAnswered(p: Peer, closeAt: number): Promise<void> {
     const answered = () => !this.carries(p) || p.conn.closed || this.node.closed;
-    const triggers = [this.requests.settled.trigger, this.replication.settled.trigger, onEvent(p.conn, 'close'), onEvent(this.node, 'close')];
+    const triggers = [this.requests.settled.trigger, this.replication.settled.trigger, onEvent(p.conn, 'close')];
     await waitUntil(answered, triggers, closeAt - Date.now());
     if (!p.conn.closed) p.conn.close();
   }

@@ -22,7 +22,7 @@ import { isMapping, positionOf, tableOf, type Slot, type TableName } from './pos
 import { routeStep, type RouteCandidate, type RouteStep } from './routing';
 import { ITEM_BYTES } from './budget';
 import { encodedSize } from './values';
-import { Notifier, onEvent, waitUntil } from '../base/wait-until';
+import { Notifier, waitUntil } from '../base/wait-until';
 import type { Overlay } from './overlay';
 import { BUDGET_ERROR, holds, REFUSED, ROUTE_OPS, ROUTED_STATUSES, routedMessage, routeMessage, type RouteOp as Op, type RoutedStatus } from './wire';
 
@@ -270,10 +270,13 @@ export class RouteRequests {
     // positions it now answers for may still be on their way from their previous holder, whose
     // repair pushes them on the same change. Before answering "absent" for a position it has
     // no record of (a tombstone is an answer), wait for them until the range is three rounds old.
-    const settleUntil = this.o.rangeChangedAt + 3 * this.o.node.chord.stabilizeInterval;
     if (!it) {
+      // the range as of the view this request was routed by (the round that derives it may not have run yet)
+      this.o.derive();
+      const settleUntil = this.o.rangeChangedAt + 3 * this.o.node.chord.stabilizeInterval;
       const node = this.o.node;
-      await waitUntil(() => !!store.get(table, pos) || node.closed, [store.stored.trigger, onEvent(node, 'close')], settleUntil - Date.now());
+      // the node's view changes also tell of its closing
+      await waitUntil(() => !!store.get(table, pos) || node.closed, [store.stored.trigger, node.viewChanges.trigger], settleUntil - Date.now());
       it = store.get(table, pos);
     }
     return it && it.value !== undefined ? { status: 'ok', value: it.value, ver: it.ver } : { status: 'absent' };
