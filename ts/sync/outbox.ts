@@ -15,7 +15,7 @@ import { flags } from '../base/flags';
 import { MessageTooLargeError } from '../base/errors';
 import { drainOrClose, sendPaced } from '../mesh/bulk';
 import { WRITE_OVERHEAD } from '../base/write-queue';
-import { onEvent, waitUntil } from '../base/wait-until';
+import { Notifier, onEvent, waitUntil } from '../base/wait-until';
 import type { Peer } from '../mesh/peer';
 import { digestPieces, entriesPieces, storePieces, wantPieces, type DigestVersion, type Oversize, type Piece } from './pieces';
 import type { Entry } from './table';
@@ -38,6 +38,8 @@ export class PeerOutbox {
   private readonly stores = new Set<string>();
   /** One-item digests telling a lease holder of a conflicting version (anti-entropy.ts). */
   private readonly notices = new Map<string, DigestVersion>();
+  /** Told when the peer's capability pong arrives. */
+  private readonly ponged = new Notifier();
   private initialPending = false;
   private digestPending = false;
   private running = false;
@@ -81,6 +83,12 @@ export class PeerOutbox {
   initialSync(): void {
     this.initialPending = true;
     this.kick();
+  }
+
+  /** The peer answered the capability ping, so it is a polyp2p node: anti-entropy with it (an initial sync waiting for the pong goes on). */
+  answeredPing(): void {
+    this.ponged.notify();
+    this.digest();
   }
 
   digest(): void {
@@ -238,8 +246,8 @@ export class PeerOutbox {
   private async pongOrTimeout(ms: number): Promise<boolean> {
     const node = this.node;
     const conn = this.peer.conn;
-    // the mesh emits 'polyp2p-peer' when a peer's first pong arrives (mesh/dispatch.ts)
-    await waitUntil(() => this.peer.answersPings || node.closed || conn.closed, [onEvent(node, 'polyp2p-peer'), onEvent(conn, 'close'), onEvent(node, 'close')], ms);
+    // a closing node closes its links
+    await waitUntil(() => this.peer.answersPings || node.closed || conn.closed, [this.ponged.trigger, onEvent(conn, 'close')], ms);
     return !node.closed && !conn.closed;
   }
 }

@@ -37,7 +37,7 @@ export function installHandlers(node: SyncNode): void {
   // §14.5: after the peer list (sent during the handshake), every key we hold, paced (outbox.ts).
   node.on('peer', (peer: Peer) => node.outbox(peer).initialSync());
   // Anti-entropy only with peers that proved to be polyp2p by answering the capability ping.
-  node.on('polyp2p-peer', (peer: Peer) => node.outbox(peer).digest());
+  node.on('polyp2p-peer', (peer: Peer) => node.outbox(peer).answeredPing());
 }
 
 function refuse(node: SyncNode, peer: Peer, key: string | null, reason: string, extra: { owner?: string; timestamp?: number; value?: unknown } = {}): void {
