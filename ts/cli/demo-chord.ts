@@ -4,7 +4,7 @@
  * rounds, and one node leaves two thirds of the way through the run.
  */
 import { createChord, type ChordNode } from '../chord';
-import { onEvent, waitUntil, type Trigger } from '../base/wait-until';
+import { waitUntil } from '../base/wait-until';
 import { textTable } from './demo-table';
 
 const KEYS = 30;
@@ -41,8 +41,11 @@ export class ChordDemo {
   /** Resolves once every live node's ring holds every live node, or after `ms`. */
   converged(ms: number): Promise<boolean> {
     const ready = () => this.live().every((c) => c.chordStats().ringSize === this.live().length);
-    const triggers: Trigger[] = this.nodes.flatMap((c) => [c.viewChanges.trigger, onEvent(c, 'close')]);
-    return waitUntil(ready, triggers, ms);
+    return waitUntil(
+      ready,
+      this.nodes.map((c) => c.viewChanges.trigger),
+      ms,
+    );
   }
 
   async setKeys(): Promise<void> {
