@@ -24,7 +24,7 @@ module.exports = tseslint.config(
   {
     // These load the N-API addon (computed paths) and optional or lazily used packages with require()
     // on purpose, and what require() returns is `any`.
-    files: ['ts/native.ts', 'ts/compat/base.ts', 'ts/cli/demo.ts'],
+    files: ['ts/native.ts', 'ts/compat/base.ts', 'ts/cli/demo-mesh.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/no-unsafe-return': 'off' },
   },
   {

@@ -105,7 +105,7 @@ for (const impl of ['js2p', 'py2p-0.7.878']) {
 // the write entered at and the writer's ID, so a write made after another replaces it, within
 // the same second too (README, "Replication and consistency").
 const { slotsOf } = require('../../dist/chord/positions.js');
-const { legacyFind } = require('../../dist/chord/legacy.js');
+const { legacyFind } = require('../../dist/chord/legacy-find.js');
 
 /** The original's get (timeout in seconds): { found, value, ms }. */
 async function theirGet(theirs, key, timeout) {

@@ -9,7 +9,7 @@ const { SyncTable } = require('../../dist/sync/table.js');
 const { core } = require('../../dist/native.js');
 const { msgpackSize, mergedSize } = require('../../dist/sync/size.js');
 const { entryBytes } = require('../../dist/sync/budget.js');
-const { mergeMapping } = require('../../dist/sync/sync-node.js');
+const { mergeMapping } = require('../../dist/sync/keys.js');
 const { rawPeer, waitFor } = require('../helpers/mesh');
 const { startSync } = require('./helpers');
 

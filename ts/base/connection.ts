@@ -14,6 +14,7 @@ import { ReceivedFrame } from './received-frame';
 import type { PendingHolder } from './node-budgets';
 import type { BudgetHolder, SharedBudget } from './shared-budget';
 import { WriteQueue, WRITE_OVERHEAD } from './write-queue';
+import { onEvent, waitUntil } from './wait-until';
 
 /** The part of a stream a connection needs (net.Socket, tls.TLSSocket, a ws adapter). */
 export interface ByteStream {
@@ -415,7 +416,12 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     this.closing = true;
     this.flushBatch();
     const s = this.stream;
-    while ((this.writes.writes > 0 || s.writableLength > 0) && !s.destroyed && Date.now() < deadline) await pause(Math.min(10, deadline - Date.now()));
+    while ((this.writes.writes > 0 || s.writableLength > 0) && !s.destroyed && Date.now() < deadline) {
+      // our frames' writes report when they are done ('drained'); bytes a stream holds without
+      // telling when they leave (a browser WebSocket's bufferedAmount) are looked at again shortly
+      if (this.writes.writes > 0) await waitUntil(() => this.writes.writes === 0 || s.destroyed, [onEvent(this, 'drained'), onEvent(this, 'close')], deadline - Date.now());
+      else await pause(Math.min(10, deadline - Date.now()));
+    }
     if (this.closed) return;
     const closed = new Promise<void>((resolve) => (s.destroyed ? resolve() : s.on('close', () => resolve())));
     if (s.end && !s.destroyed) {

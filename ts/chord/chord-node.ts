@@ -15,7 +15,8 @@ import type { RefusalCounts } from './budget';
 import { Membership, type Member } from './ring';
 import type { GossipStats } from './gossip';
 import { isMapping, keyBytes, slotsOf, type Slot } from './positions';
-import { installLegacy, legacyStore, legacyDelta, LegacyPending, sendMeta } from './legacy';
+import { installLegacy, legacyStore, legacyDelta, sendMeta } from './legacy';
+import { LegacyPending } from './legacy-pending';
 import { installOverlay, Overlay } from './overlay';
 import { handOverAllLegacy, mirrorToOriginals } from './legacy-handover';
 import { readQuorum, type ReadOptions } from './reads';
@@ -26,6 +27,8 @@ import type { ChordEvents } from './events';
 import { abortable, throwIfAborted, type AbortOptions } from '../base/abort';
 import { checkOptions } from '../base/check-options';
 import { chordOptionRules } from './option-rules';
+import { notifyMessage } from './wire';
+import { Notifier, waitUntil } from '../base/wait-until';
 
 export type { ChordEvents, KeyEvent } from './events';
 import type { MeshStats } from '../mesh/stats';
@@ -115,6 +118,13 @@ export class ChordNode extends MeshNode {
   overlay!: Overlay;
   readonly hops: number[] = [];
   readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
+  /**
+   * @internal Told when the ring view or a peer's standing in it changed (its
+   * membership, meta, pong, link gone) and when the node closes: what
+   * settleView, a read waiting for copies and the demo wait on. One notifier,
+   * not a listener per wait on the node's events.
+   */
+  readonly viewChanges = new Notifier();
 
   constructor(options: ChordOptions = {}) {
     checkOptions(options, chordOptionRules, { name: 'ChordOptions' });
@@ -125,6 +135,9 @@ export class ChordNode extends MeshNode {
     this.links = new LinkBudgets(this.store.budget, this.chord.maxBytesPerLink);
     installLegacy(this);
     installOverlay(this);
+    const viewChanged = () => this.viewChanges.notify();
+    this.on('polyp2pPeer', viewChanged);
+    this.on('peerLeft', viewChanged);
     this.on('listening', () => {
       if (this.chord.join) this.join();
     });
@@ -141,23 +154,32 @@ export class ChordNode extends MeshNode {
    */
   private async settleView(): Promise<void> {
     const limit = Date.now() + 2 * this.chord.stabilizeInterval;
-    const unsettled = () => {
-      if (this.membership.ring(false).length > 0) return false;
-      const now = Date.now();
-      for (const p of this.peers.values()) {
-        const young = now - p.conn.openedAt < 2 * this.chord.stabilizeInterval;
-        if (!young) continue;
-        if (!p.answersPings && now - p.conn.openedAt < 1000) return true; // pong still due
-        if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.get(p.id)?.verified) return true; // its list still due
-      }
-      return false;
-    };
-    while (!this.closed && unsettled() && Date.now() < limit) await new Promise((r) => setTimeout(r, 10));
+    for (let until = this.unsettledUntil(); until && !this.closed && Date.now() < limit; until = this.unsettledUntil()) {
+      await waitUntil(() => this.closed || !this.unsettledUntil(), [this.viewChanges.trigger], Math.min(until, limit) - Date.now());
+    }
+  }
+
+  /** 0 when the view is settled (settleView), else when the links' ages alone would settle it. */
+  private unsettledUntil(): number {
+    if (this.membership.ring(false).length > 0) return 0;
+    const now = Date.now();
+    const youngFor = 2 * this.chord.stabilizeInterval;
+    let until = 0;
+    for (const p of this.peers.values()) {
+      const opened = p.conn.openedAt;
+      if (now - opened >= youngFor) continue;
+      let due = 0;
+      if (!p.answersPings && now - opened < 1000)
+        due = opened + Math.min(1000, youngFor); // pong still due
+      else if (p.answersPings && this.isStoring(p) && p.id && !this.membership.members.get(p.id)?.verified) due = opened + youngFor; // its list still due
+      if (due) until = until ? Math.min(until, due) : due;
+    }
+    return until;
   }
 
   get membership(): Membership {
     if (!this._membership || this._membership.selfId !== this.id) {
-      this._membership = new Membership(this.id, this.overlay.selfPos());
+      this._membership = new Membership(this.id, this.overlay.selfPos(), () => this.viewChanges.notify());
     }
     return this._membership;
   }
@@ -368,10 +390,10 @@ export class ChordNode extends MeshNode {
     const tell = this.chord.announceKeys && this.peers.size > 0;
     if (!deleted && !this.keySet.has(hex)) {
       this.keySet.addOwn(hex, Buffer.from(bytes));
-      if (tell) this.sendAll(flags.broadcast, [flags.notify, bytes]);
+      if (tell) this.sendAll(flags.broadcast, notifyMessage(bytes, false));
     } else if (deleted && this.keySet.has(hex)) {
       this.keySet.delete(hex);
-      if (tell) this.sendAll(flags.broadcast, [flags.notify, bytes, Buffer.from('del')]);
+      if (tell) this.sendAll(flags.broadcast, notifyMessage(bytes, true));
     }
   }
 
@@ -430,7 +452,9 @@ export class ChordNode extends MeshNode {
     }
     this.overlay.stop();
     this.legacyPending.clear();
-    await super.close(options);
+    const closing = super.close(options);
+    this.viewChanges.notify(); // `closed` is set: waits end
+    await closing;
   }
 }
 

@@ -6,7 +6,6 @@
  * to make one 500 MiB frame.
  */
 import { ENVELOPE_BYTES, PIECE_BYTES, piecesOf } from '../mesh/bulk';
-import { core } from '../native';
 import { ITEM_BYTES } from './budget';
 import type { Item } from './store';
 
@@ -19,11 +18,6 @@ const COPY_OVERHEAD = 256;
 export interface IndexedCopy {
   item: Item;
   index: number;
-}
-
-/** Wire form of a copy: [table, pos58, value or nil, version]. */
-export function copyWire(it: Item): unknown[] {
-  return [it.table, core.base58EncodeInt(it.pos), it.value === undefined ? null : it.value, it.ver];
 }
 
 /** Upper bound of a copy's bytes in a batch, from the size the store charged for it (no re-encoding). */

@@ -1,5 +1,6 @@
 /**
- * Membership gossip among polyp2p chord nodes (sub-flags 0x30 and 0x36).
+ * Membership gossip among polyp2p chord nodes (sub-flags 0x30 members and
+ * 0x36 digest, see wire.ts).
  *
  * Changes travel as deltas: an entry that changed here (merged from a peer
  * with a higher counter, or declared dead by this node) is sent once to every
@@ -10,12 +11,6 @@
  * starts an exchange of full lists, in chunks, when both views are quiet (or
  * one side knows nobody yet, as a joining node does). A full list is sent to
  * one peer at most once per three rounds, whatever asks for it.
- *
- *   0x30 members [0x30, [[id, host, port, seq, storing, dead], ...], mode]
- *        mode 0 (or absent): delta; 1: chunk of a full list, more follow;
- *        2: last chunk of a full list; 3: last chunk, "send me yours too"
- *   0x36 digest  [0x36, a, b, count, quiet]   XOR digest of the sender's live view
- *        (ring.ts), its number of live entries, and 1 when it saw no change for a round
  *
  * What a peer says is believed only as far as it can vouch for it (issue #17):
  *   - its entry about itself is believed (and verifies it: its link's handshake named that ID);
@@ -34,12 +29,11 @@ import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import { MAX_MEMBERS, type MemberWire, type Trust } from './ring';
+import { MAX_MEMBERS, type Trust } from './ring';
 import { ENVELOPE_BYTES, PIECE_BYTES, piecesOf, sendPaced } from '../mesh/bulk';
 import type { Overlay } from './overlay';
+import { digestMessage, MEMBERS_MODE as MODE, membersMessage, type MemberWire } from './wire';
 
-export const GOSSIP_SUB = { members: 0x30, digest: 0x36 } as const;
-const MODE = { delta: 0, chunk: 1, last: 2, lastAskBack: 3 } as const;
 /** Entries per 0x30 message at most; messages are also sized by bytes to the receiver (entryBytes). */
 const CHUNK = 1000;
 
@@ -139,7 +133,7 @@ export class MemberGossip {
     if (!entries.length) return;
     const limit = Math.min(...peers.map((p) => this.node.bodyLimitFor(p)));
     for (const part of chunksOf(entries, limit)) {
-      const payload = [GOSSIP_SUB.members, part, MODE.delta];
+      const payload = membersMessage(part, MODE.delta);
       this.node.sendToPeers(peers, flags.whisper, payload);
       this.stats.deltasSent += peers.length;
       this.stats.entriesSent += peers.length * part.length;
@@ -156,7 +150,7 @@ export class MemberGossip {
     this.fullSentAt.set(peer, Date.now());
     this.stats.fullListsSent++;
     const chunks = chunksOf(this.node.membership.wire(this.overlay.selfEntry()), this.node.bodyLimitFor(peer));
-    const payloads = chunks.map((part, i) => [GOSSIP_SUB.members, part, i < chunks.length - 1 ? MODE.chunk : askBack ? MODE.lastAskBack : MODE.last]);
+    const payloads = chunks.map((part, i) => membersMessage(part, i < chunks.length - 1 ? MODE.chunk : askBack ? MODE.lastAskBack : MODE.last));
     void sendPaced(this.node, peer, flags.whisper, payloads);
   }
 
@@ -174,7 +168,7 @@ export class MemberGossip {
     if (!peer.answersPings || peer.conn.closed || !this.node.id) return;
     const d = this.node.membership.digest({ seq: this.overlay.seq, storing: this.node.storing });
     this.stats.digestsSent++;
-    this.node.sendToPeer(peer, flags.whisper, [GOSSIP_SUB.digest, d.a, d.b, d.count, this.quiet() ? 1 : 0]);
+    this.node.sendToPeer(peer, flags.whisper, digestMessage(d.a, d.b, d.count, this.quiet()));
   }
 
   /** A new link to a polyp2p node: compare views. */
@@ -277,5 +271,3 @@ export class MemberGossip {
     this.flushTimer = null;
   }
 }
-
-export type { MemberWire };

@@ -20,10 +20,11 @@ import { sendPaced } from '../mesh/bulk';
 import type { Peer } from '../mesh/peer';
 import { core } from '../native';
 import type { ChordNode } from './chord-node';
-import { legacyFind } from './legacy';
+import { legacyFind } from './legacy-find';
 import { ringDistance, type Slot } from './positions';
 import type { Item } from './store';
 import { encodedSize, VALUE_MESSAGE_OVERHEAD } from './values';
+import { storeMessage } from './wire';
 
 const handedOver = new WeakSet<Peer>();
 
@@ -42,7 +43,7 @@ function sendStores(node: ChordNode, peer: Peer, items: Item[]): Promise<boolean
         node.refusals.tooLargeForPeer++;
         continue;
       }
-      yield [flags.store, it.table, core.base58EncodeInt(it.pos), it.value];
+      yield storeMessage(false, it.table, core.base58EncodeInt(it.pos), it.value);
     }
   }
   return sendPaced(node, peer, flags.whisper, stores());
@@ -84,7 +85,7 @@ export function mirrorToOriginals(node: ChordNode, slots: Slot[], value: unknown
     const target = closestOriginal(node, s.pos);
     if (!target) continue;
     try {
-      node.sendToPeer(target, flags.whisper, [delta ? flags.delta : flags.store, s.table, s.b58, value ?? null]);
+      node.sendToPeer(target, flags.whisper, storeMessage(delta, s.table, s.b58, value));
     } catch (e) {
       node.reportError(e as Error, target);
     }

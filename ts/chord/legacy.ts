@@ -8,94 +8,18 @@ import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import type { BuiltinHandler } from '../mesh/dispatch';
-import type { MeshNode } from '../mesh/mesh-node';
 import type { ChordNode } from './chord-node';
-import { isMapping, positionOf, ringDistance, tableOf, type TableName } from './positions';
+import { isMapping, positionOf, tableOf, type TableName } from './positions';
 import type { PutResult } from './store';
 import { handOverToOriginal } from './legacy-handover';
+import { legacyFind } from './legacy-find';
+import { metaMessage, retrievedMessage, retrieveMessage, storeMessage } from './wire';
 import { core } from '../native';
 import { noteLegacyRoute } from './diagnostics';
-
-const PENDING_TTL = 15_000;
-
-interface Waiter {
-  peer: Peer;
-  table: unknown;
-  pos: unknown;
-}
-
-/** One outstanding retrieve per (table, base58 position). */
-export interface LegacySlot {
-  value: unknown;
-  answered: boolean;
-  changedAt: number;
-  createdAt: number;
-  waiters: Waiter[];
-}
-
-export class LegacyPending {
-  readonly slots = new Map<string, LegacySlot>();
-  max = 10_000;
-  get(table: string, b58: string): LegacySlot | undefined {
-    return this.slots.get(`${table},${b58}`);
-  }
-  open(table: string, b58: string): LegacySlot | null {
-    const k = `${table},${b58}`;
-    let s = this.slots.get(k);
-    if (!s) {
-      if (this.slots.size >= this.max) this.prune(Date.now());
-      if (this.slots.size >= this.max) return null;
-      s = { value: undefined, answered: false, changedAt: Date.now(), createdAt: Date.now(), waiters: [] };
-      this.slots.set(k, s);
-    }
-    return s;
-  }
-  prune(now: number): void {
-    for (const [k, s] of this.slots) if (now - s.createdAt > PENDING_TTL) this.slots.delete(k);
-  }
-  clear(): void {
-    this.slots.clear();
-  }
-}
-
-/** find(pos): the data-storing node closest at or before pos (§15.2), among this node and the peers `among` admits; 'self', a peer, or null. */
-export function legacyFind(node: ChordNode, pos: bigint, among: (p: Peer) => boolean = () => true): 'self' | Peer | null {
-  return closestStoring(node, (at) => ringDistance(at, pos), among);
-}
-
-/** find_prev(pos): the data-storing node closest at or after pos going round the ring (js2p's `find_prev`). */
-export function legacyFindPrev(node: ChordNode, pos: bigint): 'self' | Peer | null {
-  return closestStoring(
-    node,
-    (at) => ringDistance(pos, at),
-    () => true,
-  );
-}
-
-/** This node (when storing) or the data-storing peer `among` admits with the smallest `distanceOf` its position. */
-function closestStoring(node: ChordNode, distanceOf: (at: bigint) => bigint, among: (p: Peer) => boolean): 'self' | Peer | null {
-  let best: 'self' | Peer | null = null;
-  let gap = 0n;
-  if (node.storing) {
-    best = 'self';
-    gap = distanceOf(node.overlay.selfPos());
-  }
-  for (const p of node.peers.values()) {
-    if (!node.isStoring(p) || !p.id || !among(p)) continue;
-    const at = node.overlay.peerPos(p);
-    if (at === null) continue;
-    const d = distanceOf(at);
-    if (best === null || d < gap) {
-      best = p;
-      gap = d;
-    }
-  }
-  return best;
-}
+import type { LegacySlot, Waiter } from './legacy-pending';
 
 export function sendMeta(node: ChordNode, peer: Peer): void {
-  node.sendToPeer(peer, flags.whisper, [flags.handshake, node.storing ? '0' : '1']);
+  node.sendToPeer(peer, flags.whisper, metaMessage(node.storing));
 }
 
 /** Where a legacy write went: stored here (or refused here, see PutResult), or sent to another node. */
@@ -109,7 +33,7 @@ export function legacyStore(node: ChordNode, table: TableName, pos: bigint, valu
   const target = legacyFind(node, pos);
   noteLegacyRoute(node, 'put', table, pos, target);
   if (target === 'self' || target === null) return node.store.put(table, pos, value ?? undefined, [Date.now(), writer], { link: from && node.linkAccount(from) });
-  node.sendToPeer(target, flags.whisper, [flags.store, table, core.base58EncodeInt(pos), value ?? null]);
+  node.sendToPeer(target, flags.whisper, storeMessage(false, table, core.base58EncodeInt(pos), value));
   return 'sent';
 }
 
@@ -117,7 +41,7 @@ export function legacyDelta(node: ChordNode, table: TableName, pos: bigint, delt
   const target = legacyFind(node, pos);
   noteLegacyRoute(node, 'delta', table, pos, target);
   if (target === 'self' || target === null) return mergeLocal(node, table, pos, delta, writer, from);
-  node.sendToPeer(target, flags.whisper, [flags.delta, table, core.base58EncodeInt(pos), delta]);
+  node.sendToPeer(target, flags.whisper, storeMessage(true, table, core.base58EncodeInt(pos), delta));
   return 'sent';
 }
 
@@ -142,7 +66,7 @@ export function legacyLookup(node: ChordNode, table: TableName, pos: bigint, wai
   if (waiter && slot.waiters.length < 64) slot.waiters.push(waiter);
   if (!existing || !waiter || Date.now() - slot.createdAt > 1000) {
     slot.createdAt = Date.now();
-    node.sendToPeer(target, flags.whisper, [flags.retrieve, table, b58]);
+    node.sendToPeer(target, flags.whisper, retrieveMessage(table, b58));
   }
   return { slot };
 }
@@ -224,9 +148,7 @@ function handleRetrieved(node: ChordNode, _peer: Peer, msg: MeshMessage): boolea
   const slot = node.legacyPending.get(table, b58);
   if (!slot) return true;
   const v = p[3] === null ? undefined : p[3];
-  slot.value = v;
-  slot.answered = true;
-  slot.changedAt = Date.now();
+  node.legacyPending.answer(slot, v);
   for (const w of slot.waiters) sendRetrieved(node, w.peer, w.table, w.pos, v);
   return true;
 }
@@ -239,43 +161,27 @@ function handleRetrieved(node: ChordNode, _peer: Peer, msg: MeshMessage): boolea
 function sendRetrieved(node: ChordNode, peer: Peer, table: unknown, pos: unknown, v: unknown): void {
   if (peer.conn.closed) return;
   try {
-    node.sendToPeer(peer, flags.whisper, [flags.retrieved, table, pos, v === undefined ? null : v]);
+    node.sendToPeer(peer, flags.whisper, retrievedMessage(table, pos, v));
   } catch (e) {
     node.refusals.tooLargeForPeer++;
     node.reportError(e as Error, peer);
-    node.sendToPeer(peer, flags.whisper, [flags.retrieved, table, pos, null]);
+    node.sendToPeer(peer, flags.whisper, retrievedMessage(table, pos, null));
   }
 }
 
 export function installLegacy(node: ChordNode): void {
-  const meshHandshake = node.builtins.get(flags.handshake);
-  const guard =
-    (fn: (n: ChordNode, p: Peer, m: MeshMessage) => boolean | void): BuiltinHandler =>
-    (_n: MeshNode, peer: Peer, msg: MeshMessage) => {
-      try {
-        fn(node, peer, msg);
-      } catch (e) {
-        node.reportError(e as Error, peer);
-      }
-      return true;
-    };
-  // Sub-flag 0x05 is both the mesh handshake (5 items) and the chord meta (2 items).
-  node.builtins.set(flags.handshake, (n, peer, msg) => {
-    if (msg.packets.length === 2) return guard(handleMeta)(n, peer, msg);
-    return meshHandshake ? meshHandshake(n, peer, msg) : true;
+  // Sub-flag 0x05 is both the mesh handshake (5 items) and the chord meta (2 items): metas are taken here.
+  node.addHandler(flags.handshake, (peer, msg) => {
+    if (msg.packets.length !== 2) return false;
+    handleMeta(node, peer, msg);
+    return true;
   });
-  node.builtins.set(flags.notify, guard(handleNotify));
-  node.builtins.set(
-    flags.store,
-    guard((n, p, m) => handleStoreOrDelta(n, p, m, false)),
-  );
-  node.builtins.set(
-    flags.delta,
-    guard((n, p, m) => handleStoreOrDelta(n, p, m, true)),
-  );
-  node.builtins.set(flags.retrieve, guard(handleRetrieve));
-  node.builtins.set(flags.retrieved, guard(handleRetrieved));
   // the originals send these as whispers to the node find() chose; a broadcast would reach every node
-  for (const f of [flags.store, flags.delta, flags.retrieve, flags.retrieved]) node.linkOnly.add(f);
+  const add = (flag: number, handler: (node: ChordNode, peer: Peer, msg: MeshMessage) => void, linkOnly = false) => node.addHandler(flag, (peer, msg) => handler(node, peer, msg), { linkOnly });
+  add(flags.notify, handleNotify);
+  add(flags.store, (n, p, m) => handleStoreOrDelta(n, p, m, false), true);
+  add(flags.delta, (n, p, m) => handleStoreOrDelta(n, p, m, true), true);
+  add(flags.retrieve, handleRetrieve, true);
+  add(flags.retrieved, handleRetrieved, true);
   node.on('peer', (peer: Peer) => sendMeta(node, peer));
 }

@@ -1,16 +1,6 @@
 /**
  * The DHT among polyp2p nodes, on sub-flags the originals never see (only sent
- * to peers that answered the capability ping):
- *
- *   0x30 members  [0x30, [[id, host, port, seq, storing, dead], ...], mode]  changes, or a full list (gossip.ts)
- *   0x36 digest   [0x36, a, b, count, quiet]                                anti-entropy (gossip.ts)
- *   0x31 route    [0x31, reqId, op, table, pos58, value, version, hops]  op: get | put | delta
- *   0x32 routed   [0x32, reqId, status, value, version, hops]            answer, back along the path
- *   0x33 replica  [0x33, [[table, pos58, value, version], ...], batchId] copies (value nil = tombstone)
- *   0x34 unlink   [0x34]                          "closing this link, I am alive" (pruning)
- *   0x35 stored   [0x35, batchId, [status, ...]]  answer to a replica batch, one status per item:
- *                 0 not held, 1 held (this or a newer version), 2 held and the receiver is in the
- *                 item's replica set by its own view (it keeps the copy)
+ * to peers that answered the capability ping; messages: wire.ts).
  *
  * A copy counts only once its holder answered 0x35: a frame written to a link
  * can still be lost (two nodes dialling each other keep one of the two links
@@ -33,15 +23,15 @@ import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
 import type { ChordNode } from './chord-node';
-import { Membership, type Member, type MemberWire } from './ring';
+import { Membership, type Member } from './ring';
 import { MemberGossip } from './gossip';
 import { positionOf } from './positions';
 import { fingerTable, wantedLinks } from './routing';
-import { mergeLocal } from './legacy';
 import { Replication } from './replication';
-import { RouteRequests, SUB_ROUTE, SUB_ROUTED } from './requests';
+import { RouteRequests } from './requests';
+import { SUB, unlinkMessage, type MemberWire } from './wire';
+import { onEvent, waitUntil } from '../base/wait-until';
 
-export const SUB = { members: 0x30, route: SUB_ROUTE, routed: SUB_ROUTED, replica: 0x33, unlink: 0x34, stored: 0x35, digest: 0x36 } as const;
 /** Consecutive failed dials to a member after which this node declares it dead. */
 const DIAL_FAILURES_DEAD = 2;
 const FULL_REPAIR_MS = 10_000;
@@ -129,6 +119,7 @@ export class Overlay {
 
   /** Something changed (meta, membership): run a round soon. */
   changed(): void {
+    this.node.viewChanges.notify();
     if (this.soon || this.node.closed || !this.node.id) return;
     this.start();
     this.soon = setImmediate(() => {
@@ -205,7 +196,8 @@ export class Overlay {
     node.store.prune();
   }
 
-  private derive(): void {
+  /** Bring what is derived from the ring view (successors, fingers, this node's range) up to the current membership; cheap when it is. */
+  derive(): void {
     const m = this.node.membership;
     const key = m.version * 2 + (this.node.storing ? 1 : 0);
     if (key === this.derivedVersion) return;
@@ -253,21 +245,24 @@ export class Overlay {
     if (node.outgoingCount <= Math.max(node.options.maxOutgoing, want.size)) return;
     for (const p of node.peers.values()) {
       if (!p.outgoing || !p.answersPings || !p.id || want.has(p.id) || now - p.conn.openedAt < 5000) continue;
-      node.sendToPeer(p, flags.whisper, [SUB.unlink]);
+      node.sendToPeer(p, flags.whisper, unlinkMessage());
       this.unlinked.add(p);
       // close once the answers still due over it came back (at most 5 s)
       const closeAt = now + 5000;
-      const close = () => {
-        if (p.conn.closed) return;
-        if (this.carries(p) && Date.now() < closeAt && !node.closed) setTimeout(close, 200).unref();
-        else p.conn.close();
-      };
-      setTimeout(close, 200).unref();
+      setTimeout(() => void this.closeWhenAnswered(p, closeAt), 200).unref();
       return;
     }
   }
 
   readonly unlinked = new WeakSet<Peer>();
+
+  /** Close an unlinked peer's link once no answer is due over it any more, or at `closeAt`. */
+  private async closeWhenAnswered(p: Peer, closeAt: number): Promise<void> {
+    const answered = () => !this.carries(p) || p.conn.closed || this.node.closed;
+    const triggers = [this.requests.settled.trigger, this.replication.settled.trigger, onEvent(p.conn, 'close')];
+    await waitUntil(answered, triggers, closeAt - Date.now());
+    if (!p.conn.closed) p.conn.close();
+  }
 
   /**
    * Backpressure for writes (route requests, replica copies): each one makes
@@ -322,53 +317,30 @@ export class Overlay {
 export function installOverlay(node: ChordNode): void {
   const overlay = new Overlay(node);
   node.overlay = overlay;
-  const guard = (fn: (peer: Peer, msg: MeshMessage) => void) => (_n: unknown, peer: Peer, msg: MeshMessage) => {
-    // Sent only to peers known as polyp2p nodes; accepted from anyone (a fresh link may carry a
-    // request before the peer's pong), and validated field by field.
-    try {
-      fn(peer, msg);
-    } catch (e) {
-      node.reportError(e as Error, peer);
-    }
-    return true;
-  };
+  // Sent only to peers known as polyp2p nodes; accepted from anyone (a fresh link may carry a request
+  // before the peer's pong), and validated field by field. They are whispers between neighbours:
+  // never acted on or relayed as broadcasts.
+  const add = (flag: number, handler: (peer: Peer, msg: MeshMessage) => void) => node.addHandler(flag, handler, { linkOnly: true });
   // member gossip from any peer with a known id (entries are validated one by one)
-  node.builtins.set(
-    SUB.members,
-    guard((p, m) => p.id && overlay.gossip.onMembers(p, m)),
-  );
-  node.builtins.set(
-    SUB.digest,
-    guard((p, m) => p.id && overlay.gossip.onDigest(p, m)),
-  );
-  node.builtins.set(
-    SUB.route,
-    guard((p, m) => {
-      overlay.throttle(p);
-      overlay.requests.onRoute(p, m);
-    }),
-  );
-  node.builtins.set(
-    SUB.routed,
-    guard((p, m) => overlay.requests.onRouted(p, m)),
-  );
-  node.builtins.set(
-    SUB.replica,
-    guard((p, m) => {
-      overlay.throttle(p);
-      overlay.replication.onReplica(p, m);
-    }),
-  );
-  node.builtins.set(
-    SUB.unlink,
-    guard((p) => overlay.unlinked.add(p)),
-  );
-  node.builtins.set(
-    SUB.stored,
-    guard((p, m) => overlay.replication.onStored(p, m)),
-  );
-  // the overlay's messages are whispers between neighbours: never acted on or relayed as broadcasts
-  for (const f of Object.values(SUB)) node.linkOnly.add(f);
+  add(SUB.members, (p, m) => {
+    if (p.id) overlay.gossip.onMembers(p, m);
+  });
+  add(SUB.digest, (p, m) => {
+    if (p.id) overlay.gossip.onDigest(p, m);
+  });
+  add(SUB.route, (p, m) => {
+    overlay.throttle(p);
+    overlay.requests.onRoute(p, m);
+  });
+  add(SUB.routed, (p, m) => overlay.requests.onRouted(p, m));
+  add(SUB.replica, (p, m) => {
+    overlay.throttle(p);
+    overlay.replication.onReplica(p, m);
+  });
+  add(SUB.unlink, (p) => {
+    overlay.unlinked.add(p);
+  });
+  add(SUB.stored, (p, m) => overlay.replication.onStored(p, m));
   node.on('listening', () => overlay.start());
   // a handshaked link with an ID verifies the member of that ID (ring.ts), at the address the link advertised
   node.on('peer', (peer: Peer) => {
@@ -392,5 +364,3 @@ export function installOverlay(node: ChordNode): void {
     });
   });
 }
-
-export { mergeLocal };

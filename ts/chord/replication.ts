@@ -1,6 +1,6 @@
 /**
  * Replication among polyp2p nodes (sub-flags 0x33 replica, 0x35 stored; see
- * overlay.ts for the wire forms): copies go out in acknowledged batches, and
+ * wire.ts for the wire forms): copies go out in acknowledged batches, and
  * repair runs whenever the ring view changes. A copy counts only once its
  * holder answered 0x35; repair drops a copy only after every member of the
  * item's replica set answered 2 (keeps it), and never while this node's ring
@@ -15,24 +15,13 @@ import type { Overlay } from './overlay';
 import { Membership, type Member } from './ring';
 import { compareVersions, tooFarAhead, versionOf, type Item } from './store';
 import { positionOf, tableOf } from './positions';
-import { copyBatches, copyWire } from './copies';
+import { copyBatches } from './copies';
+import { copyWire, HELD, holds, KEEPS, NOT_HELD, REFUSED, replicaMessage, storedMessage } from './wire';
 import { sendPaced } from '../mesh/bulk';
+import { Notifier } from '../base/wait-until';
 
-const SUB_REPLICA = 0x33;
-const SUB_STORED = 0x35;
 /** ms to wait for a replica batch's 0x35 answer. */
 const ACK_MS = 3000;
-/** Replica-batch status per item (0x35). */
-export const NOT_HELD = 0;
-export const HELD = 1;
-export const KEEPS = 2;
-/** Not held: a byte budget of the receiver refused it (older polyp2p nodes read any unknown status as NOT_HELD). */
-export const REFUSED = 3;
-
-/** The status says the copy is held (HELD), and kept when `need` is KEEPS. */
-export function holds(status: number | undefined, need: number = HELD): boolean {
-  return status !== undefined && status !== REFUSED && status >= need;
-}
 
 export class Replication {
   /** Replica batches awaiting their 0x35 answer. */
@@ -41,6 +30,8 @@ export class Replication {
   lastRing: Member[] | null = null;
   /** A copy went unanswered: the overlay pushes everything again soon. */
   pushFailed = false;
+  /** Told when a replica batch no longer awaits its answer (a link being closed waits for them, overlay.ts). */
+  readonly settled = new Notifier();
 
   constructor(private readonly o: Overlay) {}
 
@@ -88,7 +79,10 @@ export class Replication {
             return st !== null;
           }),
         );
-        yield [SUB_REPLICA, batch.map((c) => copyWire(c.item)), batchId];
+        yield replicaMessage(
+          batch.map((c) => copyWire(c.item)),
+          batchId,
+        );
       }
     }
     // A write's own copies (one batch) go out at once: pacing is for bulk pushes (repair,
@@ -137,6 +131,7 @@ export class Replication {
       const finish = (st: number[] | null) => {
         if (!this.acks.delete(batchId)) return;
         clearTimeout(timer);
+        this.settled.notify();
         resolve(st);
       };
       this.acks.set(batchId, { toId, n, resolve: finish });
@@ -214,7 +209,7 @@ export class Replication {
     const ring = node.membership.ring(node.storing);
     const mineNow: Item[] = [];
     const statuses = list.slice(0, 1000).map((e) => this.acceptCopy(peer, e, ring, mineNow));
-    if (batchId && batchId.length <= 64 && !peer.conn.closed) this.o.node.sendToPeer(peer, flags.whisper, [SUB_STORED, batchId, statuses]);
+    if (batchId && batchId.length <= 64 && !peer.conn.closed) this.o.node.sendToPeer(peer, flags.whisper, storedMessage(batchId, statuses));
     // newly responsible for these: make sure the successors have them too
     if (mineNow.length) void Promise.all(this.pushTo(this.o.successors.slice(0, node.chord.replicas - 1), mineNow));
   }

@@ -1,6 +1,6 @@
 /**
  * Routed requests among polyp2p chord nodes (sub-flags 0x31 route and 0x32
- * routed, see overlay.ts): a get, put or delta travels hop by hop, each hop the
+ * routed, see wire.ts): a get, put or delta travels hop by hop, each hop the
  * connected node closest at or before the position (routing.ts), until the
  * node responsible by its own ring view performs it, copies a write to its
  * successors (replication.ts) and answers back along the path.
@@ -20,26 +20,17 @@ import { Membership } from './ring';
 import { compareVersions, tooFarAhead, versionOf, type Version } from './store';
 import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
 import { routeStep, type RouteCandidate, type RouteStep } from './routing';
-import { holds, REFUSED } from './replication';
 import { ITEM_BYTES } from './budget';
 import { encodedSize } from './values';
+import { Notifier, waitUntil } from '../base/wait-until';
 import type { Overlay } from './overlay';
 import { noteRoute } from './diagnostics';
+import { BUDGET_ERROR, holds, REFUSED, ROUTE_OPS, ROUTED_STATUSES, routedMessage, routeMessage, type RouteOp as Op, type RoutedStatus } from './wire';
 
-export const SUB_ROUTE = 0x31;
-export const SUB_ROUTED = 0x32;
 /** A request forwarded this often is answered 'error' (a routing loop, or a ring in flux). */
 const MAX_HOPS = 64;
 /** Longest single routing attempt of a write; a lost request is sent again after it. */
 export const ATTEMPT_MS = 4000;
-type Op = 'get' | 'put' | 'delta';
-const OPS: readonly string[] = ['get', 'put', 'delta'];
-/**
- * An 'error' answer carries this code in its value field when a byte budget
- * refused the write (the responsible node's store or a replica's): the writer
- * stops retrying that table. Older polyp2p nodes ignore the value of errors.
- */
-export const BUDGET_ERROR = 'ERR_MEMORY_BUDGET';
 
 export interface OverlayAnswer {
   status: 'ok' | 'absent' | 'error' | 'timeout';
@@ -51,6 +42,9 @@ export interface OverlayAnswer {
 }
 
 type Hop = RouteStep<Peer>;
+
+/** What this node answers when it performs a request itself. */
+type Performed = Omit<OverlayAnswer, 'hops' | 'status'> & { status: RoutedStatus };
 
 interface Pending {
   /** The peer a forwarded request came from (none: started here). */
@@ -70,11 +64,19 @@ export class RouteRequests {
   stop(): void {
     for (const [, p] of this.pending) p.resolve?.({ status: 'timeout', hops: -1 });
     this.pending.clear();
+    this.settled.notify();
   }
 
   /** Forget forwarded requests whose answer never came (a minute on). */
   prune(now: number): void {
-    for (const [id, p] of this.pending) if (!p.resolve && now - p.at > 60_000) this.pending.delete(id);
+    for (const [id, p] of this.pending) if (!p.resolve && now - p.at > 60_000) this.forget(id);
+  }
+
+  /** Told when a request no longer awaits its answer (a link being closed waits for them, overlay.ts). */
+  readonly settled = new Notifier();
+
+  private forget(reqId: string): void {
+    if (this.pending.delete(reqId)) this.settled.notify();
   }
 
   /** An answer is due over this link: a request forwarded over it, or one that came in over it. */
@@ -154,7 +156,7 @@ export class RouteRequests {
     return new Promise((resolve) => {
       const reqId = randomBytes(12).toString('hex');
       const timer = setTimeout(() => {
-        this.pending.delete(reqId);
+        this.forget(reqId);
         noteRoute(this.o.node, 'timeout', reqId, op, table, pos, -1);
         resolve({ status: 'timeout', hops: -1 });
       }, timeout);
@@ -170,8 +172,8 @@ export class RouteRequests {
       };
       this.pending.set(reqId, p);
       noteRoute(this.o.node, 'start', reqId, op, table, pos, 0, hop);
-      p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, core.base58EncodeInt(pos), value ?? null, ver, 1], () => {
-        this.pending.delete(reqId);
+      p.toId = this.send(hop, routeMessage(reqId, op, table, core.base58EncodeInt(pos), value ?? null, ver, 1), () => {
+        this.forget(reqId);
         p.resolve!({ status: 'error', hops: -1 });
       });
     });
@@ -240,7 +242,7 @@ export class RouteRequests {
    * successors; a write is answered 'ok' once min(r, ring size) nodes hold it
    * (this one and successors that answered 0x35), 'error' otherwise (the writer retries).
    */
-  private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, link?: string): Promise<Omit<OverlayAnswer, 'hops'>> {
+  private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, link?: string): Promise<Performed> {
     const store = this.o.node.store;
     if (op === 'get') return this.performGet(table, pos);
     const v = ver ?? this.o.node.newVersion();
@@ -266,16 +268,20 @@ export class RouteRequests {
     return { status: 'ok', value: it.value, ver: it.ver };
   }
 
-  private async performGet(table: TableName, pos: bigint): Promise<Omit<OverlayAnswer, 'hops'>> {
+  private async performGet(table: TableName, pos: bigint): Promise<Performed> {
     const store = this.o.node.store;
     let it = store.get(table, pos);
     // This node's range changed moments ago (it joined, or its predecessor changed): copies of
     // positions it now answers for may still be on their way from their previous holder, whose
     // repair pushes them on the same change. Before answering "absent" for a position it has
     // no record of (a tombstone is an answer), wait for them until the range is three rounds old.
-    const settleUntil = this.o.rangeChangedAt + 3 * this.o.node.chord.stabilizeInterval;
-    while (!it && Date.now() < settleUntil && !this.o.node.closed) {
-      await new Promise((r) => setTimeout(r, 25));
+    if (!it) {
+      // the range as of the view this request was routed by (the round that derives it may not have run yet)
+      this.o.derive();
+      const settleUntil = this.o.rangeChangedAt + 3 * this.o.node.chord.stabilizeInterval;
+      const node = this.o.node;
+      // the node's view changes also tell of its closing
+      await waitUntil(() => !!store.get(table, pos) || node.closed, [store.stored.trigger, node.viewChanges.trigger], settleUntil - Date.now());
       it = store.get(table, pos);
     }
     return it && it.value !== undefined ? { status: 'ok', value: it.value, ver: it.ver } : { status: 'absent' };
@@ -289,11 +295,11 @@ export class RouteRequests {
     const op = textOf(opRaw);
     const table = tableOf(tableRaw);
     const pos = positionOf(posRaw);
-    if (msg.packets.length !== 8 || !reqId || reqId.length > 64 || !op || !OPS.includes(op) || !table || pos === null) return;
+    if (msg.packets.length !== 8 || !reqId || reqId.length > 64 || !op || !ROUTE_OPS.includes(op) || !table || pos === null) return;
     if (typeof hopsRaw !== 'number' || !Number.isInteger(hopsRaw) || hopsRaw < 0) return;
     const ver = op === 'get' ? null : versionOf(verRaw);
     if (op !== 'get' && !ver) return;
-    const reply = (status: string, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, [SUB_ROUTED, reqId, status, v === undefined ? null : v, vv ?? null, hops]);
+    const reply = (status: RoutedStatus, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, routedMessage(reqId, status, v === undefined ? null : v, vv ?? null, hops));
     if (ver && tooFarAhead(ver, this.o.node.chord.maxClockSkew)) {
       this.o.node.refusals.futureVersion++;
       noteRoute(this.o.node, 'refuse', reqId, op as Op, table, pos, hopsRaw, undefined, 'future-version');
@@ -321,8 +327,8 @@ export class RouteRequests {
     const p: Pending = { from: peer, at: Date.now() };
     this.pending.set(reqId, p);
     noteRoute(this.o.node, 'forward', reqId, op as Op, table, pos, hopsRaw, hop);
-    p.toId = this.send(hop, [SUB_ROUTE, reqId, op, table, posRaw, value, verRaw, hopsRaw + 1], () => {
-      this.pending.delete(reqId);
+    p.toId = this.send(hop, routeMessage(reqId, op, table, posRaw, value, verRaw, hopsRaw + 1), () => {
+      this.forget(reqId);
       reply('error');
     });
   }
@@ -340,7 +346,7 @@ export class RouteRequests {
     } catch (e) {
       this.o.node.refusals.tooLargeForPeer++;
       this.o.node.reportError(e as Error, peer);
-      this.o.node.sendToPeer(peer, flags.whisper, [SUB_ROUTED, packets[1], 'error', null, null, packets[5]]);
+      this.o.node.sendToPeer(peer, flags.whisper, routedMessage(packets[1], 'error', null, null, packets[5]));
     }
   }
 
@@ -348,11 +354,11 @@ export class RouteRequests {
     const [, rid, statusRaw, value, verRaw, hops] = msg.packets;
     const reqId = textOf(rid);
     const status = textOf(statusRaw);
-    if (msg.packets.length !== 6 || !reqId || !status || !['ok', 'absent', 'error'].includes(status)) return;
+    if (msg.packets.length !== 6 || !reqId || !status || !ROUTED_STATUSES.includes(status)) return;
     if (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0) return;
     const p = this.pending.get(reqId);
     if (!p || p.toId === undefined || p.toId !== peer.id) return; // only the node it was sent to answers it
-    this.pending.delete(reqId);
+    this.forget(reqId);
     if (p.from) {
       this.answer(p.from, msg.packets);
       return;

@@ -21,6 +21,7 @@
  * the lists this node sends, and are forgotten if not verified in time.
  */
 import { idPosition, RING } from './positions';
+import type { MemberWire } from './wire';
 
 export interface Member {
   id: string;
@@ -56,9 +57,6 @@ export type Trust = 'self' | 'vouched' | { introducer: string };
  * counter to outlive it with. Honest counters start at the clock's seconds.
  */
 const MAX_SEQ_AHEAD = 2 ** 32;
-
-/** Wire form: [id, host, port, seq, storing, dead]. */
-export type MemberWire = [string, string, number, number, boolean, boolean];
 
 /** Most members one node keeps (forged entries cannot grow a view past it). */
 export const MAX_MEMBERS = 16_384;
@@ -106,6 +104,8 @@ export class Membership {
   constructor(
     readonly selfId: string,
     readonly selfPos: bigint,
+    /** Called after the live ring or a verified entry changed (a wait for the view re-checks it). */
+    private readonly onChange: () => void = () => {},
   ) {}
 
   /** The live storing members (not this node), kept sorted by position entry by entry. */
@@ -114,6 +114,7 @@ export class Membership {
   private touch(): void {
     this.sorted = null;
     this.version++;
+    this.onChange();
   }
 
   /** Index of the first live member at or after `pos`. */
@@ -164,6 +165,7 @@ export class Membership {
     if (!m.verified) return; // not part of the view: nothing changed for the peers
     this.changedAt = now;
     if (flood) this.dirty.set(m.id, m);
+    this.onChange();
   }
 
   /**

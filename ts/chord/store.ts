@@ -8,6 +8,7 @@
 import type { TableName } from './positions';
 import { ITEM_BYTES, StoreBudget, type BudgetLimits, type Charge, type Refusal } from './budget';
 import { encodedSize } from './values';
+import { Notifier } from '../base/wait-until';
 
 export type Version = [number, string];
 
@@ -64,6 +65,8 @@ const slotKey = (table: string, pos: bigint) => `${table}:${pos.toString(36)}`;
 export class ChordStore {
   private readonly items = new Map<string, Item>();
   readonly budget: StoreBudget;
+  /** Told after each item stored (a read waiting for copies on their way re-checks). */
+  readonly stored = new Notifier();
 
   constructor(
     private readonly tombstoneTtl: number,
@@ -101,6 +104,7 @@ export class ChordStore {
     if (cur) this.budget.remove(chargeOf(cur));
     this.budget.add(next);
     this.items.set(k, { table, pos, value, ver, at: Date.now(), bytes: next.bytes, link: next.link });
+    this.stored.notify();
     return 'stored';
   }
 

@@ -14,7 +14,8 @@ import type { MeshOptions } from '../mesh/options';
 import { Peer } from '../mesh/peer';
 import { ChordNode, type KeyEvent } from '../chord/chord-node';
 import type { ChordOptions } from '../chord/options';
-import { legacyFind, legacyFindPrev, sendMeta } from '../chord/legacy';
+import { sendMeta } from '../chord/legacy';
+import { legacyFind, legacyFindPrev } from '../chord/legacy-find';
 import { TABLES, ringDistance, type TableName } from '../chord/positions';
 import { core } from '../native';
 

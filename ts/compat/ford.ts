@@ -83,7 +83,8 @@ export class FordSocket extends MeshSocket {
     super(addr, port, protocol || default_protocol, out_addr, debug_level, mesh);
     this.maxRoutes = maxRoutes;
     this.maxPathLength = maxPathLength;
-    for (const f of [flags.new_paths, flags.revoke_paths, flags.forward]) this.node.linkOnly.add(f); // never taken from a broadcast
+    // never taken from a broadcast; handleFord (in the js2p handler chain) handles them, so these handlers pass them on
+    for (const f of [flags.new_paths, flags.revoke_paths, flags.forward]) this.node.addHandler(f, () => false, { linkOnly: true });
     void this.ready.then(
       () => (this.routes[this.id] = []),
       () => {},

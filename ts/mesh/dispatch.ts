@@ -1,9 +1,9 @@
 /**
- * What a mesh node does with each decoded frame (PROTOCOL.md §10-13):
+ * What a mesh node does with each decoded frame (docs/protocol.md §8-11):
  * renegotiation and keep-alive first, then the waterfall for broadcasts, then
- * built-in handlers by sub-flag, then the application's handlers, then
- * delivery. Nothing a peer sends may throw out of here: malformed messages
- * are ignored or close only that connection.
+ * the handlers of its sub-flag (flag-handlers.ts), then the application's
+ * handlers, then delivery. Nothing a peer sends may throw out of here:
+ * malformed messages are ignored or close only that connection.
  */
 import type { ReceivedFrame } from '../base/received-frame';
 import { VERDICT } from '../base/frame-batch';
@@ -30,8 +30,8 @@ const PONGS_PER_SECOND = 2;
 export const PING = 0x03;
 const PONG = 0x04;
 
-/** A built-in handler for one sub-flag; returns true when it consumed the message. */
-export type BuiltinHandler = (node: MeshNode, peer: Peer, msg: MeshMessage) => boolean;
+/** One of the mesh's own handlers; returns true when it consumed the message. */
+type MeshHandler = (node: MeshNode, peer: Peer, msg: MeshMessage) => boolean;
 
 /**
  * Route one received message. Its header (main flag, sender, time,
@@ -66,12 +66,12 @@ export function dispatch(node: MeshNode, peer: Peer, frame: ReceivedFrame): void
 
   if (mainFlag === flags.broadcast && !waterfall(node, peer, frame, sender, subFlag, time)) return;
 
-  const builtin = node.builtins.get(subFlag as number);
+  const handled = node.hasFlagHandler(subFlag as number);
   const delivered = subFlag === flags.broadcast || subFlag === flags.whisper;
   // nobody would read it: a relayed broadcast with no handler and no reader is not decoded at all
-  if (!builtin && !node.handlers.length && delivered && !node.wantsMessages) return void node.counters.delivered++;
+  if (!handled && !node.handlers.length && delivered && !node.wantsMessages) return void node.counters.delivered++;
   const msg = new MeshMessage(mainFlag, sender, time, peer, frame, node);
-  if (builtin && runBuiltin(builtin, node, peer, msg)) return;
+  if (handled && node.runFlagHandlers(subFlag as number, peer, msg)) return;
   for (const h of node.handlers) {
     let claimed: unknown;
     try {
@@ -119,16 +119,6 @@ function waterfall(node: MeshNode, peer: Peer, frame: ReceivedFrame, sender: str
   }
   relay(node, peer, frame, sender);
   return true;
-}
-
-/** A built-in handler's bug must not cut the peer off either: reported, and the message counts as handled. */
-function runBuiltin(builtin: BuiltinHandler, node: MeshNode, peer: Peer, msg: MeshMessage): boolean {
-  try {
-    return builtin(node, peer, msg);
-  } catch (e) {
-    node.reportError(e as Error, peer);
-    return true;
-  }
 }
 
 /**
@@ -328,12 +318,14 @@ function response(node: MeshNode, _peer: Peer, msg: MeshMessage): boolean {
   return true;
 }
 
-export const meshHandlers: Array<[number, BuiltinHandler]> = [
-  [flags.handshake, handshake],
-  [flags.peers, peers],
-  [flags.request, request],
-  [flags.response, response],
-];
+/** The mesh's own handlers, through the API the layers on top use too; handshakes and peer lists only mean something between neighbours. */
+export function addMeshHandlers(node: MeshNode): void {
+  const add = (flag: number, h: MeshHandler, linkOnly = false) => node.addHandler(flag, (peer, msg) => h(node, peer, msg), { linkOnly });
+  add(flags.handshake, handshake, true);
+  add(flags.peers, peers, true);
+  add(flags.request, request);
+  add(flags.response, response);
+}
 
 /**
  * How often maintain() runs: once a second, or twice per keepAliveInterval

@@ -3,6 +3,7 @@ import type { MeshOptions } from './options';
 
 export { MeshNode } from './mesh-node';
 export type { MeshStats, MessageHandler, PeerErrorEvent, MeshEvents, DuplicateEvent } from './mesh-node';
+export type { FlagHandler } from './flag-handlers';
 export { MeshMessage } from './message';
 export { Peer } from './peer';
 export type { PeerInfo } from './peer';

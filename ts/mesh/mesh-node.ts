@@ -15,7 +15,8 @@ import { MeshOptions, ResolvedMeshOptions, resolveMeshOptions } from './options'
 import { Peer, IdForm, type PeerClass } from './peer';
 import { MeshMessage } from './message';
 import { PendingRequests } from './requests';
-import { dispatch, BuiltinHandler, meshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
+import { dispatch, addMeshHandlers, maintain, maintenancePeriod, StallDetector, PING } from './dispatch';
+import { FlagHandlers, type FlagHandler } from './flag-handlers';
 import { frameWith } from './frames';
 import { ipOf, sameHost } from './duplicate-link';
 import { SlowHosts } from './slow-hosts';
@@ -112,13 +113,10 @@ export class MeshNode extends EventEmitter {
   /** This node's broadcasts of the current tick (outbox.ts). */
   readonly broadcasts = new Outbox(this);
   readonly requests: PendingRequests;
-  readonly builtins = new Map<number, BuiltinHandler>(meshHandlers);
-  /**
-   * Sub-flags that only mean something between two neighbours (the originals
-   * send them as whispers): a broadcast carrying one is neither acted on nor
-   * relayed. Extensions add theirs.
-   */
-  readonly linkOnly = new Set<number>([flags.handshake, flags.peers]);
+  /** What runs for each sub-flag before the application's handlers (addHandler). */
+  private readonly flagHandlers = new FlagHandlers((err, peer) => this.reportError(err, peer));
+  /** Sub-flags that only mean something between two neighbours (addHandler's linkOnly). */
+  private readonly linkOnlyFlags = new Set<number>();
   readonly counters = { sent: 0, delivered: 0, relayed: 0, relayHolds: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0, tooLargeForPeer: 0, misrouted: 0 };
   readonly handlers: MessageHandler[] = [];
   closed = false;
@@ -170,6 +168,7 @@ export class MeshNode extends EventEmitter {
     this.pendingFrames = pendingFrameBudget(this.options.maxPendingFrameBytes);
     this.queuedWrites = writeBudget(this.options.maxTotalWriteBuffer);
     this.slowHosts = new SlowHosts(this.options.maxPeers);
+    addMeshHandlers(this);
     if (this.port) this.id = this.makeId();
   }
 
@@ -825,6 +824,39 @@ export class MeshNode extends EventEmitter {
   /** Register a handler run after the built-in ones; a truthy return claims the message. */
   registerHandler(fn: MessageHandler): void {
     this.handlers.push(fn);
+  }
+
+  /**
+   * Extend the node: `handler` runs for every message of sub-flag `flag`
+   * before the application's handlers (flag-handlers.ts). The handlers of
+   * one flag form a chain, the one added last first; a handler returns false
+   * to pass the message on to the one added before it (and in the end to the
+   * application's handlers), anything else to take it. A handler that throws
+   * is reported as a 'peerError' (ERR_HANDLER unless it threw a Polyp2pError)
+   * and the message counts as taken: the peer's link stays up. `linkOnly`:
+   * the flag only means something between two neighbours (as the originals'
+   * whispers), so a broadcast carrying it is neither acted on nor relayed;
+   * it applies to connections opened after the call, so layers add their
+   * handlers when the node is created.
+   */
+  addHandler(flag: number, handler: FlagHandler, options: { linkOnly?: boolean } = {}): void {
+    this.flagHandlers.add(flag, handler);
+    if (options.linkOnly) this.linkOnlyFlags.add(flag);
+  }
+
+  /** Sub-flags a broadcast may not carry (addHandler's linkOnly). */
+  get linkOnly(): ReadonlySet<number> {
+    return this.linkOnlyFlags;
+  }
+
+  /** @internal Is there a handler for sub-flag `flag`? (dispatch: a message nobody reads is not decoded) */
+  hasFlagHandler(flag: number): boolean {
+    return this.flagHandlers.has(flag);
+  }
+
+  /** @internal Run the handlers of sub-flag `flag` on `msg` (dispatch); true when one took it. */
+  runFlagHandlers(flag: number, peer: Peer, msg: MeshMessage): boolean {
+    return this.flagHandlers.run(flag, peer, msg);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { SyncNode, type SyncOptions } from './sync-node';
 
-export { SyncNode, localKey, mergeMapping } from './sync-node';
+export { SyncNode } from './sync-node';
+export { localKey, mergeMapping } from './keys';
 export type { SyncOptions, SyncUpdate, SyncDelete, SyncRefusal, ChangeSource } from './sync-node';
 export type { SyncEvents } from './events';
 export type { SyncStats, SyncNodeStats, SyncApplied } from './stats';

@@ -1,7 +1,8 @@
 /**
- * Sync keys and values on the wire: keys arrive as msgpack str (js2p's
- * initial sync) or bin (everything else) and are filed under one text key
- * (§14.5, §18.3 rule 3); values are hashed canonically for digests.
+ * Sync keys and values: keys arrive as msgpack str (js2p's initial sync) or
+ * bin (everything else) and are filed under one text key (§14.5, §18.3 rule
+ * 3); values are hashed canonically for digests, and deltas merged into
+ * mappings. Pure helpers, shared by the node and its message handlers.
  */
 import { createHash } from 'crypto';
 import { core } from '../native';
@@ -15,6 +16,13 @@ export function keyText(k: unknown): string | null {
     return Buffer.from(text, 'utf8').equals(b) ? text : null;
   }
   return null;
+}
+
+/** A caller's key as text: strings as they are, bytes as UTF-8. */
+export function localKey(key: unknown): string {
+  const k = keyText(key);
+  if (k === null) throw new TypeError(typeof key === 'string' || key instanceof Uint8Array ? 'key bytes are not valid UTF-8' : `sync keys are strings or bytes, not ${typeof key}`);
+  return k;
 }
 
 /** Keys go on the wire as bin. */
@@ -39,6 +47,15 @@ export function isMapping(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
+}
+
+/** A copy of `base` with `delta`'s top-level entries (own properties only; '__proto__' is just a key). */
+export function mergeMapping(base: Record<string, unknown> | undefined, delta: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const src of [base ?? {}, delta]) {
+    for (const k of Object.keys(src)) Object.defineProperty(out, k, { value: src[k], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 function canonical(v: unknown, depth = 0): unknown {

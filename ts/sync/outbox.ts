@@ -15,6 +15,7 @@ import { flags } from '../base/flags';
 import { MessageTooLargeError } from '../base/errors';
 import { drainOrClose, sendPaced } from '../mesh/bulk';
 import { WRITE_OVERHEAD } from '../base/write-queue';
+import { Notifier, onEvent, waitUntil } from '../base/wait-until';
 import type { Peer } from '../mesh/peer';
 import { digestPieces, entriesPieces, storePieces, wantPieces, type DigestVersion, type Oversize, type Piece } from './pieces';
 import type { Entry } from './table';
@@ -37,6 +38,8 @@ export class PeerOutbox {
   private readonly stores = new Set<string>();
   /** One-item digests telling a lease holder of a conflicting version (anti-entropy.ts). */
   private readonly notices = new Map<string, DigestVersion>();
+  /** Told when the peer's capability pong arrives. */
+  private readonly ponged = new Notifier();
   private initialPending = false;
   private digestPending = false;
   private running = false;
@@ -80,6 +83,12 @@ export class PeerOutbox {
   initialSync(): void {
     this.initialPending = true;
     this.kick();
+  }
+
+  /** The peer answered the capability ping, so it is a polyp2p node: anti-entropy with it (an initial sync waiting for the pong goes on). */
+  answeredPing(): void {
+    this.ponged.notify();
+    this.digest();
   }
 
   digest(): void {
@@ -235,11 +244,10 @@ export class PeerOutbox {
 
   /** Resolves true once the peer answered a ping or `ms` passed, false if it closed. */
   private async pongOrTimeout(ms: number): Promise<boolean> {
-    const end = Date.now() + ms;
-    while (!this.peer.answersPings && Date.now() < end) {
-      if (this.node.closed || this.peer.conn.closed) return false;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return !this.node.closed && !this.peer.conn.closed;
+    const node = this.node;
+    const conn = this.peer.conn;
+    // a closing node closes its links
+    await waitUntil(() => this.peer.answersPings || node.closed || conn.closed, [this.ponged.trigger, onEvent(conn, 'close')], ms);
+    return !node.closed && !conn.closed;
   }
 }

@@ -11,10 +11,9 @@ import { nowSeconds } from '../base/ids';
 import type { MeshMessage } from '../mesh/message';
 import type { Peer } from '../mesh/peer';
 import { leaseAllows, refusalReason } from './lease';
-import { idForm, idText, isMapping, keyText, valueHash } from './keys';
+import { idForm, idText, isMapping, keyText, mergeMapping, valueHash } from './keys';
 import { compareVersions } from './resolve';
 import type { SyncNode } from './sync-node';
-import { mergeMapping } from './sync-node';
 import { isTime, SUB_DIGEST, SUB_ENTRIES, SUB_WANT } from './wire';
 import { mergedSize, msgpackSize } from './size';
 import { onDigest, onEntries, onWant } from './anti-entropy';
@@ -24,30 +23,21 @@ type Handler = (node: SyncNode, peer: Peer, msg: MeshMessage) => void;
 
 export function installHandlers(node: SyncNode): void {
   // Remember how each peer writes node IDs (str: js2p or polyp2p, bin: py2p), before the mesh handles it.
-  const handshake = node.builtins.get(flags.handshake);
-  node.builtins.set(flags.handshake, (n, peer, msg) => {
+  node.addHandler(flags.handshake, (peer, msg) => {
     if (!node.idForms.has(peer) && msg.packets.length === 5) node.idForms.set(peer, idForm(msg.packets[1]));
-    return handshake ? handshake(n, peer, msg) : true;
+    return false;
   });
-  const guarded = (h: Handler) => (_n: unknown, peer: Peer, msg: MeshMessage) => {
-    try {
-      h(node, peer, msg);
-    } catch (e) {
-      node.reportError(e as Error, peer); // a bug here must not cut the peer off
-    }
-    return true;
-  };
-  node.builtins.set(flags.store, guarded(onStore));
-  node.builtins.set(flags.delta, guarded(onDelta));
-  node.builtins.set(SUB_DIGEST, guarded(onDigest));
-  node.builtins.set(SUB_ENTRIES, guarded(onEntries));
-  node.builtins.set(SUB_WANT, guarded(onWant));
+  const add = (flag: number, h: Handler, linkOnly = false) => node.addHandler(flag, (peer, msg) => h(node, peer, msg), { linkOnly });
+  add(flags.store, onStore);
+  add(flags.delta, onDelta);
   // the extension's messages are whispers between neighbours: never acted on or relayed as broadcasts
-  for (const f of [SUB_DIGEST, SUB_ENTRIES, SUB_WANT]) node.linkOnly.add(f);
+  add(SUB_DIGEST, onDigest, true);
+  add(SUB_ENTRIES, onEntries, true);
+  add(SUB_WANT, onWant, true);
   // §14.5: after the peer list (sent during the handshake), every key we hold, paced (outbox.ts).
   node.on('peer', (peer: Peer) => node.outbox(peer).initialSync());
   // Anti-entropy only with peers that proved to be polyp2p by answering the capability ping.
-  node.on('polyp2pPeer', (peer: Peer) => node.outbox(peer).digest());
+  node.on('polyp2pPeer', (peer: Peer) => node.outbox(peer).answeredPing());
 }
 
 function refuse(node: SyncNode, peer: Peer, key: string | null, reason: string, extra: { owner?: string; timestamp?: number; value?: unknown } = {}): void {

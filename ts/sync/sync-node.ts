@@ -13,7 +13,7 @@ import type { SyncEvents } from './events';
 import type { AbortOptions } from '../base/abort';
 import type { Peer, PeerInfo } from '../mesh/peer';
 import { leaseAllows, refusalReason, type Meta } from './lease';
-import { encodedValue, isMapping, keyBytes, keyText } from './keys';
+import { encodedValue, isMapping, keyBytes, localKey, mergeMapping } from './keys';
 import { SyncTable, type Entry, type IdForm } from './table';
 import { isStoreOfNil } from './wire';
 import { installHandlers } from './replication';
@@ -463,20 +463,4 @@ export interface RemoteVersion {
   valueBytes: number;
   /** The value's hash when already computed. */
   hash?: Buffer;
-}
-
-/** A caller's key as text: strings as they are, bytes as UTF-8. */
-export function localKey(key: unknown): string {
-  const k = keyText(key);
-  if (k === null) throw new TypeError(typeof key === 'string' || key instanceof Uint8Array ? 'key bytes are not valid UTF-8' : `sync keys are strings or bytes, not ${typeof key}`);
-  return k;
-}
-
-/** A copy of `base` with `delta`'s top-level entries (own properties only; '__proto__' is just a key). */
-export function mergeMapping(base: Record<string, unknown> | undefined, delta: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const src of [base ?? {}, delta]) {
-    for (const k of Object.keys(src)) Object.defineProperty(out, k, { value: src[k], enumerable: true, writable: true, configurable: true });
-  }
-  return out;
 }

@@ -93,14 +93,44 @@ class Reader {
       throw new ElementLimitError(`msgpack of ${this.buf.length} bytes holds more than ${this.maxValues} values, the budget for a body of its size on the wire (maxElementsPerByte)`);
     }
     this.need(1);
-    const buf = this.buf;
-    const t = buf[this.pos++];
+    const t = this.buf[this.pos++];
     if (t < 0x80) return t;
     if (t >= 0xe0) return t - 0x100;
     if (t < 0x90) return this.map(t & 0x0f, depth);
     if (t < 0xa0) return this.array(t & 0x0f, depth);
     if (t < 0xc0) return this.str(t & 0x1f);
-    let v: number;
+    if (t >= 0xca && t <= 0xd3) return this.number(t);
+    return this.typed(t, depth);
+  }
+
+  /** A number of type 0xca-0xd3 (floats, ints of 8 to 64 bits). */
+  private number(t: number): number | bigint {
+    switch (t) {
+      case 0xca:
+        return this.f32();
+      case 0xcb:
+        return this.f64();
+      case 0xcc:
+        return this.u8();
+      case 0xcd:
+        return this.u16();
+      case 0xce:
+        return this.u32();
+      case 0xcf:
+        return this.int64(false);
+      case 0xd0:
+        return this.i8();
+      case 0xd1:
+        return this.i16();
+      case 0xd2:
+        return this.i32();
+      default:
+        return this.int64(true);
+    }
+  }
+
+  /** Any other value with a type byte of 0xc0-0xdf: nil, booleans, bin, ext and the longer str, array and map forms. */
+  private typed(t: number, depth: number): MsgpackValue {
     switch (t) {
       case 0xc0:
         return null;
@@ -109,118 +139,87 @@ class Reader {
       case 0xc3:
         return true;
       case 0xc4:
-        this.need(1);
-        return this.bin(buf[this.pos++]);
+        return this.bin(this.u8());
       case 0xc5:
-        this.need(2);
-        v = buf.readUInt16BE(this.pos);
-        this.pos += 2;
-        return this.bin(v);
+        return this.bin(this.u16());
       case 0xc6:
-        this.need(4);
-        v = buf.readUInt32BE(this.pos);
-        this.pos += 4;
-        return this.bin(v);
+        return this.bin(this.u32());
       case 0xc7:
-        this.need(1);
-        return this.ext(buf[this.pos++]);
+        return this.ext(this.u8());
       case 0xc8:
-        this.need(2);
-        v = buf.readUInt16BE(this.pos);
-        this.pos += 2;
-        return this.ext(v);
+        return this.ext(this.u16());
       case 0xc9:
-        this.need(4);
-        v = buf.readUInt32BE(this.pos);
-        this.pos += 4;
-        return this.ext(v);
-      case 0xca:
-        this.need(4);
-        v = buf.readFloatBE(this.pos);
-        this.pos += 4;
-        return v;
-      case 0xcb:
-        this.need(8);
-        v = buf.readDoubleBE(this.pos);
-        this.pos += 8;
-        return v;
-      case 0xcc:
-        this.need(1);
-        return buf[this.pos++];
-      case 0xcd:
-        this.need(2);
-        v = buf.readUInt16BE(this.pos);
-        this.pos += 2;
-        return v;
-      case 0xce:
-        this.need(4);
-        v = buf.readUInt32BE(this.pos);
-        this.pos += 4;
-        return v;
-      case 0xcf:
-        return this.int64(false);
-      case 0xd0:
-        this.need(1);
-        return buf.readInt8(this.pos++);
-      case 0xd1:
-        this.need(2);
-        v = buf.readInt16BE(this.pos);
-        this.pos += 2;
-        return v;
-      case 0xd2:
-        this.need(4);
-        v = buf.readInt32BE(this.pos);
-        this.pos += 4;
-        return v;
-      case 0xd3:
-        return this.int64(true);
+        return this.ext(this.u32());
       case 0xd4:
-        return this.ext(1);
       case 0xd5:
-        return this.ext(2);
       case 0xd6:
-        return this.ext(4);
       case 0xd7:
-        return this.ext(8);
       case 0xd8:
-        return this.ext(16);
+        return this.ext(1 << (t - 0xd4)); // fixext 1, 2, 4, 8, 16
       case 0xd9:
-        this.need(1);
-        return this.str(buf[this.pos++]);
+        return this.str(this.u8());
       case 0xda:
-        this.need(2);
-        v = buf.readUInt16BE(this.pos);
-        this.pos += 2;
-        return this.str(v);
+        return this.str(this.u16());
       case 0xdb:
-        this.need(4);
-        v = buf.readUInt32BE(this.pos);
-        this.pos += 4;
-        return this.str(v);
+        return this.str(this.u32());
       case 0xdc:
-        this.need(2);
-        v = buf.readUInt16BE(this.pos);
-        this.pos += 2;
-        return this.array(v, depth);
+        return this.array(this.u16(), depth);
       case 0xdd:
-        this.need(4);
-        v = buf.readUInt32BE(this.pos);
-        this.pos += 4;
-        return this.array(v, depth);
+        return this.array(this.u32(), depth);
       case 0xde:
-        this.need(2);
-        v = buf.readUInt16BE(this.pos);
-        this.pos += 2;
-        return this.map(v, depth);
+        return this.map(this.u16(), depth);
       case 0xdf:
-        this.need(4);
-        v = buf.readUInt32BE(this.pos);
-        this.pos += 4;
-        return this.map(v, depth);
+        return this.map(this.u32(), depth);
       default:
         this.pos--;
         return this.fail(`reserved type byte 0x${t.toString(16)}`);
     }
+  }
+
+  // Big-endian fixed-size fields; each checks that its bytes are there and moves past them.
+  private u8(): number {
+    this.need(1);
+    return this.buf[this.pos++];
+  }
+  private u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  private u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  private i8(): number {
+    this.need(1);
+    return this.buf.readInt8(this.pos++);
+  }
+  private i16(): number {
+    this.need(2);
+    const v = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  private i32(): number {
+    this.need(4);
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  private f32(): number {
+    this.need(4);
+    const v = this.buf.readFloatBE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  private f64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
   }
 }
 

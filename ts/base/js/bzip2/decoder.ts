@@ -22,8 +22,24 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
   const storedCrc = ((br.bits(16) << 16) | br.bits(16)) >>> 0;
   if (br.bit()) fail('randomised blocks are not supported');
   const origPtr = br.bits(24);
+  const seqToUnseq = readSymbolMap(br);
+  const numInUse = seqToUnseq.length;
+  const alphaSize = numInUse + 2;
+  const nGroups = br.bits(3);
+  if (nGroups < 2 || nGroups > MAX_GROUPS) fail('corrupt block (bad number of Huffman tables)');
+  const selectors = readSelectors(br, nGroups);
+  const tables = readTables(br, nGroups, alphaSize);
+  const unzftab = new Int32Array(256);
+  const nblock = decodeSymbols(br, { tables, selectors, seqToUnseq, alphaSize }, blockMax, tt, unzftab, out);
+  if (origPtr >= nblock) fail('corrupt block (bad BWT origin pointer)');
+  inverseBwt(tt, nblock, unzftab);
+  const crc = undoInitialRle(tt, origPtr, nblock, out);
+  if (crc !== storedCrc) fail('block CRC mismatch (data is corrupt)');
+  return crc;
+}
 
-  // symbol map
+/** The symbol map: the bytes in use, in order (at least one). */
+function readSymbolMap(br: BitReader): Uint8Array {
   const seqToUnseq = new Uint8Array(256);
   let numInUse = 0;
   const inUse16 = br.bits(16);
@@ -34,10 +50,11 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
     }
   }
   if (numInUse === 0) fail('corrupt block (no symbols in use)');
-  const alphaSize = numInUse + 2;
+  return seqToUnseq.subarray(0, numInUse);
+}
 
-  const nGroups = br.bits(3);
-  if (nGroups < 2 || nGroups > MAX_GROUPS) fail('corrupt block (bad number of Huffman tables)');
+/** Which table each group of GROUP_SIZE symbols uses (MTF-coded; at most MAX_SELECTORS kept). */
+function readSelectors(br: BitReader, nGroups: number): Uint8Array {
   const nSelectors = br.bits(15);
   if (nSelectors < 1) fail('corrupt block (no selectors)');
   const selectors = new Uint8Array(Math.min(nSelectors, MAX_SELECTORS));
@@ -53,8 +70,11 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
     mtfGroups[0] = v;
     if (i < MAX_SELECTORS) selectors[i] = v;
   }
-  const numSel = selectors.length;
+  return selectors;
+}
 
+/** The Huffman tables: code lengths delta-coded from a 5-bit start. */
+function readTables(br: BitReader, nGroups: number, alphaSize: number): HuffTable[] {
   const tables: HuffTable[] = [];
   const lens = new Uint8Array(MAX_ALPHA);
   for (let t = 0; t < nGroups; t++) {
@@ -69,12 +89,28 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
     }
     tables.push(makeDecodeTable(lens, alphaSize));
   }
+  return tables;
+}
 
-  // MTF values -> tt (low 8 bits hold the byte)
-  const unzftab = new Int32Array(256);
+/** What decodeSymbols reads the block's symbols with. */
+interface SymbolCoding {
+  tables: HuffTable[];
+  selectors: Uint8Array;
+  seqToUnseq: Uint8Array;
+  alphaSize: number;
+}
+
+/**
+ * The block's Huffman-coded MTF values and RUNA/RUNB runs, undone into tt
+ * (low 8 bits hold the byte), counting each byte in unzftab; returns the
+ * block's length.
+ */
+function decodeSymbols(br: BitReader, coding: SymbolCoding, blockMax: number, tt: Int32Array, unzftab: Int32Array, out: Output): number {
+  const { tables, selectors, seqToUnseq, alphaSize } = coding;
   const mtf = new Uint8Array(256);
   for (let i = 0; i < 256; i++) mtf[i] = i;
-  const EOB = numInUse + 1;
+  const EOB = seqToUnseq.length + 1;
+  const numSel = selectors.length;
   let nblock = 0;
   let groupNo = -1;
   let groupPos = 0;
@@ -89,22 +125,7 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
       table = tables[selectors[groupNo]];
     }
     groupPos--;
-    // Huffman decode
-    const maxLen = table.maxLen;
-    const w = br.peek(maxLen);
-    const limit = table.limit;
-    let zn = table.minLen;
-    let zvec = w >>> (maxLen - zn);
-    while (zvec > limit[zn]) {
-      zn++;
-      if (zn > maxLen) fail('corrupt block (bad Huffman code)');
-      zvec = w >>> (maxLen - zn);
-    }
-    br.skip(zn);
-    const idx = zvec - table.base[zn];
-    if (idx < 0 || idx >= alphaSize) fail('corrupt block (bad Huffman code)');
-    const sym = table.perm[idx];
-
+    const sym = decodeSymbol(br, table, alphaSize);
     if (sym === RUNA || sym === RUNB) {
       if (runBit > 2 * 1024 * 1024) fail('corrupt block (run too long)');
       runLen += runBit * (sym + 1);
@@ -121,7 +142,7 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
       runLen = 0;
       runBit = 1;
     }
-    if (sym === EOB) break;
+    if (sym === EOB) return nblock;
     if (nblock >= blockMax) fail('corrupt block (block too long)');
     if (nblock >= tt.length) limitHit(out);
     const j = sym - 1;
@@ -132,9 +153,28 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
     unzftab[b]++;
     tt[nblock++] = b;
   }
-  if (origPtr >= nblock) fail('corrupt block (bad BWT origin pointer)');
+}
 
-  // inverse BWT
+/** One Huffman-coded symbol. */
+function decodeSymbol(br: BitReader, table: HuffTable, alphaSize: number): number {
+  const maxLen = table.maxLen;
+  const w = br.peek(maxLen);
+  const limit = table.limit;
+  let zn = table.minLen;
+  let zvec = w >>> (maxLen - zn);
+  while (zvec > limit[zn]) {
+    zn++;
+    if (zn > maxLen) fail('corrupt block (bad Huffman code)');
+    zvec = w >>> (maxLen - zn);
+  }
+  br.skip(zn);
+  const idx = zvec - table.base[zn];
+  if (idx < 0 || idx >= alphaSize) fail('corrupt block (bad Huffman code)');
+  return table.perm[idx];
+}
+
+/** Inverse BWT: each entry of tt gets the index of its successor in its high 24 bits. */
+function inverseBwt(tt: Int32Array, nblock: number, unzftab: Int32Array): void {
   const cftab = new Int32Array(256);
   for (let i = 0, sum = 0; i < 256; i++) {
     cftab[i] = sum;
@@ -144,8 +184,10 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
     const b = tt[i] & 0xff;
     tt[cftab[b]++] |= i << 8;
   }
+}
 
-  // un-RLE, with CRC and output limit
+/** Walk the BWT from origPtr undoing the initial RLE into out (bounded); returns the block CRC. */
+function undoInitialRle(tt: Int32Array, origPtr: number, nblock: number, out: Output): number {
   let crc = -1;
   let tPos = tt[origPtr] >>> 8;
   let last = -1;
@@ -186,9 +228,7 @@ function decodeBlock(br: BitReader, out: Output, blockMax: number, tt: Int32Arra
     crc = (crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ b) & 0xff];
   }
   out.pos = pos;
-  crc = ~crc >>> 0;
-  if (crc !== storedCrc) fail('block CRC mismatch (data is corrupt)');
-  return crc;
+  return ~crc >>> 0;
 }
 
 /** Decode all streams of `data`; throws DecompressError / DecompressLimitError. */

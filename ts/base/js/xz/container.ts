@@ -61,73 +61,99 @@ function verifyCheck(checkType: number, data: Uint8Array, pos: number, out: Outp
   if (!ok) fail('block check mismatch (data is corrupt)');
 }
 
+/** The little-endian 32-bit field at data[at]. */
+function u32le(data: Uint8Array, at: number): number {
+  return (data[at] | (data[at + 1] << 8) | (data[at + 2] << 16) | (data[at + 3] << 24)) >>> 0;
+}
+
 /** Decode one stream starting at data[pos]; returns the position after its footer. */
 function decodeStream(data: Uint8Array, pos: number, out: Output): number {
   if (pos + 12 > data.length) fail('truncated stream header');
   for (let i = 0; i < 6; i++) if (data[pos + i] !== HEADER_MAGIC[i]) fail('not an xz stream (bad magic)');
-  const flags0 = data[pos + 6];
-  const flags1 = data[pos + 7];
-  const hcrc = (data[pos + 8] | (data[pos + 9] << 8) | (data[pos + 10] << 16) | (data[pos + 11] << 24)) >>> 0;
-  if (crc32(data, pos + 6, pos + 8) !== hcrc) fail('stream header CRC mismatch');
-  if (flags0 !== 0 || (flags1 & 0xf0) !== 0) fail('unsupported stream flags');
-  const checkType = flags1 & 0x0f;
-  const checkSize = CHECK_SIZES[checkType];
+  const flags = data.subarray(pos + 6, pos + 8);
+  if (crc32(data, pos + 6, pos + 8) !== u32le(data, pos + 8)) fail('stream header CRC mismatch');
+  if (flags[0] !== 0 || (flags[1] & 0xf0) !== 0) fail('unsupported stream flags');
+  const checkType = flags[1] & 0x0f;
   pos += 12;
-
-  const records: Array<[number, number]> = [];
-  // blocks
+  const records: BlockRecord[] = [];
   for (;;) {
     if (pos >= data.length) fail('truncated stream (missing index)');
-    const sizeByte = data[pos];
-    if (sizeByte === 0) break; // index indicator
-    const hdrSize = (sizeByte + 1) * 4;
-    const blockStart = pos;
-    if (pos + hdrSize > data.length) fail('truncated block header');
-    const hcrc2 = (data[pos + hdrSize - 4] | (data[pos + hdrSize - 3] << 8) | (data[pos + hdrSize - 2] << 16) | (data[pos + hdrSize - 1] << 24)) >>> 0;
-    if (crc32(data, pos, pos + hdrSize - 4) !== hcrc2) fail('block header CRC mismatch');
-    const r = new Reader(data, pos + 2, pos + hdrSize - 4);
-    const bflags = data[pos + 1];
-    if (bflags & 0x3c) fail('unsupported block header flags');
-    const numFilters = (bflags & 3) + 1;
-    const compSize = bflags & 0x40 ? r.varint('block header') : -1;
-    const uncSize = bflags & 0x80 ? r.varint('block header') : -1;
-    if (compSize === 0) fail('invalid compressed size in block header');
-    let dictSize = -1;
-    for (let f = 0; f < numFilters; f++) {
-      const id = r.varint('block header');
-      const propSize = r.varint('block header');
-      if (propSize > r.end - r.pos) fail('truncated filter properties');
-      if (id !== FILTER_LZMA2) {
-        throw new DecompressError(`xz: unsupported xz filter 0x${id.toString(16)}`);
-      }
-      if (f !== numFilters - 1) throw new DecompressError('xz: unsupported xz filter chain (LZMA2 not last)');
-      if (propSize !== 1) fail('invalid LZMA2 filter properties');
-      dictSize = dictSizeFromByte(r.byte('filter properties'));
-    }
-    while (r.pos < r.end) if (data[r.pos++] !== 0) fail('non-zero block header padding');
-    pos += hdrSize;
-
-    const outStart = out.pos;
-    if (uncSize >= 0 && out.pos + uncSize > out.max) {
-      throw new DecompressLimitError(`xz: decompressed data exceeds the limit of ${out.max} bytes`);
-    }
-    const limit = compSize >= 0 ? Math.min(data.length, pos + compSize) : data.length;
-    const dataStart = pos;
-    pos = decodeLzma2(data, pos, limit, out, dictSize);
-    const actualComp = pos - dataStart;
-    if (compSize >= 0 && actualComp !== compSize) fail('compressed size does not match block header');
-    const actualUnc = out.pos - outStart;
-    if (uncSize >= 0 && actualUnc !== uncSize) fail('uncompressed size does not match block header');
-    while ((pos - blockStart) & 3) {
-      if (pos >= data.length) fail('truncated block padding');
-      if (data[pos++] !== 0) fail('non-zero block padding');
-    }
-    verifyCheck(checkType, data, pos, out, outStart);
-    pos += checkSize;
-    records.push([hdrSize + actualComp + checkSize, actualUnc]);
+    if (data[pos] === 0) break; // index indicator
+    const block = decodeBlock(data, pos, out, checkType);
+    records.push(block.record);
+    pos = block.end;
   }
+  const indexStart = pos;
+  pos = readIndex(data, pos, records);
+  return readFooter(data, pos, pos - indexStart, flags);
+}
 
-  // index
+/** What the index says of a block: its unpadded size and its uncompressed size. */
+type BlockRecord = [number, number];
+
+/** What a block header says (sizes -1 when absent). */
+interface BlockHeader {
+  size: number;
+  compSize: number;
+  uncSize: number;
+  dictSize: number;
+}
+
+function readBlockHeader(data: Uint8Array, pos: number): BlockHeader {
+  const size = (data[pos] + 1) * 4;
+  if (pos + size > data.length) fail('truncated block header');
+  if (crc32(data, pos, pos + size - 4) !== u32le(data, pos + size - 4)) fail('block header CRC mismatch');
+  const r = new Reader(data, pos + 2, pos + size - 4);
+  const bflags = data[pos + 1];
+  if (bflags & 0x3c) fail('unsupported block header flags');
+  const numFilters = (bflags & 3) + 1;
+  const compSize = bflags & 0x40 ? r.varint('block header') : -1;
+  const uncSize = bflags & 0x80 ? r.varint('block header') : -1;
+  if (compSize === 0) fail('invalid compressed size in block header');
+  let dictSize = -1;
+  for (let f = 0; f < numFilters; f++) {
+    const id = r.varint('block header');
+    const propSize = r.varint('block header');
+    if (propSize > r.end - r.pos) fail('truncated filter properties');
+    if (id !== FILTER_LZMA2) {
+      throw new DecompressError(`xz: unsupported xz filter 0x${id.toString(16)}`);
+    }
+    if (f !== numFilters - 1) throw new DecompressError('xz: unsupported xz filter chain (LZMA2 not last)');
+    if (propSize !== 1) fail('invalid LZMA2 filter properties');
+    dictSize = dictSizeFromByte(r.byte('filter properties'));
+  }
+  while (r.pos < r.end) if (data[r.pos++] !== 0) fail('non-zero block header padding');
+  return { size, compSize, uncSize, dictSize };
+}
+
+/** Decode the block at data[pos] into out, checked against its header and its check; returns its end and its index record. */
+function decodeBlock(data: Uint8Array, pos: number, out: Output, checkType: number): { end: number; record: BlockRecord } {
+  const blockStart = pos;
+  const header = readBlockHeader(data, pos);
+  const { compSize, uncSize } = header;
+  pos += header.size;
+  const outStart = out.pos;
+  if (uncSize >= 0 && out.pos + uncSize > out.max) {
+    throw new DecompressLimitError(`xz: decompressed data exceeds the limit of ${out.max} bytes`);
+  }
+  const limit = compSize >= 0 ? Math.min(data.length, pos + compSize) : data.length;
+  const dataStart = pos;
+  pos = decodeLzma2(data, pos, limit, out, header.dictSize);
+  const actualComp = pos - dataStart;
+  if (compSize >= 0 && actualComp !== compSize) fail('compressed size does not match block header');
+  const actualUnc = out.pos - outStart;
+  if (uncSize >= 0 && actualUnc !== uncSize) fail('uncompressed size does not match block header');
+  while ((pos - blockStart) & 3) {
+    if (pos >= data.length) fail('truncated block padding');
+    if (data[pos++] !== 0) fail('non-zero block padding');
+  }
+  verifyCheck(checkType, data, pos, out, outStart);
+  const checkSize = CHECK_SIZES[checkType];
+  return { end: pos + checkSize, record: [header.size + actualComp + checkSize, actualUnc] };
+}
+
+/** The index at data[pos], checked against the blocks decoded; returns the position after it. */
+function readIndex(data: Uint8Array, pos: number, records: BlockRecord[]): number {
   const indexStart = pos;
   const r = new Reader(data, pos + 1, data.length);
   const count = r.varint('index');
@@ -143,18 +169,16 @@ function decodeStream(data: Uint8Array, pos: number, out: Output): number {
     if (data[pos++] !== 0) fail('non-zero index padding');
   }
   if (pos + 4 > data.length) fail('truncated index');
-  const icrc = (data[pos] | (data[pos + 1] << 8) | (data[pos + 2] << 16) | (data[pos + 3] << 24)) >>> 0;
-  if (crc32(data, indexStart, pos) !== icrc) fail('index CRC mismatch');
-  pos += 4;
-  const indexSize = pos - indexStart;
+  if (crc32(data, indexStart, pos) !== u32le(data, pos)) fail('index CRC mismatch');
+  return pos + 4;
+}
 
-  // footer
+/** The stream footer at data[pos], checked against the index's size and the header's flags; returns the position after it. */
+function readFooter(data: Uint8Array, pos: number, indexSize: number, flags: Uint8Array): number {
   if (pos + 12 > data.length) fail('truncated stream footer');
-  const fcrc = (data[pos] | (data[pos + 1] << 8) | (data[pos + 2] << 16) | (data[pos + 3] << 24)) >>> 0;
-  if (crc32(data, pos + 4, pos + 10) !== fcrc) fail('stream footer CRC mismatch');
-  const backward = (data[pos + 4] | (data[pos + 5] << 8) | (data[pos + 6] << 16) | (data[pos + 7] << 24)) >>> 0;
-  if ((backward + 1) * 4 !== indexSize) fail('stream footer backward size mismatch');
-  if (data[pos + 8] !== flags0 || data[pos + 9] !== flags1) fail('stream footer flags do not match header');
+  if (crc32(data, pos + 4, pos + 10) !== u32le(data, pos)) fail('stream footer CRC mismatch');
+  if ((u32le(data, pos + 4) + 1) * 4 !== indexSize) fail('stream footer backward size mismatch');
+  if (data[pos + 8] !== flags[0] || data[pos + 9] !== flags[1]) fail('stream footer flags do not match header');
   if (data[pos + 10] !== FOOTER_MAGIC[0] || data[pos + 11] !== FOOTER_MAGIC[1]) fail('bad stream footer magic');
   return pos + 12;
 }

@@ -99,84 +99,95 @@ export class LzmaDecoder extends RangeDecoder {
     const end = pos + unpacked;
     const pbMask = (1 << this.pb) - 1;
     const lpMask = (1 << this.lp) - 1;
-    const lc = this.lc;
     while (pos < end) {
       const rel = pos - dictStart;
       const posState = rel & pbMask;
-      const state = this.state;
-      if (this.bit(P_IS_MATCH + (state << 4) + posState) === 0) {
-        // literal
-        const prev = rel > 0 ? buf[pos - 1] : 0;
-        const base = P_LITERAL + 0x300 * (((rel & lpMask) << lc) + (prev >>> (8 - lc)));
-        let sym = 1;
-        if (state >= LIT_STATES) {
-          if (this.rep0 >= rel) fail('corrupt LZMA data (distance beyond dictionary)');
-          let matchByte = buf[pos - this.rep0 - 1];
-          do {
-            const matchBit = (matchByte >>> 7) & 1;
-            matchByte <<= 1;
-            const b = this.bit(base + ((1 + matchBit) << 8) + sym);
-            sym = (sym << 1) | b;
-            if (matchBit !== b) break;
-          } while (sym < 0x100);
-        }
-        while (sym < 0x100) sym = (sym << 1) | this.bit(base + sym);
-        buf[pos++] = sym & 0xff;
-        this.state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
-        continue;
-      }
-      let len: number;
-      if (this.bit(P_IS_REP + state) !== 0) {
-        if (rel === 0) fail('corrupt LZMA data (repeat match at dictionary start)');
-        if (this.bit(P_IS_REP_G0 + state) === 0) {
-          if (this.bit(P_IS_REP0_LONG + (state << 4) + posState) === 0) {
-            // short rep: one byte at rep0
-            if (this.rep0 >= rel || this.rep0 >= dictSize) fail('corrupt LZMA data (distance beyond dictionary)');
-            this.state = state < LIT_STATES ? 9 : 11;
-            buf[pos] = buf[pos - this.rep0 - 1];
-            pos++;
-            continue;
-          }
-        } else {
-          let dist: number;
-          if (this.bit(P_IS_REP_G1 + state) === 0) {
-            dist = this.rep1;
-          } else {
-            if (this.bit(P_IS_REP_G2 + state) === 0) {
-              dist = this.rep2;
-            } else {
-              dist = this.rep3;
-              this.rep3 = this.rep2;
-            }
-            this.rep2 = this.rep1;
-          }
-          this.rep1 = this.rep0;
-          this.rep0 = dist;
-        }
-        len = this.len(P_REP_LEN, posState);
-        this.state = state < LIT_STATES ? 8 : 11;
-      } else {
-        this.rep3 = this.rep2;
-        this.rep2 = this.rep1;
-        this.rep1 = this.rep0;
-        len = this.len(P_LEN, posState);
-        this.state = state < LIT_STATES ? 7 : 10;
-        this.rep0 = this.distance(len);
-        if (this.rep0 === 0xffffffff) fail('unexpected LZMA end marker in LZMA2 chunk');
-      }
-      len += MATCH_MIN_LEN;
-      const dist = this.rep0;
-      if (dist >= rel || dist >= dictSize) fail('corrupt LZMA data (distance beyond dictionary)');
-      if (pos + len > end) fail('corrupt LZMA data (match crosses chunk end)');
-      let src = pos - dist - 1;
-      if (dist + 1 >= len) {
-        buf.copyWithin(pos, src, src + len);
-        pos += len;
-      } else {
-        for (let i = 0; i < len; i++) buf[pos++] = buf[src++];
-      }
+      if (this.bit(P_IS_MATCH + (this.state << 4) + posState) === 0) {
+        buf[pos] = this.literal(buf, pos, rel & lpMask, rel);
+        pos++;
+      } else pos = this.match(buf, pos, rel, posState, dictSize, end);
     }
     out.pos = pos;
     this.checkFinished();
+  }
+
+  /** One literal byte at buf[pos] (after a match, coded against the byte at rep0); moves the state on. */
+  private literal(buf: Uint8Array, pos: number, posBits: number, rel: number): number {
+    const state = this.state;
+    const lc = this.lc;
+    const prev = rel > 0 ? buf[pos - 1] : 0;
+    const base = P_LITERAL + 0x300 * ((posBits << lc) + (prev >>> (8 - lc)));
+    let sym = 1;
+    if (state >= LIT_STATES) {
+      if (this.rep0 >= rel) fail('corrupt LZMA data (distance beyond dictionary)');
+      let matchByte = buf[pos - this.rep0 - 1];
+      do {
+        const matchBit = (matchByte >>> 7) & 1;
+        matchByte <<= 1;
+        const b = this.bit(base + ((1 + matchBit) << 8) + sym);
+        sym = (sym << 1) | b;
+        if (matchBit !== b) break;
+      } while (sym < 0x100);
+    }
+    while (sym < 0x100) sym = (sym << 1) | this.bit(base + sym);
+    this.state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
+    return sym & 0xff;
+  }
+
+  /** A match at buf[pos] (new, repeated, or a one-byte short rep), copied within the window; returns the position after it. */
+  private match(buf: Uint8Array, pos: number, rel: number, posState: number, dictSize: number, end: number): number {
+    const state = this.state;
+    let len: number;
+    if (this.bit(P_IS_REP + state) !== 0) {
+      if (rel === 0) fail('corrupt LZMA data (repeat match at dictionary start)');
+      if (this.bit(P_IS_REP_G0 + state) === 0) {
+        if (this.bit(P_IS_REP0_LONG + (state << 4) + posState) === 0) {
+          // short rep: one byte at rep0
+          if (this.rep0 >= rel || this.rep0 >= dictSize) fail('corrupt LZMA data (distance beyond dictionary)');
+          this.state = state < LIT_STATES ? 9 : 11;
+          buf[pos] = buf[pos - this.rep0 - 1];
+          return pos + 1;
+        }
+      } else this.pickRep(state);
+      len = this.len(P_REP_LEN, posState);
+      this.state = state < LIT_STATES ? 8 : 11;
+    } else {
+      this.rep3 = this.rep2;
+      this.rep2 = this.rep1;
+      this.rep1 = this.rep0;
+      len = this.len(P_LEN, posState);
+      this.state = state < LIT_STATES ? 7 : 10;
+      this.rep0 = this.distance(len);
+      if (this.rep0 === 0xffffffff) fail('unexpected LZMA end marker in LZMA2 chunk');
+    }
+    len += MATCH_MIN_LEN;
+    const dist = this.rep0;
+    if (dist >= rel || dist >= dictSize) fail('corrupt LZMA data (distance beyond dictionary)');
+    if (pos + len > end) fail('corrupt LZMA data (match crosses chunk end)');
+    let src = pos - dist - 1;
+    if (dist + 1 >= len) {
+      buf.copyWithin(pos, src, src + len);
+      return pos + len;
+    }
+    for (let i = 0; i < len; i++) buf[pos++] = buf[src++];
+    return pos;
+  }
+
+  /** A repeated match of rep1, rep2 or rep3: that distance moves to rep0. */
+  private pickRep(state: number): void {
+    let dist: number;
+    if (this.bit(P_IS_REP_G1 + state) === 0) {
+      dist = this.rep1;
+    } else {
+      if (this.bit(P_IS_REP_G2 + state) === 0) {
+        dist = this.rep2;
+      } else {
+        dist = this.rep3;
+        this.rep3 = this.rep2;
+      }
+      this.rep2 = this.rep1;
+    }
+    this.rep1 = this.rep0;
+    this.rep0 = dist;
   }
 }
