@@ -120,7 +120,7 @@ import * as ford from './compat/ford';
 /** js2p's experimental ford module: FordSocket with `routes` and `sendTo` (also `require('polyp2p/compat/ford')`). */
 export { ford };
 
-/** stats() of the sync and chord nodes, and the messages of the diagnostics channels (README "Seeing inside"). */
+/** stats() of the sync and chord nodes, and the messages of the diagnostics channels (docs/observability.md). */
 export type { SyncStats, SyncNodeStats, SyncApplied } from './sync';
 export type { ChordNodeStats } from './chord';
 export type { ConnectionEvent, FrameDroppedEvent, FrameDropReason } from './mesh/diagnostics';

@@ -106,17 +106,22 @@ export interface ChordNode {
 export class ChordNode extends MeshNode {
   readonly chord: ResolvedChordOptions;
   storing = false;
+  /** @internal */
   readonly store: ChordStore;
-  /** Peers known to store data (they sent meta "0"). */
+  /** Peers known to store data (they sent meta "0"). @internal */
   readonly storingPeers = new WeakSet<Peer>();
-  /** Keys heard of (own sets and notifies), by hex of their bytes. */
+  /** Keys heard of (own sets and notifies), by hex of their bytes. @internal */
   readonly keySet: KeySet;
-  /** What links outside the ring may bring in (link-budget.ts). */
+  /** What links outside the ring may bring in (link-budget.ts). @internal */
   readonly links: LinkBudgets;
+  /** @internal */
   readonly legacyPending = new LegacyPending();
   private _membership: Membership | null = null;
+  /** @internal */
   overlay!: Overlay;
+  /** @internal */
   readonly hops: number[] = [];
+  /** @internal */
   readonly refusals: ChordRefusals = { futureVersion: 0, unvouchedReplica: 0, announcedKeys: 0, tooLargeForPeer: 0 };
   /**
    * @internal Told when the ring view or a peer's standing in it changed (its
@@ -177,6 +182,7 @@ export class ChordNode extends MeshNode {
     return until;
   }
 
+  /** @internal */
   get membership(): Membership {
     if (!this._membership || this._membership.selfId !== this.id) {
       this._membership = new Membership(this.id, this.overlay.selfPos(), () => this.viewChanges.notify());
@@ -184,6 +190,7 @@ export class ChordNode extends MeshNode {
     return this._membership;
   }
 
+  /** @internal */
   isStoring(peer: Peer): boolean {
     return this.storingPeers.has(peer);
   }
@@ -213,22 +220,22 @@ export class ChordNode extends MeshNode {
     return opened;
   }
 
-  /** This node chose to link to the peer's node (see chosenIds), or keeps the link as a finger or successor. */
+  /** This node chose to link to the peer's node (see chosenIds), or keeps the link as a finger or successor. @internal */
   isChosen(peer: Peer): boolean {
     return !!peer.id && (this.chosenIds.has(peer.id) || this.overlay.keeps(peer.id));
   }
 
-  /** Forget chosen nodes that are neither linked nor members any more (bounded by the view and the links). */
+  /** Forget chosen nodes that are neither linked nor members any more (bounded by the view and the links). @internal */
   forgetChosen(): void {
     for (const id of this.chosenIds) if (!this.peers.has(id) && !this.membership.members.has(id)) this.chosenIds.delete(id);
   }
 
-  /** The budget account of one link (one connection: a reconnect is a new link). */
+  /** The budget account of one link (one connection: a reconnect is a new link). @internal */
   linkAccount(peer: Peer): string {
     return this.links.accountOf(peer);
   }
 
-  /** The peer is a live, storing, verified member of this node's ring: what it routes to us the ring vouches for. */
+  /** The peer is a live, storing, verified member of this node's ring: what it routes to us the ring vouches for. @internal */
   isRingLink(peer: Peer): boolean {
     return !!peer.id && this.membership.liveMember(peer.id) !== undefined;
   }
@@ -397,16 +404,18 @@ export class ChordNode extends MeshNode {
     }
   }
 
+  /** @internal */
   newVersion(): Version {
     return [Date.now(), this.id];
   }
 
+  /** @internal */
   recordHops(h: number): void {
     this.hops.push(h);
     if (this.hops.length > 1000) this.hops.shift();
   }
 
-  /** The mesh's figures (MeshStats) and the chord section, under `chord` (README "Seeing inside"). */
+  /** The mesh's figures (MeshStats) and the chord section, under `chord` (docs/observability.md). */
   override stats(): ChordNodeStats {
     return { ...super.stats(), chord: this.chordStats() };
   }

@@ -103,36 +103,42 @@ export class MeshNode extends EventEmitter {
    * The class of this node's connection objects: Peer or a subclass, made as
    * `new peerClass(conn, outgoing, node, expectedId)` for each connection
    * from then on (js2p's `conn_type`: its programs subclass the connection).
+   * @internal
    */
   peerClass: PeerClass = Peer;
-  /** Connections still waiting for the peer's handshake. */
+  /** Connections still waiting for the peer's handshake. @internal */
   readonly awaiting = new Set<Peer>();
-  /** Accepted connections whose transport handshake (TLS, WebSocket upgrade) is under way; they count against maxPeers. */
+  /** Accepted connections whose transport handshake (TLS, WebSocket upgrade) is under way; they count against maxPeers. @internal */
   readonly pendingAccepts = new Set<PendingConnection>();
+  /** @internal */
   readonly seen: WaterfallCacheLike;
-  /** This node's broadcasts of the current tick (outbox.ts). */
+  /** This node's broadcasts of the current tick (outbox.ts). @internal */
   readonly broadcasts = new Outbox(this);
+  /** @internal */
   readonly requests: PendingRequests;
   /** What runs for each sub-flag before the application's handlers (addHandler). */
   private readonly flagHandlers = new FlagHandlers((err, peer) => this.reportError(err, peer));
   /** Sub-flags that only mean something between two neighbours (addHandler's linkOnly). */
   private readonly linkOnlyFlags = new Set<number>();
+  /** @internal */
   readonly counters = { sent: 0, delivered: 0, relayed: 0, relayHolds: 0, duplicates: 0, stale: 0, errors: 0, queueDropped: 0, tooLargeForPeer: 0, misrouted: 0 };
+  /** @internal */
   readonly handlers: MessageHandler[] = [];
   closed = false;
-  /** Extension hook: return false to keep a relayed broadcast from one peer (e.g. sync deletes from js2p). */
+  /** Extension hook: return false to keep a relayed broadcast from one peer (e.g. sync deletes from js2p). @internal */
   relayFilter: ((to: Peer, frame: ReceivedFrame) => boolean) | null = null;
   private readonly all = new Set<Peer>();
   /** Dials under way, by "host:port": each counts against maxPeers, and a second connect() to the address joins it. */
   private readonly dials = new Map<string, Promise<Peer>>();
   private readonly traffic = new TrafficTotals();
   private server: TransportServer | null = null;
+  /** @internal */
   readonly transport: Transport;
   private timer: NodeJS.Timeout | null = null;
   private readonly inbox: MessageInbox<MeshMessage>;
-  /** Bytes in partial frames across all connections (maxPendingFrameBytes). */
+  /** Bytes in partial frames across all connections (maxPendingFrameBytes). @internal */
   readonly pendingFrames: SharedBudget<PendingHolder>;
-  /** Bytes queued for peers across all connections (maxTotalWriteBuffer). */
+  /** Bytes queued for peers across all connections (maxTotalWriteBuffer). @internal */
   readonly queuedWrites: SharedBudget<BudgetHolder>;
   private readonly connectWaiters = new Map<Peer, { target: string; resolve: (p: Peer) => void; reject: (e: Error) => void }>();
   /** connect() calls waiting on a dial to host:port; when all of them were aborted, the dial is dropped. */
@@ -183,6 +189,7 @@ export class MeshNode extends EventEmitter {
   /**
    * Let the transport check a handshake's ID against what it authenticated
    * (TLS pinning). Returns false, after closing the connection, to refuse.
+   * @internal
    */
   authenticate(peer: Peer, id: string, addr: [string, number] | null): boolean {
     if (!this.transport.verifyPeer) return true;
@@ -195,7 +202,7 @@ export class MeshNode extends EventEmitter {
     }
   }
 
-  /** Close a connection this node will not have, reporting why (also to a waiting connect()). */
+  /** Close a connection this node will not have, reporting why (also to a waiting connect()). @internal */
   refuse(peer: Peer, err: Error): void {
     peer.refusedWith = err;
     this.awaiting.delete(peer);
@@ -234,7 +241,7 @@ export class MeshNode extends EventEmitter {
     this.timer.unref();
   }
 
-  /** Connections counted against maxPeers: peers (handshaking or not) and pending accepts. */
+  /** Connections counted against maxPeers: peers (handshaking or not) and pending accepts. @internal */
   get openConnections(): number {
     return this.all.size + this.pendingAccepts.size;
   }
@@ -258,7 +265,7 @@ export class MeshNode extends EventEmitter {
     return true;
   }
 
-  /** Close pending accepts older than handshakeTimeout (from the maintenance tick). */
+  /** Close pending accepts older than handshakeTimeout (from the maintenance tick). @internal */
   expirePending(now: number): void {
     const limit = this.options.handshakeTimeout;
     for (const pending of this.pendingAccepts) {
@@ -364,7 +371,7 @@ export class MeshNode extends EventEmitter {
     for (const [peer, waiter] of this.connectWaiters) if (waiter.target === key) peer.conn.close();
   }
 
-  /** A handshaked link that is provably to host:port: one this node dialled there, or a pinned peer advertising it. */
+  /** A handshaked link that is provably to host:port: one this node dialled there, or a pinned peer advertising it. @internal */
   linkTo(host: string, port: number): Peer | undefined {
     const key = `${host}:${port}`;
     for (const p of this.peers.values()) if (p.dialedAs === key || (p.pinned && p.addr && p.addr[0] === host && p.addr[1] === port)) return p;
@@ -396,6 +403,7 @@ export class MeshNode extends EventEmitter {
   /**
    * Outgoing connections that count against maxOutgoing: being dialled,
    * handshaking, or in the routing table.
+   * @internal
    */
   get outgoingOpen(): number {
     let n = this.dials.size;
@@ -421,15 +429,17 @@ export class MeshNode extends EventEmitter {
     }
   }
 
+  /** @internal */
   get dialingCount(): number {
     return this.dials.size;
   }
 
+  /** @internal */
   isDialing(host: string, port: number): boolean {
     return this.dials.has(`${host}:${port}`);
   }
 
-  /** Outgoing connections not yet handshaked: dials under way and links waiting for the peer's handshake. */
+  /** Outgoing connections not yet handshaked: dials under way and links waiting for the peer's handshake. @internal */
   get outgoingPending(): number {
     let n = this.dials.size;
     for (const p of this.awaiting) if (p.outgoing && !p.conn.closed) n++;
@@ -527,6 +537,7 @@ export class MeshNode extends EventEmitter {
   /**
    * Called by dispatch when a handshake moves a peer into the routing table,
    * or shows that the node is already connected through `link`.
+   * @internal
    */
   peerReady(peer: Peer, first: boolean, link: Peer = peer): void {
     const waiter = this.connectWaiters.get(peer);
@@ -549,6 +560,7 @@ export class MeshNode extends EventEmitter {
     }
   }
 
+  /** @internal */
   reportError(err: Error, peer?: Peer): void {
     this.counters.errors++;
     // every peerError has a stable ERR_* code: anything else that reaches here was thrown by a handler
@@ -576,6 +588,7 @@ export class MeshNode extends EventEmitter {
   /**
    * The frame `enc` goes to `peer` as: compressed with the link's method when
    * the peer's budgets allow it (frames.ts), once per method in `cache`.
+   * @internal
    */
   frameFor(peer: Peer, enc: Pick<EncodedMessage, 'msgpack' | 'id'> & { frame?: Buffer }, cache?: Map<number | null, Buffer>): Buffer {
     const m = peer.conn.sendCompression;
@@ -587,12 +600,12 @@ export class MeshNode extends EventEmitter {
     return f;
   }
 
-  /** Largest frame body this node accepts: what it advertises to polyp2p peers. */
+  /** Largest frame body this node accepts: what it advertises to polyp2p peers. @internal */
   get bodyLimit(): number {
     return Math.min(this.options.maxFrameSize, this.options.maxDecompressedSize);
   }
 
-  /** Largest body `peer` accepts: what it advertised, and never more than this node accepts itself. */
+  /** Largest body `peer` accepts: what it advertised, and never more than this node accepts itself. @internal */
   bodyLimitFor(peer: Peer): number {
     return Math.min(this.bodyLimit, peer.maxBody ?? Infinity);
   }
@@ -601,6 +614,7 @@ export class MeshNode extends EventEmitter {
    * Refuse, before anything is written, a message larger than this node
    * accepts itself (what peers accept unless they advertised otherwise), or
    * holding more values than maxElementsPerMessage.
+   * @internal
    */
   assertFits(msgpack: Uint8Array): void {
     const body = 32 + msgpack.length;
@@ -630,12 +644,12 @@ export class MeshNode extends EventEmitter {
     this.slowHosts.mark(ipOf(peer.conn.remoteAddress));
   }
 
-  /** May relaying to `peer` hold up the peer a flood comes from (relayHighWater)? */
+  /** May relaying to `peer` hold up the peer a flood comes from (relayHighWater)? @internal */
   mayHoldFor(peer: Peer): boolean {
     return this.slowHosts.mayHold(ipOf(peer.conn.remoteAddress));
   }
 
-  /** Keep-alive and capability ping, with the largest body this node accepts (dispatch.ts). */
+  /** Keep-alive and capability ping, with the largest body this node accepts (dispatch.ts). @internal */
   ping(peer: Peer): void {
     this.sendToPeer(peer, PING, [PING, this.bodyLimit]);
   }
@@ -644,6 +658,7 @@ export class MeshNode extends EventEmitter {
    * Send [mainFlag, ownId, now, ...payload] to every handshaked peer. A
    * broadcast joins the outbox (outbox.ts); any other message flushes it
    * first, so this node's messages keep their order.
+   * @internal
    */
   sendAll(mainFlag: number, payload: unknown[], sender: IdForm = 'str'): void {
     if (this.closed) throw new ClosedError('this node was closed');
@@ -664,7 +679,7 @@ export class MeshNode extends EventEmitter {
     return form === 'bin' ? Buffer.from(this.id, 'utf8') : this.id;
   }
 
-  /** The outbox's run, to each peer: one write where the peer takes every frame as it is, else frame by frame. */
+  /** The outbox's run, to each peer: one write where the peer takes every frame as it is, else frame by frame. @internal */
   writeRun(run: SealedRun, largestBody: number, compressible: boolean): void {
     const lastStart = run.ends.length > 1 ? run.ends[run.ends.length - 2] : 0;
     const byFrame: Peer[] = [];
@@ -699,6 +714,7 @@ export class MeshNode extends EventEmitter {
   /**
    * One message to several peers: encoded and hashed once, compressed once per
    * method in use (a per-peer sendToPeer would redo all three for each peer).
+   * @internal
    */
   sendToPeers(peers: Iterable<Peer>, mainFlag: number, payload: unknown[], sender: IdForm = 'str'): Buffer {
     this.broadcasts.flush();
@@ -765,7 +781,7 @@ export class MeshNode extends EventEmitter {
     this.sendToPeer(peer, flags.whisper, [flags.whisper, ...data]);
   }
 
-  /** One message on one connection (js2p's connection.send). */
+  /** One message on one connection (js2p's connection.send). @internal */
   sendToPeer(peer: Peer, mainFlag: number, payload: unknown[], idOverride?: string, timeOverride?: number, uncompressed = false): void {
     if (peer.conn.closed) return;
     this.broadcasts.flush();
@@ -780,6 +796,7 @@ export class MeshNode extends EventEmitter {
     if (mainFlag === flags.broadcast || mainFlag === flags.whisper) peer.lastSent = frame;
   }
 
+  /** @internal */
   sendHandshake(peer: Peer, form: IdForm): void {
     peer.handshakeSent = true;
     const pid = form === 'bin' ? Buffer.from(this.protocolId) : this.protocolId;
@@ -792,6 +809,7 @@ export class MeshNode extends EventEmitter {
    * (same protocol-ID type, or polyp2p nodes, which accept both): offering
    * py2p 0.7.878 a js2p node makes it connect, fail, ask again, forever.
    * At most one list per second per connection.
+   * @internal
    */
   sendPeers(peer: Peer): void {
     const now = Date.now();
@@ -810,7 +828,7 @@ export class MeshNode extends EventEmitter {
     this.sendToPeer(peer, flags.whisper, [flags.peers, list]);
   }
 
-  /** Whisper back to a message's author, directly or after an address request (§12.1). */
+  /** Whisper back to a message's author, directly or after an address request (§12.1). @internal */
   replyTo(msg: { sender: string; senderRaw?: unknown }, data: unknown[]): void {
     const peer = this.peers.get(msg.sender);
     if (peer) return this.sendToPeer(peer, flags.whisper, [flags.whisper, ...data]);
@@ -844,7 +862,7 @@ export class MeshNode extends EventEmitter {
     if (options.linkOnly) this.linkOnlyFlags.add(flag);
   }
 
-  /** Sub-flags a broadcast may not carry (addHandler's linkOnly). */
+  /** Sub-flags a broadcast may not carry (addHandler's linkOnly). @internal */
   get linkOnly(): ReadonlySet<number> {
     return this.linkOnlyFlags;
   }
@@ -864,6 +882,7 @@ export class MeshNode extends EventEmitter {
    * by recv() and async iteration. With queueMessages 'auto' the queue is only
    * used while nobody listens for 'message' or someone iterates, so a
    * listener-only application retains nothing. Bounded: the oldest is dropped.
+   * @internal
    */
   deliver(msg: MeshMessage): void {
     this.counters.delivered++;
@@ -894,11 +913,12 @@ export class MeshNode extends EventEmitter {
 
   // --- state ------------------------------------------------------------------
 
+  /** @internal */
   get connections(): Peer[] {
     return [...this.all];
   }
 
-  /** Routing-table peers this node opened. */
+  /** Routing-table peers this node opened. @internal */
   get outgoingCount(): number {
     let n = 0;
     for (const p of this.peers.values()) if (p.outgoing) n++;

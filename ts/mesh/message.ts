@@ -7,6 +7,7 @@ import type { ReceivedFrame } from '../base/received-frame';
 export class MeshMessage {
   private payloadCache: unknown[] | undefined;
 
+  /** @internal */
   constructor(
     /** Main flag: 0x00 broadcast, 0x02 whisper (others for custom protocols). */
     readonly type: number,
@@ -16,7 +17,7 @@ export class MeshMessage {
     readonly time: number,
     /** The peer it arrived from. */
     readonly peer: Peer,
-    /** The received message its values are decoded from, on first use. */
+    /** The received message its values are decoded from, on first use. @internal */
     readonly frame: ReceivedFrame,
     private readonly node: MeshNode,
   ) {}

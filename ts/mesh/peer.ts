@@ -36,37 +36,45 @@ export class Peer {
   id: string | null = null;
   /** Advertised outward address [host, port] (null until its handshake). */
   addr: [string, number] | null = null;
-  /** Peer's advertised compression list. */
+  /** Peer's advertised compression list. @internal */
   compression: number[] = [];
-  /** How the peer encodes its protocol ID (we answer in the same msgpack type). */
+  /** How the peer encodes its protocol ID (we answer in the same msgpack type). @internal */
   protocolIdForm: IdForm | null = null;
+  /** @internal */
   handshakeSent = false;
+  /** @internal */
   handshakeReceived = false;
-  /** The peer answered a keep-alive ping: it is a polyp2p node and can be idle-checked. */
+  /** The peer answered a keep-alive ping: it is a polyp2p node and can be idle-checked. @internal */
   answersPings = false;
-  /** "host:port" this node dialled to open this link (null for incoming links): proves where the peer is. */
+  /** "host:port" this node dialled to open this link (null for incoming links): proves where the peer is. @internal */
   dialedAs: string | null = null;
-  /** Largest frame body the peer accepts, from its ping or pong (polyp2p peers only; null: unknown). */
+  /** Largest frame body the peer accepts, from its ping or pong (polyp2p peers only; null: unknown). @internal */
   maxBody: number | null = null;
   /** TLS: the peer proved its node ID with its certificate key (node-ID pinning). */
   pinned = false;
-  /** Why this node refused the peer (reported to a waiting connect()). */
+  /** Why this node refused the peer (reported to a waiting connect()). @internal */
   refusedWith: Error | null = null;
-  /** Handshaked, but held out of the routing table while another link holds its ID (mesh/duplicate-link.ts). */
+  /** Handshaked, but held out of the routing table while another link holds its ID (mesh/duplicate-link.ts). @internal */
   standby = false;
-  /** The first error reported on this connection, with its message before the peer was named in it (for connect()). */
+  /** The first error reported on this connection, with its message before the peer was named in it (for connect()). @internal */
   failure: { error: Error; reason: string } | null = null;
+  /** @internal */
   lastPingAt = 0;
+  /** @internal */
   lastPeersSentAt = 0;
+  /** @internal */
   lastResendAt = 0;
-  /** Last whisper/broadcast frame sent to this peer (for a resend request, §13). */
+  /** Last whisper/broadcast frame sent to this peer (for a resend request, §13). @internal */
   lastSent: Buffer | null = null;
-  /** ID expected from a peer list entry (an outgoing connection to a known node). */
+  /** ID expected from a peer list entry (an outgoing connection to a known node). @internal */
   expectedId: string | null;
 
+  /** @internal */
   constructor(
+    /** @internal */
     readonly conn: FramedConnection,
     readonly outgoing: boolean,
+    /** @internal */
     readonly node: MeshNode,
     expectedId: string | null = null,
   ) {
@@ -76,12 +84,12 @@ export class Peer {
   private readonly addressAnswers = new RateWindow();
   private readonly pongs = new RateWindow();
 
-  /** Rate limit for address answers to this peer: true while fewer than `perSecond` went out this second. */
+  /** Rate limit for address answers to this peer: true while fewer than `perSecond` went out this second. @internal */
   allowAddressAnswer(now: number, perSecond: number): boolean {
     return this.addressAnswers.allow(now, perSecond);
   }
 
-  /** Rate limit for pongs to this peer. */
+  /** Rate limit for pongs to this peer. @internal */
   allowPong(now: number, perSecond: number): boolean {
     return this.pongs.allow(now, perSecond);
   }

@@ -6,7 +6,7 @@ import type { ConnectionCounters } from '../base/connection';
 import type { Peer, PeerInfo } from './peer';
 
 /**
- * What stats() returns on every node (README "Seeing inside"). A SyncNode
+ * What stats() returns on every node (docs/observability.md). A SyncNode
  * adds `sync` (SyncStats), a ChordNode `chord` (ChordStats); the fields
  * here are the same on all three. Counts ("since it started") only grow,
  * over every connection the node has had; the others are current.

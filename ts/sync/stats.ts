@@ -1,5 +1,5 @@
 /**
- * The sync section of a SyncNode's stats() (README "Seeing inside"): what
+ * The sync section of a SyncNode's stats() (docs/observability.md): what
  * its table holds against its budgets, and what it took from and refused to
  * peers. A SyncNode's stats() is the mesh's fields plus `sync: SyncStats`.
  */

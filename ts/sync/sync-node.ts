@@ -133,10 +133,13 @@ export interface SyncNode {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class SyncNode extends MeshNode {
   readonly leasing: boolean;
+  /** @internal */
   readonly baseSubnet: string;
+  /** @internal */
   readonly table: SyncTable;
-  /** How each peer encodes node IDs in its handshake (js2p and polyp2p: str, py2p: bin). */
+  /** How each peer encodes node IDs in its handshake (js2p and polyp2p: str, py2p: bin). @internal */
   readonly idForms = new WeakMap<Peer, IdForm>();
+  /** @internal */
   readonly syncLimits: SyncLimits;
   private readonly outboxes = new WeakMap<Peer, PeerOutbox>();
   private readonly syncCounters = newSyncCounters();
@@ -173,7 +176,7 @@ export class SyncNode extends MeshNode {
     }
   }
 
-  /** Not known to be polyp2p and not known to be py2p: treat as js2p (no deletes). */
+  /** Not known to be polyp2p and not known to be py2p: treat as js2p (no deletes). @internal */
   mayBeJs2p(peer: Peer): boolean {
     return !peer.answersPings && this.idForms.get(peer) !== 'bin';
   }
@@ -315,7 +318,7 @@ export class SyncNode extends MeshNode {
     return mergeMapping(undefined, Object.fromEntries(this.entries()));
   }
 
-  /** The mesh's figures (MeshStats) and the table's, under `sync` (README "Seeing inside"). */
+  /** The mesh's figures (MeshStats) and the table's, under `sync` (docs/observability.md). */
   override stats(): SyncNodeStats {
     return { ...super.stats(), sync: syncStats(this.table, this.leasing, this.syncCounters) };
   }
@@ -357,26 +360,27 @@ export class SyncNode extends MeshNode {
    * Why a peer's change stamped `timestamp` by `owner`, with a value of
    * `valueBytes` (a tombstone: 0), cannot be stored: too far in the future,
    * or past a byte budget. Null when it can.
+   * @internal
    */
   admit(key: string, owner: string, timestamp: number, valueBytes: number): string | null {
     return this.tooFarAhead(timestamp) ?? this.table.refusal(key, owner, valueBytes);
   }
 
-  /** Why a change stamped `timestamp` is too far ahead of this node's clock, or null. */
+  /** Why a change stamped `timestamp` is too far ahead of this node's clock, or null. @internal */
   tooFarAhead(timestamp: number): string | null {
     const ahead = timestamp - nowSeconds();
     if (ahead <= this.syncLimits.maxClockSkew) return null;
     return `timestamp ${timestamp} is ${Math.round(ahead)} s ahead of this node's clock, more than maxClockSkew (${this.syncLimits.maxClockSkew} s)`;
   }
 
-  /** This peer's paced sender (outbox.ts). */
+  /** This peer's paced sender (outbox.ts). @internal */
   outbox(peer: Peer): PeerOutbox {
     let o = this.outboxes.get(peer);
     if (!o) this.outboxes.set(peer, (o = new PeerOutbox(this, peer)));
     return o;
   }
 
-  /** Peers that answered the capability ping (polyp2p nodes), except `except`. */
+  /** Peers that answered the capability ping (polyp2p nodes), except `except`. @internal */
   polyp2pPeers(except?: Peer): Peer[] {
     return [...this.peers.values()].filter((p) => p.answersPings && p !== except && !p.conn.closed);
   }
@@ -385,6 +389,7 @@ export class SyncNode extends MeshNode {
    * Pass versions adopted from `from` on: to the other polyp2p peers as
    * anti-entropy entries, to the originals (values only) as initial-sync
    * stores, which they apply only where they hold no value.
+   * @internal
    */
   forward(adopted: Entry[], from?: Peer): void {
     if (!adopted.length) return;
@@ -398,7 +403,7 @@ export class SyncNode extends MeshNode {
     }
   }
 
-  /** One broadcast (same message ID for all) to the handshaked peers `include` accepts. */
+  /** One broadcast (same message ID for all) to the handshaked peers `include` accepts. @internal */
   broadcastTo(payload: unknown[], include: (p: Peer) => boolean, sender: IdForm = OWNER_FORM): void {
     if (this.closed) throw new ClosedError('this node was closed');
     const targets = [...this.peers.values()].filter((p) => !p.conn.closed && include(p));
@@ -409,6 +414,7 @@ export class SyncNode extends MeshNode {
   /**
    * Store a version that arrived from a peer (the caller checked the lease
    * rule and admit()) and emit the event; returns the stored entry.
+   * @internal
    */
   applyVersion(key: string, rawKey: string | Buffer, v: RemoteVersion, source: ChangeSource, peer?: Peer): Entry {
     const prev = this.table.any(key);
