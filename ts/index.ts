@@ -65,7 +65,7 @@ export { MsgpackExt } from './base/ext';
 export { flags } from './base/flags';
 export { COMPRESSION, COMPRESSION_PREFERENCE, compressionName, negotiateCompression, receiveOrder } from './base/compression-flags';
 export { PROTOCOL_VERSION, protocolId, nodeId, js2pNodeIdPreimage, py2pNodeIdPreimage, createUserSalt, requestId, nowSeconds } from './base/ids';
-export type { MsgpackValue, EncodeOptions, DecodedBody, EncodedMessage, FrameDecoderLike, WaterfallCacheLike } from './base/backend';
+export type { MsgpackValue, EncodeOptions, DecodedBody, EncodedMessage, FrameDecoderLike, WaterfallCacheLike } from './base/codec-types';
 export {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_DEDUP_WINDOW,
@@ -103,8 +103,7 @@ export { SyncSocket } from './compat/sync';
 /** Transports by `encryption` name: 'Plaintext' (TCP), 'SSL' (TLS), 'ws' (WebSocket). */
 export { registerTransport } from './transport';
 export type { Transport, TransportServer, TransportConfig, TlsOptions, PeerClaim, PendingConnection } from './transport';
-export { pinnedNodeId } from './transport/tls';
-export { selfSignedCertificate } from './transport/certificate';
+export { pinnedNodeId, selfSignedCertificate } from './transport/certificate';
 /** The in-memory transport, for users' own tests (as hyperdht ships its testnet): nodes on one MemoryNetwork talk with no sockets. */
 export { MemoryNetwork, VirtualClock } from './transport/memory';
 export type { MemoryNetworkOptions, LinkProfile, NetworkClock } from './transport/memory';

@@ -3,7 +3,7 @@
  * to the active backend (native addon or TypeScript fallback).
  */
 import { core } from '../native';
-import type { DecodedBody, EncodeOptions, EncodedMessage, FrameDecoderLike, MsgpackValue, WaterfallCacheLike } from './backend';
+import type { DecodedBody, EncodeOptions, EncodedMessage, FrameDecoderLike, MsgpackValue, WaterfallCacheLike } from './codec-types';
 
 /** Largest frame accepted by default (16 MiB); legitimate traffic is far smaller. */
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;

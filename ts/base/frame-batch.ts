@@ -4,7 +4,7 @@
  * of integers per frame and its time. The node routes a message by its row
  * and builds values only for what it reads (ReceivedFrame).
  */
-import type { MsgpackValue, WaterfallCacheLike } from './backend';
+import type { MsgpackValue, WaterfallCacheLike } from './codec-types';
 
 /** Integers per frame in `info`. */
 export const FIELDS = 12;

@@ -6,7 +6,7 @@
  * payload. Views keep the batch's buffer alive; detach() copies what a
  * message that stays (a queued one) needs.
  */
-import type { DecodedBody, MsgpackValue } from './backend';
+import type { DecodedBody, MsgpackValue } from './codec-types';
 import { COL, FIELDS, MAX_JUDGED_SENDER, SENDER_BIN, SENDER_REPEATS, USUAL, type FrameBatch } from './frame-batch';
 
 /** What a frame reads of its batch: a detached frame keeps its own row in plain numbers (no typed array per queued message). */

@@ -12,8 +12,8 @@ import type { IdForm, Peer } from '../mesh/peer';
 import { ChordOptions, ResolvedChordOptions, resolveChordOptions } from './options';
 import { ChordStore, type Version } from './store';
 import type { RefusalCounts } from './budget';
-import { Membership, type Member } from './ring';
-import type { GossipStats } from './gossip';
+import { Membership } from './ring';
+import type { GossipStats } from './gossip-stats';
 import { isMapping, keyBytes, slotsOf, type Slot } from './positions';
 import { installLegacy, legacyStore, legacyDelta, sendMeta } from './legacy';
 import { LegacyPending } from './legacy-pending';
@@ -467,5 +467,4 @@ export class ChordNode extends MeshNode {
   }
 }
 
-export type { Member };
 export { TimeoutError };

@@ -32,6 +32,9 @@ import type { MeshMessage } from '../mesh/message';
 import { MAX_MEMBERS, type Trust } from './ring';
 import { ENVELOPE_BYTES, PIECE_BYTES, piecesOf, sendPaced } from '../mesh/bulk';
 import type { Overlay } from './overlay';
+import type { GossipStats } from './gossip-stats';
+
+export type { GossipStats } from './gossip-stats';
 import { digestMessage, MEMBERS_MODE as MODE, membersMessage, type MemberWire } from './wire';
 
 /** Entries per 0x30 message at most; messages are also sized by bytes to the receiver (entryBytes). */
@@ -43,27 +46,6 @@ const entryBytes = (e: MemberWire): number => Buffer.byteLength(e[0]) + Buffer.b
 /** Entries in messages of at most CHUNK entries and `bodyLimit` bytes (and PIECE_BYTES). */
 function chunksOf(entries: MemberWire[], bodyLimit: number): MemberWire[][] {
   return [...piecesOf(entries, entryBytes, Math.min(PIECE_BYTES, bodyLimit - ENVELOPE_BYTES), CHUNK)];
-}
-
-/** What this node's gossip did (in chordStats().gossip). */
-export interface GossipStats {
-  /** 0x30 delta messages sent (one per peer per batch), and entries in them. */
-  deltasSent: number;
-  entriesSent: number;
-  /** Full lists sent (anti-entropy or to a joining node). */
-  fullListsSent: number;
-  digestsSent: number;
-  /** Members this node declared dead: its link closed without notice, or its dials kept failing. */
-  declaredDeadLinkLost: number;
-  declaredDeadUnreachable: number;
-  /** Rumours of this node's death it outlived by raising its counter. */
-  refuted: number;
-  /** Introductions ignored: their peer already had maxUnverifiedPerPeer unverified members pending. */
-  introductionsRefused: number;
-  /** Reports of other members' death or leaving ignored: a live link says otherwise, or past maxRumoursPerRound. */
-  rumoursIgnored: number;
-  /** Members introduced but not verified yet (not in the ring). */
-  unverified: number;
 }
 
 export class MemberGossip {

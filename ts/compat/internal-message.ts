@@ -4,7 +4,7 @@ import { core } from '../native';
 import { nowSeconds } from '../base/ids';
 import { TruncatedFrameError } from '../base/errors';
 import { flags } from '../base/flags';
-import type { DecodedBody } from '../base/backend';
+import type { DecodedBody } from '../base/codec-types';
 
 const DEFAULT_MAX = 16 * 1024 * 1024;
 

@@ -5,7 +5,7 @@
  * compresses beyond those bounds goes uncompressed, which every receiver
  * accepts (docs/protocol.md §6); the peer's budgets are taken to be this node's.
  */
-import type { EncodedMessage } from '../base/backend';
+import type { EncodedMessage } from '../base/codec-types';
 import type { ReceivedFrame } from '../base/received-frame';
 import { countMsgpackValues } from '../base/js/msgpack-count';
 import { core } from '../native';

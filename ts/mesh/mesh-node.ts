@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'events';
 import { core } from '../native';
-import type { EncodedMessage, WaterfallCacheLike } from '../base/backend';
+import type { EncodedMessage, WaterfallCacheLike } from '../base/codec-types';
 import type { ReceivedFrame } from '../base/received-frame';
 import { FramedConnection, ByteStream } from '../base/connection';
 import { AbortError, ClosedError, ConnectError, DuplicateIdError, HandlerError, HandshakeTimeoutError, MessageTooLargeError, NotConnectedError, PeerLimitError, Polyp2pError } from '../base/errors';

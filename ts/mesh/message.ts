@@ -1,7 +1,7 @@
 /** A message delivered to the application (or to a handler). */
 import type { Peer } from './peer';
 import type { MeshNode } from './mesh-node';
-import type { DecodedBody } from '../base/backend';
+import type { DecodedBody } from '../base/codec-types';
 import type { ReceivedFrame } from '../base/received-frame';
 
 export class MeshMessage {

@@ -9,7 +9,7 @@
  * Everything else the node sends to a peer flushes the outbox first, so the
  * node's own messages reach each peer in the order they were made.
  */
-import type { WaterfallCacheLike } from '../base/backend';
+import type { WaterfallCacheLike } from '../base/codec-types';
 import { FrameRun, type SealedRun } from '../base/frame-run';
 import { core } from '../native';
 import { COMPRESS_MIN } from './frames';

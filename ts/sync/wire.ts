@@ -13,7 +13,7 @@
  *
  * How they are cut into messages sized to each peer: pieces.ts.
  */
-import type { DecodedBody } from '../base/backend';
+import type { DecodedBody } from '../base/codec-types';
 import { flags } from '../base/flags';
 
 export const SUB_DIGEST = 0x30;

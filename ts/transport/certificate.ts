@@ -5,6 +5,7 @@
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'crypto';
 import type * as Forge from 'node-forge';
+import { js2pNodeIdPreimage, nodeId } from '../base/ids';
 
 // node-forge is about 1 MiB of JS: loaded on the first certificate, not by every plain-TCP node.
 let forgeLib: typeof Forge | undefined;
@@ -72,4 +73,9 @@ export function firstCertificate(pem: string | Buffer): X509Certificate {
   const text = pem.toString();
   const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text);
   return new X509Certificate(m ? m[0] : text);
+}
+
+/** The ID a peer with this certificate and handshake address must have if it pins its ID. */
+export function pinnedNodeId(addr: [string, number], protocolId: string, cert: X509Certificate): string {
+  return nodeId(js2pNodeIdPreimage(addr[0], addr[1], protocolId, pinnedSalt(spkiFingerprint(cert))));
 }

@@ -8,16 +8,12 @@ import * as net from 'net';
 import * as tls from 'tls';
 import type { ByteStream } from '../base/connection';
 import { PeerAuthError, TransportHandshakeError } from '../base/errors';
-import { js2pNodeIdPreimage, nodeId } from '../base/ids';
-import { firstCertificate, pinnedSalt, selfSignedCertificate, spkiFingerprint } from './certificate';
+import { firstCertificate, pinnedNodeId, pinnedSalt, selfSignedCertificate, spkiFingerprint } from './certificate';
+
+export { pinnedNodeId } from './certificate';
 import { closeServer, listenTcp } from './tcp';
 import { PendingConnection } from './pending';
 import type { PeerClaim, TlsOptions, Transport, TransportConfig, TransportServer } from './transport';
-
-/** The ID a peer with this certificate and handshake address must have if it pins its ID. */
-export function pinnedNodeId(addr: [string, number], protocolId: string, cert: import('crypto').X509Certificate): string {
-  return nodeId(js2pNodeIdPreimage(addr[0], addr[1], protocolId, pinnedSalt(spkiFingerprint(cert))));
-}
 
 export class TlsTransport implements Transport {
   readonly name = 'SSL';

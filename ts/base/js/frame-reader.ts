@@ -5,7 +5,7 @@
  * decodes each message fully while validating it (there is no cheaper way in
  * JS), so it hands the packets on too and nothing is decoded twice.
  */
-import type { MsgpackValue, WaterfallCacheLike } from '../backend';
+import type { MsgpackValue, WaterfallCacheLike } from '../codec-types';
 import type { FrameBatch, FrameReaderLike, ReaderLimits } from '../frame-batch';
 import { FIELDS, MAX_JUDGED_SENDER, SENDER_BIN, USUAL, VERDICT } from '../frame-batch';
 import { Polyp2pError } from '../errors';

@@ -1,5 +1,5 @@
 import { FrameTooLargeError } from '../errors';
-import type { FrameDecoderLike } from '../backend';
+import type { FrameDecoderLike } from '../codec-types';
 
 const HEADER = 4;
 

@@ -1,5 +1,5 @@
 import { ChecksumError, DecompressLimitError, MsgpackError, TruncatedFrameError } from '../errors';
-import type { DecodedBody, EncodeOptions, EncodedMessage, WaterfallCacheLike } from '../backend';
+import type { DecodedBody, EncodeOptions, EncodedMessage, WaterfallCacheLike } from '../codec-types';
 import { msgpackEncodeInto } from './msgpack-encode';
 import { sha256 } from './hash';
 import { msgpackDecodeCounted } from './msgpack-decode';

@@ -1,6 +1,6 @@
 import { ElementLimitError, MsgpackError } from '../errors';
 import { MsgpackExt } from '../ext';
-import type { MsgpackValue } from '../backend';
+import type { MsgpackValue } from '../codec-types';
 
 const MAX_DEPTH = 512;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -1,6 +1,6 @@
 import { MsgpackEncodeError } from '../errors';
 import { MsgpackExt } from '../ext';
-import type { EncodeOptions } from '../backend';
+import type { EncodeOptions } from '../codec-types';
 
 const MAX_DEPTH = 512;
 const U64_MAX = (1n << 64n) - 1n;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import type { WaterfallCacheLike, WaterfallEntries } from '../backend';
+import type { WaterfallCacheLike, WaterfallEntries } from '../codec-types';
 import { sha256 } from './hash';
 
 /**
