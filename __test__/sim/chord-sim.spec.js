@@ -8,7 +8,7 @@ const test = require('ava');
 const { runChordSim, buildRing, route } = require('../../sim/chord');
 const { slotsOf } = require('../../dist/chord/positions.js');
 const { Membership } = require('../../dist/chord/ring.js');
-const { runLogRoutingSim, buildLogRing, top53, responsibleIndex } = require('../../sim/chord-log');
+const { runLogRoutingSim, buildLogRing, top53, responsibleIndex, logMaintenance } = require('../../sim/chord-log');
 
 const within = (t, r) => {
   t.log(
@@ -56,6 +56,14 @@ test('target design, routing model (issue #22), N = 100,000: O(log N) entries pe
   t.true(r.entriesMax <= 3 * r.log2N, `at most 3·log2 N routing entries (max ${r.entriesMax})`);
   t.true(r.entriesPerNode >= r.log2N - 2, 'about log2 N distinct fingers plus successors and predecessor');
   within(t, r);
+});
+
+test('target design, maintenance model: messages per node per minute grow with log N (at most 2x from N = 1,000 to 10,000)', (t) => {
+  const at = (nodes) => logMaintenance({ nodes, hopsMean: runLogRoutingSim({ nodes, seed: 1, lookups: 2000 }).hopsMean, churnPerNodePerMinute: 0.1 }).messagesPerNodePerMinute;
+  const [small, large] = [at(1000), at(10_000)];
+  t.log(`modelled: ${small.toFixed(0)} messages/node/min at N = 1,000, ${large.toFixed(0)} at N = 10,000`);
+  t.true(large > small);
+  t.true(large <= 2 * small);
 });
 
 test('target design, routing model: 53-bit positions are the real node IDs\' top bits, responsibility as the overlay decides it', (t) => {
