@@ -31,7 +31,7 @@ function lineSpec({ title, values, x, y, xLog = false, yLog = false, xTitle, yTi
       y: { field: y, type: 'quantitative', title: yTitle, scale: yLog ? { type: 'log' } : {} },
       color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
       // reference bounds dashed, measurements solid
-      ...(strokeDash ? { strokeDash: { field: 'reference', type: 'nominal', title: null, scale: { domain: ['measured', 'bound'], range: [[1, 0], [6, 4]] } } } : {}),
+      ...(strokeDash ? { strokeDash: { field: 'reference', type: 'nominal', title: null, scale: strokeDash === true ? { domain: ['measured', 'bound'], range: [[1, 0], [6, 4]] } : strokeDash } } : {}),
     },
   };
 }
@@ -164,12 +164,81 @@ function memoryVsN(simMesh, simChord) {
   return lineSpec({ title: 'JS heap per simulated node vs N (in-memory transport)', values, x: 'nodes', y: 'KiB', xLog: true, xTitle: 'nodes (log)', yTitle: 'KiB per node' });
 }
 
+// --- issue #22: today's full-membership design vs the target design's O(log N) routing state ---
+// (sim-chord-scaling.json: npm run sim -- --kind chord --design both, and --maintenance)
+const SHIPPING = 'shipping (full view)';
+const TARGET = 'target (log N state)';
+const DASH3 = { domain: ['measured', 'modelled', 'bound'], range: [[1, 0], [2, 2], [6, 4]] };
+
+/** Routing entries per node vs N, both designs, with the 3·log2 N target. */
+function scalingEntries(rows) {
+  const values = [];
+  const ns = new Set();
+  for (const r of rows || []) {
+    if (r.mode !== 'routing' || !(r.entriesPerNode > 0)) continue;
+    const who = r.design === 'log' ? TARGET : SHIPPING;
+    const reference = r.design === 'log' ? 'modelled' : 'measured';
+    values.push({ series: `${who}, mean`, nodes: r.nodes, entries: r.entriesPerNode, reference });
+    if (r.design === 'log') values.push({ series: `${who}, max`, nodes: r.nodes, entries: r.entriesMax, reference });
+    ns.add(r.nodes);
+  }
+  if (!values.length) return null;
+  for (const n of ns) values.push({ series: '3·log2 N (target bound)', nodes: n, entries: 3 * Math.log2(n), reference: 'bound' });
+  return lineSpec({ title: 'Chord routing entries per node vs N', values, x: 'nodes', y: 'entries', xLog: true, yLog: true, xTitle: 'nodes (log)', yTitle: 'entries per node (log)', strokeDash: DASH3 });
+}
+
+/** Hops per lookup vs N, both designs' routing over converged state, with the bounds. */
+function scalingHops(rows) {
+  const values = [];
+  const ns = new Set();
+  for (const r of rows || []) {
+    if (r.mode !== 'routing' || r.hopsMean == null) continue;
+    const who = r.design === 'log' ? TARGET : SHIPPING;
+    const reference = r.design === 'log' ? 'modelled' : 'measured';
+    values.push({ series: `${who}, mean`, nodes: r.nodes, hops: r.hopsMean, reference });
+    values.push({ series: `${who}, max`, nodes: r.nodes, hops: r.hopsMax, reference });
+    ns.add(r.nodes);
+  }
+  if (!values.length) return null;
+  for (const n of ns) {
+    values.push({ series: '½·log2 N + 1 (mean bound)', nodes: n, hops: Math.log2(n) / 2 + 1, reference: 'bound' });
+    values.push({ series: 'log2 N + 2 (max bound)', nodes: n, hops: Math.log2(n) + 2, reference: 'bound' });
+  }
+  return lineSpec({ title: 'Chord hops per lookup vs N (converged routing state)', values, x: 'nodes', y: 'hops', xLog: true, xTitle: 'nodes (log)', yTitle: 'hops', strokeDash: DASH3 });
+}
+
+/** Maintenance messages per node per minute vs N: today's design measured on real nodes (solid), the target design modelled (dotted). */
+function scalingMaintenance(rows) {
+  const values = [];
+  for (const r of rows || []) {
+    if (r.mode !== 'maintenance' || r.messagesPerNodePerMinute == null) continue;
+    const who = r.design === 'log' ? 'target' : 'shipping';
+    const churn = r.churnPerNodePerMinute ? `churn ${r.churnPerNodePerMinute}/node/min` : 'quiet';
+    values.push({ series: `${who}, ${churn}`, nodes: r.nodes, messages: r.messagesPerNodePerMinute, reference: r.design === 'log' ? 'modelled' : 'measured' });
+  }
+  if (!values.length) return null;
+  return lineSpec({
+    title: 'Chord maintenance messages per node per minute vs N (stabilizeInterval 1 s)',
+    values,
+    x: 'nodes',
+    y: 'messages',
+    xLog: true,
+    yLog: true,
+    xTitle: 'nodes (log)',
+    yTitle: 'messages per node per minute (log)',
+    strokeDash: { domain: ['measured', 'modelled'], range: [[1, 0], [2, 2]] },
+  });
+}
+
 const CHARTS = [
   ['mesh-throughput-vs-payload.svg', () => read('mesh.json') && meshThroughput(read('mesh.json')), 'mesh.json (npm run bench:mesh)'],
   ['dedup-vs-seen.svg', () => read('base.json') && dedup(read('base.json')), 'base.json (npm run bench:base)'],
   ['memory-per-connection.svg', () => read('mesh.json') && memoryPerPeer(read('mesh.json')), 'mesh.json (npm run bench:mesh)'],
   ['chord-hops-vs-n.svg', () => (read('sim-chord.json') || read('chord.json')) && chordHops(read('sim-chord.json'), read('chord.json')), 'sim-chord.json (npm run sim -- --kind chord)'],
   ['sim-delivery-time-vs-n.svg', () => read('sim-mesh.json') && deliveryTime(read('sim-mesh.json')), 'sim-mesh.json (npm run sim)'],
+  ['chord-scaling-entries-vs-n.svg', () => scalingEntries(read('sim-chord-scaling.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --design both)'],
+  ['chord-scaling-hops-vs-n.svg', () => scalingHops(read('sim-chord-scaling.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --design both)'],
+  ['chord-scaling-maintenance-vs-n.svg', () => scalingMaintenance(read('sim-chord-scaling.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --maintenance)'],
   ['sim-memory-vs-n.svg', () => (read('sim-mesh.json') || read('sim-chord.json')) && memoryVsN(read('sim-mesh.json'), read('sim-chord.json')), 'sim-*.json (npm run sim)'],
 ];
 

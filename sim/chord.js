@@ -138,6 +138,10 @@ function runRoutingSim({ nodes = 1000, seed = 1, keys = 2000, replicas = 3, log 
     memoryPerNodeKiB: null,
     fingersPerNode: ring.meanFingers,
     linksPerNode: ring.meanLinks,
+    // the full-membership design: every node holds the whole ring view
+    design: 'full',
+    entriesPerNode: nodes,
+    entriesMax: nodes,
     setupMs: buildMs,
     runMs: routeMs,
     note: 'converged ring views installed (not gossiped); lookups routed with the overlay routeStep',
@@ -420,6 +424,90 @@ async function runNodeSim({
 }
 
 /**
+ * Maintenance traffic of the shipping (full-membership) design at steady state:
+ * N real ChordNodes join and converge, run `warmupMs` more, then every frame
+ * they send during `windowMs` (MeshStats.framesOut summed over the nodes: gossip
+ * deltas and digests, pings, anti-entropy, whatever stabilisation sends; no
+ * workload runs, so every frame is upkeep) is counted. Simulated time (call it
+ * on a virtual clock: runChordSim({ mode: 'maintenance' })).
+ */
+async function runMaintenanceSim({
+  nodes = 64,
+  seed = 1,
+  stabilizeInterval = 1000,
+  warmupMs = 10_000,
+  windowMs = 60_000,
+  // churn during the window: each node is replaced (killed without notice, a fresh one joins) at this rate per minute
+  churnPerNodePerMinute = 0,
+  latencyMs = 2,
+  jitterMs = 2,
+  log = () => {},
+  clock = null,
+} = {}) {
+  const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions: { stabilizeInterval, timeout: 20_000 } });
+  const wallStart = realTimers.now();
+  try {
+    await sim.add();
+    while (sim.nodes.length < nodes) await Promise.all(Array.from({ length: Math.min(8, nodes - sim.nodes.length) }, () => sim.add()));
+    await waitUntil(() => sim.converged(), 60_000 + nodes * 500, `a ring of ${nodes} to converge`).catch((e) => {
+      throw new Error(`${e.message}: ${sim.describe()}`);
+    });
+    await sleep(warmupMs);
+    // killed nodes' frames stay in the sum (stats() of a closed node still answers)
+    const totals = () => {
+      let frames = 0;
+      let bytes = 0;
+      for (const n of sim.nodes) {
+        const s = n.stats();
+        frames += s.framesOut;
+        bytes += s.bytesOut;
+      }
+      return { frames, bytes, gossip: sim.gossipTotals() };
+    };
+    const a = totals();
+    const t = Date.now();
+    let replaced = 0;
+    if (churnPerNodePerMinute > 0) {
+      const every = 60_000 / (churnPerNodePerMinute * nodes);
+      while (Date.now() - t + every <= windowMs) {
+        await sleep(every);
+        await sim.pick(sim.live()).close({ leave: false });
+        await sim.add();
+        replaced++;
+      }
+    }
+    await sleep(Math.max(0, windowMs - (Date.now() - t)));
+    const b = totals();
+    const minutes = (Date.now() - t) / 60_000;
+    const gossip = {};
+    for (const k of Object.keys(b.gossip)) gossip[k] = b.gossip[k] - (a.gossip[k] || 0);
+    const live = sim.live();
+    const r = {
+      kind: 'chord',
+      mode: 'maintenance',
+      design: 'full',
+      nodes,
+      seed,
+      stabilizeInterval,
+      churnPerNodePerMinute,
+      replaced,
+      messagesPerNodePerMinute: (b.frames - a.frames) / live.length / minutes,
+      bytesPerNodePerMinute: (b.bytes - a.bytes) / live.length / minutes,
+      gossipPerNodePerMinute: Object.fromEntries(Object.entries(gossip).map(([k, v]) => [k, v / live.length / minutes])),
+      entriesMean: live.reduce((s, n) => s + n.chordStats().ringSize, 0) / live.length,
+      linksMean: live.reduce((s, n) => s + n.peers.size, 0) / live.length,
+      windowMs,
+      wallMs: realTimers.now() - wallStart,
+      heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    };
+    log(`maintenance N=${nodes}: ${r.messagesPerNodePerMinute.toFixed(0)} frames/node/min, links/node ${r.linksMean.toFixed(1)}, wall ${(r.wallMs / 1000).toFixed(1)} s`);
+    return r;
+  } finally {
+    await sim.closeAll();
+  }
+}
+
+/**
  * Real nodes on a virtual clock installed as the global one (clock 'virtual',
  * the default): the times in the result (setupMs, churnMs, ...) are simulated
  * ms, wallMs is how long the run took. clock 'real' runs on Node's own timers.
@@ -437,7 +525,7 @@ async function runNodeSimOnClock({ clock = 'virtual', ...o } = {}) {
   }, 60_000);
   progress.unref();
   try {
-    return await runNodeSim({ ...o, clock: virtual });
+    return await (o.maintenance ? runMaintenanceSim : runNodeSim)({ ...o, clock: virtual });
   } finally {
     realTimers.clearInterval(progress);
     uninstall();
@@ -447,7 +535,8 @@ async function runNodeSimOnClock({ clock = 'virtual', ...o } = {}) {
 /** Run one size: mode 'nodes' (real nodes) or 'routing' (converged views, the overlay's routing step). */
 async function runChordSim({ mode = 'nodes', ...o } = {}) {
   if (mode === 'routing') return runRoutingSim(o);
+  if (mode === 'maintenance') return runNodeSimOnClock({ ...o, maintenance: true });
   return runNodeSimOnClock(o);
 }
 
-module.exports = { runChordSim, runNodeSim, runRoutingSim, buildRing, route };
+module.exports = { runChordSim, runNodeSim, runRoutingSim, runMaintenanceSim, buildRing, route };

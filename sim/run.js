@@ -6,6 +6,14 @@
 //   chord: every N in routing mode (converged ring views, the overlay's routing step), and N <= --max-real
 //   also with real ChordNodes on the in-memory transport (gossip, replication, churn); the whole run,
 //   node timers included, on a virtual clock installed as the global one by default
+// `npm run sim -- --kind chord --routing-only --design log [--nodes 1000,10000,100000,1000000] [--lookups 10000]`
+//   the target design's routing model (issue #22: successor list + predecessor + fingers, O(log N) entries
+//   per node; sim/chord-log.js); --design both adds today's full-membership design (converged views) at
+//   N <= 10000; rows go to bench/results/sim-chord-scaling.json
+// `npm run sim -- --kind chord --maintenance [--nodes 64,128,256,512] [--churn-rate 0.1]`
+//   maintenance frames per node per simulated minute at steady state: today's design measured on real
+//   ChordNodes (quiet, then with --churn-rate replacements per node per minute), the target design
+//   modelled from its protocol; also into sim-chord-scaling.json
 const fs = require('fs');
 const path = require('path');
 const { runMeshSim } = require('./mesh');
@@ -30,6 +38,63 @@ function args() {
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) if (a[i].startsWith('--')) o[a[i].slice(2)] = a[i + 1] && !a[i + 1].startsWith('--') ? a[++i] : true;
   return o;
+}
+
+function scalingLine(r) {
+  const design = r.design === 'log' ? `target (log N state), ${r.mode === 'maintenance' ? 'modelled' : 'routing model'}` : 'shipping (full view)';
+  if (r.mode === 'maintenance')
+    return (
+      `chord maintenance N=${String(r.nodes).padEnd(7)} ${design.padEnd(36)} ${f(r.messagesPerNodePerMinute, 1)} messages/node/min` +
+      (r.churnPerNodePerMinute ? ` at churn ${r.churnPerNodePerMinute}/node/min` : ' (no churn)') +
+      (r.design === 'log' ? ' (modelled)' : `, ${f(r.bytesPerNodePerMinute / 1024, 1)} KiB/node/min, links/node ${f(r.linksMean, 1)}, wall ${(r.wallMs / 1000).toFixed(1)} s`)
+    );
+  const within = r.hopsMean <= r.halfLog2N + 1 && r.hopsMax <= r.log2N + 2 && (r.design !== 'log' || r.entriesMax <= 3 * r.log2N);
+  return (
+    `chord routing N=${String(r.nodes).padEnd(7)} ${design.padEnd(36)} entries/node mean/max ${f(r.entriesPerNode, 1)}/${r.entriesMax} ` +
+    `hops mean/p99/max ${f(r.hopsMean)}/${f(r.hopsP99)}/${f(r.hopsMax)} (½log2N+1 = ${f(r.halfLog2N + 1)}, log2N+2 = ${f(r.log2N + 2)}, 3·log2N = ${f(3 * r.log2N, 1)}: ` +
+    `${within ? 'within' : 'EXCEEDED'}), gets ${r.getsOk}/${r.gets}, build ${r.setupMs} ms, route ${r.runMs} ms` +
+    (r.heapMiB ? `, heap+buffers ${f(r.heapMiB, 0)} MiB` : '')
+  );
+}
+
+/** Issue #22's comparison: the target design's routing model and maintenance vs today's full-membership design. */
+async function runScaling(o) {
+  const { runLogRoutingSim, logMaintenance } = require('./chord-log');
+  const chordSim = require('./chord');
+  const seed = Number(o.seed || 1);
+  const lookups = Number(o.lookups || 10_000);
+  const log = (m) => console.log(`  ${m}`);
+  const out = [];
+  const emit = (r) => {
+    out.push(r);
+    console.log(scalingLine(r));
+  };
+  if (o.maintenance) {
+    const rate = Number(o['churn-rate'] ?? 0.1);
+    const sizes = String(o.nodes === true || !o.nodes ? '64,128,256,512' : o.nodes)
+      .split(',')
+      .map(Number);
+    const modelSizes = [...new Set([...sizes, 1000, 10_000, 100_000, 1_000_000])].sort((a, b) => a - b);
+    for (const nodes of modelSizes) {
+      const hopsMean = runLogRoutingSim({ nodes, seed, lookups }).hopsMean;
+      emit(logMaintenance({ nodes, hopsMean }));
+      if (rate) emit(logMaintenance({ nodes, hopsMean, churnPerNodePerMinute: rate }));
+    }
+    for (const nodes of sizes) {
+      emit(await chordSim.runChordSim({ mode: 'maintenance', nodes, seed, log }));
+      if (rate) emit(await chordSim.runChordSim({ mode: 'maintenance', nodes, seed, churnPerNodePerMinute: rate, windowMs: 120_000, log }));
+    }
+    return out;
+  }
+  const sizes = String(o.nodes || '16,64,256,1000,4096,10000,100000,1000000')
+    .split(',')
+    .map(Number);
+  for (const nodes of sizes) {
+    emit(runLogRoutingSim({ nodes, seed, lookups, log }));
+    // today's design installs full views: at most MAX_MEMBERS (16,384) by construction, minutes past 10,000
+    if (o.design === 'both' && nodes <= 10_000) emit(await chordSim.runChordSim({ mode: 'routing', nodes, seed, keys: Math.ceil(lookups / 5), log }));
+  }
+  return out;
 }
 
 /** One kind over its sizes; returns the result rows. */
@@ -92,7 +157,7 @@ function save(kind, out) {
   fs.mkdirSync(dir, { recursive: true });
   // runs with other settings (sizes, churn, clock, mode) are kept: one file holds the whole table
   const file = path.join(dir, `sim-${kind}.json`);
-  const keyOf = (r) => [r.mode || '', r.nodes, r.churn || 0, r.clock || '', r.loss || 0].join('|');
+  const keyOf = (r) => [r.mode || '', r.design || '', r.nodes, r.churn || 0, r.churnPerNodePerMinute || 0, r.clock || '', r.loss || 0].join('|');
   let kept = [];
   try {
     const fresh = new Set(out.map(keyOf));
@@ -107,7 +172,9 @@ const DEFAULT_SIZES = { mesh: '16,64,256,1000,4000,10000', chord: '16,64,256,100
 
 (async () => {
   const o = args();
-  if (o.kind) {
+  if (o.kind === 'chord' && (o.design === 'log' || o.design === 'both' || o.maintenance)) {
+    save('chord-scaling', await runScaling(o));
+  } else if (o.kind) {
     save(o.kind, await runKind(o.kind, o));
   } else {
     // no arguments: the README's tables (mesh at 16…10 000, plus 20 % churn and 1 % loss at 1000;
@@ -117,10 +184,15 @@ const DEFAULT_SIZES = { mesh: '16,64,256,1000,4000,10000', chord: '16,64,256,100
     mesh.push(...(await runKind('mesh', { ...o, nodes: '1000', loss: '0.01' })));
     save('mesh', mesh);
     save('chord', await runKind('chord', { churn: '0.2', ...o }));
+    // issue #22: the target design's routing model to 1,000,000 nodes next to today's design, then maintenance traffic
+    // (the 512-node maintenance row takes 5 minutes more: `--kind chord --maintenance --nodes 512`)
+    save('chord-scaling', [...(await runScaling({ ...o, design: 'both' })), ...(await runScaling({ ...o, maintenance: true, nodes: '64,128,256' }))]);
   }
   try {
-    await require('../bench/plots').renderAll({ only: ['chord-hops', 'sim-'] });
-    console.log('charts: bench/results/chord-hops-vs-n.svg, sim-delivery-time-vs-n.svg, sim-memory-vs-n.svg');
+    await require('../bench/plots').renderAll({ only: ['chord-hops', 'chord-scaling', 'sim-'] });
+    console.log(
+      'charts: bench/results/chord-hops-vs-n.svg, chord-scaling-entries-vs-n.svg, chord-scaling-hops-vs-n.svg, chord-scaling-maintenance-vs-n.svg, sim-delivery-time-vs-n.svg, sim-memory-vs-n.svg',
+    );
   } catch (e) {
     console.log(`charts not drawn: ${e.message}`);
   }

@@ -7,6 +7,8 @@
 const test = require('ava');
 const { runChordSim, buildRing, route } = require('../../sim/chord');
 const { slotsOf } = require('../../dist/chord/positions.js');
+const { Membership } = require('../../dist/chord/ring.js');
+const { runLogRoutingSim, buildLogRing, top53, responsibleIndex, logMaintenance } = require('../../sim/chord-log');
 
 const within = (t, r) => {
   t.log(
@@ -41,6 +43,40 @@ test('routing: only the responsible node answers from its own view (0 hops); wit
   for (const l of ring.links) l.clear();
   const other = (resp + 1) % 32;
   t.deepEqual(route(ring, other, pos), { hops: 1, ok: true });
+});
+
+test('target design, routing model (issue #22), N = 100,000: O(log N) entries per node, hops within bounds, every lookup ends at the responsible node', (t) => {
+  const r = runLogRoutingSim({ nodes: 100_000, seed: 1, lookups: 10_000 });
+  t.log(
+    `log design N=${r.nodes}: entries/node mean ${r.entriesPerNode.toFixed(1)} max ${r.entriesMax} (≤ ${(3 * r.log2N).toFixed(1)}), ` +
+      `hops mean ${r.hopsMean.toFixed(2)} (≤ ${(r.halfLog2N + 1).toFixed(2)}) p99 ${r.hopsP99} max ${r.hopsMax} (≤ ${(r.log2N + 2).toFixed(2)}), build ${r.setupMs} ms, route ${r.runMs} ms`,
+  );
+  t.is(r.lookups, 10_000);
+  t.is(r.positionTies, 0);
+  t.true(r.entriesMax <= 3 * r.log2N, `at most 3·log2 N routing entries (max ${r.entriesMax})`);
+  t.true(r.entriesPerNode >= r.log2N - 2, 'about log2 N distinct fingers plus successors and predecessor');
+  within(t, r);
+});
+
+test('target design, maintenance model: messages per node per minute grow with log N (at most 2x from N = 1,000 to 10,000)', (t) => {
+  const at = (nodes) => logMaintenance({ nodes, hopsMean: runLogRoutingSim({ nodes, seed: 1, lookups: 2000 }).hopsMean, churnPerNodePerMinute: 0.1 }).messagesPerNodePerMinute;
+  const [small, large] = [at(1000), at(10_000)];
+  t.log(`modelled: ${small.toFixed(0)} messages/node/min at N = 1,000, ${large.toFixed(0)} at N = 10,000`);
+  t.true(large > small);
+  t.true(large <= 2 * small);
+});
+
+test('target design, routing model: 53-bit positions are the real node IDs\' top bits, responsibility as the overlay decides it', (t) => {
+  const n = 2000;
+  const full = buildRing(n, 4, 3).members; // real IDs, full 384-bit positions, sorted
+  const log = buildLogRing(n, 4, 3);
+  t.deepEqual(Array.from(log.pos), full.map((m) => top53(m.pos)));
+  for (let k = 0; k < 200; k++)
+    for (const slot of slotsOf(`check-${k}`)) t.is(responsibleIndex(log.pos, top53(slot.pos)), Membership.responsibleIndex(full, slot.pos));
+  // entries: successors and predecessor are always there
+  const i = 17;
+  const mine = Array.from(log.entries.subarray(log.offsets[i], log.offsets[i + 1]));
+  for (const j of [18, 19, 20, 16]) t.true(mine.includes(j));
 });
 
 test.serial('N = 64 real nodes, 20 % churn: no acknowledged key lost, every get succeeds, hops within bounds', async (t) => {
