@@ -7,11 +7,12 @@
  * The base layer runs on the native addon when it loads and on the pure-TypeScript
  * fallback otherwise: see `backend`.
  */
-import { backend, choice } from './native';
+import { backend as loadedBackend, choice } from './native';
 import * as base from './compat/base';
 import * as mesh from './compat/mesh';
 
-export { backend };
+/** Which implementation of the base layer is running: the Rust addon or the pure-TypeScript fallback. */
+export const backend: 'native' | 'js' = loadedBackend;
 /** Where the backend was loaded from (file or package), or why the fallback runs. */
 export const backendSource: string = choice.source;
 
@@ -124,4 +125,4 @@ export type { SyncStats, SyncNodeStats, SyncApplied } from './sync';
 export type { ChordNodeStats } from './chord';
 export type { ConnectionEvent, FrameDroppedEvent, FrameDropReason } from './mesh/diagnostics';
 export type { SyncRefusedEvent } from './sync/diagnostics';
-export type { ChordRouteEvent, ChordRouteEventKind } from './chord/diagnostics';
+export type { ChordRouteEvent, ChordRouteEventKind } from './chord/route-event';

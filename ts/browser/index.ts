@@ -6,7 +6,10 @@
 import { MeshNode } from '../mesh/mesh-node';
 import type { MeshOptions } from '../mesh/options';
 
-export { backend } from '../native';
+import { backend as loadedBackend } from '../native';
+
+/** Always 'js' in a browser: the pure-TypeScript backend. */
+export const backend: 'native' | 'js' = loadedBackend;
 export * from '../base/errors';
 export { flags } from '../base/flags';
 export { COMPRESSION, COMPRESSION_PREFERENCE, compressionName } from '../base/compression-flags';

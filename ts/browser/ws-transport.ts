@@ -2,7 +2,7 @@
  * The browser's WebSocket as the "ws" transport (client only, as in js2p): a
  * browser node cannot listen; it dials Node (or compatible) ws servers.
  */
-import type { ByteStream } from '../base/connection';
+import type { ByteStream } from '../base/byte-stream';
 import type { Transport, TransportServer } from '../transport/transport';
 import { WebSocketStream, WebSocketLike } from '../transport/ws-stream';
 

@@ -12,7 +12,7 @@
  * connection we dialled (an incoming one keeps ERR_FRAME_TOO_LARGE, the limit
  * that a hostile peer hit).
  */
-import type { ByteStream } from '../base/connection';
+import type { ByteStream } from '../base/byte-stream';
 import { NotAPeerError } from '../base/errors';
 
 /** Bytes kept to describe what the remote sent. */

@@ -12,7 +12,7 @@
  * (VirtualClock.install(), see clock.ts).
  */
 import { EventEmitter } from 'events';
-import type { ByteStream } from '../base/connection';
+import type { ByteStream } from '../base/byte-stream';
 import type { Transport, TransportServer } from './transport';
 import { realClock, realTimers, type NetworkClock } from './clock';
 import { checkOption, checkOptions } from '../base/check-options';

@@ -6,7 +6,7 @@
  */
 import * as net from 'net';
 import * as tls from 'tls';
-import type { ByteStream } from '../base/connection';
+import type { ByteStream } from '../base/byte-stream';
 import { PeerAuthError, TransportHandshakeError } from '../base/errors';
 import { firstCertificate, pinnedNodeId, pinnedSalt, selfSignedCertificate, spkiFingerprint } from './certificate';
 

@@ -3,7 +3,7 @@
  * byte streams (ByteStream) to the framing layer. TCP ("Plaintext"), TLS
  * ("SSL") and WebSocket ("ws") implement it; so can an in-memory transport.
  */
-import type { ByteStream } from '../base/connection';
+import type { ByteStream } from '../base/byte-stream';
 import type { PendingConnection } from './pending';
 
 export type { PendingConnection } from './pending';

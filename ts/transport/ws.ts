@@ -19,7 +19,7 @@ let wsLib: typeof import('ws') | undefined;
 const wsModule = (): typeof import('ws') => (wsLib ??= require('ws') as typeof import('ws'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const httpModule = (): typeof import('http') => require('http') as typeof import('http');
-import type { ByteStream } from '../base/connection';
+import type { ByteStream } from '../base/byte-stream';
 import { FrameTooLargeError, TransportHandshakeError, WebSocketProtocolError } from '../base/errors';
 import type { Transport, TransportConfig, TransportServer } from './transport';
 import { PendingConnection } from './pending';
