@@ -123,13 +123,22 @@ function sweepStale(prefix) {
 // --- the testnet's network ------------------------------------------------------------------------
 
 const PORTS_PER_BRIDGE = 512; // a Linux bridge takes at most 1024 ports
+/**
+ * Up to this many nodes, each namespace gets a permanent neighbour entry for every other node. The
+ * kernel's ARP table is one for all namespaces (net.ipv4.neigh.default.gc_thresh3, 1024 entries by
+ * default): 64 nodes with 20-30 links each overflow it ("neighbor table overflow!"), the ARP request
+ * is dropped and the dial times out. Permanent entries do not count against that limit (kernel 4.19
+ * and later) and leave the machine's settings alone; N² of them is the cost.
+ */
+const PERMANENT_NEIGHBOURS = 1024;
+const macOf = (i) => `02:7e:${[(i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}:01`;
 
 /**
- * One namespace per node, each with a veth (eth0) into a bridge in a hub namespace, addresses
+ * One namespace per node, each with a veth (eth0, MAC 02:7e:…) into a bridge in a hub namespace, addresses
  * from the private /16 `subnet` (10.232.0.0/16 by default: node i gets 10.232.0.0 + 10 + i, so
  * 64 000 nodes fit). Bridges take 512 nodes each and hang off the first one through veth pairs.
  * Namespaces are named `prefix` + this process's ID + `hub` or `n` + index, so that sweepStale(prefix)
- * finds them after a crash. Returns { hub, nodes: [{ ns, addr }], cleanup() }.
+ * finds them after a crash. Returns { hub, nodes: [{ ns, addr, mac }], cleanup() }.
  */
 function createStarNetwork(count, { prefix = 'p2ptn', subnet = '10.232' } = {}) {
   const tag = `${prefix}${process.pid}`;
@@ -158,15 +167,22 @@ function createStarNetwork(count, { prefix = 'p2ptn', subnet = '10.232' } = {}) 
     for (let i = 0; i < count; i++) {
       const ns = `${tag}n${i}`;
       add(ns);
-      ip(['link', 'add', `h${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns], { ns: hub });
+      ip(['link', 'add', `h${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macOf(i), 'netns', ns], { ns: hub });
       ip(['link', 'set', `h${i}`, 'master', `br${Math.floor(i / PORTS_PER_BRIDGE)}`], { ns: hub });
       ip(['link', 'set', `h${i}`, 'up'], { ns: hub });
       const h = 10 + i;
       const addr = `${subnet}.${h >> 8}.${h & 255}`;
       ip(['addr', 'add', `${addr}/16`, 'dev', 'eth0'], { ns });
       ip(['link', 'set', 'eth0', 'up'], { ns });
-      net.nodes.push({ ns, addr });
+      net.nodes.push({ ns, addr, mac: macOf(i) });
     }
+    // every node knows every other's MAC: no ARP (see PERMANENT_NEIGHBOURS)
+    if (count <= PERMANENT_NEIGHBOURS)
+      for (const n of net.nodes) {
+        const lines = net.nodes.filter((m) => m !== n).map((m) => `neigh replace ${m.addr} lladdr ${m.mac} dev eth0 nud permanent`);
+        const r = spawnSync('ip', ['-n', n.ns, '-batch', '-'], { input: lines.join('\n') + '\n', encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`ip -n ${n.ns} -batch (neighbour entries): ${(r.stderr || '').trim()}`);
+      }
   } catch (e) {
     net.cleanup();
     throw e;
