@@ -6,7 +6,7 @@
 //            named, each with its own options. Commands then say which node by `kind` (default: the first);
 //            events of a process started with `nodes` carry the `kind` of the node they come from.
 //   stdin : {"cmd":"connect","host","port"} | {"cmd":"broadcast","data":[...]} (with a "tag": answered by
-//           {"ev":"reply","tag","at"}: when it was sent) | {"cmd":"peers"} | {"cmd":"close"}
+//           {"ev":"reply","tag","sentAt"}: when it was sent, on this machine's clock) | {"cmd":"peers"} | {"cmd":"close"}
 //           sync and chord nodes, each answered by {"ev":"reply","tag","ok",...}:
 //           | {"cmd":"set","key","value","tag"}   sync: stored locally and broadcast; chord: the reply
 //                                                 comes once the write was acknowledged (r copies held)
@@ -17,6 +17,7 @@
 //                                                 ("digest":true: { sha256, size } of that instead);
 //                                                 chord: the items held here, with chordStats()
 //           | {"cmd":"stats","tag"}               chord: chordStats(); sync: size and peer count
+//           | {"cmd":"members","tag"}             chord: the member records held, [id, verified, dead, storing, seq]
 //           | {"cmd":"report","tag"}              every node's stats() without perPeer (a chord node's with
 //                                                 its last hop counts), and this process's memory, CPU time and
 //                                                 event-loop delay (ms: p50, p99, max since it was ready)
@@ -127,7 +128,7 @@ function report(nodes) {
     } else if (c.cmd === 'broadcast') {
       const at = Date.now();
       node.broadcast(...c.data);
-      if (c.tag) reply(c, { ok: true, at });
+      if (c.tag) reply(c, { ok: true, sentAt: at });
     } else if (c.cmd === 'peers') {
       out({ ev: 'peers', ids: [...node.peers.keys()], tag: c.tag });
     } else if (c.cmd === 'set') {
@@ -183,6 +184,11 @@ function report(nodes) {
       } else reply(c, { ok: false, error: 'a mesh node holds no table' });
     } else if (c.cmd === 'stats') {
       reply(c, kind === 'chord' ? { ok: true, value: node.chordStats() } : { ok: true, value: { size: node.size, peers: node.peers.size } });
+    } else if (c.cmd === 'members') {
+      // a chord node's member records as it holds them (internal: for a diagnosis when the ring does not form)
+      const members = node.membership && node.membership.members;
+      if (!members) reply(c, { ok: false, error: 'no member records here (not a chord node, or ts/chord keeps none)' });
+      else reply(c, { ok: true, value: [...members.values()].map((m) => [m.id, Boolean(m.verified), Boolean(m.dead), Boolean(m.storing), m.seq]) });
     } else if (c.cmd === 'report') {
       reply(c, { ok: true, value: report(nodes) });
     } else if (c.cmd === 'close') {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run testnet -- --nodes 64 [--seconds 60] [--churn 0.2] [--kinds mesh,sync,chord] [--loopback] [--seed 1]
-//   [--rate 6] [--sync-writes 2] [--chord-sets 2] [--chord-gets 4] [--quiet 10] [--json FILE]`
+//   [--rate 6] [--sync-writes 2] [--chord-sets 2] [--chord-gets 4] [--quiet 30] [--json FILE]`
 // One polyp2p process per node, in network namespaces where the machine allows it (root and ip netns),
 // else on loopback (--loopback forces it); see testnet/testnet.js for what runs and what is counted.
 // Prints a table and merges the figures into bench/results/testnet.json (one row per nodes, churn,
@@ -13,7 +13,7 @@ const { runTestnet, format, DEFAULTS, KINDS } = require('./testnet');
 
 const USAGE = `usage: npm run testnet -- [--nodes 64] [--seconds 60] [--churn 0.2] [--kinds mesh,sync,chord] [--loopback] [--seed 1]
          [--rate 6 (broadcasts per node per minute)] [--sync-writes 2] [--chord-sets 2] [--chord-gets 4 (per second)]
-         [--quiet 10 (seconds of upkeep measured after the run)] [--json bench/results/testnet.json]`;
+         [--quiet 30 (seconds of upkeep measured after the run)] [--json bench/results/testnet.json]`;
 
 function options() {
   const { values } = parseArgs({

@@ -23,6 +23,8 @@ const KINDS = ['mesh', 'sync', 'chord'];
 const NS_PORTS = { mesh: 4444, sync: 4445, chord: 4446 };
 const NS_PREFIX = 'p2ptn';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A bound for Promise.race: does not keep the process alive once the race is decided. */
+const deadline = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Busy and total jiffies of the whole machine (/proc/stat), to say how loaded it was (other work included). */
 function machineCpu() {
@@ -55,7 +57,7 @@ const DEFAULTS = {
   /** Gets come from chord nodes that joined at least this long ago (two stabilisation rounds and a margin, as in the simulator). */
   chordSettleMs: 3000,
   downtimeMs: [1000, 3000],
-  quietSeconds: 10,
+  quietSeconds: 30,
   startConcurrency: 8,
   maxInFlight: 32,
   /** Options for every node of a kind, beside host and port (default: none, the library's defaults). */
@@ -216,6 +218,47 @@ async function runTestnet(options = {}) {
     return Date.now() - t0;
   }
 
+  /**
+   * Which live nodes are missing from which views, and as what (no record, unverified, dead): from
+   * each chord node's member records (node-process.js `members`; internal, so best effort).
+   */
+  async function diagnoseRing() {
+    const nodes = live();
+    const views = await Promise.all(nodes.map((i) => i.handle.request({ cmd: 'members', kind: 'chord' }, 10000).catch(() => null)));
+    if (views.some((v) => !v || !v.ok)) return { summary: `member records not available (${(views.find((v) => v && !v.ok) || {}).error || 'no reply'})` };
+    const missing = [];
+    for (const target of nodes) {
+      const states = { absent: 0, unverified: 0, dead: 0, notStoring: 0 };
+      nodes.forEach((viewer, k) => {
+        if (viewer === target) return;
+        const rec = views[k].value.find((m) => m[0] === target.ids.chord);
+        if (!rec) states.absent++;
+        else if (!rec[1]) states.unverified++;
+        else if (rec[2]) states.dead++;
+        else if (!rec[3]) states.notStoring++;
+      });
+      const n = states.absent + states.unverified + states.dead + states.notStoring;
+      if (n) missing.push({ node: `${target.slot}.${target.gen}`, startedAtS: target.gen ? (target.startedAt - wall0) / 1000 : 0, views: n, ...states });
+    }
+    // members still live in a view that are no live process (a killed incarnation's ID)
+    const liveIds = new Set(nodes.map((i) => i.ids.chord));
+    const stale = views.map((v) => v.value.filter((m) => m[1] && !m[2] && m[3] && !liveIds.has(m[0])).length);
+    const staleViews = stale.filter((x) => x > 0).length;
+    const summary =
+      (missing.length
+        ? missing
+            .map(
+              (m) =>
+                `node ${m.node}${m.startedAtS ? ` (restarted at ${m.startedAtS.toFixed(0)} s)` : ''} missing from ${m.views} views (${Object.entries(m)
+                  .filter(([k, v]) => ['absent', 'unverified', 'dead', 'notStoring'].includes(k) && v)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(', ')})`,
+            )
+            .join('; ')
+        : 'every live node is in every view now') + (staleViews ? `; ${staleViews} views still hold killed nodes as live (${stale.reduce((a, b) => a + b, 0)} entries)` : '');
+    return { missing, staleViews, summary };
+  }
+
   let stopping = false;
   let tBuild = Date.now();
   const pending = new Set();
@@ -325,7 +368,7 @@ async function runTestnet(options = {}) {
           if (!inc || inc.killedAt || !inc.joinedAt.mesh) return;
           const id = `${inc.slot}.${inc.gen}.${inc.seq++}`;
           const r = await inc.handle.request({ cmd: 'broadcast', kind: 'mesh', data: ['tn', id] }, 10000).catch(() => null);
-          if (r && r.ok) Object.assign(bcast(id), { author: inc, sentAt: r.at });
+          if (r && r.ok) Object.assign(bcast(id), { author: inc, sentAt: r.sentAt });
         }),
       );
     }
@@ -395,7 +438,7 @@ async function runTestnet(options = {}) {
     for (const t of timers) clearInterval(t);
     await churnDone;
     await Promise.all(restarts);
-    await Promise.race([Promise.allSettled([...pending]), sleep(45000)]);
+    await Promise.race([Promise.allSettled([...pending]), deadline(45000)]);
     const tEnd = Date.now();
     const cpuEnd = machineCpu();
     result.runMs = tEnd - tRun;
@@ -485,6 +528,16 @@ async function runTestnet(options = {}) {
         (ms) => ((c.ringConvergeMs = ms), true),
         (e) => ((c.ringError = e.message), false),
       );
+      if (!c.ringConverged) {
+        c.ringDiagnosis = await diagnoseRing();
+        log(`the ring did not re-form within 60 s: ${c.ringDiagnosis.summary}`);
+        // and does it later? (bounded: 2 more minutes)
+        c.ringLateMs = await ringConverged(120000, 'the ring to re-form, late').then(
+          (ms) => 60000 + ms,
+          () => null,
+        );
+        log(c.ringLateMs ? `  ... it re-formed ${(c.ringLateMs / 1000).toFixed(1)} s after the workload` : '  ... nor within 2 more minutes');
+      }
       const getsBefore = chord.gets;
       let todo = [...acked.keys()];
       const tRead = Date.now();
@@ -598,7 +651,7 @@ async function runTestnet(options = {}) {
     stopping = true;
     for (const t of [...timers, ...samplers]) clearInterval(t);
     // ask nicely (bounded), then SIGKILL whatever is left; then the namespaces go
-    await Promise.all(live().map((i) => Promise.race([i.handle.close({ leave: false }).catch(() => {}), sleep(6000)])));
+    await Promise.all(live().map((i) => Promise.race([i.handle.close({ leave: false }).catch(() => {}), deadline(6000)])));
     for (const i of incs) if (!i.exitedAt) i.handle.kill9();
     await Promise.all(incs.map((i) => i.handle.exited(3000)));
     if (net) net.cleanup();
