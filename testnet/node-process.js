@@ -22,14 +22,14 @@
 //                                                 its last hop counts), and this process's memory, CPU time and
 //                                                 event-loop delay (ms: p50, p99, max since it was ready)
 //           The end of stdin (the driving process died) closes the nodes and exits.
-//   stdout: {"ev":"ready","id","port","nodes":{kind:{id,port}}} | {"ev":"msg","data":[...],"sender","t"}
+//   stdout: {"ev":"ready","id","port","nodes":{kind:{id,port}},"backend"} | {"ev":"msg","data":[...],"sender","t"}
 //           | {"ev":"peers","ids":[...]} | {"ev":"connected"|"connectError",...}
 //           | {"ev":"peerError","code"} | {"ev":"closed","handles":[...]} | {"ev":"reply",...}
 const crypto = require('crypto');
 const path = require('path');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const readline = require('readline');
-const { createMesh, createSync, createChord } = require(path.join(__dirname, '..', 'dist', 'index.js'));
+const { createMesh, createSync, createChord, backend } = require(path.join(__dirname, '..', 'dist', 'index.js'));
 
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 // how late this process's event loop ran (reported by `report`: a loaded machine shows here first);
@@ -86,7 +86,7 @@ function report(nodes) {
   }
   const [firstKind, first] = [...nodes][0];
   const ids = Object.fromEntries([...nodes].map(([kind, node]) => [kind, { id: node.id, port: node.port }]));
-  out({ ev: 'ready', id: first.id, port: first.port, kind: firstKind, nodes: ids });
+  out({ ev: 'ready', id: first.id, port: first.port, kind: firstKind, nodes: ids, backend });
   loopDelay.reset();
   const reply = (c, body) => out({ ev: 'reply', tag: c.tag, ...body });
   const fail = (c, e) => reply(c, { ok: false, error: e.message, code: e.code || e.name });

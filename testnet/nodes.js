@@ -164,6 +164,7 @@ function startNode(ns, options, { onEvent, keepEvents = true, readyMs = 10000, l
         handle.id = ev.id;
         handle.port = ev.port;
         handle.nodes = ev.nodes;
+        handle.backend = ev.backend;
         return handle;
       },
       (e) => {

@@ -319,6 +319,7 @@ async function runTestnet(options = {}) {
     // --- build ------------------------------------------------------------------------------------
     tBuild = Date.now();
     const first = await launch(slots[0]);
+    result.backend = first.handle.backend;
     for (const k of kinds) first.joinedAt[k] = first.readyAt;
     for (let i = 1; i < o.nodes; i += o.startConcurrency) {
       const wave = slots.slice(i, i + o.startConcurrency);
@@ -692,7 +693,7 @@ function format(r) {
   const rows = [
     ['nodes (processes started)', `${r.nodes} (${r.processes})`],
     ['network', r.network === 'netns' ? `namespaces: ${r.networkNote}` : r.networkNote],
-    ['kinds', r.kinds.join(', ')],
+    ['kinds (backend)', `${r.kinds.join(', ')} (${r.backend})`],
     ['duration: build / workload / wall', `${f(r.setupMs / 1000)} s / ${f(r.runMs / 1000)} s / ${f(r.wallMs / 1000)} s`],
     ['churn events (kill -9, then restarted)', `${r.churnEvents} (churn ${r.churn})`],
   ];
