@@ -291,8 +291,9 @@ async function runTestnet(options = {}) {
     const r = await from.handle.request({ cmd: 'set', kind: 'chord', key, value }, 30000).catch((e) => ({ ok: false, code: 'no reply', error: e.message }));
     if (r.ok) acked.set(key, { value, inc: from, at: Date.now(), phase });
     else {
+      const code = from.killedAt ? 'writer killed' : r.code;
       chord.setsFailed++;
-      chord.setErrors[r.code] = (chord.setErrors[r.code] || 0) + 1;
+      chord.setErrors[code] = (chord.setErrors[code] || 0) + 1;
     }
   };
   const syncSet = async (from) => {
