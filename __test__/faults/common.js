@@ -3,22 +3,15 @@
 // processes torn down even on failure, and how a missing impairment tool is
 // reported (printed; a failure under CI=true, where .ci/run installs iptables).
 const { createNetwork, startNode, impairUnavailable } = require('./netns');
+const { waitFor: poll } = require('../../testnet/nodes');
 
 const PORT = 4444;
 const CI = process.env.CI === 'true';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll `cond` until truthy; after `ms`, fail naming `what` and the link events of `nodes`. */
-async function waitFor(cond, ms, what, nodes = []) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await cond();
-    if (last) return last;
-    await sleep(100);
-  }
-  const history = nodes.map((n) => `\n  ${n.ns}: ${n.linkHistory()}`).join('');
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${history}`);
+function waitFor(cond, ms, what, nodes = []) {
+  return poll(cond, ms, what, { detail: () => nodes.map((n) => `\n  ${n.ns}: ${n.linkHistory()}`).join('') });
 }
 
 /** Network + one node per namespace (options(addr, i) gives each node's options); all torn down by t.teardown. */

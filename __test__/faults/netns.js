@@ -2,54 +2,30 @@
 // Network namespaces for fault tests: a hub namespace holding two bridges
 // (side A and side B) joined by a veth pair (cut it to partition the network),
 // and one namespace per node with a veth into its side's bridge. Addresses come
-// from 10.231.57.0/24 and exist only inside these namespaces.
+// from 10.231.57.0/24 and exist only inside these namespaces. Running ip, the
+// namespace registry (everything deleted at exit, also on SIGINT/SIGTERM) and
+// the node processes (testnet/node-process.js) are shared with the testnet:
+// testnet/netns.js, testnet/nodes.js.
 const { spawn, spawnSync } = require('child_process');
 const path = require('path');
-const readline = require('readline');
+const { ip, nsExec, unavailable, atExit, addNamespace, deleteNamespace } = require('../../testnet/netns');
+const { startNode, killAll } = require('../../testnet/nodes');
 
 const SUBNET = '10.231.57';
-const created = new Set();
 const children = new Set();
-
-function ip(args, { ns, check = true } = {}) {
-  const full = ns ? ['-n', ns, ...args] : args;
-  const r = spawnSync('ip', full, { encoding: 'utf8' });
-  if (check && r.status !== 0) throw new Error(`ip ${full.join(' ')}: ${(r.stderr || '').trim()}`);
-  return r;
-}
-
-function nsExec(ns, cmd, args, check = true) {
-  const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8' });
-  if (check && r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns}: ${(r.stderr || '').trim()}`);
-  return r;
-}
-
-/** Why namespaces cannot be used here, or null when they can. */
-function unavailable() {
-  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root (ip netns needs CAP_SYS_ADMIN)';
-  if (spawnSync('ip', ['-V']).status !== 0) return 'the ip command (iproute2) is not installed';
-  const probe = `pp${process.pid}probe`;
-  const r = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
-  if (r.status !== 0) return `ip netns add failed: ${(r.stderr || '').trim()}`;
-  const v = spawnSync('ip', ['-n', probe, 'link', 'add', 'pa', 'type', 'veth', 'peer', 'name', 'pb'], { encoding: 'utf8' });
-  spawnSync('ip', ['netns', 'del', probe]);
-  if (v.status !== 0) return `veth pairs unavailable: ${(v.stderr || '').trim()}`;
-  return null;
-}
+atExit(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
 
 let seq = 0;
-let reqSeq = 0;
 /** Build the network for `sides` (e.g. ['A','A','B','B']): returns { hub, nodes: [{ns, addr, side}] , partition(), heal(), cleanup() }. */
 function createNetwork(sides) {
   const tag = `pp${process.pid % 100000}x${seq++}`;
   const hub = `${tag}hub`;
   const net = { hub, nodes: [], namespaces: [], delayers: [] };
   const add = (ns) => {
-    ip(['netns', 'add', ns]);
-    created.add(ns);
+    addNamespace(ns);
     net.namespaces.push(ns);
-    ip(['link', 'set', 'lo', 'up'], { ns });
   };
   try {
     add(hub);
@@ -145,10 +121,7 @@ function createNetwork(sides) {
 
 function cleanup(net) {
   for (const d of net.delayers || []) d.child.kill('SIGKILL');
-  for (const ns of [...net.namespaces].reverse()) {
-    spawnSync('ip', ['netns', 'del', ns]);
-    created.delete(ns);
-  }
+  for (const ns of [...net.namespaces].reverse()) deleteNamespace(ns);
   net.namespaces.length = 0;
 }
 
@@ -211,113 +184,6 @@ function startDelay(ns, delayMs, jitterMs) {
     });
   });
 }
-
-/** Start node-process.js inside `ns`; resolves with a handle once ready. */
-function startNode(ns, options) {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, path.join(__dirname, 'node-process.js'), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  const events = [];
-  const waiters = [];
-  // a killed child: writes to its stdin fail (EPIPE) and nothing it was asked will be answered
-  child.stdin.on('error', () => {});
-  let ended = false;
-  child.on('exit', () => children.delete(child));
-  // 'close': exited and its stdout fully read, so no answer can come any more
-  child.on('close', (code, signal) => {
-    ended = true;
-    for (const w of waiters.splice(0)) w.reject(new Error(`node in ${ns} exited (${signal || code}) while waiting for ${w.what}`));
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    let ev;
-    try {
-      ev = JSON.parse(line);
-    } catch {
-      return;
-    }
-    ev.at = Date.now();
-    events.push(ev);
-    for (const w of [...waiters]) if (w.match(ev)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(ev);
-    }
-  });
-  const started = Date.now();
-  // why a wait failed is usually a link that went down: say which, when and with what error
-  const linkHistory = () => {
-    const seen = events.filter((e) => ['peer', 'peerLeft', 'peerError'].includes(e.ev)).slice(-12);
-    const at = (e) => `${((e.at - started) / 1000).toFixed(1)}s`;
-    return `link events here: ${seen.map((e) => `${e.ev}${e.code ? ` ${e.code}` : ''}${e.id ? ` ${e.id.slice(0, 6)}` : ''}@${at(e)}`).join(', ') || 'none'}`;
-  };
-  const handle = {
-    child,
-    events,
-    linkHistory,
-    get stderr() {
-      return stderr;
-    },
-    send: (cmd) => child.stdin.writable && child.stdin.write(JSON.stringify(cmd) + '\n'),
-    next(match, ms = 10000, what = 'event') {
-      const found = events.find(match);
-      if (found) return Promise.resolve(found);
-      if (ended) return Promise.reject(new Error(`node in ${ns} has exited; not waiting for ${what}`));
-      return new Promise((resolve, reject) => {
-        const w = { match, resolve, reject, what };
-        waiters.push(w);
-        setTimeout(() => {
-          const i = waiters.indexOf(w);
-          if (i >= 0) {
-            waiters.splice(i, 1);
-            reject(new Error(`timed out after ${ms} ms waiting for ${what} in ${ns}; ${linkHistory()}; stderr: ${stderr.slice(-500)}`));
-          }
-        }, ms).unref();
-      });
-    },
-    messages: () => events.filter((e) => e.ev === 'msg').map((e) => e.data),
-    async peers() {
-      const tag = Math.random();
-      handle.send({ cmd: 'peers', tag });
-      return (await handle.next((e) => e.ev === 'peers' && e.tag === tag, 5000, 'peers')).ids;
-    },
-    kill9() {
-      child.kill('SIGKILL');
-      // `ip netns exec` execs node, so this is the node process itself
-    },
-    /** Send `cmd` with a fresh tag; resolves with the child's {ev:'reply'} (rejects after `ms`). */
-    request(cmd, ms = 15000) {
-      const tag = `${cmd.cmd}-${++reqSeq}`;
-      handle.send({ ...cmd, tag });
-      return handle.next((e) => e.ev === 'reply' && e.tag === tag, ms, `reply to ${cmd.cmd} ${cmd.key ?? ''}`);
-    },
-    get alive() {
-      return child.exitCode === null && !child.signalCode;
-    },
-    async close(options = {}) {
-      if (child.exitCode !== null || child.signalCode) return null;
-      handle.send({ cmd: 'close', ...options });
-      const ev = await handle.next((e) => e.ev === 'closed', 5000, 'close').catch(() => null);
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      return ev;
-    },
-  };
-  return handle.next((e) => e.ev === 'ready' || e.ev === 'fatal', 10000, 'ready').then((ev) => {
-    if (ev.ev === 'fatal') throw new Error(`node in ${ns} failed: ${ev.message}`);
-    handle.id = ev.id;
-    handle.port = ev.port;
-    return handle;
-  });
-}
-
-function killAll() {
-  for (const c of children) c.kill('SIGKILL');
-}
-
-// Last resort: whatever happens, no namespace outlives the test process.
-process.on('exit', () => {
-  killAll();
-  for (const ns of created) spawnSync('ip', ['netns', 'del', ns]);
-});
 
 /** Why loss and delay cannot be injected here (namespaces, iptables statistic + NFQUEUE, python3), or null. */
 function impairUnavailable() {

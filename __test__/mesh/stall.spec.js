@@ -22,7 +22,7 @@ test('StallDetector excuses a late tick, but never two in a row', (t) => {
 
 test('a stalled event loop does not drop peers whose data waits unread (timers run before sockets are read)', async (t) => {
   // the peer lives in another process, so it keeps pinging while this one is blocked
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'faults', 'node-process.js'), JSON.stringify({ host: '127.0.0.1', port: 0, keepAliveInterval: 100, idleTimeout: 60000 })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'testnet', 'node-process.js'), JSON.stringify({ host: '127.0.0.1', port: 0, keepAliveInterval: 100, idleTimeout: 60000 })], { stdio: ['pipe', 'pipe', 'inherit'] });
   t.teardown(() => child.kill('SIGKILL'));
   const ready = await new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout });
