@@ -144,7 +144,7 @@ const mochaCount = (s) => ({ passed: sum(/(\d+) passing/g, s), failed: sum(/(\d+
     // that runs over the network uses the loaded backend, so it runs a second
     // time on the forced fallback.
     await run('ava (all tests, default backend)', process.execPath, [ava], { count: avaCount });
-    const networkFolders = ['mesh', 'sync', 'chord', 'transport', 'hostile', 'fuzz', 'sim', 'docs'].map((f) => `__test__/${f}/**/*.spec.js`);
+    const networkFolders = ['mesh', 'sync', 'chord', 'transport', 'hostile', 'fuzz', 'sim', 'docs', 'testnet'].map((f) => `__test__/${f}/**/*.spec.js`);
     const interop = ['mesh', 'sync', 'chord'].map((f) => `__test__/interop/${f}.spec.js`);
     await run('ava (network, interop, hostile input, fuzz and simulations on the fallback)', process.execPath, [ava, ...networkFolders, ...interop], {
       env: { POLYP2P_FORCE_JS: '1' },
