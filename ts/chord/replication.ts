@@ -18,10 +18,12 @@ import { positionOf, tableOf } from './positions';
 import { copyBatches } from './copies';
 import { copyWire, HELD, holds, KEEPS, NOT_HELD, REFUSED, replicaMessage, storedMessage } from './wire';
 import { sendPaced } from '../mesh/bulk';
-import { Notifier } from '../base/wait-until';
+import { Notifier, onEvent, waitUntil } from '../base/wait-until';
 
 /** ms to wait for a replica batch's 0x35 answer. */
 const ACK_MS = 3000;
+/** Longest a push waits for a new link's ping or pong to say how large a frame the peer accepts. */
+const LIMIT_WAIT_MS = 2000;
 
 export class Replication {
   /** Replica batches awaiting their 0x35 answer. */
@@ -62,7 +64,7 @@ export class Replication {
   private async pushToOne(m: Member, items: Item[]): Promise<number[] | null> {
     const node = this.o.node;
     const peer = await this.linkTo(m);
-    if (!peer) {
+    if (!peer || !(await this.limitKnown(peer))) {
       this.pushFailed = true; // no link: push everything again soon
       return null;
     }
@@ -108,6 +110,18 @@ export class Replication {
   }
 
   /** The link to a member: the one open, or a new one (of two links to one node only one survives: the one kept). */
+  /**
+   * Copies are sized to what the peer accepts, which its ping or pong tells (docs/protocol.md):
+   * a link just made may not have told it yet, and a copy sized to this node's own limit would
+   * then be a frame the peer drops the link for. False when the link closed meanwhile.
+   */
+  private async limitKnown(peer: Peer): Promise<boolean> {
+    if (peer.maxBody === null && !peer.conn.closed) {
+      await waitUntil(() => peer.maxBody !== null || peer.conn.closed, [this.o.node.viewChanges.trigger, onEvent(peer.conn, 'close')], LIMIT_WAIT_MS);
+    }
+    return !peer.conn.closed;
+  }
+
   private async linkTo(m: Member): Promise<Peer | null> {
     const node = this.o.node;
     const open = node.peers.get(m.id);
