@@ -32,9 +32,18 @@ test('a slow reader at the end of a chain slows the source instead of being drop
   const seen = new Map();
   c.on('message', (m) => seen.set(m.data[0], (seen.get(m.data[0]) || 0) + 1));
   const cFromB = streamOf(c, b.id);
-  cFromB.pause(); // C stops reading for 1.2 s while A sends 20 MiB (B may queue only 1 MiB for it)
-  const resume = setTimeout(() => cFromB.resume(), 1200);
-  t.teardown(() => clearTimeout(resume));
+  // C stops reading while A sends 20 MiB (B may queue only 1 MiB for it), and reads again once B has
+  // held reading from A, or after 10 s (then the hold assertion below fails): not a fixed time, which a
+  // loaded machine could spend before A has sent enough to fill B's queue
+  cFromB.pause();
+  const resumeAt = Date.now() + 10_000;
+  const resume = setInterval(() => {
+    if (b.stats().relayHolds > 0 || Date.now() > resumeAt) {
+      clearInterval(resume);
+      setTimeout(() => cFromB.resume(), 200);
+    }
+  }, 20);
+  t.teardown(() => clearInterval(resume));
   const body = 'x'.repeat(10 * 1024);
   const total = 2000;
   for (let i = 0; i < total; i++) {
