@@ -59,9 +59,10 @@ async function main() {
     inject: [ts('browser/shims/globals.ts')],
     plugins: [swapPlugin],
     // Minified: a page can load it as is, and bundlers lose nothing. The map stays in the
-    // checkout for debugging (the package leaves *.map out: it pointed at ts/, which is not shipped).
+    // checkout for debugging, with no sourceMappingURL comment: the package leaves *.map out (it
+    // points at ts/, which is not shipped), and a comment naming a missing map makes devtools fetch a 404.
     minify: true,
-    sourcemap: true,
+    sourcemap: 'external',
     sourcesContent: false,
     legalComments: 'eof',
     logLevel: 'warning',

@@ -32,12 +32,11 @@ const CI = process.env.CI === 'true';
 const { platformTriple } = require(path.join(root, 'dist', 'native.js'));
 const triple = platformTriple();
 const { parseTriple, prebuildName } = require(path.join(root, 'scripts', 'prebuild.js'));
-// Issue 20's target is 300 KiB; the package is about 314 KiB (2026-12-06): the minified browser
-// bundle (93 KiB), the JavaScript without comments (137 KiB), the declarations of the public API
-// with their doc comments (about 55 KiB) and the README (25 KiB). Reaching 300 would mean
-// minifying the Node build or dropping the declarations' docs, both worse for users than 14 KiB.
-// This budget catches growth.
-const MAX_PACKED_BYTES = 330 * 1024;
+// Issue 20's target: 300 KiB. About 299.6 KiB on 2026-12-06: the minified browser bundle (93 KiB),
+// the JavaScript without comments (137 KiB), the declarations of the public API with their doc
+// comments, and the README (21 KiB; reference sections live in docs/, which is not shipped).
+// No source map ships, and the browser bundle names none (a missing map costs devtools a 404).
+const MAX_PACKED_BYTES = 300 * 1024;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'polyp2p-pack-'));
 test.after.always(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -216,6 +215,8 @@ test('the packed root package: what it needs at runtime, no sources, maps or bin
     'no sources, tests, scripts, source maps or binaries',
   );
   t.true(rootPack.size <= MAX_PACKED_BYTES, `${rootPack.size} bytes packed, above ${MAX_PACKED_BYTES}`);
+  const bundle = execFileSync('tar', ['-xzOf', rootPack.tarball, 'package/dist/browser/polyp2p.mjs'], { encoding: 'utf8' });
+  t.false(/sourceMappingURL/.test(bundle), 'the browser bundle names no source map (none ships)');
   const pkg = JSON.parse(execFileSync('tar', ['-xzOf', rootPack.tarball, 'package/package.json'], { encoding: 'utf8' }));
   t.deepEqual(
     Object.keys(pkg.scripts || {}).filter((s) => /^(pre|post)?install$/.test(s)),

@@ -16,6 +16,7 @@ import type { BudgetHolder, SharedBudget } from './shared-budget';
 import { WriteQueue, WRITE_OVERHEAD } from './write-queue';
 import { onEvent, waitUntil } from './wait-until';
 import type { ByteStream } from './byte-stream';
+import type { ConnectionCounters } from './counters';
 
 export type { ByteStream } from './byte-stream';
 
@@ -23,13 +24,6 @@ export interface ConnectionLimits extends BodyBudget {
   maxFrameSize: number;
   /** Bytes allowed to queue for a peer that is not reading before it is dropped. */
   maxWriteBuffer: number;
-}
-
-export interface ConnectionCounters {
-  framesIn: number;
-  framesOut: number;
-  bytesIn: number;
-  bytesOut: number;
 }
 
 /**

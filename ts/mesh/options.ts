@@ -122,7 +122,7 @@ export interface MeshOptions {
   transport?: Transport;
   /** Salt of the node ID preimage (default: a random UUID per process, as the originals; with TLS pinning, the certificate key's fingerprint). */
   salt?: string;
-  /** TLS settings for encryption 'SSL': own key/cert, private CA, node-ID pinning (README "TLS security model"). */
+  /** TLS settings for encryption 'SSL': own key/cert, private CA, node-ID pinning (docs/transports.md). */
   tls?: TlsOptions;
 }
 

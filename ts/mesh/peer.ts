@@ -28,8 +28,8 @@ class RateWindow {
   }
 }
 
-/** A connection class a node makes its peers of (MeshNode.peerClass). */
-export type PeerClass = new (conn: FramedConnection, outgoing: boolean, node: MeshNode, expectedId: string | null) => Peer;
+/** A connection class a node makes its peers of (MeshNode.peerClass, js2p's conn_type): Peer or a subclass. Its constructor is internal. */
+export type PeerClass = typeof Peer;
 
 export class Peer {
   /** Peer's node ID as text (null until its handshake). */

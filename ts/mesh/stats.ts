@@ -2,7 +2,7 @@
  * A node's traffic figures for stats(): totals over every connection it has
  * had (closed ones are folded in when they close) and per open connection.
  */
-import type { ConnectionCounters } from '../base/connection';
+import type { ConnectionCounters } from '../base/counters';
 import type { Peer, PeerInfo } from './peer';
 
 /**

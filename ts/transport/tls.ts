@@ -2,7 +2,7 @@
  * TLS transport ("SSL", PROTOCOL.md §2.2). Interoperates with js2p and py2p
  * 0.7.870 (self-signed, unverified certificates) and adds peer
  * authentication: a private CA (`tls.ca` + `rejectUnauthorized`) and node-ID
- * pinning (see TlsOptions.pinning and README "TLS security model").
+ * pinning (see TlsOptions.pinning and docs/transports.md).
  */
 import * as net from 'net';
 import * as tls from 'tls';

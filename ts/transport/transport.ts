@@ -14,7 +14,7 @@ export interface TransportServer {
   close(): Promise<void>;
 }
 
-/** TLS options (encryption "SSL"); see README "TLS security model". */
+/** TLS options (encryption "SSL"); see docs/transports.md. */
 export interface TlsOptions {
   /** PEM private key; with `cert`. Default: a fresh RSA-2048 key and self-signed certificate. */
   key?: string | Buffer;
