@@ -186,6 +186,7 @@ export class ChordNode extends MeshNode {
   get membership(): Membership {
     if (!this._membership || this._membership.selfId !== this.id) {
       this._membership = new Membership(this.id, this.overlay.selfPos(), () => this.viewChanges.notify());
+      this._membership.passOnVerified = !this.overlay.log;
     }
     return this._membership;
   }

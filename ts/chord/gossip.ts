@@ -29,7 +29,7 @@ import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import { MAX_MEMBERS, type Trust } from './ring';
+import { MAX_MEMBERS, Membership, type Trust } from './ring';
 import { ENVELOPE_BYTES, PIECE_BYTES, piecesOf, sendPaced } from '../mesh/bulk';
 import type { Overlay } from './overlay';
 import type { GossipStats } from './gossip-stats';
@@ -86,6 +86,14 @@ export class MemberGossip {
     return out;
   }
 
+  /** Overlay 'log': the linked polyp2p nodes among this node's successors and predecessors, the only ones its changes matter to. */
+  private neighbourPeers(): Peer[] {
+    const ids = new Set<string>();
+    for (const m of this.overlay.successors) ids.add(m.id);
+    for (const m of this.overlay.predecessors) ids.add(m.id);
+    return this.polyp2pPeers().filter((p) => ids.has(p.id!));
+  }
+
   /** This node's own entry changed (counter or storing state): announce it with the next delta. */
   selfChanged(): void {
     this.selfDirty = true;
@@ -107,7 +115,8 @@ export class MemberGossip {
 
   flush(): void {
     if (this.node.closed || !this.node.id) return;
-    const peers = this.polyp2pPeers();
+    // 'log': a change (a death this node saw, its own entry) goes to its neighbours only, and no further
+    const peers = this.overlay.log ? this.neighbourPeers() : this.polyp2pPeers();
     if (!peers.length) return; // kept for the first polyp2p link (its digest exchange also covers them)
     const entries = this.node.membership.drain();
     if (this.selfDirty) entries.unshift(this.overlay.selfEntry());
@@ -153,9 +162,11 @@ export class MemberGossip {
     this.node.sendToPeer(peer, flags.whisper, digestMessage(d.a, d.b, d.count, this.quiet()));
   }
 
-  /** A new link to a polyp2p node: compare views. */
+  /** A new link to a polyp2p node: compare views ('log': exchange them, they are about log2 N entries). */
   onLink(peer: Peer): void {
-    this.sendDigest(peer);
+    if (this.overlay.log) {
+      if (!this.fullSentRecently(peer, Date.now())) this.sendFull(peer, true);
+    } else this.sendDigest(peer);
     // a flush that found no polyp2p peer kept its changes; without this they (and "not quiet") would wait for the next change
     if (this.selfDirty || this.node.membership.pending) this.schedule();
   }
@@ -167,6 +178,7 @@ export class MemberGossip {
    * back on a mismatch vouches for what it names.
    */
   onRound(now: number): void {
+    if (this.overlay.log) return this.stabilize();
     if (!this.quiet(now)) return;
     const peers = this.polyp2pPeers();
     const chosen = this.node.membership.unverified > 0 ? peers.filter((p) => this.node.isChosen(p)) : [];
@@ -175,7 +187,27 @@ export class MemberGossip {
     this.sendDigest(pool[this.turn++ % pool.length]);
   }
 
+  /**
+   * Overlay 'log', each round: this node's neighbourhood (its own entry, its
+   * predecessors and successors) to its successor and its predecessor. Chord's
+   * stabilize and notify in one message: the successor learns of this node (it
+   * may become its predecessor), both learn the nodes around it, and a node
+   * between this one and its successor shows up in the successor's answer.
+   */
+  private stabilize(): void {
+    const o = this.overlay;
+    const entries = [o.selfEntry(), ...o.predecessors.map(Membership.wireOf), ...o.successors.map(Membership.wireOf)];
+    for (const m of new Set([o.successors[0], o.predecessors[0]])) {
+      const p = m && this.node.peers.get(m.id);
+      if (!p || !p.answersPings || p.conn.closed) continue;
+      for (const part of chunksOf(entries, this.node.bodyLimitFor(p))) this.node.sendToPeer(p, flags.whisper, membersMessage(part, MODE.delta));
+      this.stats.deltasSent++;
+      this.stats.entriesSent += entries.length;
+    }
+  }
+
   onDigest(peer: Peer, msg: MeshMessage): void {
+    if (this.overlay.log) return; // no whole view to compare
     const [, a, b, count, quietRaw] = msg.packets;
     if (msg.packets.length !== 5 || ![a, b, count].every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) return;
     const mine = this.node.membership.digest({ seq: this.overlay.seq, storing: this.node.storing });
@@ -192,7 +224,8 @@ export class MemberGossip {
     if (!Array.isArray(list) || typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 3) return;
     const membership = this.node.membership;
     if (mode !== MODE.delta && membership.verifiedLive === 0) this.bootstrapping.add(peer);
-    const flood = !this.bootstrapping.has(peer);
+    // 'log': what others say is not passed on (each node keeps its own neighbourhood, by stabilisation)
+    const flood = !this.overlay.log && !this.bootstrapping.has(peer);
     if (mode === MODE.last || mode === MODE.lastAskBack) this.bootstrapping.delete(peer);
     const trust: Trust = this.node.isChosen(peer) ? 'vouched' : { introducer: peer.id! };
     let changed = false;

@@ -5,7 +5,7 @@
  * or a stabilisation interval of 0 leaves a ring that does nothing).
  */
 import type { OptionRules } from '../base/check-options';
-import { boolean, milliseconds, positiveCount, string } from '../base/option-rules';
+import { boolean, milliseconds, oneOf, positiveCount, string } from '../base/option-rules';
 import { meshOptionRules } from '../mesh/option-rules';
 import type { ChordOptions } from './options';
 
@@ -33,4 +33,5 @@ export const chordOptionRules: OptionRules<ChordOptions> = {
   maxRumoursPerRound: positiveCount,
   maxPendingLookups: positiveCount,
   announceKeys: boolean,
+  overlay: oneOf(['full', 'log']),
 };

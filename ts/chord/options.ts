@@ -57,6 +57,14 @@ export interface ChordOptions extends MeshOptions {
    * network (about N x links-per-node frames per new key). false keeps set/get/delete routed only.
    */
   announceKeys?: boolean;
+  /**
+   * Routing state among polyp2p nodes (default 'full'). 'full': every node holds the whole ring view
+   * (at most 16 384 members), gossiped; a lookup can dial the responsible node directly. 'log': each
+   * node keeps only its neighbourhood (2r successors, r predecessors), its fingers and its links, about
+   * log2 N entries, kept by a stabilisation exchange with its successor and predecessor each round and
+   * one finger lookup per round (docs/chord-scaling.md). Every node of a ring should use the same mode.
+   */
+  overlay?: 'full' | 'log';
 }
 
 export interface ResolvedChordOptions {
@@ -77,6 +85,7 @@ export interface ResolvedChordOptions {
   maxClockSkew: number;
   maxUnverifiedPerPeer: number;
   maxRumoursPerRound: number;
+  overlay: 'full' | 'log';
 }
 
 const MiB = 1024 * 1024;
@@ -101,5 +110,6 @@ export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
     maxClockSkew: o.maxClockSkew ?? 300_000,
     maxUnverifiedPerPeer: o.maxUnverifiedPerPeer ?? 64,
     maxRumoursPerRound: o.maxRumoursPerRound ?? 8,
+    overlay: o.overlay ?? 'full',
   };
 }

@@ -25,11 +25,12 @@ import { core } from '../native';
 import type { ChordNode } from './chord-node';
 import { Membership, type Member } from './ring';
 import { MemberGossip } from './gossip';
-import { positionOf } from './positions';
+import { positionOf, RING, ringDistance } from './positions';
 import { fingerTable, wantedLinks } from './routing';
 import { Replication } from './replication';
 import { RouteRequests } from './requests';
 import { SUB, unlinkMessage, type MemberWire } from './wire';
+import { textOf } from '../mesh/wire';
 import { onEvent, waitUntil } from '../base/wait-until';
 
 /** Consecutive failed dials to a member after which this node declares it dead. */
@@ -76,6 +77,11 @@ export class Overlay {
     this.replication = new Replication(this);
     this.gossip = new MemberGossip(this);
     this.requests = new RouteRequests(this);
+  }
+
+  /** Overlay 'log' (ChordOptions.overlay): a bounded view kept by stabilisation and finger lookups. */
+  get log(): boolean {
+    return this.node.chord.overlay === 'log';
   }
 
   selfPos(): bigint {
@@ -178,9 +184,12 @@ export class Overlay {
       this.viewVersion = node.membership.version;
       this.viewChangedAt = now;
     }
+    if (this.log) this.trimView();
     if (beat) this.gossip.onRound(now);
+    if (beat && this.log) this.findFinger();
     if (node.storing) this.ensureConnections(now);
-    if (node.storing && node.mode === 'overlay') this.prune(now);
+    // 'log': once a round (its view changes often, each change would close another link)
+    if (node.storing && node.mode === 'overlay' && (beat || !this.log)) this.prune(now);
     const ringVersion = node.membership.version;
     // a full re-push every FULL_REPAIR_MS, sooner (at most once a second) after a copy went unanswered
     const fullDue = now - this.lastFullRepair > FULL_REPAIR_MS || (this.replication.pushFailed && now - this.lastFullRepair > 1000);
@@ -208,8 +217,9 @@ export class Overlay {
       this.currentRing = ring;
     }
     const r = this.node.chord.replicas;
-    this.successors = Membership.successors(ring, this.node.id, r);
-    this.predecessors = Membership.predecessors(ring, this.node.id, Math.max(1, r - 1));
+    // 'log': 2r successors, so that r live ones are known after r deaths between two rounds (docs/chord-scaling.md §6)
+    this.successors = Membership.successors(ring, this.node.id, this.log ? 2 * r : r);
+    this.predecessors = Membership.predecessors(ring, this.node.id, this.log ? r : Math.max(1, r - 1));
     this.fingers = fingerTable(ring, this.node.id, this.selfPos());
     // fingers and near successors vouch for others (gossip.ts): what they introduced before is believed now
     for (const w of this.wanted().keys()) if (m.vouchedBy(w)) this.changed();
@@ -220,9 +230,92 @@ export class Overlay {
     }
   }
 
-  /** Links the overlay keeps open: fingers and the r-1 nearest successors. */
+  /** Links the overlay keeps open: fingers and the r-1 nearest successors ('log': all 2r successors and the predecessor, its stabilisation partner). */
   private wanted(): Map<string, Member> {
-    return wantedLinks(this.successors, this.fingers, this.node.chord.replicas);
+    const want = wantedLinks(this.successors, this.fingers, this.node.chord.replicas);
+    if (!this.log) return want;
+    // 'log': every successor too, which a request for a position in their ranges would otherwise dial
+    for (const m of [...this.successors, ...this.predecessors.slice(0, 1)]) want.set(m.id, m);
+    return want;
+  }
+
+  /** This node's entry and its successor list: what a 'find' for a position it is responsible for answers. */
+  neighbourhoodWire(): MemberWire[] {
+    return [this.selfEntry(), ...this.successors.map(Membership.wireOf)];
+  }
+
+  /**
+   * Overlay 'log': forget the verified members that are neither neighbours
+   * (successors, predecessors), fingers nor linked, so the view stays about
+   * log2 N entries whatever the gossip brought in.
+   */
+  private trimView(): void {
+    const node = this.node;
+    const keep = new Set<string>();
+    for (const m of this.successors) keep.add(m.id);
+    for (const m of this.predecessors) keep.add(m.id);
+    for (const m of this.fingers) keep.add(m.id);
+    for (const p of node.peers.values()) if (p.id && !p.conn.closed) keep.add(p.id);
+    let changed = false;
+    for (const m of [...node.membership.members.values()]) {
+      if (m.verified && !m.dead && !keep.has(m.id) && node.membership.forget(m.id)) changed = true;
+    }
+    if (changed) this.derive();
+  }
+
+  private fingerTurn = 0;
+  private finding = false;
+
+  /**
+   * Overlay 'log': one finger lookup per round, successor(self + 2^i) by a
+   * routed 'find', cycling over the bits whose target lies past the successor
+   * (nearer ones are the successor). The node found is dialled: its handshake
+   * verifies it, and the member lists exchanged on the new link bring it into
+   * the view, where fingerTable picks it (the first node at or after the target).
+   */
+  private findFinger(): void {
+    const node = this.node;
+    const succ = this.successors[0];
+    if (!succ || !node.storing || this.finding) return;
+    const self = this.selfPos();
+    const first = ringDistance(self, succ.pos).toString(2).length; // 2^first > distance to the successor
+    if (first >= 384) return;
+    const i = first + (this.fingerTurn++ % (384 - first));
+    const target = (self + (1n << BigInt(i))) % RING;
+    this.finding = true;
+    void this.requests.originate('sha384', target, 'find', null, null, 4 * node.chord.stabilizeInterval, false).then((a) => {
+      this.finding = false;
+      if (a.status === 'ok') this.found(a.value, target);
+    });
+  }
+
+  /**
+   * A 'find' answer: [entry of the node responsible for `target` (at or before
+   * it), its successors…]. Finger i is successor(target), the first of them at
+   * or after the target: dialled unless this node already has it in its view.
+   */
+  private found(value: unknown, target: bigint): void {
+    if (!Array.isArray(value)) return;
+    let best: { id: string; host: string; port: number; gap: bigint } | null = null;
+    for (const e of value.slice(0, 1 + 2 * this.node.chord.replicas)) {
+      if (!Array.isArray(e) || e.length !== 6) continue;
+      const id = textOf(e[0]);
+      const host = textOf(e[1]);
+      const port = e[2];
+      const pos = id ? positionOf(id) : null;
+      if (!id || !host || pos === null || typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535) continue;
+      const gap = ringDistance(target, pos);
+      if (!best || gap < best.gap) best = { id, host, port, gap };
+    }
+    if (!best || best.id === this.node.id || this.node.peers.has(best.id) || this.node.membership.members.get(best.id)?.verified) return;
+    const { id, host, port } = best;
+    const last = this.dialed.get(id) ?? 0;
+    if (Date.now() - last < 2000) return;
+    this.dialed.set(id, Date.now());
+    this.node.connect(host, port, { id }).then(
+      () => this.dialResult(id),
+      (err) => this.dialResult(id, err),
+    );
   }
 
   /**
@@ -231,6 +324,7 @@ export class Overlay {
    * Such nodes vouch for the members they name (gossip.ts).
    */
   keeps(id: string): boolean {
+    if (this.log && (this.successors.some((m) => m.id === id) || this.predecessors.some((m) => m.id === id))) return true;
     return this.successors.slice(0, Math.max(1, this.node.chord.replicas - 1)).some((m) => m.id === id) || this.fingers.some((m) => m.id === id);
   }
 

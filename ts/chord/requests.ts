@@ -43,6 +43,9 @@ export interface OverlayAnswer {
 
 type Hop = RouteStep<Peer>;
 
+/** Operations that change nothing: no version, nothing charged to a link's budget. */
+const isRead = (op: Op): boolean => op === 'get' || op === 'find';
+
 /** What this node answers when it performs a request itself. */
 type Performed = Omit<OverlayAnswer, 'hops' | 'status'> & { status: RoutedStatus };
 
@@ -152,7 +155,7 @@ export class RouteRequests {
       if (record) this.o.node.recordHops(0);
       return this.perform(table, pos, op, value, ver, from && this.o.node.linkAccount(from)).then((a) => ({ ...a, hops: 0 }));
     }
-    if (from && op !== 'get' && !this.chargeEntry(from, value)) return Promise.resolve({ status: 'error', hops: -1, code: BUDGET_ERROR });
+    if (from && !isRead(op) && !this.chargeEntry(from, value)) return Promise.resolve({ status: 'error', hops: -1, code: BUDGET_ERROR });
     return new Promise((resolve) => {
       const reqId = randomBytes(12).toString('hex');
       const timer = setTimeout(() => {
@@ -245,6 +248,7 @@ export class RouteRequests {
   private async perform(table: TableName, pos: bigint, op: Op, value: unknown, ver: Version | null, link?: string): Promise<Performed> {
     const store = this.o.node.store;
     if (op === 'get') return this.performGet(table, pos);
+    if (op === 'find') return { status: 'ok', value: this.o.neighbourhoodWire() };
     const v = ver ?? this.o.node.newVersion();
     let result: string;
     if (op === 'delta') {
@@ -297,8 +301,8 @@ export class RouteRequests {
     const pos = positionOf(posRaw);
     if (msg.packets.length !== 8 || !reqId || reqId.length > 64 || !op || !ROUTE_OPS.includes(op) || !table || pos === null) return;
     if (typeof hopsRaw !== 'number' || !Number.isInteger(hopsRaw) || hopsRaw < 0) return;
-    const ver = op === 'get' ? null : versionOf(verRaw);
-    if (op !== 'get' && !ver) return;
+    const ver = isRead(op as Op) ? null : versionOf(verRaw);
+    if (!isRead(op as Op) && !ver) return;
     const reply = (status: RoutedStatus, v: unknown = null, vv: unknown = null, hops = hopsRaw) => this.answer(peer, routedMessage(reqId, status, v === undefined ? null : v, vv ?? null, hops));
     if (ver && tooFarAhead(ver, this.o.node.chord.maxClockSkew)) {
       this.o.node.refusals.futureVersion++;
@@ -309,9 +313,9 @@ export class RouteRequests {
     if (hop.kind === 'self' || (hop.kind === 'none' && this.o.node.storing)) {
       noteRoute(this.o.node, 'perform', reqId, op as Op, table, pos, hopsRaw, hop);
       // a write straight from a link the ring does not vouch for is charged to that link too
-      const link = op === 'get' || this.o.node.isRingLink(peer) ? undefined : this.o.node.linkAccount(peer);
+      const link = isRead(op as Op) || this.o.node.isRingLink(peer) ? undefined : this.o.node.linkAccount(peer);
       void this.perform(table, pos, op as Op, value, ver, link).then(
-        (a) => reply(a.status, op === 'get' ? a.value : (a.code ?? null), a.ver ?? null),
+        (a) => reply(a.status, isRead(op as Op) ? a.value : (a.code ?? null), a.ver ?? null),
         () => reply('error'),
       );
       return;
@@ -320,7 +324,7 @@ export class RouteRequests {
       noteRoute(this.o.node, 'refuse', reqId, op as Op, table, pos, hopsRaw, hop, hopsRaw >= MAX_HOPS ? 'max-hops' : this.pending.has(reqId) ? 'duplicate-request' : 'max-pending-lookups');
       return reply('error');
     }
-    if (op !== 'get' && !this.o.node.isRingLink(peer) && !this.chargeEntry(peer, value)) {
+    if (!isRead(op as Op) && !this.o.node.isRingLink(peer) && !this.chargeEntry(peer, value)) {
       noteRoute(this.o.node, 'refuse', reqId, op as Op, table, pos, hopsRaw, hop, 'link-budget');
       return reply('error', BUDGET_ERROR);
     }

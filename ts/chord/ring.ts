@@ -87,6 +87,11 @@ export class Membership {
   readonly members = new Map<string, Member>();
   private sorted: Member[] | null = null;
   private sortedWithSelf = false;
+  /**
+   * Whether a member verified here is news for the peers (queued for the next
+   * delta). Overlay 'log' sets it false: each node keeps its own neighbourhood.
+   */
+  passOnVerified = true;
   /** Changes whenever the set of live storing members changes. */
   version = 0;
   /** Date.now() of the last change of any entry (a view is "quiet" when this is old). */
@@ -230,7 +235,7 @@ export class Membership {
     delete m.alsoFrom;
     if (addr) [m.host, m.port] = addr;
     this.account(m, 1);
-    this.noteChange(m, now, true);
+    this.noteChange(m, now, this.passOnVerified);
     this.relink(m, false);
     return Membership.isLive(m);
   }
@@ -313,7 +318,26 @@ export class Membership {
     return cur.storing;
   }
 
-  /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours). */
+  /**
+   * Drop a verified member this node no longer keeps (overlay 'log': neither a
+   * neighbour, a finger nor a link); a change still to be sent is kept. True
+   * when the live ring changed.
+   */
+  forget(id: string): boolean {
+    const m = this.members.get(id);
+    if (!m || !m.verified || this.dirty.has(id)) return false;
+    const wasLive = Membership.isLive(m);
+    this.account(m, -1);
+    this.members.delete(id);
+    if (wasLive) {
+      let i = this.lowerBound(m.pos);
+      while (i < this.live.length && this.live[i] !== m) i++;
+      if (i < this.live.length) this.live.splice(i, 1);
+      this.touch();
+    }
+    return wasLive;
+  }
+
   /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours), and introductions not verified within as long. */
   expire(now: number, keepDead: number): void {
     if (this.deadCount === 0 && this.unverifiedSet.size === 0) return;
@@ -340,8 +364,13 @@ export class Membership {
   /** The whole view (and `self` first): what a full list carries. */
   wire(self: MemberWire | null): MemberWire[] {
     const out: MemberWire[] = self ? [self] : [];
-    for (const m of this.members.values()) if (m.verified) out.push([m.id, m.host, m.port, m.seq, m.storing, m.dead]);
+    for (const m of this.members.values()) if (m.verified) out.push(Membership.wireOf(m));
     return out;
+  }
+
+  /** One member as a gossiped entry. */
+  static wireOf(m: Member): MemberWire {
+    return [m.id, m.host, m.port, m.seq, m.storing, m.dead];
   }
 
   /** Digest of the live entries plus this node's own entry (two converged views have equal digests). */

@@ -18,7 +18,7 @@ export interface ChordRouteEvent {
   event: ChordRouteEventKind;
   /** The request's ID on the wire (absent when no request was made: a lookup this node performs itself, a legacy one). */
   requestId?: string;
-  op: 'get' | 'put' | 'delta';
+  op: 'get' | 'put' | 'delta' | 'find';
   /** Which of the five tables, and the slot's ring position there. */
   table: TableName;
   position: bigint;

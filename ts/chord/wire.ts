@@ -39,8 +39,9 @@ export type MemberWire = [string, string, number, number, boolean, boolean];
  */
 export const MEMBERS_MODE = { delta: 0, chunk: 1, last: 2, lastAskBack: 3 } as const;
 
-export type RouteOp = 'get' | 'put' | 'delta';
-export const ROUTE_OPS: readonly string[] = ['get', 'put', 'delta'];
+/** 'find': the responsible node answers with its own entry and its successor list (finger repair, overlay 'log'). */
+export type RouteOp = 'get' | 'put' | 'delta' | 'find';
+export const ROUTE_OPS: readonly string[] = ['get', 'put', 'delta', 'find'];
 export type RoutedStatus = 'ok' | 'absent' | 'error';
 export const ROUTED_STATUSES: readonly string[] = ['ok', 'absent', 'error'];
 
