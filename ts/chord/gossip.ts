@@ -29,7 +29,7 @@ import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
-import { MAX_MEMBERS, Membership, type Trust } from './ring';
+import { MAX_MEMBERS, memberWire, type Trust } from './ring';
 import { ENVELOPE_BYTES, PIECE_BYTES, piecesOf, sendPaced } from '../mesh/bulk';
 import type { Overlay } from './overlay';
 import type { GossipStats } from './gossip-stats';
@@ -196,7 +196,7 @@ export class MemberGossip {
    */
   private stabilize(): void {
     const o = this.overlay;
-    const entries = [o.selfEntry(), ...o.predecessors.map(Membership.wireOf), ...o.successors.map(Membership.wireOf)];
+    const entries = [o.selfEntry(), ...o.predecessors.map(memberWire), ...o.successors.map(memberWire)];
     for (const m of new Set([o.successors[0], o.predecessors[0]])) {
       const p = m && this.node.peers.get(m.id);
       if (!p || !p.answersPings || p.conn.closed) continue;

@@ -23,7 +23,7 @@ import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
 import type { ChordNode } from './chord-node';
-import { Membership, type Member } from './ring';
+import { Membership, memberWire, type Member } from './ring';
 import { MemberGossip } from './gossip';
 import { positionOf, RING, ringDistance } from './positions';
 import { fingerTable, wantedLinks } from './routing';
@@ -241,7 +241,7 @@ export class Overlay {
 
   /** This node's entry and its successor list: what a 'find' for a position it is responsible for answers. */
   neighbourhoodWire(): MemberWire[] {
-    return [this.selfEntry(), ...this.successors.map(Membership.wireOf)];
+    return [this.selfEntry(), ...this.successors.map(memberWire)];
   }
 
   /**
@@ -297,11 +297,11 @@ export class Overlay {
   private found(value: unknown, target: bigint): void {
     if (!Array.isArray(value)) return;
     let best: { id: string; host: string; port: number; gap: bigint } | null = null;
-    for (const e of value.slice(0, 1 + 2 * this.node.chord.replicas)) {
+    for (const e of (value as unknown[]).slice(0, 1 + 2 * this.node.chord.replicas)) {
       if (!Array.isArray(e) || e.length !== 6) continue;
       const id = textOf(e[0]);
       const host = textOf(e[1]);
-      const port = e[2];
+      const port: unknown = e[2];
       const pos = id ? positionOf(id) : null;
       if (!id || !host || pos === null || typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535) continue;
       const gap = ringDistance(target, pos);

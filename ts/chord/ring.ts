@@ -41,6 +41,9 @@ export interface Member {
   alsoFrom?: string[];
 }
 
+/** One member as a gossiped entry. */
+export const memberWire = (m: Member): MemberWire => [m.id, m.host, m.port, m.seq, m.storing, m.dead];
+
 /** Peers remembered per unverified member besides its introducer. */
 const ALSO_FROM = 4;
 
@@ -364,13 +367,8 @@ export class Membership {
   /** The whole view (and `self` first): what a full list carries. */
   wire(self: MemberWire | null): MemberWire[] {
     const out: MemberWire[] = self ? [self] : [];
-    for (const m of this.members.values()) if (m.verified) out.push(Membership.wireOf(m));
+    for (const m of this.members.values()) if (m.verified) out.push(memberWire(m));
     return out;
-  }
-
-  /** One member as a gossiped entry. */
-  static wireOf(m: Member): MemberWire {
-    return [m.id, m.host, m.port, m.seq, m.storing, m.dead];
   }
 
   /** Digest of the live entries plus this node's own entry (two converged views have equal digests). */
