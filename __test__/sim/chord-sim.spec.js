@@ -5,7 +5,7 @@
 // simulated time, so a loaded CI machine slows them down instead of failing them);
 // they run serially because the globals are process-wide.
 const test = require('ava');
-const { runChordSim, buildRing, route } = require('../../sim/chord');
+const { runChordSim, buildRing, route, ChordSim } = require('../../sim/chord');
 const { slotsOf } = require('../../dist/chord/positions.js');
 const { Membership } = require('../../dist/chord/ring.js');
 const { runLogRoutingSim, buildLogRing, top53, responsibleIndex, logMaintenance } = require('../../sim/chord-log');
@@ -120,4 +120,30 @@ test.serial('--clock real: the same simulation on Node\'s own timers (N = 24, no
   t.is(r.keysAcked, 12);
   t.is(r.keysLost, 0);
   within(t, r);
+});
+
+test.serial("overlay 'log' convergence rule (nearest successor and predecessor by ring position) holds on a converged full-view ring, and catches a wrong neighbour", async (t) => {
+  const { VirtualClock, realTimers } = require('../../dist/transport/clock.js');
+  const { waitUntil } = require('../../sim/lib');
+  const clock = new VirtualClock({ start: realTimers.now() });
+  const uninstall = clock.install();
+  const sim = new ChordSim({ seed: 4, latencyMs: 2, jitterMs: 2, clock, nodeOptions: { stabilizeInterval: 500, timeout: 20_000 } });
+  try {
+    for (let i = 0; i < 16; i++) await sim.add();
+    await waitUntil(() => sim.converged(), 60_000, 'a ring of 16 to converge');
+    t.is(sim.overlay, 'full');
+    sim.overlay = 'log'; // the same nodes judged by the bounded-view rule
+    t.deepEqual(sim.ringCheck().wrong, []);
+    t.true(sim.converged());
+    const node = sim.live()[5];
+    const [first, second, ...rest] = node.overlay.successors;
+    node.overlay.successors = [second, first, ...rest];
+    t.false(sim.converged());
+    t.regex(sim.describe(), /1 nodes off: 0 not in mode overlay, 1 wrong successor, 0 wrong predecessor; e\.g\. sim-5 /);
+    node.overlay.successors = [first, second, ...rest];
+    t.true(sim.converged());
+  } finally {
+    await sim.closeAll();
+    uninstall();
+  }
 });
