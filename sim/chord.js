@@ -298,6 +298,26 @@ class ChordSim {
     return `gossip ${JSON.stringify(this.gossipTotals())}${joins}; back ${back.join(' ')}; live ${live.length}, ring sizes ${sizes[w]}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
   }
 
+  /** Routing entries per live node (membership.members.size: what its view holds, dead records included): mean and max. */
+  routingEntries() {
+    const live = this.live();
+    let sum = 0;
+    let max = 0;
+    for (const x of live) {
+      const n = x.membership.members.size;
+      sum += n;
+      if (n > max) max = n;
+    }
+    return { mean: live.length ? sum / live.length : 0, max };
+  }
+
+  /** Frames sent (MeshStats.framesOut) summed over the live nodes. */
+  framesOut() {
+    let frames = 0;
+    for (const x of this.live()) frames += x.stats().framesOut;
+    return frames;
+  }
+
   /** Gossip counters summed over every node started (killed ones included). */
   gossipTotals() {
     const t = {};
@@ -324,6 +344,9 @@ async function runNodeSim({
   jitterMs = 2,
   // the ChordNode option `overlay` ('full' | 'log'), passed only when given (a build without it rejects the option)
   overlay,
+  // steady-state upkeep: after convergence and a warm-up, frames sent by the live nodes during a quiet window (no workload); 0: not measured
+  maintenanceWarmupMs = 10_000,
+  maintenanceWindowMs = 30_000,
   log = () => {},
   clock = null,
 } = {}) {
@@ -348,12 +371,26 @@ async function runNodeSim({
       throw new Error(`${e.message}: ${sim.describe()}`);
     });
     const setupMs = Date.now() - t0;
+    const setupWallMs = realTimers.now() - wallStart;
+    const entriesSetup = sim.routingEntries();
     collectGarbage();
     const memoryPerNodeKiB = (process.memoryUsage().heapUsed - heapBefore) / nodes / 1024;
     log(
-      `nodes N=${nodes} (overlay ${sim.overlay}): ring converged in ${setupMs} ms (wall ${((realTimers.now() - wallStart) / 1000).toFixed(1)} s)` +
+      `nodes N=${nodes} (overlay ${sim.overlay}): ring converged in ${setupMs} ms (wall ${(setupWallMs / 1000).toFixed(1)} s), ` +
+        `routing entries/node mean ${entriesSetup.mean.toFixed(1)} max ${entriesSetup.max}` +
         (sim.joinErrors.length ? `; ${sim.joinErrors.length} join attempts failed and were retried, first: ${sim.joinErrors[0]}` : ''),
     );
+    // maintenance at steady state: every frame sent in a quiet window is upkeep (gossip, pings, stabilisation, repair)
+    let maintenanceFramesPerNodePerMin = null;
+    if (maintenanceWindowMs > 0) {
+      await sleep(maintenanceWarmupMs);
+      const before = sim.framesOut();
+      const tw = Date.now();
+      await sleep(maintenanceWindowMs);
+      const minutes = (Date.now() - tw) / 60_000;
+      maintenanceFramesPerNodePerMin = (sim.framesOut() - before) / sim.live().length / minutes;
+      log(`  maintenance: ${maintenanceFramesPerNodePerMin.toFixed(1)} frames/node/min over ${maintenanceWindowMs / 1000} s simulated (no workload)`);
+    }
 
     const hopsFrom = new Map(sim.nodes.map((n) => [n, n.hops.length])); // lookups before this point are not the workload's
     let written = 0;
@@ -458,6 +495,7 @@ async function runNodeSim({
     const readMs = Date.now() - t2;
     await sleep(500); // lookups of the two tables a quorum read did not wait for
     for (const n of sim.nodes) hops.push(...n.hops.slice(hopsFrom.get(n) ?? 0));
+    const entriesEnd = sim.routingEntries();
     return {
       kind: 'chord',
       mode: 'nodes',
@@ -478,8 +516,17 @@ async function runNodeSim({
       churnIntervalMs,
       failureTimeout,
       memoryPerNodeKiB,
+      // routing entries per live node (membership.members.size) once the ring converged, and at the end of the run
+      routingEntriesMean: entriesSetup.mean,
+      routingEntriesMax: entriesSetup.max,
+      routingEntriesEndMean: entriesEnd.mean,
+      routingEntriesEndMax: entriesEnd.max,
+      // frames sent (MeshStats.framesOut) per live node per simulated minute in a quiet window after convergence
+      maintenanceFramesPerNodePerMin,
+      maintenanceWindowMs,
       stabilizeInterval,
       setupMs,
+      setupWallMs,
       loadMs,
       churnMs,
       convergeMs,
