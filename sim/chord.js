@@ -344,13 +344,15 @@ async function runNodeSim({
   jitterMs = 2,
   // the ChordNode option `overlay` ('full' | 'log'), passed only when given (a build without it rejects the option)
   overlay,
+  // more ChordNode options (e.g. { announceKeys: false }: no network-wide key notice flooded per new key)
+  extraNodeOptions = {},
   // steady-state upkeep: after convergence and a warm-up, frames sent by the live nodes during a quiet window (no workload); 0: not measured
   maintenanceWarmupMs = 10_000,
   maintenanceWindowMs = 30_000,
   log = () => {},
   clock = null,
 } = {}) {
-  const nodeOptions = { stabilizeInterval, failureTimeout, timeout: 20_000, ...(overlay === undefined ? {} : { overlay }) };
+  const nodeOptions = { stabilizeInterval, failureTimeout, timeout: 20_000, ...extraNodeOptions, ...(overlay === undefined ? {} : { overlay }) };
   const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions });
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -389,7 +391,10 @@ async function runNodeSim({
       await sleep(maintenanceWindowMs);
       const minutes = (Date.now() - tw) / 60_000;
       maintenanceFramesPerNodePerMin = (sim.framesOut() - before) / sim.live().length / minutes;
-      log(`  maintenance: ${maintenanceFramesPerNodePerMin.toFixed(1)} frames/node/min over ${maintenanceWindowMs / 1000} s simulated (no workload)`);
+      log(
+        `  maintenance: ${maintenanceFramesPerNodePerMin.toFixed(1)} frames/node/min over ${maintenanceWindowMs / 1000} s simulated (no workload; ` +
+          `warm-up and window took ${((realTimers.now() - wallStart - setupWallMs) / 1000).toFixed(1)} s wall)`,
+      );
     }
 
     const hopsFrom = new Map(sim.nodes.map((n) => [n, n.hops.length])); // lookups before this point are not the workload's
@@ -500,6 +505,7 @@ async function runNodeSim({
       kind: 'chord',
       mode: 'nodes',
       overlay: sim.overlay,
+      ...(extraNodeOptions.announceKeys === false ? { announceKeys: false } : {}),
       nodes,
       seed,
       ...hopStats(hops),
