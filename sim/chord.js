@@ -153,6 +153,9 @@ function runRoutingSim({ nodes = 1000, seed = 1, keys = 2000, replicas = 3, log 
 class ChordSim {
   constructor({ seed, latencyMs, jitterMs, nodeOptions, clock }) {
     this.random = rng(seed);
+    /** 'full' (the whole ring view) or 'log' (bounded views, issue #22): the ChordNode option `overlay`, 'full' when not given. */
+    this.overlay = nodeOptions.overlay || 'full';
+    this.positions = new Map();
     this.seed = seed;
     this.net = new MemoryNetwork({ link: { latencyMs, jitterMs }, random: this.random, clock: clock || undefined });
     this.nodes = [];
@@ -204,29 +207,115 @@ class ChordSim {
     return node;
   }
 
-  converged() {
-    const live = this.live();
-    return live.every((x) => x.mode === 'overlay' && x.chordStats().ringSize === live.length);
+  /** A node's ring position (base58 ID as a 384-bit integer), computed once per node. */
+  position(node) {
+    let pos = this.positions.get(node);
+    if (pos === undefined) this.positions.set(node, (pos = core.base58DecodeInt(node.id)));
+    return pos;
   }
 
-  /** Ring views now (for a failure message): sizes, and the links of the node that sees the fewest. */
+  /**
+   * Converged? 'full' overlay: every live node is in mode 'overlay' and its ring view
+   * holds every live node. 'log' overlay (bounded views, issue #22): every live node is
+   * in mode 'overlay' and its nearest successor and predecessor are the true ones among
+   * the live storing nodes (ringCheck). O(N) per call in both (plus a sort in 'log').
+   */
+  converged() {
+    const live = this.live();
+    if (this.overlay === 'log') return this.ringCheck(live).wrong.length === 0;
+    // membership.ring() is what chordStats().ringSize counts, without chordStats()'s walk over the store
+    return live.every((x) => x.mode === 'overlay' && x.membership.ring(x.storing).length === live.length);
+  }
+
+  /**
+   * Each live node's successors[0] and predecessors[0] (overlay) against the true
+   * neighbours by ring position among the live storing nodes (the sorted positions are
+   * computed once per call). `wrong`: the nodes off, with what they hold and should.
+   */
+  ringCheck(live = this.live()) {
+    const ring = live
+      .filter((x) => x.storing)
+      .map((x) => ({ id: x.id, pos: this.position(x) }))
+      .sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
+    const short = (id) => (id ? id.slice(0, 8) : 'none');
+    const wrong = [];
+    for (const x of live) {
+      const pos = this.position(x);
+      // first storing node strictly after x, wrapping; the one before it (skipping x itself) is x's predecessor
+      let lo = 0;
+      let hi = ring.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ring[mid].pos <= pos) lo = mid + 1;
+        else hi = mid;
+      }
+      const others = ring.length - (x.storing ? 1 : 0);
+      const succ = others > 0 ? ring[lo % ring.length].id : undefined;
+      let p = (lo - 1 + ring.length) % ring.length;
+      if (ring.length && ring[p].id === x.id) p = (p - 1 + ring.length) % ring.length;
+      const pred = others > 0 ? ring[p].id : undefined;
+      const o = x.overlay;
+      const hasSucc = o.successors[0]?.id;
+      const hasPred = o.predecessors[0]?.id;
+      if (x.mode !== 'overlay' || hasSucc !== succ || hasPred !== pred)
+        wrong.push({
+          node: x,
+          mode: x.mode,
+          succ: hasSucc !== succ,
+          pred: hasPred !== pred,
+          text: `${x.host} (${x.mode}): successor ${short(hasSucc)} (true ${short(succ)}), predecessor ${short(hasPred)} (true ${short(pred)})`,
+        });
+    }
+    return { live: live.length, storing: ring.length, wrong };
+  }
+
+  /** Ring views now (for a failure message): sizes, and the links of the node that sees the fewest; in 'log' mode, the nodes with a wrong neighbour. */
   describe() {
     const live = this.live();
-    const sizes = live.map((x) => x.chordStats().ringSize);
-    const worst = live[sizes.indexOf(Math.min(...sizes))];
-    const peers = [...worst.peers.values()].map(
-      (p) => `${(p.id || '?').slice(0, 6)}${p.answersPings ? 'P' : '-'}${worst.isStoring(p) ? 'S' : '-'}${p.outgoing ? 'o' : 'i'}${p.conn.closed ? 'x' : ''}`,
-    );
+    const joins = this.joinErrors.length ? `; ${this.joinErrors.length} failed join attempts, first: ${this.joinErrors.slice(0, 3).join(' | ')}` : '';
+    if (this.overlay === 'log') {
+      const c = this.ringCheck(live);
+      const count = (f) => c.wrong.filter(f).length;
+      return (
+        `gossip ${JSON.stringify(this.gossipTotals())}${joins}; live ${c.live} (${c.storing} storing); ` +
+        `${c.wrong.length} nodes off: ${count((w) => w.mode !== 'overlay')} not in mode overlay, ${count((w) => w.succ)} wrong successor, ${count((w) => w.pred)} wrong predecessor` +
+        (c.wrong.length ? `; e.g. ${c.wrong[0].text}, ${c.wrong[0].node.membership.members.size} members, ${c.wrong[0].node.peers.size} peers` : '')
+      );
+    }
+    const byId = new Map(live.map((x) => [x.id, x]));
+    const sizes = live.map((x) => x.membership.ring(x.storing).length);
+    let w = 0;
+    for (let i = 1; i < sizes.length; i++) if (sizes[i] < sizes[w]) w = i;
+    const worst = live[w];
+    const flags = (node, q) => `${q.answersPings ? 'P' : '-'}${node.isStoring(q) ? 'S' : '-'}${q.outgoing ? 'o' : 'i'}${q.conn.closed ? 'x' : ''}`;
+    const peers = [...worst.peers.values()].map((p) => `${(p.id || '?').slice(0, 6)}${flags(worst, p)}`);
     const members = [...worst.membership.members.values()];
     const back = [...worst.peers.values()].map((p) => {
-      const o = live.find((x) => x.id === p.id);
+      const o = byId.get(p.id);
       const q = o && o.peers.get(worst.id);
-      return o
-        ? `${o.host}:${o.chordStats().ringSize}/${q ? `${q.answersPings ? 'P' : '-'}${o.isStoring(q) ? 'S' : '-'}${q.outgoing ? 'o' : 'i'}${q.conn.closed ? 'x' : ''}${q === undefined ? '' : ''}` : 'nolink'}`
-        : 'gone';
+      return o ? `${o.host}:${o.membership.ring(o.storing).length}/${q ? flags(o, q) : 'nolink'}` : 'gone';
     });
-    const joins = this.joinErrors.length ? `; ${this.joinErrors.length} failed join attempts, first: ${this.joinErrors.slice(0, 3).join(' | ')}` : '';
-    return `gossip ${JSON.stringify(this.gossipTotals())}${joins}; back ${back.join(' ')}; live ${live.length}, ring sizes ${Math.min(...sizes)}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
+    return `gossip ${JSON.stringify(this.gossipTotals())}${joins}; back ${back.join(' ')}; live ${live.length}, ring sizes ${sizes[w]}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
+  }
+
+  /** Routing entries per live node (membership.members.size: what its view holds, dead records included): mean and max. */
+  routingEntries() {
+    const live = this.live();
+    let sum = 0;
+    let max = 0;
+    for (const x of live) {
+      const n = x.membership.members.size;
+      sum += n;
+      if (n > max) max = n;
+    }
+    return { mean: live.length ? sum / live.length : 0, max };
+  }
+
+  /** Frames sent (MeshStats.framesOut) summed over the live nodes. */
+  framesOut() {
+    let frames = 0;
+    for (const x of this.live()) frames += x.stats().framesOut;
+    return frames;
   }
 
   /** Gossip counters summed over every node started (killed ones included). */
@@ -253,10 +342,18 @@ async function runNodeSim({
   failureTimeout = 8 * stabilizeInterval,
   latencyMs = 2,
   jitterMs = 2,
+  // the ChordNode option `overlay` ('full' | 'log'), passed only when given (a build without it rejects the option)
+  overlay,
+  // more ChordNode options (e.g. { announceKeys: false }: no network-wide key notice flooded per new key)
+  extraNodeOptions = {},
+  // steady-state upkeep: after convergence and a warm-up, frames sent by the live nodes during a quiet window (no workload); 0: not measured
+  maintenanceWarmupMs = 10_000,
+  maintenanceWindowMs = 30_000,
   log = () => {},
   clock = null,
 } = {}) {
-  const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions: { stabilizeInterval, failureTimeout, timeout: 20_000 } });
+  const nodeOptions = { stabilizeInterval, failureTimeout, timeout: 20_000, ...extraNodeOptions, ...(overlay === undefined ? {} : { overlay }) };
+  const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions });
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = Date.now();
@@ -276,12 +373,29 @@ async function runNodeSim({
       throw new Error(`${e.message}: ${sim.describe()}`);
     });
     const setupMs = Date.now() - t0;
+    const setupWallMs = realTimers.now() - wallStart;
+    const entriesSetup = sim.routingEntries();
     collectGarbage();
     const memoryPerNodeKiB = (process.memoryUsage().heapUsed - heapBefore) / nodes / 1024;
     log(
-      `nodes N=${nodes}: ring converged in ${setupMs} ms (wall ${((realTimers.now() - wallStart) / 1000).toFixed(1)} s)` +
+      `nodes N=${nodes} (overlay ${sim.overlay}): ring converged in ${setupMs} ms (wall ${(setupWallMs / 1000).toFixed(1)} s), ` +
+        `routing entries/node mean ${entriesSetup.mean.toFixed(1)} max ${entriesSetup.max}` +
         (sim.joinErrors.length ? `; ${sim.joinErrors.length} join attempts failed and were retried, first: ${sim.joinErrors[0]}` : ''),
     );
+    // maintenance at steady state: every frame sent in a quiet window is upkeep (gossip, pings, stabilisation, repair)
+    let maintenanceFramesPerNodePerMin = null;
+    if (maintenanceWindowMs > 0) {
+      await sleep(maintenanceWarmupMs);
+      const before = sim.framesOut();
+      const tw = Date.now();
+      await sleep(maintenanceWindowMs);
+      const minutes = (Date.now() - tw) / 60_000;
+      maintenanceFramesPerNodePerMin = (sim.framesOut() - before) / sim.live().length / minutes;
+      log(
+        `  maintenance: ${maintenanceFramesPerNodePerMin.toFixed(1)} frames/node/min over ${maintenanceWindowMs / 1000} s simulated (no workload; ` +
+          `warm-up and window took ${((realTimers.now() - wallStart - setupWallMs) / 1000).toFixed(1)} s wall)`,
+      );
+    }
 
     const hopsFrom = new Map(sim.nodes.map((n) => [n, n.hops.length])); // lookups before this point are not the workload's
     let written = 0;
@@ -304,7 +418,7 @@ async function runNodeSim({
       while (!(pool = sim.settled(2 * stabilizeInterval)).length) await sleep(50);
       const node = sim.pick(pool);
       const t = Date.now();
-      const view = `${node.host} saw ${node.chordStats().ringSize} of ${sim.live().length}`;
+      const view = `${node.host} saw ${node.membership.ring(node.storing).length} of ${sim.live().length}`;
       let v;
       try {
         v = await node.get(k);
@@ -386,9 +500,12 @@ async function runNodeSim({
     const readMs = Date.now() - t2;
     await sleep(500); // lookups of the two tables a quorum read did not wait for
     for (const n of sim.nodes) hops.push(...n.hops.slice(hopsFrom.get(n) ?? 0));
+    const entriesEnd = sim.routingEntries();
     return {
       kind: 'chord',
       mode: 'nodes',
+      overlay: sim.overlay,
+      ...(extraNodeOptions.announceKeys === false ? { announceKeys: false } : {}),
       nodes,
       seed,
       ...hopStats(hops),
@@ -405,8 +522,17 @@ async function runNodeSim({
       churnIntervalMs,
       failureTimeout,
       memoryPerNodeKiB,
+      // routing entries per live node (membership.members.size) once the ring converged, and at the end of the run
+      routingEntriesMean: entriesSetup.mean,
+      routingEntriesMax: entriesSetup.max,
+      routingEntriesEndMean: entriesEnd.mean,
+      routingEntriesEndMax: entriesEnd.max,
+      // frames sent (MeshStats.framesOut) per live node per simulated minute in a quiet window after convergence
+      maintenanceFramesPerNodePerMin,
+      maintenanceWindowMs,
       stabilizeInterval,
       setupMs,
+      setupWallMs,
       loadMs,
       churnMs,
       convergeMs,
@@ -539,4 +665,4 @@ async function runChordSim({ mode = 'nodes', ...o } = {}) {
   return runNodeSimOnClock(o);
 }
 
-module.exports = { runChordSim, runNodeSim, runRoutingSim, runMaintenanceSim, buildRing, route };
+module.exports = { runChordSim, runNodeSim, runRoutingSim, runMaintenanceSim, buildRing, route, ChordSim };

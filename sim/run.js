@@ -2,10 +2,16 @@
 // `npm run sim` (no arguments): the README tables, mesh then chord, then the charts.
 // `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1] [--clock virtual|real] [--loss 0.01]`
 //   mesh: link delays on a virtual clock by default (delivery times = link latencies, not the CPU time of N nodes)
-// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms] [--clock virtual|real]`
+// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms] [--clock virtual|real] [--overlay full|log] [--quiet-window ms] [--no-announce]`
 //   chord: every N in routing mode (converged ring views, the overlay's routing step), and N <= --max-real
 //   also with real ChordNodes on the in-memory transport (gossip, replication, churn); the whole run,
-//   node timers included, on a virtual clock installed as the global one by default
+//   node timers included, on a virtual clock installed as the global one by default. --overlay is the
+//   ChordNode option (passed only when given): 'log' keeps bounded views (issue #22) and the ring counts
+//   as converged once every node's nearest successor and predecessor are right. Real-node rows report
+//   routing entries per node (membership size) and maintenance frames per node per simulated minute,
+//   measured over a quiet window after convergence (--quiet-window, default 30000 simulated ms; 0: skip).
+//   --no-announce: ChordNode announceKeys false (no key notice flooded to every node per set; that flood is
+//   most of the wall time of a real-node run at N >= 256)
 // `npm run sim -- --kind chord --routing-only --design log [--nodes 1000,10000,100000,1000000] [--lookups 10000]`
 //   the target design's routing model (issue #22: successor list + predecessor + fingers, O(log N) entries
 //   per node; sim/chord-log.js); --design both adds today's full-membership design (converged views) at
@@ -27,8 +33,10 @@ function chordLine(r) {
     `(bounds ½log2N+1 = ${f(r.halfLog2N + 1)}, log2N+2 = ${f(r.log2N + 2)}: ${within ? 'within' : 'EXCEEDED'}), ` +
     `gets ${r.getsOk}/${r.gets}` +
     (r.mode === 'nodes'
-      ? `, keys acked ${r.keysAcked}, lost ${r.keysLost}, churn ${r.churn} (${r.killed} killed, ${r.added} added), heap/node ${f(r.memoryPerNodeKiB, 1)} KiB, ` +
-        `setup ${r.setupMs} ms, run ${r.runMs} ms (${r.clock} clock), wall ${(r.wallMs / 1000).toFixed(1)} s`
+      ? `, keys acked ${r.keysAcked}, lost ${r.keysLost}, churn ${r.churn} (${r.killed} killed, ${r.added} added), overlay ${r.overlay || 'full'}${r.announceKeys === false ? ', keys not announced' : ''}, ` +
+        `routing entries/node mean/max ${f(r.routingEntriesMean, 1)}/${f(r.routingEntriesMax)} at setup, ${f(r.routingEntriesEndMean, 1)}/${f(r.routingEntriesEndMax)} at end, ` +
+        `maintenance ${f(r.maintenanceFramesPerNodePerMin, 1)} frames/node/min, heap/node ${f(r.memoryPerNodeKiB, 1)} KiB, ` +
+        `setup ${r.setupMs} ms, run ${r.runMs} ms (${r.clock} clock), wall setup/total ${f(r.setupWallMs / 1000, 1)}/${(r.wallMs / 1000).toFixed(1)} s`
       : `, links/node ${f(r.linksPerNode, 1)}, build ${r.setupMs} ms, route ${r.runMs} ms (converged views installed, not gossiped)`)
   );
 }
@@ -120,6 +128,10 @@ async function runKind(kind, o) {
         const opts = { mode: 'nodes', nodes, seed, churn, clock: o.clock === 'real' ? 'real' : 'virtual', log: (m) => console.log(`  ${m}`) };
         if (o.keys) opts.keys = opts.gets = Number(o.keys);
         if (o.stabilize) opts.stabilizeInterval = Number(o.stabilize);
+        if (o.overlay !== undefined) opts.overlay = o.overlay; // only when given: a ChordNode without the option rejects it
+        if (o['quiet-window'] !== undefined) opts.maintenanceWindowMs = Number(o['quiet-window']);
+        // each new key is otherwise announced to the whole network (a flood: N nodes x their links, per set), most of the wall time at N >= 256
+        if (o['no-announce']) opts.extraNodeOptions = { announceKeys: false };
         rows.push(chordSim.runChordSim(opts));
       }
       for (const p of rows) {
@@ -157,7 +169,19 @@ function save(kind, out) {
   fs.mkdirSync(dir, { recursive: true });
   // runs with other settings (sizes, churn, clock, mode) are kept: one file holds the whole table
   const file = path.join(dir, `sim-${kind}.json`);
-  const keyOf = (r) => [r.mode || '', r.design || '', r.nodes, r.churn || 0, r.churnPerNodePerMinute || 0, r.clock || '', r.loss || 0].join('|');
+  // rows of the 'log' overlay are kept next to the full-view ones (rows without the field are 'full')
+  const keyOf = (r) =>
+    [
+      r.mode || '',
+      r.design || '',
+      r.nodes,
+      r.churn || 0,
+      r.churnPerNodePerMinute || 0,
+      r.clock || '',
+      r.loss || 0,
+      r.overlay && r.overlay !== 'full' ? r.overlay : '',
+      r.announceKeys === false ? 'no-announce' : '',
+    ].join('|');
   let kept = [];
   try {
     const fresh = new Set(out.map(keyOf));
@@ -172,6 +196,10 @@ const DEFAULT_SIZES = { mesh: '16,64,256,1000,4000,10000', chord: '16,64,256,100
 
 (async () => {
   const o = args();
+  if (o.overlay !== undefined && o.overlay !== 'full' && o.overlay !== 'log') {
+    console.error(`--overlay: 'full' or 'log', not ${JSON.stringify(o.overlay)}`);
+    process.exit(2);
+  }
   if (o.kind === 'chord' && (o.design === 'log' || o.design === 'both' || o.maintenance)) {
     save('chord-scaling', await runScaling(o));
   } else if (o.kind) {

@@ -5,7 +5,7 @@
 // simulated time, so a loaded CI machine slows them down instead of failing them);
 // they run serially because the globals are process-wide.
 const test = require('ava');
-const { runChordSim, buildRing, route } = require('../../sim/chord');
+const { runChordSim, buildRing, route, ChordSim } = require('../../sim/chord');
 const { slotsOf } = require('../../dist/chord/positions.js');
 const { Membership } = require('../../dist/chord/ring.js');
 const { runLogRoutingSim, buildLogRing, top53, responsibleIndex, logMaintenance } = require('../../sim/chord-log');
@@ -84,6 +84,12 @@ test.serial('N = 64 real nodes, 20 % churn: no acknowledged key lost, every get 
   const r = await runChordSim({ mode: 'nodes', nodes: 64, churn: 0.2, seed: 11, keys: 24, gets: 24, churnIntervalMs: 500 });
   if (r.failures.length) t.log(JSON.stringify(r.failures));
   t.is(r.killed, 13);
+  // the full view: every other node once converged, more at the end (the killed ones' records are kept a while)
+  t.is(r.overlay, 'full');
+  t.is(r.routingEntriesMean, 63);
+  t.is(r.routingEntriesMax, 63);
+  t.true(r.routingEntriesEndMean >= 63 && r.routingEntriesEndMax >= r.routingEntriesEndMean);
+  t.true(r.maintenanceFramesPerNodePerMin > 0, 'upkeep frames counted in the quiet window');
   t.true(r.keysAcked >= 22, `acknowledged ${r.keysAcked} of 24 sets`);
   t.true(r.gets >= r.keysAcked + 12, 'gets during churn and a read-back of every acknowledged key');
   t.is(r.keysLost, 0);
@@ -92,7 +98,7 @@ test.serial('N = 64 real nodes, 20 % churn: no acknowledged key lost, every get 
 
 test.serial('N = 128 real nodes, 20 % churn: no acknowledged key lost, every get succeeds, hops within bounds', async (t) => {
   // 26 nodes replaced, one per stabilisation round (500 ms), while 4 workers set and get
-  const r = await runChordSim({ mode: 'nodes', nodes: 128, churn: 0.2, seed: 5, keys: 32, gets: 32, churnIntervalMs: 500 });
+  const r = await runChordSim({ mode: 'nodes', nodes: 128, churn: 0.2, seed: 5, keys: 32, gets: 32, churnIntervalMs: 500, maintenanceWindowMs: 0 });
   if (r.failures.length) t.log(JSON.stringify(r.failures));
   t.is(r.killed, 26);
   t.true(r.keysAcked >= 30, `acknowledged ${r.keysAcked} of 32 sets`);
@@ -104,7 +110,7 @@ test.serial('N = 128 real nodes, 20 % churn: no acknowledged key lost, every get
 test.serial('N = 256 real nodes, 20 % churn: no acknowledged key lost, every get succeeds, hops within bounds, no live node declared dead', async (t) => {
   // about 27 s of wall time here, within ava's 2-minute wait for a result; the clock is virtual, so a slower machine changes only the wall time
   // 51 nodes replaced, one every 1 s round, while 4 workers set and get 32 keys
-  const r = await runChordSim({ mode: 'nodes', nodes: 256, churn: 0.2, seed: 3, keys: 32, gets: 32, stabilizeInterval: 1000, churnIntervalMs: 1000 });
+  const r = await runChordSim({ mode: 'nodes', nodes: 256, churn: 0.2, seed: 3, keys: 32, gets: 32, stabilizeInterval: 1000, churnIntervalMs: 1000, maintenanceWindowMs: 0 });
   if (r.failures.length) t.log(JSON.stringify(r.failures));
   t.is(r.killed, 51);
   t.true(r.keysAcked >= 30, `acknowledged ${r.keysAcked} of 32 sets`);
@@ -120,4 +126,30 @@ test.serial('--clock real: the same simulation on Node\'s own timers (N = 24, no
   t.is(r.keysAcked, 12);
   t.is(r.keysLost, 0);
   within(t, r);
+});
+
+test.serial("overlay 'log' convergence rule (nearest successor and predecessor by ring position) holds on a converged full-view ring, and catches a wrong neighbour", async (t) => {
+  const { VirtualClock, realTimers } = require('../../dist/transport/clock.js');
+  const { waitUntil } = require('../../sim/lib');
+  const clock = new VirtualClock({ start: realTimers.now() });
+  const uninstall = clock.install();
+  const sim = new ChordSim({ seed: 4, latencyMs: 2, jitterMs: 2, clock, nodeOptions: { stabilizeInterval: 500, timeout: 20_000 } });
+  try {
+    for (let i = 0; i < 16; i++) await sim.add();
+    await waitUntil(() => sim.converged(), 60_000, 'a ring of 16 to converge');
+    t.is(sim.overlay, 'full');
+    sim.overlay = 'log'; // the same nodes judged by the bounded-view rule
+    t.deepEqual(sim.ringCheck().wrong, []);
+    t.true(sim.converged());
+    const node = sim.live()[5];
+    const [first, second, ...rest] = node.overlay.successors;
+    node.overlay.successors = [second, first, ...rest];
+    t.false(sim.converged());
+    t.regex(sim.describe(), /1 nodes off: 0 not in mode overlay, 1 wrong successor, 0 wrong predecessor; e\.g\. sim-5 /);
+    node.overlay.successors = [first, second, ...rest];
+    t.true(sim.converged());
+  } finally {
+    await sim.closeAll();
+    uninstall();
+  }
 });
