@@ -26,6 +26,7 @@ const { createChord, nodeId, js2pNodeIdPreimage, protocolId } = require('../dist
 const { MemoryNetwork } = require('../dist/transport/memory.js');
 const { VirtualClock, realTimers } = require('../dist/transport/clock.js');
 const { Membership } = require('../dist/chord/ring.js');
+const { resolveChordOptions } = require('../dist/chord/options.js');
 const { routeStep, fingerTable, wantedLinks } = require('../dist/chord/routing.js');
 const { slotsOf } = require('../dist/chord/positions.js');
 const { core } = require('../dist/native.js');
@@ -153,8 +154,8 @@ function runRoutingSim({ nodes = 1000, seed = 1, keys = 2000, replicas = 3, log 
 class ChordSim {
   constructor({ seed, latencyMs, jitterMs, nodeOptions, clock }) {
     this.random = rng(seed);
-    /** 'full' (the whole ring view) or 'log' (bounded views, issue #22): the ChordNode option `overlay`, 'full' when not given. */
-    this.overlay = nodeOptions.overlay || 'full';
+    /** 'full' (the whole ring view) or 'log' (bounded views, issue #22): the ChordNode option `overlay`, its default when not given. */
+    this.overlay = nodeOptions.overlay || resolveChordOptions({}).overlay;
     this.positions = new Map();
     this.seed = seed;
     this.net = new MemoryNetwork({ link: { latencyMs, jitterMs }, random: this.random, clock: clock || undefined });
@@ -298,13 +299,13 @@ class ChordSim {
     return `gossip ${JSON.stringify(this.gossipTotals())}${joins}; back ${back.join(' ')}; live ${live.length}, ring sizes ${sizes[w]}..${Math.max(...sizes)}; ${worst.host}: members ${members.length} (dead ${members.filter((m) => m.dead).length}), mode ${worst.mode}, peers ${peers.join(' ')}`;
   }
 
-  /** Routing entries per live node (membership.members.size: what its view holds, dead records included): mean and max. */
+  /** Routing entries per live node (the live members of its view it routes by, membership.ring(false); not dead records or unverified introductions): mean and max. */
   routingEntries() {
     const live = this.live();
     let sum = 0;
     let max = 0;
     for (const x of live) {
-      const n = x.membership.members.size;
+      const n = x.membership.ring(false).length;
       sum += n;
       if (n > max) max = n;
     }
@@ -342,7 +343,7 @@ async function runNodeSim({
   failureTimeout = 8 * stabilizeInterval,
   latencyMs = 2,
   jitterMs = 2,
-  // the ChordNode option `overlay` ('full' | 'log'), passed only when given (a build without it rejects the option)
+  // the ChordNode option `overlay` ('full' | 'log'), passed only when given (else the ChordNode default)
   overlay,
   // more ChordNode options (e.g. { announceKeys: false }: no network-wide key notice flooded per new key)
   extraNodeOptions = {},
@@ -522,7 +523,7 @@ async function runNodeSim({
       churnIntervalMs,
       failureTimeout,
       memoryPerNodeKiB,
-      // routing entries per live node (membership.members.size) once the ring converged, and at the end of the run
+      // routing entries per live node (membership.ring(false)) once the ring converged, and at the end of the run
       routingEntriesMean: entriesSetup.mean,
       routingEntriesMax: entriesSetup.max,
       routingEntriesEndMean: entriesEnd.mean,

@@ -9,21 +9,9 @@ const test = require('ava');
 const { createChord } = require('../../dist/index.js');
 const { MemoryNetwork } = require('../../dist/transport/memory.js');
 const { VirtualClock, realTimers } = require('../../dist/transport/clock.js');
-const { core } = require('../../dist/native.js');
+const { wrongNeighbours } = require('./helpers');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** The true ring of live nodes by position, and how many nodes have a wrong successor or predecessor. */
-function wrongNeighbours(nodes) {
-  const live = nodes.filter((n) => !n.closed).sort((a, b) => (core.base58DecodeInt(a.id) < core.base58DecodeInt(b.id) ? -1 : 1));
-  let wrong = 0;
-  live.forEach((n, i) => {
-    const succ = n.overlay.successors[0];
-    const pred = n.overlay.predecessors[0];
-    if (!succ || succ.id !== live[(i + 1) % live.length].id || !pred || pred.id !== live[(i - 1 + live.length) % live.length].id) wrong++;
-  });
-  return wrong;
-}
 
 async function waitNeighbours(t, nodes, simulatedMs) {
   for (let waited = 0; waited < simulatedMs; waited += 500) {

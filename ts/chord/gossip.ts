@@ -140,7 +140,9 @@ export class MemberGossip {
     if (!peer.answersPings || peer.conn.closed) return;
     this.fullSentAt.set(peer, Date.now());
     this.stats.fullListsSent++;
-    const chunks = chunksOf(this.node.membership.wire(this.overlay.selfEntry()), this.node.bodyLimitFor(peer));
+    // 'log': the entries this node routes by (it may hold more for a while: links, fresh lists), not its whole view
+    const entries = this.overlay.log ? this.overlay.routingWire() : this.node.membership.wire(this.overlay.selfEntry());
+    const chunks = chunksOf(entries, this.node.bodyLimitFor(peer));
     const payloads = chunks.map((part, i) => membersMessage(part, i < chunks.length - 1 ? MODE.chunk : askBack ? MODE.lastAskBack : MODE.last));
     void sendPaced(this.node, peer, flags.whisper, payloads);
   }
@@ -196,14 +198,20 @@ export class MemberGossip {
    */
   private stabilize(): void {
     const o = this.overlay;
-    const entries = [o.selfEntry(), ...o.predecessors.map(memberWire), ...o.successors.map(memberWire)];
     for (const m of new Set([o.successors[0], o.predecessors[0]])) {
       const p = m && this.node.peers.get(m.id);
-      if (!p || !p.answersPings || p.conn.closed) continue;
-      for (const part of chunksOf(entries, this.node.bodyLimitFor(p))) this.node.sendToPeer(p, flags.whisper, membersMessage(part, MODE.delta));
-      this.stats.deltasSent++;
-      this.stats.entriesSent += entries.length;
+      if (p) this.sendNeighbourhood(p);
     }
+  }
+
+  /** This node's own entry, its predecessors and its successors, as a 0x30 delta. */
+  private sendNeighbourhood(p: Peer): void {
+    if (!p.answersPings || p.conn.closed) return;
+    const o = this.overlay;
+    const entries = [o.selfEntry(), ...o.predecessors.map(memberWire), ...o.successors.map(memberWire)];
+    for (const part of chunksOf(entries, this.node.bodyLimitFor(p))) this.node.sendToPeer(p, flags.whisper, membersMessage(part, MODE.delta));
+    this.stats.deltasSent++;
+    this.stats.entriesSent += entries.length;
   }
 
   onDigest(peer: Peer, msg: MeshMessage): void {
@@ -243,6 +251,26 @@ export class MemberGossip {
     if (membership.pending) this.schedule();
     if (changed) this.overlay.changed();
     if (mode === MODE.lastAskBack && !this.fullSentRecently(peer, now)) this.sendFull(peer, false);
+    if (this.overlay.log && mode === MODE.delta) this.answerStabilize(peer, now);
+  }
+
+  /** Peers answered by answerStabilize, and the round they were answered in. */
+  private readonly answeredIn = new WeakMap<Peer, number>();
+
+  /**
+   * Overlay 'log': a neighbourhood from a node that is neither this node's
+   * successor nor its predecessor (it takes this node for its neighbour, but
+   * this node knows one closer) is answered with this node's own, once a round:
+   * Chord's "ask the successor for its predecessor", without which two nodes
+   * that each skip a node between them would never learn of it.
+   */
+  private answerStabilize(peer: Peer, now: number): void {
+    const o = this.overlay;
+    if (peer.id === o.successors[0]?.id || peer.id === o.predecessors[0]?.id) return;
+    const round = Math.floor(now / this.round);
+    if (this.answeredIn.get(peer) === round) return;
+    this.answeredIn.set(peer, round);
+    this.sendNeighbourhood(peer);
   }
 
   /** Whether an entry about another member is believed at all (see the header): bounded introductions and rumours. */

@@ -110,6 +110,6 @@ export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
     maxClockSkew: o.maxClockSkew ?? 300_000,
     maxUnverifiedPerPeer: o.maxUnverifiedPerPeer ?? 64,
     maxRumoursPerRound: o.maxRumoursPerRound ?? 8,
-    overlay: o.overlay ?? 'full',
+    overlay: o.overlay ?? 'log',
   };
 }

@@ -186,7 +186,7 @@ export class Overlay {
     }
     if (this.log) this.trimView();
     if (beat) this.gossip.onRound(now);
-    if (beat && this.log) this.findFinger();
+    if (beat && this.log && ++this.roundsSinceFind >= this.findEvery) this.findFinger();
     if (node.storing) this.ensureConnections(now);
     // 'log': once a round (its view changes often, each change would close another link)
     if (node.storing && node.mode === 'overlay' && (beat || !this.log)) this.prune(now);
@@ -230,13 +230,29 @@ export class Overlay {
     }
   }
 
-  /** Links the overlay keeps open: fingers and the r-1 nearest successors ('log': all 2r successors and the predecessor, its stabilisation partner). */
+  /** Links the overlay keeps open: fingers and the r-1 nearest successors ('log': the r nearest, the predecessor, its stabilisation partner, and fingers a lookup found). */
   private wanted(): Map<string, Member> {
-    const want = wantedLinks(this.successors, this.fingers, this.node.chord.replicas);
-    if (!this.log) return want;
-    // 'log': every successor too, which a request for a position in their ranges would otherwise dial
-    for (const m of [...this.successors, ...this.predecessors.slice(0, 1)]) want.set(m.id, m);
+    if (!this.log) return wantedLinks(this.successors, this.fingers, this.node.chord.replicas);
+    // 'log': the r nearest successors (replica targets) and the predecessor, and the fingers already
+    // linked. A finger is dialled when a lookup found it (found()), not because a list named it: the
+    // lists a flash crowd of joiners gets name the same few early nodes, whose links would fill up
+    // (maxPeers) before a round had run
+    const want = new Map<string, Member>();
+    for (const m of [...this.successors.slice(0, this.node.chord.replicas), ...this.predecessors.slice(0, 1)]) want.set(m.id, m);
+    for (const m of this.fingers) if (this.node.peers.has(m.id)) want.set(m.id, m);
     return want;
+  }
+
+  /** This node's entry, its predecessors, successors and fingers (distinct): what it sends a new link in 'log'. */
+  routingWire(): MemberWire[] {
+    const seen = new Set<string>();
+    const out: MemberWire[] = [this.selfEntry()];
+    for (const m of [...this.predecessors, ...this.successors, ...this.fingers]) {
+      if (seen.has(m.id)) continue;
+      seen.add(m.id);
+      out.push(memberWire(m));
+    }
+    return out;
   }
 
   /** This node's entry and its successor list: what a 'find' for a position it is responsible for answers. */
@@ -265,6 +281,9 @@ export class Overlay {
 
   private fingerTurn = 0;
   private finding = false;
+  /** Rounds between finger lookups: doubles (up to 8) while lookups find no finger this node lacked, back to 1 when one does. */
+  private findEvery = 1;
+  private roundsSinceFind = 0;
 
   /**
    * Overlay 'log': one finger lookup per round, successor(self + 2^i) by a
@@ -277,6 +296,7 @@ export class Overlay {
     const node = this.node;
     const succ = this.successors[0];
     if (!succ || !node.storing || this.finding) return;
+    this.roundsSinceFind = 0;
     const self = this.selfPos();
     const first = ringDistance(self, succ.pos).toString(2).length; // 2^first > distance to the successor
     if (first >= 384) return;
@@ -292,7 +312,7 @@ export class Overlay {
   /**
    * A 'find' answer: [entry of the node responsible for `target` (at or before
    * it), its successors…]. Finger i is successor(target), the first of them at
-   * or after the target: dialled unless this node already has it in its view.
+   * or after the target: dialled unless this node already links to it.
    */
   private found(value: unknown, target: bigint): void {
     if (!Array.isArray(value)) return;
@@ -307,7 +327,10 @@ export class Overlay {
       const gap = ringDistance(target, pos);
       if (!best || gap < best.gap) best = { id, host, port, gap };
     }
-    if (!best || best.id === this.node.id || this.node.peers.has(best.id) || this.node.membership.members.get(best.id)?.verified) return;
+    // a finger this node already links to; one only in its view is dialled (fingers are kept as links, wanted())
+    const known = !best || best.id === this.node.id || this.node.peers.has(best.id);
+    this.findEvery = known ? Math.min(8, this.findEvery * 2) : 1;
+    if (!best || known) return;
     const { id, host, port } = best;
     const last = this.dialed.get(id) ?? 0;
     if (Date.now() - last < 2000) return;
@@ -336,15 +359,21 @@ export class Overlay {
   private prune(now: number): void {
     const node = this.node;
     const want = this.wanted();
-    if (node.outgoingCount <= Math.max(node.options.maxOutgoing, want.size)) return;
+    // 'log': any link beyond maxOutgoing that is not wanted goes, though wanted nodes may be linked the
+    // other way (their links to this node count as incoming): else links of the first rounds, when the
+    // view held other nodes, would stay for good and fill maxPeers at the first nodes of a ring
+    if (node.outgoingCount <= Math.max(node.options.maxOutgoing, this.log ? 0 : want.size)) return;
+    // 'log': up to four a round (a view refined by lookups leaves several links behind at once)
+    let left = this.log ? Math.min(4, node.outgoingCount - node.options.maxOutgoing) : 1;
     for (const p of node.peers.values()) {
-      if (!p.outgoing || !p.answersPings || !p.id || want.has(p.id) || now - p.conn.openedAt < 5000) continue;
+      if (left <= 0) return;
+      if (!p.outgoing || !p.answersPings || !p.id || want.has(p.id) || this.unlinked.has(p) || now - p.conn.openedAt < 5000) continue;
       node.sendToPeer(p, flags.whisper, unlinkMessage());
       this.unlinked.add(p);
+      left--;
       // close once the answers still due over it came back (at most 5 s)
       const closeAt = now + 5000;
       setTimeout(() => void this.closeWhenAnswered(p, closeAt), 200).unref();
-      return;
     }
   }
 

@@ -7,7 +7,7 @@
  */
 import { core } from '../native';
 import type { Member } from './ring';
-import { ringDistance } from './positions';
+import { RING, ringDistance } from './positions';
 
 /** This node as routing sees it. */
 export interface RouteSelf {
@@ -56,6 +56,7 @@ export function routeStep<T>(self: RouteSelf, responsible: Member | undefined, p
 /** Finger i: the first ring node at or after self + 2^i (targets from the core's ring math); distinct, nearest first. */
 export function fingerTable(ring: Member[], selfId: string, selfPos: bigint): Member[] {
   if (ring.length < 2) return [];
+  if (ring.length <= 128) return fingersByScan(ring, selfId, selfPos);
   const out: Member[] = [];
   const seen = new Set<string>([selfId]);
   for (const t of core.fingerTargets(selfPos, 384)) {
@@ -80,4 +81,28 @@ export function wantedLinks(successors: Member[], fingers: Member[], replicas: n
   const want = new Map<string, Member>();
   for (const m of [...successors.slice(0, Math.max(1, replicas - 1)), ...fingers]) want.set(m.id, m);
   return want;
+}
+
+/**
+ * The same fingers from one clockwise pass over a small ring (the 'log'
+ * overlay's views): a member is finger i for some i exactly when the
+ * smallest power of two above the previous member's distance from this node
+ * is at most its own distance. A few dozen distances instead of 384 targets
+ * and searches, on each change of the view.
+ */
+function fingersByScan(ring: Member[], selfId: string, selfPos: bigint): Member[] {
+  let start = 0;
+  while (start < ring.length && ring[start].pos <= selfPos) start++;
+  const out: Member[] = [];
+  let previous = 0n;
+  for (let k = 0; k < ring.length; k++) {
+    const m = ring[(start + k) % ring.length];
+    if (m.id === selfId) continue;
+    const d = ringDistance(selfPos, m.pos);
+    if (d === 0n) continue;
+    const next = previous === 0n ? 1n : 1n << BigInt(previous.toString(2).length);
+    if (next <= d && next < RING) out.push(m);
+    previous = d;
+  }
+  return out;
 }
