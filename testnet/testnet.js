@@ -18,6 +18,7 @@ const fs = require('fs');
 const { unavailable, sweepStale, createStarNetwork } = require('./netns');
 const { startNode, waitFor } = require('./nodes');
 const { rng, quantile } = require('../sim/lib');
+const { core } = require('../dist/native.js');
 
 const KINDS = ['mesh', 'sync', 'chord'];
 const NS_PORTS = { mesh: 4444, sync: 4445, chord: 4446 };
@@ -201,15 +202,29 @@ async function runTestnet(options = {}) {
     const r = await inc.handle.request({ cmd: 'stats', kind: 'chord' }, 10000).catch(() => null);
     return r && r.ok ? r.value : null;
   };
-  /** Waits (bounded) until every live chord node sees a ring of all live nodes in overlay mode; returns ms taken. */
+  /**
+   * Waits (bounded) until the live chord nodes form one ring in overlay mode; returns ms taken. The
+   * whole-view overlay: every node sees all live nodes. The default 'log' overlay: every node's
+   * successor and predecessor are the true ones among the live nodes, by ring position.
+   */
   async function ringConverged(ms, what) {
     const t0 = Date.now();
     let views = [];
+    const formed = (v) => v && v.mode === 'overlay';
+    const exact = () => {
+      const ring = views.map((v) => ({ id: v.id, pos: core.base58DecodeInt(v.id) })).sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
+      const at = new Map(ring.map((m, i) => [m.id, i]));
+      return views.every((v) => {
+        const i = at.get(v.id);
+        return v.successor === ring[(i + 1) % ring.length].id && v.predecessor === ring[(i - 1 + ring.length) % ring.length].id;
+      });
+    };
     await waitFor(
       async () => {
         const nodes = live();
         views = await Promise.all(nodes.map(chordView));
-        return views.every((v) => v && v.mode === 'overlay' && v.ringSize === nodes.length);
+        if (!views.every(formed)) return false;
+        return views[0].overlay === 'log' ? exact() : views.every((v) => v.ringSize === nodes.length);
       },
       ms,
       what,

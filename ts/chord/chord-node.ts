@@ -41,8 +41,13 @@ export interface ChordStats {
   storing: boolean;
   /** 'overlay' among polyp2p nodes only; 'legacy' when an original stores data next to us. */
   mode: 'overlay' | 'legacy';
-  /** Verified, live ring members in this node's view, itself included when it stores. */
+  /** The routing state kept (ChordOptions.overlay): 'log', a bounded view; 'full', the whole ring. */
+  overlay: 'full' | 'log';
+  /** Verified, live ring members in this node's view, itself included when it stores ('full': the whole ring; 'log': about log2 N). */
   ringSize: number;
+  /** The IDs of this node's nearest successor and predecessor in its view (null when it knows none). */
+  successor: string | null;
+  predecessor: string | null;
   /** Distinct fingers (the nodes at or after self + 2^i) and successors this node keeps links to. */
   fingers: number;
   successors: number;
@@ -437,7 +442,10 @@ export class ChordNode extends MeshNode {
       id: this.id,
       storing: this.storing,
       mode: this.mode,
+      overlay: this.chord.overlay,
       ringSize: ring.length,
+      successor: this.overlay.successors[0]?.id ?? null,
+      predecessor: this.overlay.predecessors[0]?.id ?? null,
       fingers: this.overlay.fingers.length,
       successors: this.overlay.successors.length,
       connections: this.peers.size,

@@ -245,6 +245,8 @@ export class MemberGossip {
         this.refute(e as unknown[]);
         continue;
       }
+      // 'log': a live entry about a member held dead (a partition healed, a death only its neighbours saw) is checked with a dial
+      if (this.overlay.log && (id === peer.id || trust === 'vouched') && membership.heldDeadAgainst(e)) this.overlay.probe(e as unknown[]);
       if (id === peer.id ? membership.merge(e, now, flood, 'self') : this.believed(peer, id, e, trust, now) && membership.merge(e, now, flood, trust)) changed = true;
     }
     this.stats.unverified = membership.unverified;

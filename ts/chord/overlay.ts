@@ -309,6 +309,32 @@ export class Overlay {
     });
   }
 
+  private probesThisRound = 0;
+  private probeRound = -1;
+
+  /**
+   * Overlay 'log': a trusted peer says a member this node holds dead is alive.
+   * Hearsay does not revive it; a handshaked link does (the 'peer' handler),
+   * so it is dialled, at most two such dials a round.
+   */
+  probe(e: unknown[]): void {
+    const node = this.node;
+    const id = textOf(e[0]);
+    const host = textOf(e[1]);
+    const port = e[2];
+    if (!id || !host || typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535 || node.peers.has(id)) return;
+    const round = Math.floor(Date.now() / node.chord.stabilizeInterval);
+    if (round !== this.probeRound) [this.probeRound, this.probesThisRound] = [round, 0];
+    const last = this.dialed.get(id) ?? 0;
+    if (this.probesThisRound >= 2 || Date.now() - last < 2000) return;
+    this.probesThisRound++;
+    this.dialed.set(id, Date.now());
+    node.connect(host, port, { id }).then(
+      () => this.dialResult(id),
+      () => undefined, // still unreachable: it stays dead
+    );
+  }
+
   /**
    * A 'find' answer: [entry of the node responsible for `target` (at or before
    * it), its successors…]. Finger i is successor(target), the first of them at
@@ -468,6 +494,7 @@ export function installOverlay(node: ChordNode): void {
   // a handshaked link with an ID verifies the member of that ID (ring.ts), at the address the link advertised
   node.on('peer', (peer: Peer) => {
     if (peer.id && node.membership.verify(peer.id, Date.now(), peer.addr)) overlay.changed();
+    if (overlay.log && peer.id && node.membership.revive(peer.id)) overlay.changed();
   });
   node.on('polyp2pPeer', (peer: Peer) => {
     overlay.gossip.onLink(peer);

@@ -309,6 +309,30 @@ export class Membership {
     return wins && (dead === true || storing === false);
   }
 
+  /**
+   * A handshaked link to a member this node holds dead proves it alive (overlay
+   * 'log': a death is news only to the neighbours that saw it, so the member
+   * may never hear of it and refute). Returns true when the live ring changed.
+   */
+  revive(id: string, now = Date.now()): boolean {
+    const cur = this.members.get(id);
+    if (!cur || !cur.dead || !cur.verified) return false;
+    this.account(cur, -1);
+    cur.dead = false;
+    this.account(cur, 1);
+    this.noteChange(cur, now, this.passOnVerified);
+    this.relink(cur, false);
+    return Membership.isLive(cur);
+  }
+
+  /** Whether this node holds the member of a live entry `e` dead at the entry's counter or later (so merging it changes nothing). */
+  heldDeadAgainst(e: unknown): boolean {
+    if (!Array.isArray(e) || e.length !== 6 || e[5] !== false || typeof e[3] !== 'number') return false;
+    const id = typeof e[0] === 'string' ? e[0] : Buffer.isBuffer(e[0]) ? e[0].toString('utf8') : null;
+    const cur = id ? this.members.get(id) : undefined;
+    return !!cur && cur.dead && cur.verified && cur.seq >= e[3];
+  }
+
   /** Our link to a member closed without notice (or dials to it failed): declare it dead at its current counter. */
   markDead(id: string, now = Date.now()): boolean {
     const cur = this.members.get(id);
