@@ -211,9 +211,21 @@ export class ChordNode extends MeshNode {
    */
   private readonly chosenIds = new Set<string>();
 
+  /** Addresses the user connected to (at most 16, newest last): a 'log' node cut off from the ring dials them again. */
+  private readonly bootstraps: [string, number][] = [];
+
+  /** @internal */
+  bootstrapAddresses(): readonly [string, number][] {
+    return this.bootstraps;
+  }
+
   override connect(host: string, port: number, options: { id?: string; idForm?: IdForm; refusedRetries?: number } = {}): Promise<Peer> {
     const opened = super.connect(host, port, options);
     if (options.refusedRetries !== 0) {
+      if (!options.id && !this.bootstraps.some(([h, p]) => h === host && p === port)) {
+        this.bootstraps.push([host, port]);
+        if (this.bootstraps.length > 16) this.bootstraps.shift();
+      }
       opened.then(
         (p) => {
           if (!p.id) return;

@@ -65,7 +65,7 @@ export class Overlay {
   /** Ring version seen last, and when it changed (drops wait for the view to settle). */
   private viewVersion = -1;
   viewChangedAt = Date.now();
-  /** When this node's range (predecessor, self] last changed, and its predecessor then. */
+  /** When this node's range [self, successor) last changed, and its successor then. */
   rangeChangedAt = 0;
   private rangeFrom = '';
 
@@ -175,9 +175,12 @@ export class Overlay {
     if (node.closed || !node.id) return;
     const now = Date.now();
     this.announceSelf();
-    node.membership.expire(now, 10 * node.chord.failureTimeout);
+    // 'log', a node that knows no live member: its tombstones are its way back (rejoin()), kept until it is
+    const isolated = this.log && node.membership.ring(false).length === 0;
+    if (!isolated) node.membership.expire(now, 10 * node.chord.failureTimeout);
+    else if (beat) this.rejoin(now);
     for (const id of this.dialFailures.keys()) if (!node.membership.members.has(id)) this.dialFailures.delete(id);
-    for (const id of this.dialed.keys()) if (!node.membership.members.has(id)) this.dialed.delete(id);
+    for (const id of this.dialed.keys()) if (!node.membership.members.has(id) && !id.includes(':')) this.dialed.delete(id);
     node.forgetChosen();
     this.derive();
     if (node.membership.version !== this.viewVersion) {
@@ -223,7 +226,8 @@ export class Overlay {
     this.fingers = fingerTable(ring, this.node.id, this.selfPos());
     // fingers and near successors vouch for others (gossip.ts): what they introduced before is believed now
     for (const w of this.wanted().keys()) if (m.vouchedBy(w)) this.changed();
-    const from = this.node.storing ? (this.predecessors[0]?.id ?? '') : '';
+    // this node answers for [self, successor): its range grows when its successor dies or leaves
+    const from = this.node.storing ? (this.successors[0]?.id ?? '') : '';
     if (from !== this.rangeFrom) {
       this.rangeFrom = from;
       this.rangeChangedAt = Date.now();
@@ -255,6 +259,30 @@ export class Overlay {
     return out;
   }
 
+  /**
+   * Overlay 'log': whether a member at this ID's position would be among this
+   * node's 2r successors or r predecessors (or the view is still short of
+   * them): the only members another node's list may add to the view.
+   */
+  inNeighbourhood(id: string): boolean {
+    const pos = positionOf(id);
+    if (pos === null) return false;
+    const r = this.node.chord.replicas;
+    const self = this.selfPos();
+    const lastSucc = this.successors[2 * r - 1];
+    const lastPred = this.predecessors[r - 1];
+    if (!lastSucc || !lastPred) return true;
+    const d = ringDistance(self, pos);
+    return d < ringDistance(self, lastSucc.pos) || ringDistance(pos, self) < ringDistance(lastPred.pos, self);
+  }
+
+  /** Members this node holds dead within its neighbourhood (at most 2r), newest deaths first: sent along with its neighbours. */
+  nearbyDeaths(): Member[] {
+    const out: Member[] = [];
+    for (const m of this.node.membership.members.values()) if (m.dead && m.verified && this.inNeighbourhood(m.id)) out.push(m);
+    return out.sort((a, b) => b.seenAt - a.seenAt).slice(0, 2 * this.node.chord.replicas);
+  }
+
   /** This node's entry and its successor list: what a 'find' for a position it is responsible for answers. */
   neighbourhoodWire(): MemberWire[] {
     return [this.selfEntry(), ...this.successors.map(memberWire)];
@@ -262,15 +290,15 @@ export class Overlay {
 
   /**
    * Overlay 'log': forget the verified members that are neither neighbours
-   * (successors, predecessors), fingers nor linked, so the view stays about
-   * log2 N entries whatever the gossip brought in.
+   * (successors, predecessors) nor linked (fingers are links), so the view
+   * stays about log2 N entries whatever the gossip brought in.
    */
   private trimView(): void {
     const node = this.node;
     const keep = new Set<string>();
     for (const m of this.successors) keep.add(m.id);
     for (const m of this.predecessors) keep.add(m.id);
-    for (const m of this.fingers) keep.add(m.id);
+    // fingers are links (found by lookups, wanted()); an unlinked one is only a name that may be stale
     for (const p of node.peers.values()) if (p.id && !p.conn.closed) keep.add(p.id);
     let changed = false;
     for (const m of [...node.membership.members.values()]) {
@@ -309,29 +337,64 @@ export class Overlay {
     });
   }
 
+  private rejoinTurn = 0;
+
+  /**
+   * Overlay 'log': every link of this node died (it was cut off, or all its
+   * neighbours went at once) and it knows no live member. Nobody else will
+   * dial it: each round it dials two of the members it last knew, at their
+   * verified addresses, and the addresses its user connected to, in turn.
+   */
+  private rejoin(now: number): void {
+    const node = this.node;
+    const targets: [string, number, string | undefined][] = [];
+    for (const m of node.membership.members.values()) if (m.verified && m.dead) targets.push([m.host, m.port, m.id]);
+    for (const addr of node.bootstrapAddresses()) targets.push([addr[0], addr[1], undefined]);
+    for (let k = 0; k < Math.min(2, targets.length); k++) {
+      const [host, port, id] = targets[this.rejoinTurn++ % targets.length];
+      const key = id ?? `${host}:${port}`;
+      if (now - (this.dialed.get(key) ?? 0) < 2000 || (id && node.peers.has(id))) continue;
+      this.dialed.set(key, now);
+      node.connect(host, port, { ...(id ? { id } : {}), refusedRetries: 0 }).then(
+        (p) => {
+          if (p.id && node.membership.revive(p.id)) this.changed();
+        },
+        () => undefined,
+      );
+    }
+  }
+
   private probesThisRound = 0;
   private probeRound = -1;
 
   /**
    * Overlay 'log': a trusted peer says a member this node holds dead is alive.
    * Hearsay does not revive it; a handshaked link does (the 'peer' handler),
-   * so it is dialled, at most two such dials a round.
+   * so it is dialled at the address this node knew, at most two such dials a round.
    */
-  probe(e: unknown[]): void {
+  probe(id: string): void {
     const node = this.node;
-    const id = textOf(e[0]);
-    const host = textOf(e[1]);
-    const port = e[2];
-    if (!id || !host || typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535 || node.peers.has(id)) return;
+    const held = node.membership.members.get(id);
+    // the address this node verified for it, not the one the entry names (an entry must not aim this node's dials)
+    if (!held || !held.dead || node.peers.has(id)) return;
     const round = Math.floor(Date.now() / node.chord.stabilizeInterval);
     if (round !== this.probeRound) [this.probeRound, this.probesThisRound] = [round, 0];
     const last = this.dialed.get(id) ?? 0;
     if (this.probesThisRound >= 2 || Date.now() - last < 2000) return;
     this.probesThisRound++;
     this.dialed.set(id, Date.now());
-    node.connect(host, port, { id }).then(
+    this.dialQuietly(held.host, held.port, id);
+  }
+
+  /**
+   * A dial this node makes on what a peer said (a lookup's answer, a probe): the node reached is not
+   * one it chose (its lists only introduce, gossip.ts), and a failure does not count toward declaring
+   * anyone dead (a forged address would).
+   */
+  private dialQuietly(host: string, port: number, id: string): void {
+    this.node.connect(host, port, { id, refusedRetries: 0 }).then(
       () => this.dialResult(id),
-      () => undefined, // still unreachable: it stays dead
+      () => undefined,
     );
   }
 
@@ -361,10 +424,7 @@ export class Overlay {
     const last = this.dialed.get(id) ?? 0;
     if (Date.now() - last < 2000) return;
     this.dialed.set(id, Date.now());
-    this.node.connect(host, port, { id }).then(
-      () => this.dialResult(id),
-      (err) => this.dialResult(id, err),
-    );
+    this.dialQuietly(host, port, id);
   }
 
   /**
@@ -388,12 +448,16 @@ export class Overlay {
     // 'log': any link beyond maxOutgoing that is not wanted goes, though wanted nodes may be linked the
     // other way (their links to this node count as incoming): else links of the first rounds, when the
     // view held other nodes, would stay for good and fill maxPeers at the first nodes of a ring
-    if (node.outgoingCount <= Math.max(node.options.maxOutgoing, this.log ? 0 : want.size)) return;
+    // 'log': links already told to close (closing within 5 s) do not count, nor are they picked again
+    let closing = 0;
+    if (this.log) for (const p of node.peers.values()) if (p.outgoing && this.unlinked.has(p) && !p.conn.closed) closing++;
+    const open = node.outgoingCount - closing;
+    if (open <= Math.max(node.options.maxOutgoing, this.log ? 0 : want.size)) return;
     // 'log': up to four a round (a view refined by lookups leaves several links behind at once)
-    let left = this.log ? Math.min(4, node.outgoingCount - node.options.maxOutgoing) : 1;
+    let left = this.log ? Math.min(4, open - node.options.maxOutgoing) : 1;
     for (const p of node.peers.values()) {
       if (left <= 0) return;
-      if (!p.outgoing || !p.answersPings || !p.id || want.has(p.id) || this.unlinked.has(p) || now - p.conn.openedAt < 5000) continue;
+      if (!p.outgoing || !p.answersPings || !p.id || want.has(p.id) || (this.log && this.unlinked.has(p)) || now - p.conn.openedAt < 5000) continue;
       node.sendToPeer(p, flags.whisper, unlinkMessage());
       this.unlinked.add(p);
       left--;
