@@ -321,7 +321,7 @@ export class IdentityChangedError extends Polyp2pError {
 /**
  * A connection claimed the node ID of a peer already connected, and may not
  * replace that link (it proves the ID no better, and comes from another
- * address): see README "One connection, one peer".
+ * address): see docs/limits.md, "One connection, one peer".
  */
 export class DuplicateIdError extends Polyp2pError {
   constructor(message: string) {
