@@ -124,7 +124,7 @@ function chordHops(simChord, chord) {
   const ns = new Set();
   for (const r of simChord || []) {
     if (!(r.nodes > 0) || r.hopsMean == null) continue;
-    const mode = r.mode === 'routing' ? 'simulated, converged ring' : 'simulated, real nodes';
+    const mode = r.mode === 'routing' ? 'simulated, converged ring' : `simulated, real nodes, overlay ${r.overlay || 'full'}`;
     values.push({ series: `mean hops (${mode})`, nodes: r.nodes, hops: r.hopsMean, reference: 'measured' });
     if (r.hopsMax != null) values.push({ series: `max hops (${mode})`, nodes: r.nodes, hops: r.hopsMax, reference: 'measured' });
     ns.add(r.nodes);
@@ -159,7 +159,8 @@ function deliveryTime(simMesh) {
 function memoryVsN(simMesh, simChord) {
   const values = [];
   for (const r of simMesh || []) if (r.nodes > 0 && r.memoryPerNodeKiB > 0 && !r.churn && !r.loss) values.push({ series: 'mesh node', nodes: r.nodes, KiB: r.memoryPerNodeKiB });
-  for (const r of simChord || []) if (r.nodes > 0 && r.memoryPerNodeKiB > 0 && r.mode !== 'routing') values.push({ series: 'chord node (real nodes, churn run)', nodes: r.nodes, KiB: r.memoryPerNodeKiB });
+  for (const r of simChord || [])
+    if (r.nodes > 0 && r.memoryPerNodeKiB > 0 && r.mode !== 'routing') values.push({ series: `chord node, overlay ${r.overlay || 'full'} (real nodes, churn run)`, nodes: r.nodes, KiB: r.memoryPerNodeKiB });
   if (!values.length) return null;
   return lineSpec({ title: 'JS heap per simulated node vs N (in-memory transport)', values, x: 'nodes', y: 'KiB', xLog: true, xTitle: 'nodes (log)', yTitle: 'KiB per node' });
 }
