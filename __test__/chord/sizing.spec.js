@@ -92,7 +92,8 @@ test('a copy larger than a joining peer accepts is left out and counted; the lin
   await waitFor(() => [...small.store.all()].some((i) => i.value === 'small'), 10000, 'the other copies arrive');
   t.false([...small.store.all()].some((i) => Buffer.isBuffer(i.value) && i.value.length === big.length));
   t.deepEqual(errors.filter((e) => !/ECONNRESET/.test(e)), []);
-  t.true(nodes.every((n) => n.peers.has(small.id)) || small.peers.size === 2, 'the newcomer stays linked');
+  // (a link may be replaced a moment: two nodes that dial each other at once keep one of the two links)
+  await waitFor(() => nodes.every((n) => n.peers.has(small.id)) || small.peers.size === 2, 5000, 'the newcomer stays linked');
   t.true(nodes[0].peers.has(nodes[1].id), 'the ring stays linked');
   // the nodes that hold it keep their copies (never dropped: the newcomer cannot confirm holding it);
   // tables the newcomer is now responsible for read as absent there (use one maxFrameSize everywhere)

@@ -209,7 +209,7 @@ export class MemberGossip {
     if (!p.answersPings || p.conn.closed) return;
     const o = this.overlay;
     // with the deaths it knows of around it: a neighbour that still holds one of them live drops it
-    const entries = [o.selfEntry(), ...o.predecessors.map(memberWire), ...o.successors.map(memberWire), ...o.nearbyDeaths().map(memberWire)];
+    const entries = [o.selfEntry(), ...o.predecessors.map(memberWire), ...o.successors.map(memberWire), ...o.bounded.nearbyDeaths().map(memberWire)];
     for (const part of chunksOf(entries, this.node.bodyLimitFor(p))) this.node.sendToPeer(p, flags.whisper, membersMessage(part, MODE.delta));
     this.stats.deltasSent++;
     this.stats.entriesSent += entries.length;
@@ -247,10 +247,10 @@ export class MemberGossip {
         continue;
       }
       // 'log': a live entry about a member held dead (a partition healed, a death only its neighbours saw) is checked with a dial
-      if (this.overlay.log && (id === peer.id || trust === 'vouched') && membership.heldDeadAgainst(e)) this.overlay.probe(id);
+      if (this.overlay.log && (id === peer.id || trust === 'vouched') && membership.heldDeadAgainst(e)) this.overlay.bounded.probe(id);
       // 'log': another node's neighbours are news only when they fall among this node's own (else merging
       // them and trimming them a round later would change the view, and run repair, every round)
-      if (this.overlay.log && id !== peer.id && !membership.members.has(id) && !this.overlay.inNeighbourhood(id)) continue;
+      if (this.overlay.log && id !== peer.id && !membership.members.has(id) && !this.overlay.bounded.inNeighbourhood(id)) continue;
       if (id === peer.id ? membership.merge(e, now, flood, 'self') : this.believed(peer, id, e, trust, now) && membership.merge(e, now, flood, trust)) changed = true;
     }
     this.stats.unverified = membership.unverified;

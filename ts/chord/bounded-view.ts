@@ -1,0 +1,185 @@
+/**
+ * The bounded view of the 'log' overlay (ChordOptions.overlay, docs/protocol.md
+ * §13.4): what keeps a node's routing state at about log2 N entries while the
+ * ring changes. It trims the view to the neighbourhood and the links, looks up
+ * one finger a round, checks members held dead that others say are alive, and
+ * brings back a node cut off from every member. The overlay (overlay.ts) calls
+ * it from its round; the gossip (gossip.ts) asks it what a list may add.
+ */
+import type { Overlay } from './overlay';
+import type { Member } from './ring';
+import { positionOf, RING, ringDistance } from './positions';
+import { textOf } from '../mesh/wire';
+
+export class BoundedView {
+  constructor(private readonly o: Overlay) {}
+
+  /** One stabilisation round: trim, then a finger lookup when one is due. */
+  onRound(beat: boolean): void {
+    this.trim();
+    if (beat && ++this.roundsSinceFind >= this.findEvery) this.findFinger();
+  }
+
+  /**
+   * Whether a member at this ID's position would be among this
+   * node's 2r successors or r predecessors (or the view is still short of
+   * them): the only members another node's list may add to the view.
+   */
+  inNeighbourhood(id: string): boolean {
+    const pos = positionOf(id);
+    if (pos === null) return false;
+    const r = this.o.node.chord.replicas;
+    const self = this.o.selfPos();
+    const lastSucc = this.o.successors[2 * r - 1];
+    const lastPred = this.o.predecessors[r - 1];
+    if (!lastSucc || !lastPred) return true;
+    const d = ringDistance(self, pos);
+    return d < ringDistance(self, lastSucc.pos) || ringDistance(pos, self) < ringDistance(lastPred.pos, self);
+  }
+
+  /** Members this node holds dead within its neighbourhood (at most 2r), newest deaths first: sent along with its neighbours. */
+  nearbyDeaths(): Member[] {
+    const out: Member[] = [];
+    for (const m of this.o.node.membership.members.values()) if (m.dead && m.verified && this.inNeighbourhood(m.id)) out.push(m);
+    return out.sort((a, b) => b.seenAt - a.seenAt).slice(0, 2 * this.o.node.chord.replicas);
+  }
+
+  /**
+   * forget the verified members that are neither neighbours
+   * (successors, predecessors) nor linked (fingers are links), so the view
+   * stays about log2 N entries whatever the gossip brought in.
+   */
+  trim(): void {
+    const node = this.o.node;
+    const keep = new Set<string>();
+    for (const m of this.o.successors) keep.add(m.id);
+    for (const m of this.o.predecessors) keep.add(m.id);
+    // fingers are links (found by lookups, wanted()); an unlinked one is only a name that may be stale
+    for (const p of node.peers.values()) if (p.id && !p.conn.closed) keep.add(p.id);
+    let changed = false;
+    for (const m of [...node.membership.members.values()]) {
+      if (m.verified && !m.dead && !keep.has(m.id) && node.membership.forget(m.id)) changed = true;
+    }
+    if (changed) this.o.derive();
+  }
+
+  private fingerTurn = 0;
+  private finding = false;
+  /** Rounds between finger lookups: doubles (up to 8) while lookups find no finger this node lacked, back to 1 when one does. */
+  private findEvery = 1;
+  private roundsSinceFind = 0;
+
+  /**
+   * one finger lookup per round, successor(self + 2^i) by a
+   * routed 'find', cycling over the bits whose target lies past the successor
+   * (nearer ones are the successor). The node found is dialled: its handshake
+   * verifies it, and the member lists exchanged on the new link bring it into
+   * the view, where fingerTable picks it (the first node at or after the target).
+   */
+  private findFinger(): void {
+    const node = this.o.node;
+    const succ = this.o.successors[0];
+    if (!succ || !node.storing || this.finding) return;
+    this.roundsSinceFind = 0;
+    const self = this.o.selfPos();
+    const first = ringDistance(self, succ.pos).toString(2).length; // 2^first > distance to the successor
+    if (first >= 384) return;
+    const i = first + (this.fingerTurn++ % (384 - first));
+    const target = (self + (1n << BigInt(i))) % RING;
+    this.finding = true;
+    void this.o.requests.originate('sha384', target, 'find', null, null, 4 * node.chord.stabilizeInterval, false).then((a) => {
+      this.finding = false;
+      if (a.status === 'ok') this.found(a.value, target);
+    });
+  }
+
+  private rejoinTurn = 0;
+
+  /**
+   * every link of this node died (it was cut off, or all its
+   * neighbours went at once) and it knows no live member. Nobody else will
+   * dial it: each round it dials two of the members it last knew, at their
+   * verified addresses, and the addresses its user connected to, in turn.
+   */
+  rejoin(now: number): void {
+    const node = this.o.node;
+    const targets: [string, number, string | undefined][] = [];
+    for (const m of node.membership.members.values()) if (m.verified && m.dead) targets.push([m.host, m.port, m.id]);
+    for (const addr of node.bootstrapAddresses()) targets.push([addr[0], addr[1], undefined]);
+    for (let k = 0; k < Math.min(2, targets.length); k++) {
+      const [host, port, id] = targets[this.rejoinTurn++ % targets.length];
+      const key = id ?? `${host}:${port}`;
+      if (now - (this.o.dialed.get(key) ?? 0) < 2000 || (id && node.peers.has(id))) continue;
+      this.o.dialed.set(key, now);
+      node.connect(host, port, { ...(id ? { id } : {}), refusedRetries: 0 }).then(
+        (p) => {
+          if (p.id && node.membership.revive(p.id)) this.o.changed();
+        },
+        () => undefined,
+      );
+    }
+  }
+
+  private probesThisRound = 0;
+  private probeRound = -1;
+
+  /**
+   * a trusted peer says a member this node holds dead is alive.
+   * Hearsay does not revive it; a handshaked link does (the 'peer' handler),
+   * so it is dialled at the address this node knew, at most two such dials a round.
+   */
+  probe(id: string): void {
+    const node = this.o.node;
+    const held = node.membership.members.get(id);
+    // the address this node verified for it, not the one the entry names (an entry must not aim this node's dials)
+    if (!held || !held.dead || node.peers.has(id)) return;
+    const round = Math.floor(Date.now() / node.chord.stabilizeInterval);
+    if (round !== this.probeRound) [this.probeRound, this.probesThisRound] = [round, 0];
+    const last = this.o.dialed.get(id) ?? 0;
+    if (this.probesThisRound >= 2 || Date.now() - last < 2000) return;
+    this.probesThisRound++;
+    this.o.dialed.set(id, Date.now());
+    this.dialQuietly(held.host, held.port, id);
+  }
+
+  /**
+   * A dial this node makes on what a peer said (a lookup's answer, a probe): the node reached is not
+   * one it chose (its lists only introduce, gossip.ts), and a failure does not count toward declaring
+   * anyone dead (a forged address would).
+   */
+  private dialQuietly(host: string, port: number, id: string): void {
+    this.o.node.connect(host, port, { id, refusedRetries: 0 }).then(
+      () => this.o.dialResult(id),
+      () => undefined,
+    );
+  }
+
+  /**
+   * A 'find' answer: [entry of the node responsible for `target` (at or before
+   * it), its successors…]. Finger i is successor(target), the first of them at
+   * or after the target: dialled unless this node already links to it.
+   */
+  private found(value: unknown, target: bigint): void {
+    if (!Array.isArray(value)) return;
+    let best: { id: string; host: string; port: number; gap: bigint } | null = null;
+    for (const e of (value as unknown[]).slice(0, 1 + 2 * this.o.node.chord.replicas)) {
+      if (!Array.isArray(e) || e.length !== 6) continue;
+      const id = textOf(e[0]);
+      const host = textOf(e[1]);
+      const port: unknown = e[2];
+      const pos = id ? positionOf(id) : null;
+      if (!id || !host || pos === null || typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535) continue;
+      const gap = ringDistance(target, pos);
+      if (!best || gap < best.gap) best = { id, host, port, gap };
+    }
+    // a finger this node already links to; one only in its view is dialled (fingers are kept as links, wanted())
+    const known = !best || best.id === this.o.node.id || this.o.node.peers.has(best.id);
+    this.findEvery = known ? Math.min(8, this.findEvery * 2) : 1;
+    if (!best || known) return;
+    const { id, host, port } = best;
+    const last = this.o.dialed.get(id) ?? 0;
+    if (Date.now() - last < 2000) return;
+    this.o.dialed.set(id, Date.now());
+    this.dialQuietly(host, port, id);
+  }
+}
