@@ -45,7 +45,7 @@ export class BoundedView {
   }
 
   /**
-   * forget the verified members that are neither neighbours
+   * Forget the verified members that are neither neighbours
    * (successors, predecessors) nor linked (fingers are links), so the view
    * stays about log2 N entries whatever the gossip brought in.
    */
@@ -70,7 +70,7 @@ export class BoundedView {
   private roundsSinceFind = 0;
 
   /**
-   * one finger lookup per round, successor(self + 2^i) by a
+   * One finger lookup per round, successor(self + 2^i) by a
    * routed 'find', cycling over the bits whose target lies past the successor
    * (nearer ones are the successor). The node found is dialled: its handshake
    * verifies it, and the member lists exchanged on the new link bring it into
@@ -96,7 +96,7 @@ export class BoundedView {
   private rejoinTurn = 0;
 
   /**
-   * every link of this node died (it was cut off, or all its
+   * Every link of this node died (it was cut off, or all its
    * neighbours went at once) and it knows no live member. Nobody else will
    * dial it: each round it dials two of the members it last knew, at their
    * verified addresses, and the addresses its user connected to, in turn.
@@ -124,7 +124,7 @@ export class BoundedView {
   private probeRound = -1;
 
   /**
-   * a trusted peer says a member this node holds dead is alive.
+   * A trusted peer says a member this node holds dead is alive.
    * Hearsay does not revive it; a handshaked link does (the 'peer' handler),
    * so it is dialled at the address this node knew, at most two such dials a round.
    */
