@@ -2,7 +2,7 @@
 // polyp2p chord nodes with the real originals (js2p 0.7.870, py2p 0.7.870/0.7.878 as processes):
 // a value set on either side is read on the other, through the originals' own protocol.
 const test = require('ava');
-const { startNode, closeAll, needing } = require('./harness');
+const { startNode, closeAll, needing, closesOf } = require('./harness');
 const { createChord } = require('../../dist/index.js');
 const { waitFor, sleep } = require('../helpers/mesh');
 
@@ -14,6 +14,7 @@ async function legacyPair(t, impl) {
   t.teardown(() => closeAll(theirs));
   const ours = await createChord({ host: '127.0.0.1', port: 0, keepAliveInterval: 0 });
   t.teardown(() => ours.close());
+  const closes = closesOf(t, ours);
   theirs.command({ cmd: 'join' });
   await theirs.waitFor((e) => e.event === 'ok' && e.cmd === 'join', 5000);
   await ours.connect('127.0.0.1', theirs.port);
@@ -24,18 +25,23 @@ async function legacyPair(t, impl) {
   // until then they read every table from themselves, so wait until one reads a value of ours
   await ours.set('warm-up', 'ready');
   await waitFor(async () => (await theirGet(theirs, 'warm-up', 1)).value === 'ready', 15000, `${impl} reads from polyp2p (it took our meta)`);
-  return { theirs, ours };
+  // what a failed read names: whether the link to the original is still up, and the original's state
+  const why = () => `${closes()}; linked: ${ours.peers.has(theirs.id)}\n${theirs.describe()}`;
+  return { theirs, ours, why };
 }
 
 for (const impl of ORIGINALS) {
   needing(test, impl)(`polyp2p and ${impl} chord nodes read each other's values`, async (t) => {
-    const { theirs, ours } = await legacyPair(t, impl);
+    const { theirs, ours, why } = await legacyPair(t, impl);
 
     // original -> polyp2p
     theirs.command({ cmd: 'set', key: 'from-original', value: { n: 1, s: impl } });
     await theirs.waitFor((e) => e.event === 'ok' && e.cmd === 'set', 5000);
     await sleep(300);
-    t.deepEqual(await ours.get('from-original', { timeout: 5000 }), { n: 1, s: impl });
+    const read = await ours.get('from-original', { timeout: 5000 }).catch((e) => {
+      throw new Error(`${e.code}: ${e.message}; ${why()}`);
+    });
+    t.deepEqual(read, { n: 1, s: impl });
     await waitFor(() => ours.keys().some((k) => k.toString() === 'from-original'), 3000, 'the notify');
 
     // polyp2p -> original

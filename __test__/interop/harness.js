@@ -351,4 +351,19 @@ function needing(register, ...impls) {
   return why ? (title, fn) => register.skip(`${title} (skipped: ${why})`, fn) : register;
 }
 
-module.exports = { startNode, freePort, closeAll, unavailable, needing, delay, IMPLS };
+/**
+ * Record why `node`'s connections closed (the polyp2p:connection channel), so that a test that
+ * finds a link gone can say which side ended it and with what error. Returns a describer.
+ */
+function closesOf(t, node) {
+  const dc = require('node:diagnostics_channel');
+  const seen = [];
+  const listener = (m) => {
+    if (m.node === node && (m.event === 'close' || m.event === 'refused')) seen.push(`${m.event} ${m.peer.id ? m.peer.id.slice(0, 8) : '?'}: ${m.reason}${m.message ? ` (${m.message})` : ''}`);
+  };
+  dc.subscribe('polyp2p:connection', listener);
+  t.teardown(() => dc.unsubscribe('polyp2p:connection', listener));
+  return () => (seen.length ? `links closed: ${seen.join('; ')}` : 'no link closed');
+}
+
+module.exports = { startNode, freePort, closeAll, unavailable, needing, delay, closesOf, IMPLS };

@@ -4,7 +4,7 @@
 // them. Deletes: polyp2p sends them to py2p and polyp2p peers, never to js2p (js2p throws on a
 // delete and drops the link, PROTOCOL.md §14.6), and never relays a py2p delete to js2p either.
 const test = require('ava');
-const { startNode, closeAll, delay, needing } = require('./harness');
+const { startNode, closeAll, delay, needing, closesOf } = require('./harness');
 const { createSync } = require('../../dist/index.js');
 const { waitFor } = require('../helpers/mesh');
 
@@ -137,6 +137,7 @@ for (const impl of ORIGINALS) {
     needing(test, impl)(`polyp2p and ${impl} write one key in the same second (leasing ${leasing}): one value on both, still linked`, async (t) => {
       const theirs = await original(t, impl, { leasing });
       const ours = await polyp2p(t, { leasing });
+      const closes = closesOf(t, ours);
       await ours.connect('127.0.0.1', theirs.port);
       await theirs.waitForPeer(ours.id, 8000);
       await delay(300);
@@ -165,7 +166,7 @@ for (const impl of ORIGINALS) {
         t.is(ours.get(key), expected, `${key} at polyp2p`);
         t.is(await valueAt(theirs, key), expected, `${key} at ${impl}`);
       }
-      t.false(peer.conn.closed, 'the link survived');
+      t.false(peer.conn.closed, `the link survived (${closes()})\n${theirs.describe()}`);
       ours.set('after-ties', 'linked');
       await waitValue(theirs, 'after-ties', 'linked');
     });
