@@ -165,22 +165,35 @@ function memoryVsN(simMesh, simChord) {
   return lineSpec({ title: 'JS heap per simulated node vs N (in-memory transport)', values, x: 'nodes', y: 'KiB', xLog: true, xTitle: 'nodes (log)', yTitle: 'KiB per node' });
 }
 
-// --- issue #22: today's full-membership design vs the target design's O(log N) routing state ---
-// (sim-chord-scaling.json: npm run sim -- --kind chord --design both, and --maintenance)
-const SHIPPING = 'shipping (full view)';
-const TARGET = 'target (log N state)';
+// --- issue #22: the 'log' overlay (O(log N) state, the default) vs the 'full' view ---
+// sim-chord-scaling.json (npm run sim -- --kind chord --design both, and --maintenance): the log design's
+// routing model, full views installed converged, and maintenance measured on real nodes of both overlays;
+// sim-chord.json (npm run sim -- --kind chord --max-real N): real-node runs with churn, per overlay
+const FULL = "overlay 'full' (whole view)";
+const LOG = "overlay 'log' (log N state)";
 const DASH3 = { domain: ['measured', 'modelled', 'bound'], range: [[1, 0], [2, 2], [6, 4]] };
 
-/** Routing entries per node vs N, both designs, with the 3·log2 N target. */
-function scalingEntries(rows) {
+/** Real-node churn runs of sim-chord.json, per overlay: [{ who, r }]. */
+function realRuns(simChord) {
+  return (simChord || []).filter((r) => r.mode === 'nodes').map((r) => ({ who: r.overlay === 'log' ? LOG : FULL, r }));
+}
+
+/** Routing entries per node vs N: the log design's model, real nodes of both overlays, with the 3·log2 N target. */
+function scalingEntries(rows, simChord) {
   const values = [];
   const ns = new Set();
   for (const r of rows || []) {
     if (r.mode !== 'routing' || !(r.entriesPerNode > 0)) continue;
-    const who = r.design === 'log' ? TARGET : SHIPPING;
+    const who = r.design === 'log' ? `${LOG}, routing model` : `${FULL}, converged`;
     const reference = r.design === 'log' ? 'modelled' : 'measured';
     values.push({ series: `${who}, mean`, nodes: r.nodes, entries: r.entriesPerNode, reference });
     if (r.design === 'log') values.push({ series: `${who}, max`, nodes: r.nodes, entries: r.entriesMax, reference });
+    ns.add(r.nodes);
+  }
+  for (const { who, r } of realRuns(simChord)) {
+    if (!(r.routingEntriesEndMean > 0)) continue;
+    values.push({ series: `${who}, real nodes after churn, mean`, nodes: r.nodes, entries: r.routingEntriesEndMean, reference: 'measured' });
+    values.push({ series: `${who}, real nodes after churn, max`, nodes: r.nodes, entries: r.routingEntriesEndMax, reference: 'measured' });
     ns.add(r.nodes);
   }
   if (!values.length) return null;
@@ -188,16 +201,22 @@ function scalingEntries(rows) {
   return lineSpec({ title: 'Chord routing entries per node vs N', values, x: 'nodes', y: 'entries', xLog: true, yLog: true, xTitle: 'nodes (log)', yTitle: 'entries per node (log)', strokeDash: DASH3 });
 }
 
-/** Hops per lookup vs N, both designs' routing over converged state, with the bounds. */
-function scalingHops(rows) {
+/** Hops per lookup vs N: the log design's model, full views installed converged, real nodes of both overlays under churn; with the bounds. */
+function scalingHops(rows, simChord) {
   const values = [];
   const ns = new Set();
   for (const r of rows || []) {
     if (r.mode !== 'routing' || r.hopsMean == null) continue;
-    const who = r.design === 'log' ? TARGET : SHIPPING;
+    const who = r.design === 'log' ? `${LOG}, routing model` : `${FULL}, converged`;
     const reference = r.design === 'log' ? 'modelled' : 'measured';
     values.push({ series: `${who}, mean`, nodes: r.nodes, hops: r.hopsMean, reference });
     values.push({ series: `${who}, max`, nodes: r.nodes, hops: r.hopsMax, reference });
+    ns.add(r.nodes);
+  }
+  for (const { who, r } of realRuns(simChord)) {
+    if (r.hopsMean == null) continue;
+    values.push({ series: `${who}, real nodes, churn ${r.churn}, mean`, nodes: r.nodes, hops: r.hopsMean, reference: 'measured' });
+    values.push({ series: `${who}, real nodes, churn ${r.churn}, max`, nodes: r.nodes, hops: r.hopsMax, reference: 'measured' });
     ns.add(r.nodes);
   }
   if (!values.length) return null;
@@ -205,18 +224,21 @@ function scalingHops(rows) {
     values.push({ series: '½·log2 N + 1 (mean bound)', nodes: n, hops: Math.log2(n) / 2 + 1, reference: 'bound' });
     values.push({ series: 'log2 N + 2 (max bound)', nodes: n, hops: Math.log2(n) + 2, reference: 'bound' });
   }
-  return lineSpec({ title: 'Chord hops per lookup vs N (converged routing state)', values, x: 'nodes', y: 'hops', xLog: true, xTitle: 'nodes (log)', yTitle: 'hops', strokeDash: DASH3 });
+  return lineSpec({ title: 'Chord hops per lookup vs N', values, x: 'nodes', y: 'hops', xLog: true, xTitle: 'nodes (log)', yTitle: 'hops', strokeDash: DASH3 });
 }
 
-/** Maintenance messages per node per minute vs N: today's design measured on real nodes (solid), the target design modelled (dotted). */
-function scalingMaintenance(rows) {
+/** Maintenance messages per node per minute vs N: both overlays measured on real nodes (solid), the log design modelled (dotted). */
+function scalingMaintenance(rows, simChord) {
   const values = [];
   for (const r of rows || []) {
     if (r.mode !== 'maintenance' || r.messagesPerNodePerMinute == null) continue;
-    const who = r.design === 'log' ? 'target' : 'shipping';
+    const who = r.overlay ? (r.overlay === 'log' ? LOG : FULL) : 'log design, modelled';
     const churn = r.churnPerNodePerMinute ? `churn ${r.churnPerNodePerMinute}/node/min` : 'quiet';
-    values.push({ series: `${who}, ${churn}`, nodes: r.nodes, messages: r.messagesPerNodePerMinute, reference: r.design === 'log' ? 'modelled' : 'measured' });
+    values.push({ series: `${who}, ${churn}`, nodes: r.nodes, messages: r.messagesPerNodePerMinute, reference: r.overlay ? 'measured' : 'modelled' });
   }
+  // the quiet window of the large real-node runs (sim-chord.json), beyond the sizes --maintenance runs
+  for (const { who, r } of realRuns(simChord))
+    if (r.maintenanceFramesPerNodePerMin > 0) values.push({ series: `${who}, quiet (churn runs)`, nodes: r.nodes, messages: r.maintenanceFramesPerNodePerMin, reference: 'measured' });
   if (!values.length) return null;
   return lineSpec({
     title: 'Chord maintenance messages per node per minute vs N (stabilizeInterval 1 s)',
@@ -237,9 +259,9 @@ const CHARTS = [
   ['memory-per-connection.svg', () => read('mesh.json') && memoryPerPeer(read('mesh.json')), 'mesh.json (npm run bench:mesh)'],
   ['chord-hops-vs-n.svg', () => (read('sim-chord.json') || read('chord.json')) && chordHops(read('sim-chord.json'), read('chord.json')), 'sim-chord.json (npm run sim -- --kind chord)'],
   ['sim-delivery-time-vs-n.svg', () => read('sim-mesh.json') && deliveryTime(read('sim-mesh.json')), 'sim-mesh.json (npm run sim)'],
-  ['chord-scaling-entries-vs-n.svg', () => scalingEntries(read('sim-chord-scaling.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --design both)'],
-  ['chord-scaling-hops-vs-n.svg', () => scalingHops(read('sim-chord-scaling.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --design both)'],
-  ['chord-scaling-maintenance-vs-n.svg', () => scalingMaintenance(read('sim-chord-scaling.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --maintenance)'],
+  ['chord-scaling-entries-vs-n.svg', () => scalingEntries(read('sim-chord-scaling.json'), read('sim-chord.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --design both), sim-chord.json'],
+  ['chord-scaling-hops-vs-n.svg', () => scalingHops(read('sim-chord-scaling.json'), read('sim-chord.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --design both), sim-chord.json'],
+  ['chord-scaling-maintenance-vs-n.svg', () => scalingMaintenance(read('sim-chord-scaling.json'), read('sim-chord.json')), 'sim-chord-scaling.json (npm run sim -- --kind chord --maintenance), sim-chord.json'],
   ['sim-memory-vs-n.svg', () => (read('sim-mesh.json') || read('sim-chord.json')) && memoryVsN(read('sim-mesh.json'), read('sim-chord.json')), 'sim-*.json (npm run sim)'],
 ];
 

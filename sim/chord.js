@@ -339,6 +339,9 @@ async function runNodeSim({
   gets = nodes,
   stabilizeInterval = nodes > 128 ? 1000 : 500,
   churnIntervalMs = 2 * stabilizeInterval,
+  // nodes killed (and as many added) per churn step: one per 1,000 nodes, so that each node sees the
+  // same churn per round at every N (the N = 1,000 run's rate), and the run's simulated time does not grow with N
+  killsPerStep = Math.max(1, Math.round(nodes / 1000)),
   // dead members' records are kept 10x this long (membership gossip sends changes only)
   failureTimeout = 8 * stabilizeInterval,
   latencyMs = 2,
@@ -347,8 +350,8 @@ async function runNodeSim({
   overlay,
   // more ChordNode options (e.g. { announceKeys: false }: no network-wide key notice flooded per new key)
   extraNodeOptions = {},
-  // steady-state upkeep: after convergence and a warm-up, frames sent by the live nodes during a quiet window (no workload); 0: not measured
-  maintenanceWarmupMs = 10_000,
+  // steady-state upkeep: after convergence and a warm-up (a minute: lookups still find fingers for about that long), frames sent by the live nodes during a quiet window (no workload); 0: not measured
+  maintenanceWarmupMs = 60_000,
   maintenanceWindowMs = 30_000,
   log = () => {},
   clock = null,
@@ -436,13 +439,14 @@ async function runNodeSim({
     const batch = async (n, fn) => {
       for (let i = 0; i < n; i += 4) await Promise.all(Array.from({ length: Math.min(4, n - i) }, () => fn()));
     };
-    const churnSteps = Math.round(churn * nodes);
+    const churnTotal = Math.round(churn * nodes);
+    const churnSteps = Math.ceil(churnTotal / killsPerStep);
     const loadKeys = churnSteps ? Math.ceil(keys / 2) : keys;
     const tLoad = Date.now();
     await batch(loadKeys, set);
     const loadMs = Date.now() - tLoad;
-    // churn: every churnIntervalMs a random node is killed without notice (close({ leave: false }))
-    // and a fresh one joins, while 4 workers keep setting and getting
+    // churn: every churnIntervalMs killsPerStep random nodes are killed without notice (close({ leave: false }))
+    // and as many fresh ones join, while 4 workers keep setting and getting
     const t1 = Date.now();
     let killed = 0;
     churnPhase = true;
@@ -464,10 +468,13 @@ async function runNodeSim({
       const workers = Array.from({ length: 4 }, worker);
       for (let s = 0; s < churnSteps; s++) {
         await sleep(churnIntervalMs);
-        const victim = sim.pick(sim.live());
-        await victim.close({ leave: false });
-        killed++;
-        await sim.add();
+        // killsPerStep at once: a larger ring gets the same churn per node and round, not a longer run
+        const victims = new Set();
+        const kills = Math.min(killsPerStep, churnTotal - killed);
+        while (victims.size < kills) victims.add(sim.pick(sim.live()));
+        await Promise.all([...victims].map((v) => v.close({ leave: false })));
+        killed += kills;
+        await Promise.all([...victims].map(() => sim.add()));
         if ((s + 1) % Math.max(1, Math.round(churnSteps / 10)) === 0) {
           const wall = clock ? ` (wall ${((realTimers.now() - wallStart) / 1000).toFixed(0)} s since start)` : '';
           log(`  churn ${s + 1}/${churnSteps} after ${Date.now() - t1} ms${wall}, ${acked.size} keys acked, ${getsDone} gets`);
@@ -521,6 +528,7 @@ async function runNodeSim({
       killed,
       added: killed,
       churnIntervalMs,
+      killsPerStep,
       failureTimeout,
       memoryPerNodeKiB,
       // routing entries per live node (membership.ring(false)) once the ring converged, and at the end of the run
@@ -551,7 +559,7 @@ async function runNodeSim({
 }
 
 /**
- * Maintenance traffic of the shipping (full-membership) design at steady state:
+ * Maintenance traffic of a shipping overlay ('log' or 'full') at steady state:
  * N real ChordNodes join and converge, run `warmupMs` more, then every frame
  * they send during `windowMs` (MeshStats.framesOut summed over the nodes: gossip
  * deltas and digests, pings, anti-entropy, whatever stabilisation sends; no
@@ -562,16 +570,18 @@ async function runMaintenanceSim({
   nodes = 64,
   seed = 1,
   stabilizeInterval = 1000,
-  warmupMs = 10_000,
+  warmupMs = 60_000,
   windowMs = 60_000,
   // churn during the window: each node is replaced (killed without notice, a fresh one joins) at this rate per minute
   churnPerNodePerMinute = 0,
   latencyMs = 2,
   jitterMs = 2,
+  // the ChordNode option `overlay` ('full' | 'log'; its default when not given)
+  overlay,
   log = () => {},
   clock = null,
 } = {}) {
-  const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions: { stabilizeInterval, timeout: 20_000 } });
+  const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions: { stabilizeInterval, timeout: 20_000, ...(overlay === undefined ? {} : { overlay }) } });
   const wallStart = realTimers.now();
   try {
     await sim.add();
@@ -612,7 +622,9 @@ async function runMaintenanceSim({
     const r = {
       kind: 'chord',
       mode: 'maintenance',
-      design: 'full',
+      // measured on real nodes of this overlay (rows without `overlay` are the log design's model, sim/chord-log.js)
+      design: sim.overlay,
+      overlay: sim.overlay,
       nodes,
       seed,
       stabilizeInterval,
@@ -621,13 +633,13 @@ async function runMaintenanceSim({
       messagesPerNodePerMinute: (b.frames - a.frames) / live.length / minutes,
       bytesPerNodePerMinute: (b.bytes - a.bytes) / live.length / minutes,
       gossipPerNodePerMinute: Object.fromEntries(Object.entries(gossip).map(([k, v]) => [k, v / live.length / minutes])),
-      entriesMean: live.reduce((s, n) => s + n.chordStats().ringSize, 0) / live.length,
+      entriesMean: live.reduce((s, n) => s + n.membership.ring(false).length, 0) / live.length,
       linksMean: live.reduce((s, n) => s + n.peers.size, 0) / live.length,
       windowMs,
       wallMs: realTimers.now() - wallStart,
       heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
     };
-    log(`maintenance N=${nodes}: ${r.messagesPerNodePerMinute.toFixed(0)} frames/node/min, links/node ${r.linksMean.toFixed(1)}, wall ${(r.wallMs / 1000).toFixed(1)} s`);
+    log(`maintenance N=${nodes} (overlay ${sim.overlay}): ${r.messagesPerNodePerMinute.toFixed(0)} frames/node/min, links/node ${r.linksMean.toFixed(1)}, wall ${(r.wallMs / 1000).toFixed(1)} s`);
     return r;
   } finally {
     await sim.closeAll();

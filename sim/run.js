@@ -2,7 +2,7 @@
 // `npm run sim` (no arguments): the README tables, mesh then chord, then the charts.
 // `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1] [--clock virtual|real] [--loss 0.01]`
 //   mesh: link delays on a virtual clock by default (delivery times = link latencies, not the CPU time of N nodes)
-// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms] [--clock virtual|real] [--overlay full|log] [--quiet-window ms] [--no-announce]`
+// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms] [--clock virtual|real] [--overlay full|log] [--quiet-window ms] [--no-announce] [--kills-per-step K]`
 //   chord: every N in routing mode (converged ring views, the overlay's routing step), and N <= --max-real
 //   also with real ChordNodes on the in-memory transport (gossip, replication, churn); the whole run,
 //   node timers included, on a virtual clock installed as the global one by default. --overlay is the
@@ -11,15 +11,16 @@
 //   routing entries per node (membership size) and maintenance frames per node per simulated minute,
 //   measured over a quiet window after convergence (--quiet-window, default 30000 simulated ms; 0: skip).
 //   --no-announce: ChordNode announceKeys false (no key notice flooded to every node per set; that flood is
-//   most of the wall time of a real-node run at N >= 256)
+//   most of the wall time of a real-node run at N >= 256). Churn kills --kills-per-step nodes at once every two rounds
+//   (default one per 1,000 nodes: the same churn per node and round at every N)
 // `npm run sim -- --kind chord --routing-only --design log [--nodes 1000,10000,100000,1000000] [--lookups 10000]`
 //   the target design's routing model (issue #22: successor list + predecessor + fingers, O(log N) entries
 //   per node; sim/chord-log.js); --design both adds today's full-membership design (converged views) at
 //   N <= 10000; rows go to bench/results/sim-chord-scaling.json
 // `npm run sim -- --kind chord --maintenance [--nodes 64,128,256,512] [--churn-rate 0.1]`
-//   maintenance frames per node per simulated minute at steady state: today's design measured on real
-//   ChordNodes (quiet, then with --churn-rate replacements per node per minute), the target design
-//   modelled from its protocol; also into sim-chord-scaling.json
+//   maintenance frames per node per simulated minute at steady state: both overlays ('log', 'full')
+//   measured on real ChordNodes (quiet, then with --churn-rate replacements per node per minute), the
+//   log design also modelled from its protocol to 1,000,000 nodes; also into sim-chord-scaling.json
 const fs = require('fs');
 const path = require('path');
 const { runMeshSim } = require('./mesh');
@@ -49,12 +50,15 @@ function args() {
 }
 
 function scalingLine(r) {
-  const design = r.design === 'log' ? `target (log N state), ${r.mode === 'maintenance' ? 'modelled' : 'routing model'}` : 'shipping (full view)';
+  // rows with `overlay` are measured on real nodes; a 'log' row without it is the design's model (sim/chord-log.js)
+  const design = r.overlay ? `overlay '${r.overlay}', real nodes` : r.design === 'log' ? `log design, ${r.mode === 'maintenance' ? 'modelled' : 'routing model'}` : 'full view, converged';
   if (r.mode === 'maintenance')
     return (
       `chord maintenance N=${String(r.nodes).padEnd(7)} ${design.padEnd(36)} ${f(r.messagesPerNodePerMinute, 1)} messages/node/min` +
       (r.churnPerNodePerMinute ? ` at churn ${r.churnPerNodePerMinute}/node/min` : ' (no churn)') +
-      (r.design === 'log' ? ' (modelled)' : `, ${f(r.bytesPerNodePerMinute / 1024, 1)} KiB/node/min, links/node ${f(r.linksMean, 1)}, wall ${(r.wallMs / 1000).toFixed(1)} s`)
+      (!r.overlay
+        ? ' (modelled)'
+        : `, ${f(r.bytesPerNodePerMinute / 1024, 1)} KiB/node/min, entries/node ${f(r.entriesMean, 1)}, links/node ${f(r.linksMean, 1)}, wall ${(r.wallMs / 1000).toFixed(1)} s`)
     );
   const within = r.hopsMean <= r.halfLog2N + 1 && r.hopsMax <= r.log2N + 2 && (r.design !== 'log' || r.entriesMax <= 3 * r.log2N);
   return (
@@ -88,10 +92,12 @@ async function runScaling(o) {
       emit(logMaintenance({ nodes, hopsMean }));
       if (rate) emit(logMaintenance({ nodes, hopsMean, churnPerNodePerMinute: rate }));
     }
-    for (const nodes of sizes) {
-      emit(await chordSim.runChordSim({ mode: 'maintenance', nodes, seed, log }));
-      if (rate) emit(await chordSim.runChordSim({ mode: 'maintenance', nodes, seed, churnPerNodePerMinute: rate, windowMs: 120_000, log }));
-    }
+    // both shipping overlays on real nodes ('log', the default, then 'full', the whole view)
+    for (const overlay of ['log', 'full'])
+      for (const nodes of sizes) {
+        emit(await chordSim.runChordSim({ mode: 'maintenance', nodes, seed, overlay, log }));
+        if (rate) emit(await chordSim.runChordSim({ mode: 'maintenance', nodes, seed, overlay, churnPerNodePerMinute: rate, windowMs: 120_000, log }));
+      }
     return out;
   }
   const sizes = String(o.nodes || '16,64,256,1000,4096,10000,100000,1000000')
@@ -128,6 +134,7 @@ async function runKind(kind, o) {
         const opts = { mode: 'nodes', nodes, seed, churn, clock: o.clock === 'real' ? 'real' : 'virtual', log: (m) => console.log(`  ${m}`) };
         if (o.keys) opts.keys = opts.gets = Number(o.keys);
         if (o.stabilize) opts.stabilizeInterval = Number(o.stabilize);
+        if (o['kills-per-step']) opts.killsPerStep = Number(o['kills-per-step']);
         if (o.overlay !== undefined) opts.overlay = o.overlay; // only when given: a ChordNode without the option rejects it
         if (o['quiet-window'] !== undefined) opts.maintenanceWindowMs = Number(o['quiet-window']);
         // each new key is otherwise announced to the whole network (a flood: N nodes x their links, per set), most of the wall time at N >= 256

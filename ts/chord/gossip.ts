@@ -37,6 +37,9 @@ import type { GossipStats } from './gossip-stats';
 export type { GossipStats } from './gossip-stats';
 import { digestMessage, MEMBERS_MODE as MODE, membersMessage, type MemberWire } from './wire';
 
+/** Overlay 'log': rounds between stabilisations of an unchanged neighbourhood, at most. */
+const MAX_STABILIZE_EVERY = 8;
+
 /** Entries per 0x30 message at most; messages are also sized by bytes to the receiver (entryBytes). */
 const CHUNK = 1000;
 
@@ -198,18 +201,45 @@ export class MemberGossip {
    */
   private stabilize(): void {
     const o = this.overlay;
-    for (const m of new Set([o.successors[0], o.predecessors[0]])) {
-      const p = m && this.node.peers.get(m.id);
-      if (p) this.sendNeighbourhood(p);
-    }
+    const partners = [...new Set([o.successors[0], o.predecessors[0]])].map((m) => m && this.node.peers.get(m.id)).filter((p): p is Peer => !!p);
+    const entries = this.neighbourhood();
+    if (!this.stabilizeDue(entries, partners)) return;
+    for (const p of partners) this.sendNeighbourhood(p, entries);
   }
 
-  /** This node's own entry, its predecessors and successors, and the deaths it knows of among them, as a 0x30 delta. */
-  private sendNeighbourhood(p: Peer): void {
-    if (!p.answersPings || p.conn.closed) return;
+  /** What the last stabilisation sent, and to whom (stabilizeDue). */
+  private lastStabilized = '';
+  /** Rounds between stabilisations while nothing changes: doubles up to MAX_STABILIZE_EVERY, back to 1 on any change. */
+  private stabilizeEvery = 1;
+  private roundsSinceStabilize = 0;
+
+  /**
+   * Whether this round stabilises. A neighbourhood that changed (a member,
+   * its counter or liveness, a partner) goes out at once; an unchanged one
+   * every 2, 4, then MAX_STABILIZE_EVERY rounds: a quiet ring's upkeep is a
+   * few messages a minute, not two a round, and news (a join, a death) still
+   * travels at one round a hop, since every node it changes stabilises at once.
+   */
+  private stabilizeDue(entries: MemberWire[], partners: Peer[]): boolean {
+    const signature = `${partners.map((p) => p.id).join(',')}|${entries.map((e) => `${e[0]}:${e[3]}:${e[4] ? 1 : 0}${e[5] ? 1 : 0}`).join(',')}`;
+    if (signature !== this.lastStabilized) this.stabilizeEvery = 1;
+    else if (++this.roundsSinceStabilize < this.stabilizeEvery) return false;
+    else this.stabilizeEvery = Math.min(MAX_STABILIZE_EVERY, this.stabilizeEvery * 2);
+    this.lastStabilized = signature;
+    this.roundsSinceStabilize = 0;
+    return true;
+  }
+
+  /** This node's own entry, its predecessors and successors, and the deaths it knows of among them. */
+  private neighbourhood(): MemberWire[] {
     const o = this.overlay;
     // with the deaths it knows of around it: a neighbour that still holds one of them live drops it
-    const entries = [o.selfEntry(), ...o.predecessors.map(memberWire), ...o.successors.map(memberWire), ...o.bounded.nearbyDeaths().map(memberWire)];
+    return [o.selfEntry(), ...o.predecessors.map(memberWire), ...o.successors.map(memberWire), ...o.bounded.nearbyDeaths().map(memberWire)];
+  }
+
+  /** This node's neighbourhood as a 0x30 delta. */
+  private sendNeighbourhood(p: Peer, entries = this.neighbourhood()): void {
+    if (!p.answersPings || p.conn.closed) return;
     for (const part of chunksOf(entries, this.node.bodyLimitFor(p))) this.node.sendToPeer(p, flags.whisper, membersMessage(part, MODE.delta));
     this.stats.deltasSent++;
     this.stats.entriesSent += entries.length;
