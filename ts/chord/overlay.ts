@@ -343,6 +343,7 @@ export class Overlay {
   }
 
   private ensureConnections(now: number): void {
+    if (this.log && now < this.bounded.holdDialsUntil) return;
     const want = this.wanted();
     for (const m of want.values()) {
       if (this.node.peers.has(m.id)) continue;
