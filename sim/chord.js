@@ -356,7 +356,8 @@ async function runNodeSim({
   log = () => {},
   clock = null,
 } = {}) {
-  const nodeOptions = { stabilizeInterval, failureTimeout, timeout: 20_000, ...extraNodeOptions, ...(overlay === undefined ? {} : { overlay }) };
+  // no compression on in-memory links (it costs CPU and saves no wire), unless extraNodeOptions names it
+  const nodeOptions = { stabilizeInterval, failureTimeout, timeout: 20_000, compression: [], ...extraNodeOptions, ...(overlay === undefined ? {} : { overlay }) };
   const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions });
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -581,7 +582,7 @@ async function runMaintenanceSim({
   log = () => {},
   clock = null,
 } = {}) {
-  const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions: { stabilizeInterval, timeout: 20_000, ...(overlay === undefined ? {} : { overlay }) } });
+  const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions: { stabilizeInterval, timeout: 20_000, compression: [], ...(overlay === undefined ? {} : { overlay }) } });
   const wallStart = realTimers.now();
   try {
     await sim.add();
@@ -651,9 +652,11 @@ async function runMaintenanceSim({
  * the default): the times in the result (setupMs, churnMs, ...) are simulated
  * ms, wallMs is how long the run took. clock 'real' runs on Node's own timers.
  */
-async function runNodeSimOnClock({ clock = 'virtual', ...o } = {}) {
+async function runNodeSimOnClock({ clock = 'virtual', resolutionMs = 1, ...o } = {}) {
   if (clock === 'real') return runNodeSim(o);
-  const virtual = new VirtualClock({ start: realTimers.now() });
+  // events due within resolutionMs of each other run in one step of the clock (thousands of nodes keep
+  // events at nearly every fraction of a millisecond; each step costs event-loop turns)
+  const virtual = new VirtualClock({ start: realTimers.now(), resolutionMs });
   const uninstall = virtual.install();
   // once a wall-clock minute: how far simulated time got (a long run shows it is moving)
   const t0 = virtual.now();

@@ -2,7 +2,7 @@
 // `npm run sim` (no arguments): the README tables, mesh then chord, then the charts.
 // `npm run sim -- --nodes 1000 --kind mesh [--links 3] [--broadcasts 20] [--churn 0.2] [--seed 1] [--clock virtual|real] [--loss 0.01]`
 //   mesh: link delays on a virtual clock by default (delivery times = link latencies, not the CPU time of N nodes)
-// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms] [--clock virtual|real] [--overlay full|log] [--quiet-window ms] [--no-announce] [--kills-per-step K]`
+// `npm run sim -- --nodes 16,64,256,1000,10000 --kind chord [--churn 0.2] [--seed 1] [--max-real 256] [--keys K] [--lookups K] [--stabilize ms] [--clock virtual|real] [--overlay full|log] [--quiet-window ms] [--no-announce | --announce] [--kills-per-step K] [--compress] [--resolution ms]`
 //   chord: every N in routing mode (converged ring views, the overlay's routing step), and N <= --max-real
 //   also with real ChordNodes on the in-memory transport (gossip, replication, churn); the whole run,
 //   node timers included, on a virtual clock installed as the global one by default. --overlay is the
@@ -10,9 +10,11 @@
 //   as converged once every node's nearest successor and predecessor are right. Real-node rows report
 //   routing entries per node (membership size) and maintenance frames per node per simulated minute,
 //   measured over a quiet window after convergence (--quiet-window, default 30000 simulated ms; 0: skip).
-//   --no-announce: ChordNode announceKeys false (no key notice flooded to every node per set; that flood is
+//   --no-announce (the default from N = 1,000; --announce: on at any N): ChordNode announceKeys false (no key notice flooded to every node per set; that flood is
 //   most of the wall time of a real-node run at N >= 256). Churn kills --kills-per-step nodes at once every two rounds
-//   (default one per 1,000 nodes: the same churn per node and round at every N)
+//   (default one per 1,000 nodes: the same churn per node and round at every N). Nodes do not compress on the
+//   in-memory links (--compress: they do, as by default); the virtual clock runs events within --resolution ms
+//   (default 1) of each other in one step.
 // `npm run sim -- --kind chord --routing-only --design log [--nodes 1000,10000,100000,1000000] [--lookups 10000]`
 //   the target design's routing model (issue #22: successor list + predecessor + fingers, O(log N) entries
 //   per node; sim/chord-log.js); --design both adds today's full-membership design (converged views) at
@@ -137,8 +139,11 @@ async function runKind(kind, o) {
         if (o['kills-per-step']) opts.killsPerStep = Number(o['kills-per-step']);
         if (o.overlay !== undefined) opts.overlay = o.overlay; // only when given: a ChordNode without the option rejects it
         if (o['quiet-window'] !== undefined) opts.maintenanceWindowMs = Number(o['quiet-window']);
-        // each new key is otherwise announced to the whole network (a flood: N nodes x their links, per set), most of the wall time at N >= 256
-        if (o['no-announce']) opts.extraNodeOptions = { announceKeys: false };
+        // each new key is otherwise announced to the whole network (a flood: N nodes x their links, per set), most of the
+        // wall time at N >= 256 and out of reach at N = 10,000 (10^4 keys x 10^4 nodes): off by default from N = 1,000
+        const announce = o.announce ? true : o['no-announce'] ? false : nodes < 1000;
+        opts.extraNodeOptions = { ...(announce ? {} : { announceKeys: false }), ...(o.compress ? { compression: undefined } : {}) };
+        if (o.resolution !== undefined) opts.resolutionMs = Number(o.resolution);
         rows.push(chordSim.runChordSim(opts));
       }
       for (const p of rows) {

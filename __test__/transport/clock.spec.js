@@ -163,3 +163,26 @@ test.serial('an interval pending at uninstall goes on as a real interval; the vi
   await realSleep(80);
   t.is(ticks, at, 'cleared');
 });
+
+test.serial('resolutionMs: events within it of the earliest run in one step, in order, at its time; later ones keep theirs', async (t) => {
+  const fired = [];
+  const exact = new VirtualClock({ start: 0 });
+  const coarse = new VirtualClock({ start: 0, resolutionMs: 1 });
+  for (const [clock, name] of [
+    [exact, 'exact'],
+    [coarse, 'coarse'],
+  ]) {
+    const done = new Promise((resolve) => clock.schedule(5, resolve));
+    // 0.2 and 0.9 ms fall within 1 ms of 0.2; 1.5 does not (it starts the next step)
+    for (const at of [0.9, 0.2, 1.5]) clock.schedule(at, () => fired.push([name, at, clock.now()]));
+    await done;
+  }
+  t.deepEqual(fired, [
+    ['exact', 0.2, 0.2],
+    ['exact', 0.9, 0.9],
+    ['exact', 1.5, 1.5],
+    ['coarse', 0.2, 0.2],
+    ['coarse', 0.9, 0.2],
+    ['coarse', 1.5, 1.5],
+  ]);
+});
