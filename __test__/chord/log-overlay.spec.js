@@ -21,8 +21,8 @@ async function waitNeighbours(t, nodes, simulatedMs) {
   t.fail(`${wrongNeighbours(nodes)} nodes still have a wrong successor or predecessor after ${simulatedMs / 1000} simulated s`);
 }
 
-test.serial("overlay 'log': 48 nodes converge to exact neighbours with small views; no acknowledged key is lost when 20 % are killed and replaced", async (t) => {
-  t.timeout(240_000);
+/** A ring on a virtual clock installed as the global one: add() joins a node through a random live one. */
+function virtualRing() {
   const clock = new VirtualClock({ start: realTimers.now() });
   const uninstall = clock.install();
   const net = new MemoryNetwork({ link: { latencyMs: 2, jitterMs: 2 }, clock });
@@ -44,6 +44,16 @@ test.serial("overlay 'log': 48 nodes converge to exact neighbours with small vie
     }
     return node;
   };
+  const close = async () => {
+    await Promise.all(nodes.map((n) => n.close({ leave: false })));
+    uninstall();
+  };
+  return { nodes, add, random, close };
+}
+
+test.serial("overlay 'log': 48 nodes converge to exact neighbours with small views; no acknowledged key is lost when 20 % are killed and replaced", async (t) => {
+  t.timeout(240_000);
+  const { nodes, add, random, close } = virtualRing();
   try {
     const N = 48;
     for (let i = 0; i < N; i++) await add();
@@ -89,7 +99,62 @@ test.serial("overlay 'log': 48 nodes converge to exact neighbours with small vie
     t.log(`after churn: ${read}/${acked.size} acknowledged keys read back; hops mean ${(hops.reduce((a, b) => a + b, 0) / hops.length).toFixed(2)}, max ${Math.max(...hops)}`);
     t.deepEqual(lost, [], 'no acknowledged key lost');
   } finally {
-    await Promise.all(nodes.map((n) => n.close({ leave: false })));
-    uninstall();
+    await close();
   }
+});
+
+test.serial("overlay 'log': a quiet ring stabilises every 8 rounds, not every round; a newcomer finds its place with one lookup and a few dials", async (t) => {
+  t.timeout(240_000);
+  const { nodes, add, close } = virtualRing();
+  try {
+    for (let i = 0; i < 24; i++) await add();
+    await waitNeighbours(t, nodes, 60_000);
+    await sleep(60_000); // fingers found, links pruned: the ring is quiet
+    const sent = () => nodes.reduce((a, n) => a + n.overlay.gossip.stats.deltasSent, 0);
+    const before = sent();
+    await sleep(60_000);
+    const perNodePerMinute = (sent() - before) / nodes.length;
+    t.log(`quiet ring of 24, 500 ms rounds: ${perNodePerMinute.toFixed(1)} neighbourhood messages per node per minute`);
+    // every round to both partners would be 240 a minute; every 8 rounds, 30 (answers and finger links add a few)
+    t.true(perNodePerMinute <= 45, `${perNodePerMinute.toFixed(1)} per node per minute on a quiet ring`);
+
+    // a newcomer: its one join lookup names its predecessor and successors, dialled directly
+    const dials = [];
+    const { ChordNode } = require('../../dist/chord/chord-node.js');
+    const connect = ChordNode.prototype.connect;
+    const ring = new Set(nodes);
+    ChordNode.prototype.connect = function (host, port, options) {
+      if (!ring.has(this)) dials.push(host);
+      return connect.call(this, host, port, options);
+    };
+    try {
+      const newcomer = await add();
+      await waitNeighbours(t, nodes, 10_000);
+      const { successors, predecessors } = newcomer.overlay;
+      const host = (m) => nodes.find((n) => n.id === m.id).host;
+      t.log(`the newcomer dialled ${dials.join(' ')}; its predecessor is ${host(predecessors[0])}, its successor ${host(successors[0])}`);
+      // its join lookup's answer fitted (bounded-view.ts locate()), and it dialled its predecessor and successor itself
+      t.true(newcomer.overlay.bounded.located, 'the join lookup found its place');
+      t.true(dials.includes(host(predecessors[0])) && dials.includes(host(successors[0])), `dialled ${dials.join(' ')}`);
+      t.true(dials.length <= 10, `${dials.length} dials: ${dials.join(' ')}`);
+    } finally {
+      ChordNode.prototype.connect = connect;
+    }
+  } finally {
+    await close();
+  }
+});
+
+test('a join answer is used only when it fits where it claims to be (a forged or stale one is dropped)', (t) => {
+  const { BoundedView } = require('../../dist/chord/bounded-view.js');
+  const RING = 1n << 384n;
+  const at = (pos) => ({ id: `n${pos}`, host: 'h', port: 1, pos: BigInt(pos) % RING });
+  const view = (pred) => new BoundedView({ predecessors: pred === undefined ? [] : [at(pred)] });
+  const target = 999n; // this node sits at 1000
+  t.truthy(view(500).fitting([at(900), at(1001), at(1200)], target), 'its predecessor (nearer than the one known) and the successors after it');
+  t.is(view(950).fitting([at(900), at(1001)], target), null, 'a first entry farther from the target than the predecessor known');
+  t.is(view(500).fitting([at(900), at(1200), at(1001)], target), null, 'successors out of clockwise order');
+  t.is(view(500).fitting([at(900), at(900)], target), null, 'an entry repeated');
+  t.is(view(500).fitting([], target), null, 'no entry');
+  t.truthy(view().fitting([at(RING - 5n), at(3), at(1001)], target), 'no predecessor known yet; the order wraps past 0');
 });

@@ -11,6 +11,9 @@ import type { Member } from './ring';
 import { positionOf, RING, ringDistance } from './positions';
 import { textOf } from '../mesh/wire';
 
+/** Join lookups a node makes before it leaves finding its place to its ordinary dials. */
+const LOCATE_TRIES = 3;
+
 export class BoundedView {
   constructor(private readonly o: Overlay) {}
 
@@ -24,6 +27,10 @@ export class BoundedView {
   /** Whether this node found its place on the ring since it started (or was cut off). */
   private located = false;
   private locating = false;
+  /** Join lookups made since the node started or was cut off (at most LOCATE_TRIES). */
+  private locateTries = 0;
+  /** Bumped by rejoin(): an answer to a lookup made before it is stale. */
+  private generation = 0;
   /** Until when the overlay leaves its wanted links undialled (ensureConnections): the join lookup's dials come first. */
   holdDialsUntil = 0;
 
@@ -33,25 +40,58 @@ export class BoundedView {
    * successors, this node's successors: they are dialled directly. Without
    * it a newcomer walked toward its place one link at a time, dialling the
    * successors each list it got named (about 25 links per join at N = 1,000).
-   * Until the answer's nodes are linked (a round at most) the overlay dials
-   * nothing else.
+   * Only a node that joins (its user connected it somewhere, or it was cut
+   * off) looks itself up, at most LOCATE_TRIES times; during the first lookup
+   * (at most four rounds) and one round after its answer the overlay dials
+   * nothing else, and an answer that fails or does not fit lifts that at once.
    */
   private locate(): void {
     const node = this.o.node;
     if (this.locating || !node.storing || node.membership.ring(false).length === 0) return;
+    if (!node.bootstrapAddresses().length && !this.cutOff) return; // a ring's first node: others find it
     if (![...node.peers.values()].some((p) => p.answersPings && p.id && !p.conn.closed)) return;
+    if (++this.locateTries > LOCATE_TRIES) {
+      [this.located, this.cutOff] = [true, false]; // the ordinary dials (wanted links) find the way
+      return;
+    }
     this.locating = true;
     const round = node.chord.stabilizeInterval;
-    this.holdDialsUntil = Date.now() + 4 * round;
+    if (this.locateTries === 1) this.holdDialsUntil = Date.now() + 4 * round;
     const target = (this.o.selfPos() - 1n + RING) % RING;
+    const generation = this.generation;
     void this.o.requests.originate('sha384', target, 'find', null, null, 4 * round, false).then((a) => {
+      if (generation !== this.generation) return;
       this.locating = false;
-      this.holdDialsUntil = Date.now() + round;
-      // hops 0: this node's own view answered (it knows no node before it): the ordinary dials find the way
-      if (a.status !== 'ok' || a.hops === 0) return;
-      this.located = true;
-      for (const e of entriesOf(a.value, 1 + node.chord.replicas)) this.dialFound(e.id, e.host, e.port);
+      const entries = a.status === 'ok' && a.hops > 0 ? this.fitting(entriesOf(a.value, 1 + node.chord.replicas), target) : null;
+      this.holdDialsUntil = entries ? Date.now() + round : 0;
+      if (!entries) return;
+      [this.located, this.cutOff] = [true, false];
+      for (const e of entries) this.dialFound(e.id, e.host, e.port);
     });
+  }
+
+  /** Set by rejoin(): the node lost every member and must find its place again. */
+  private cutOff = false;
+
+  /**
+   * A join answer's entries when they fit where they claim to be (else null):
+   * the first at or before the target and no farther from it than the
+   * predecessor this node knows, the others clockwise after it. A forged or
+   * stale answer that does not fit is dropped (the ordinary dials go on).
+   */
+  private fitting(entries: FoundEntry[], target: bigint): FoundEntry[] | null {
+    const [first, ...rest] = entries;
+    if (!first) return null;
+    const known = this.o.predecessors[0];
+    const gap = ringDistance(first.pos, target);
+    if (known && ringDistance(known.pos, target) < gap) return null;
+    let last = 0n;
+    for (const e of rest) {
+      const d = ringDistance(first.pos, e.pos);
+      if (d <= last) return null;
+      last = d;
+    }
+    return entries;
   }
 
   /**
@@ -137,7 +177,8 @@ export class BoundedView {
    */
   rejoin(now: number): void {
     const node = this.o.node;
-    this.located = false;
+    if (!this.cutOff) [this.cutOff, this.located, this.locating, this.locateTries] = [true, false, false, 0];
+    this.generation++;
     const targets: [string, number, string | undefined][] = [];
     for (const m of node.membership.members.values()) if (m.verified && m.dead) targets.push([m.host, m.port, m.id]);
     for (const addr of node.bootstrapAddresses()) targets.push([addr[0], addr[1], undefined]);

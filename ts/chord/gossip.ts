@@ -201,12 +201,22 @@ export class MemberGossip {
    */
   private stabilize(): void {
     const o = this.overlay;
-    const partners = [...new Set([o.successors[0], o.predecessors[0]])].map((m) => m && this.node.peers.get(m.id)).filter((p): p is Peer => !!p);
+    const partners: Peer[] = [];
+    for (const m of new Set([o.successors[0], o.predecessors[0]])) {
+      const p = m && this.node.peers.get(m.id);
+      if (p && p.answersPings && !p.conn.closed) partners.push(p);
+    }
     const entries = this.neighbourhood();
     if (!this.stabilizeDue(entries, partners)) return;
-    for (const p of partners) this.sendNeighbourhood(p, entries);
+    // a partner just replaced hears of its replacement too (Chord's notify): else it would take
+    // the new node's range for its own until its own next stabilisation, up to 8 rounds away
+    const before = this.lastPartners.filter((p) => !partners.includes(p) && p.answersPings && !p.conn.closed);
+    this.lastPartners = partners;
+    for (const p of [...partners, ...before]) this.sendNeighbourhood(p, entries);
   }
 
+  /** The partners the last stabilisation went to. */
+  private lastPartners: Peer[] = [];
   /** What the last stabilisation sent, and to whom (stabilizeDue). */
   private lastStabilized = '';
   /** Rounds between stabilisations while nothing changes: doubles up to MAX_STABILIZE_EVERY, back to 1 on any change. */
@@ -216,9 +226,10 @@ export class MemberGossip {
   /**
    * Whether this round stabilises. A neighbourhood that changed (a member,
    * its counter or liveness, a partner) goes out at once; an unchanged one
-   * every 2, 4, then MAX_STABILIZE_EVERY rounds: a quiet ring's upkeep is a
-   * few messages a minute, not two a round, and news (a join, a death) still
-   * travels at one round a hop, since every node it changes stabilises at once.
+   * again 1, 2 and 4 rounds later, then every MAX_STABILIZE_EVERY rounds: a
+   * quiet ring's upkeep is a few messages a minute, not two a round, and news
+   * (a join, a death) still travels at one round a hop, since every node it
+   * changes stabilises at once.
    */
   private stabilizeDue(entries: MemberWire[], partners: Peer[]): boolean {
     const signature = `${partners.map((p) => p.id).join(',')}|${entries.map((e) => `${e[0]}:${e[3]}:${e[4] ? 1 : 0}${e[5] ? 1 : 0}`).join(',')}`;
