@@ -232,9 +232,11 @@ function scalingMaintenance(rows, simChord) {
   const values = [];
   for (const r of rows || []) {
     if (r.mode !== 'maintenance' || r.messagesPerNodePerMinute == null) continue;
-    const who = r.overlay ? (r.overlay === 'log' ? LOG : FULL) : 'log design, modelled';
+    // measured rows name their overlay (older 'full' rows only their design); the log design's model names neither
+    const overlay = r.overlay || (r.design === 'full' ? 'full' : null);
+    const who = overlay ? (overlay === 'log' ? LOG : FULL) : 'log design, modelled';
     const churn = r.churnPerNodePerMinute ? `churn ${r.churnPerNodePerMinute}/node/min` : 'quiet';
-    values.push({ series: `${who}, ${churn}`, nodes: r.nodes, messages: r.messagesPerNodePerMinute, reference: r.overlay ? 'measured' : 'modelled' });
+    values.push({ series: `${who}, ${churn}`, nodes: r.nodes, messages: r.messagesPerNodePerMinute, reference: overlay ? 'measured' : 'modelled' });
   }
   // the quiet window of the large real-node runs (sim-chord.json), beyond the sizes --maintenance runs
   for (const { who, r } of realRuns(simChord))

@@ -53,12 +53,13 @@ function args() {
 
 function scalingLine(r) {
   // rows with `overlay` are measured on real nodes; a 'log' row without it is the design's model (sim/chord-log.js)
-  const design = r.overlay ? `overlay '${r.overlay}', real nodes` : r.design === 'log' ? `log design, ${r.mode === 'maintenance' ? 'modelled' : 'routing model'}` : 'full view, converged';
+  const overlay = r.overlay || (r.mode === 'maintenance' && r.design === 'full' ? 'full' : null); // older 'full' rows name only their design
+  const design = overlay ? `overlay '${overlay}', real nodes` : r.design === 'log' ? `log design, ${r.mode === 'maintenance' ? 'modelled' : 'routing model'}` : 'full view, converged';
   if (r.mode === 'maintenance')
     return (
       `chord maintenance N=${String(r.nodes).padEnd(7)} ${design.padEnd(36)} ${f(r.messagesPerNodePerMinute, 1)} messages/node/min` +
       (r.churnPerNodePerMinute ? ` at churn ${r.churnPerNodePerMinute}/node/min` : ' (no churn)') +
-      (!r.overlay
+      (!overlay
         ? ' (modelled)'
         : `, ${f(r.bytesPerNodePerMinute / 1024, 1)} KiB/node/min, entries/node ${f(r.entriesMean, 1)}, links/node ${f(r.linksMean, 1)}, wall ${(r.wallMs / 1000).toFixed(1)} s`)
     );
