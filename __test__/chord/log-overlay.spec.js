@@ -9,7 +9,7 @@ const test = require('ava');
 const { createChord } = require('../../dist/index.js');
 const { MemoryNetwork } = require('../../dist/transport/memory.js');
 const { VirtualClock, realTimers } = require('../../dist/transport/clock.js');
-const { wrongNeighbours } = require('./helpers');
+const { wrongNeighbours, copies } = require('./helpers');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -157,4 +157,34 @@ test('a join answer is used only when it fits where it claims to be (a forged or
   t.is(view(500).fitting([at(900), at(900)], target), null, 'an entry repeated');
   t.is(view(500).fitting([], target), null, 'no entry');
   t.truthy(view().fitting([at(RING - 5n), at(3), at(1001)], target), 'no predecessor known yet; the order wraps past 0');
+});
+
+test.serial("overlay 'log': after many replacements no copy spreads beyond its replica set (far copies go through the ring)", async (t) => {
+  t.timeout(240_000);
+  const { nodes, add, random, close } = virtualRing();
+  try {
+    for (let i = 0; i < 60; i++) await add();
+    await waitNeighbours(t, nodes, 60_000);
+    for (let k = 0; k < 30; k++) await nodes[k % nodes.length].set(`far-${k}`, k);
+    // half the ring replaced, one node every two rounds
+    for (let c = 0; c < 30; c++) {
+      const live = nodes.filter((n) => !n.closed);
+      await live[Math.floor(random() * live.length)].close({ leave: false });
+      await add();
+      await sleep(1000);
+    }
+    await waitNeighbours(t, nodes, 60_000);
+    await sleep(30_000);
+    const live = nodes.filter((n) => !n.closed);
+    const held = [...copies(live).values()];
+    const total = held.reduce((a, b) => a + b, 0);
+    t.log(`${held.length} slots, ${total} copies (r = 3: ${3 * held.length}), at most ${Math.max(...held)} of one slot`);
+    // a node whose view cannot tell an item's replica set used to push it to the members it knew near the
+    // item, which kept it and pushed it on: copies multiplied with every replacement (908 of 450 at N = 100)
+    t.is(held.length, 150, 'every table of every key held');
+    t.true(Math.max(...held) <= 4, `at most r + 1 copies of a slot (${Math.max(...held)})`);
+    for (let k = 0; k < 30; k++) t.is(await live[k % live.length].get(`far-${k}`), k);
+  } finally {
+    await close();
+  }
 });

@@ -111,6 +111,24 @@ export class BoundedView {
     return d < ringDistance(self, lastSucc.pos) || ringDistance(pos, self) < ringDistance(lastPred.pos, self);
   }
 
+  /**
+   * Whether this node's view tells the replica set of a position: the
+   * position's responsible node lies among its r predecessors, itself and its
+   * first r successors (the r − 1 after it are then among its 2r successors).
+   * Always true in the 'full' overlay, and while the lists are short or wrap
+   * around (a small ring, whose view holds every node).
+   */
+  coversReplicaSet(pos: bigint): boolean {
+    if (!this.o.log) return true;
+    const r = this.o.node.chord.replicas;
+    const first = this.o.predecessors[r - 1];
+    const last = this.o.successors[r];
+    if (!first || !last || !this.o.successors[2 * r - 1]) return true;
+    // the successor list wraps around to the r-th predecessor: the view holds the whole ring
+    if (this.o.successors.some((m) => m.id === first.id)) return true;
+    return ringDistance(first.pos, pos) < ringDistance(first.pos, last.pos);
+  }
+
   /** Members this node holds dead within its neighbourhood (at most 2r), newest deaths first: sent along with its neighbours. */
   nearbyDeaths(): Member[] {
     const out: Member[] = [];

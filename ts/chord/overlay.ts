@@ -64,7 +64,7 @@ export class Overlay {
   readonly dialed = new Map<string, number>();
   private posFor = { id: '', pos: 0n };
   /** Ring version seen last, and when it changed (drops wait for the view to settle). */
-  private viewVersion = -1;
+  private viewVersion: number | string = -1;
   viewChangedAt = Date.now();
   /** When this node's range [self, successor) last changed, and its successor then. */
   rangeChangedAt = 0;
@@ -187,8 +187,12 @@ export class Overlay {
     for (const id of this.dialed.keys()) if (!node.membership.members.has(id) && !id.includes(':')) this.dialed.delete(id);
     node.forgetChosen();
     this.derive();
-    if (node.membership.version !== this.viewVersion) {
-      this.viewVersion = node.membership.version;
+    // 'log': the view changes every few rounds (links open and close, trims): what an item's replica
+    // set depends on is the neighbourhood, and a hand-over waits for that to settle, not for a view
+    // that never would (its copies were pushed again on every tick, never dropped)
+    const viewKey = this.log ? this.neighbourhoodKey() : node.membership.version;
+    if (viewKey !== this.viewVersion) {
+      this.viewVersion = viewKey;
       this.viewChangedAt = now;
     }
     if (this.log) this.bounded.onRound(beat);
@@ -248,6 +252,11 @@ export class Overlay {
     for (const m of [...this.successors.slice(0, this.node.chord.replicas), ...this.predecessors.slice(0, 1)]) want.set(m.id, m);
     for (const m of this.fingers) if (this.node.peers.has(m.id)) want.set(m.id, m);
     return want;
+  }
+
+  /** Overlay 'log': its successors and predecessors, as one string (changes when either list does). */
+  private neighbourhoodKey(): string {
+    return `${this.successors.map((m) => m.id).join(',')}|${this.predecessors.map((m) => m.id).join(',')}`;
   }
 
   /** This node's entry, its predecessors, successors and fingers (distinct): what it sends a new link in 'log'. */

@@ -22,6 +22,8 @@ import { Notifier, onEvent, waitUntil } from '../base/wait-until';
 
 /** ms to wait for a replica batch's 0x35 answer. */
 const ACK_MS = 3000;
+/** Routed hand-overs of far items one node has under way at a time (handOverFar). */
+const HAND_OVER_IN_FLIGHT = 16;
 /** Longest a push waits for a new link's ping or pong to say how large a frame the peer accepts. */
 const LIMIT_WAIT_MS = 2000;
 
@@ -172,7 +174,14 @@ export class Replication {
       batches.set(m.id, b);
     };
     const drop: Item[] = [];
+    const far: Item[] = [];
     for (const it of node.store.all()) {
+      // 'log': outside its neighbourhood a node's view cannot tell an item's replica set (copies pushed
+      // by it went to whichever members it knew near the item, which held them and pushed them on)
+      if (!this.o.bounded.coversReplicaSet(it.pos)) {
+        far.push(it);
+        continue;
+      }
       const set = Membership.replicaSet(ring, it.pos, r);
       const old = new Set(Membership.replicaSet(prev, it.pos, r).map((m) => m.id));
       const mine = set.findIndex((m) => m.id === node.id);
@@ -212,7 +221,39 @@ export class Replication {
       else this.o.repairedVersion = -1; // keep the copy; try again next round
     });
     // runs in the background (tick): a failure is reported, never left unhandled
-    return [...sends.values(), ...dropped].map((p) => p.catch((e: Error) => node.reportError(e)));
+    return [...sends.values(), ...dropped, ...this.handOverFar(far)].map((p) => p.catch((e: Error) => node.reportError(e)));
+  }
+
+  /** Slots (table + position) of far items whose routed hand-over is under way. */
+  private readonly handingOver = new Set<string>();
+
+  /**
+   * Items this node holds far from its neighbourhood ('log' overlay; a write
+   * it answered when its view was young, a copy another node pushed): each is
+   * written through the ring with its own version, as a `put` routed to the
+   * responsible node, which answers `ok` once r nodes hold it (or a newer
+   * version); then this node drops it if it still holds that version. At
+   * most HAND_OVER_IN_FLIGHT at a time; one that fails is tried again at a
+   * later repair.
+   */
+  private handOverFar(items: Item[]): Promise<unknown>[] {
+    const node = this.o.node;
+    const out: Promise<unknown>[] = [];
+    for (const it of items) {
+      if (this.handingOver.size >= HAND_OVER_IN_FLIGHT) break;
+      const slot = `${it.table}:${it.pos}`;
+      if (this.handingOver.has(slot)) continue;
+      this.handingOver.add(slot);
+      const timeout = 4 * node.chord.stabilizeInterval;
+      const sent = this.o.requests.originate(it.table, it.pos, 'put', it.value === undefined ? null : it.value, it.ver, timeout, false).then((a) => {
+        this.handingOver.delete(slot);
+        const cur = node.store.get(it.table, it.pos);
+        if (a.status === 'ok' && a.hops > 0 && cur && compareVersions(cur.ver, it.ver) === 0 && !this.o.bounded.coversReplicaSet(it.pos)) node.store.drop(it.table, it.pos);
+        else this.o.repairedVersion = -1;
+      });
+      out.push(sent);
+    }
+    return out;
   }
 
   onReplica(peer: Peer, msg: MeshMessage): void {
