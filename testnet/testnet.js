@@ -286,12 +286,18 @@ async function runTestnet(options = {}) {
   const skipped = { mesh: 0, sync: 0, chordSet: 0, chordGet: 0 };
   const syncWrites = []; // { key, value, inc, at }
   const acked = new Map(); // chord key -> { value, inc, at, phase }
-  const chord = { setsFailed: 0, setErrors: {}, gets: 0, getsOk: 0, failures: [] };
+  const chord = { setsFailed: 0, setErrors: {}, gets: 0, getsOk: 0, getsAskerKilled: 0, failures: [] };
   let keySeq = 0;
 
   const chordGet = async (key, from, timeout) => {
     const want = acked.get(key);
     const r = await from.handle.request({ cmd: 'get', kind: 'chord', key, timeout }, timeout + 10000).catch((e) => ({ ok: false, code: 'no reply', error: e.message }));
+    // the asking node was killed (SIGKILL) before its answer came: nobody is left to answer, as with a
+    // set whose writer died (chordSet); counted apart, not as a get of the DHT
+    if (!r.ok && from.killedAt) {
+      chord.getsAskerKilled++;
+      return false;
+    }
     chord.gets++;
     if (r.ok && JSON.stringify(r.value) === JSON.stringify(want.value)) {
       chord.getsOk++;
@@ -592,6 +598,7 @@ async function runTestnet(options = {}) {
         setsFailed: chord.setsFailed,
         setErrors: chord.setErrors,
         gets: chord.gets,
+        getsAskerKilled: chord.getsAskerKilled,
         getsOk: chord.getsOk,
         failures: chord.failures.slice(0, 10),
       });
@@ -742,7 +749,10 @@ function format(r) {
             : ''
         }`,
       ],
-      ['chord gets answered / issued (read-back after churn)', `${c.getsOk} / ${c.gets} (${c.readBackGets})`],
+      [
+        'chord gets answered / issued (read-back after churn)',
+        `${c.getsOk} / ${c.gets} (${c.readBackGets})${c.getsAskerKilled ? `; ${c.getsAskerKilled} more whose asking node was killed meanwhile` : ''}`,
+      ],
       [
         'chord hops mean / p99 / max (bounds ½·log2 N + 1, log2 N + 2)',
         `${f(c.hopsMean, 2)} / ${f(c.hopsP99, 0)} / ${f(c.hopsMax, 0)} (${f(c.halfLog2N + 1, 2)}, ${f(c.log2N + 2, 2)}; ${c.lookups} lookups)`,
