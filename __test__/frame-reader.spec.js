@@ -73,6 +73,41 @@ for (const b of backends) {
     }
   });
 
+  test(`${tag} batches stay valid after other readers read: whole raw frames as pushed, split, compressed, and larger than the native scratch`, (t) => {
+    const big = b.encodeMessage([0, 'SenderE', 3, 0, Buffer.alloc(70 * 1024, 9)], null).frame;
+    const compressed = b.encodeMessage([0, 'SenderF', 4, 0, 'z'.repeat(2000)], 0x13).frame;
+    const cases = [
+      ['whole raw frames in one Buffer', [stream]],
+      ['whole raw frames in one Uint8Array', [new Uint8Array(stream)]],
+      ['split chunks', [stream.subarray(0, 100), stream.subarray(100)]],
+      ['a compressed frame', [compressed]],
+      ['a frame larger than 64 KiB', [big]],
+    ];
+    const kept = [];
+    for (const [what, chunks] of cases) {
+      const reader = b.createFrameReader(LIMITS);
+      if (what === 'a compressed frame') reader.setCompressions([0x13]);
+      const { frames, error } = readAll(reader, chunks);
+      t.is(error, null, what);
+      kept.push([what, frames, frames.map((f) => Buffer.from(f.rawFrame))]);
+      if (what === 'whole raw frames in one Buffer' && b.name === 'native') {
+        // no copy: the batch is the chunk itself (ReceivedFrame views of it)
+        t.is(frames[0].rawFrame.buffer, stream.buffer, 'a read of whole raw frames keeps the chunk, not a copy');
+      }
+    }
+    // every reader of a backend shares one scratch: later reads must not have changed earlier batches
+    for (const [what, frames, raw] of kept) {
+      t.deepEqual(
+        frames.map((f) => Buffer.from(f.rawFrame)),
+        raw,
+        what,
+      );
+      t.true(frames.every((f) => f.id.equals(b.sha256(f.msgpack))), `${what}: checksums still match`);
+    }
+    t.is(kept[3][1][0].packets[4], 'z'.repeat(2000));
+    t.is(kept[4][1][0].packets[4].length, 70 * 1024);
+  });
+
   test(`${tag} a handshake ends a batch, so the compression it announces decodes the frames behind it in the same chunk`, (t) => {
     const hs = b.encodeMessage([2, 'Peer', 1, 5, 'Peer', 'pid', ['127.0.0.1', 1], [0x13]], null).frame;
     const later = b.encodeMessage([2, 'Peer', 1, 2, 'compressed'], 0x13).frame;

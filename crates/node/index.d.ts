@@ -11,8 +11,16 @@ export declare class FrameReader {
   /** The peer's compression methods to try, in its order (flags that are not bytes are skipped). */
   setCompressions(methods: Array<number>): void
   push(chunk: Uint8Array): void
-  /** `now`: the receiver's clock in Unix seconds (for the dedup window). */
-  read(now: number): ReadBatch
+  /**
+   * Read the frames buffered: their rows into the scratch `info` (`FIELDS`
+   * integers per frame, then the status at `STATUS_AT`), their times into
+   * the scratch `times` (set_reader_scratch), and their bytes into the
+   * scratch `bytes` when they fit, else into the Buffer returned.
+   * `now`: the receiver's clock in Unix seconds (the dedup window).
+   */
+  readInto(now: number): Buffer | null
+  /** The `ERR_*` code and message of the error that ended the last batch. */
+  lastError(): Array<string> | null
   get buffered(): number
 }
 
@@ -50,17 +58,6 @@ export declare function nodeIdFromPreimage(preimage: Uint8Array): string
 
 export declare function protocolId(subnet: string, encryption: string, version: string): string
 
-/** Frames read from what was pushed (see polyp2p_core::reader::Batch). */
-export interface ReadBatch {
-  bytes: Buffer
-  info: Int32Array
-  times: Float64Array
-  /** The error that ended the batch (its `ERR_*` code and message), or none. */
-  errorCode?: string
-  errorMessage?: string
-  more: boolean
-}
-
 /** The receiver's budgets (ts/base/body-budget.ts), in bytes and values. */
 export interface ReaderLimits {
   maxFrameSize: number
@@ -84,6 +81,14 @@ export declare function sealFrame(frame: Buffer, record: WaterfallCache | undefi
  * tick for a sender's broadcasts.
  */
 export declare function sealFrames(buf: Buffer, ends: Uint32Array, times: Float64Array, record?: WaterfallCache | undefined | null): void
+
+/**
+ * Give the readers of this environment the arrays `read_into` fills: `info`
+ * must hold `MAX_FRAMES` rows and the status, `times` `MAX_FRAMES` times;
+ * `bytes` takes a batch of up to its length. Kept (referenced) until
+ * replaced: a read passes no arrays.
+ */
+export declare function setReaderScratch(info: Int32Array, times: Float64Array, bytes: Uint8Array): void
 
 export declare function sha384(data: Uint8Array): Buffer
 

@@ -7,7 +7,7 @@
  */
 import type { Backend, WaterfallCacheLike } from './backend';
 import { toTypedError } from './errors';
-import type { FrameBatch, ReaderLimits } from './frame-batch';
+import { FIELDS, type FrameBatch, type FrameReaderLike, type ReaderLimits } from './frame-batch';
 
 /** Shape of the napi-rs addon built from crates/node. */
 export interface NativeAddon {
@@ -23,14 +23,80 @@ export interface NativeAddon {
   sealFrame(frame: Buffer, record: WaterfallCacheLike | null, time: number): void;
   sealFrames(frames: Buffer, ends: Uint32Array, times: Float64Array, record: WaterfallCacheLike | null): void;
   WaterfallCache: new (windowSeconds: number, maxEntries: number) => WaterfallCacheLike;
-  FrameReader: new (limits: ReaderLimits) => {
-    setCompressions(methods: number[]): void;
-    setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void;
-    push(chunk: Uint8Array): void;
-    read(now: number): Omit<FrameBatch, 'packets'>;
-    readonly buffered: number;
-  };
+  FrameReader: new (limits: ReaderLimits) => NativeFrameReader;
+  setReaderScratch(info: Int32Array, times: Float64Array, bytes: Uint8Array): void;
   chordPositions(key: Uint8Array): bigint[];
+}
+
+/** crates/node/src/reader.rs: rows and times go into the caller's arrays, the status after the rows. */
+interface NativeFrameReader {
+  setCompressions(methods: number[]): void;
+  setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void;
+  push(chunk: Uint8Array): void;
+  readInto(now: number): Buffer | null;
+  lastError(): string[] | null;
+  readonly buffered: number;
+}
+
+/** Frames a native batch holds at most (reader.rs MAX_FRAMES). */
+const MAX_FRAMES = 4096;
+/** Where readInto writes the status in `info`: frames read, more (0/1), error (0/1), bytes (SAME_AS_CHUNK: the chunk pushed last). */
+const STATUS_AT = MAX_FRAMES * FIELDS;
+/** A batch up to this long comes back in the scratch bytes (longer ones in a Buffer of their own). */
+const SCRATCH_BYTES = 64 * 1024;
+/** The batch is the chunk pushed last, byte for byte (whole raw frames): no copy is made. */
+const SAME_AS_CHUNK = -1;
+
+/**
+ * One pair of arrays for every native reader: a read is synchronous and its
+ * rows are copied out at once (the frames of a batch may outlive it).
+ */
+const scratch = { info: new Int32Array(STATUS_AT + 4), times: new Float64Array(MAX_FRAMES), bytes: Buffer.alloc(SCRATCH_BYTES) };
+/** Addons already given the scratch arrays (setReaderScratch). */
+const scratchGiven = new WeakSet<NativeAddon>();
+
+/** A Buffer over the same memory (no copy). */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** FrameReaderLike over the addon's reader: one crossing per read, no object built in Rust. */
+class NativeFrameReaderAdapter implements FrameReaderLike {
+  /** The chunk pushed last, until the read after it (the batch may be that chunk). */
+  private chunk: Uint8Array | null = null;
+
+  constructor(private readonly inner: NativeFrameReader) {}
+
+  setCompressions(methods: number[]): void {
+    this.inner.setCompressions(methods);
+  }
+
+  setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void {
+    this.inner.setDedup(cache, linkOnly);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.inner.push(chunk);
+    this.chunk = chunk;
+  }
+
+  read(now: number): FrameBatch {
+    const { info, times } = scratch;
+    const own = this.inner.readInto(now);
+    const chunk = this.chunk;
+    this.chunk = null;
+    const length = info[STATUS_AT + 3];
+    // the frames of a batch may outlive it: the scratch is copied out (Buffer.from takes a pooled slice for short ones)
+    const bytes = own ?? (length === SAME_AS_CHUNK && chunk ? asBuffer(chunk) : Buffer.from(scratch.bytes.subarray(0, length)));
+    const frames = info[STATUS_AT];
+    const batch: FrameBatch = { bytes, info: info.slice(0, frames * FIELDS), times: times.slice(0, frames), more: info[STATUS_AT + 1] === 1 };
+    if (info[STATUS_AT + 2] === 1) [batch.errorCode, batch.errorMessage] = this.inner.lastError() ?? [];
+    return batch;
+  }
+
+  get buffered(): number {
+    return this.inner.buffered;
+  }
 }
 
 /** What the addon contributes to the backend. */
@@ -84,7 +150,13 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     sealFrame: wrap(addon.sealFrame),
     sealFrames: wrap(addon.sealFrames),
     createWaterfallCache: (windowSeconds: number, maxEntries: number) => new addon.WaterfallCache(windowSeconds, maxEntries),
-    createFrameReader: (limits: ReaderLimits) => new addon.FrameReader(limits),
+    createFrameReader: (limits: ReaderLimits) => {
+      if (!scratchGiven.has(addon)) {
+        addon.setReaderScratch(scratch.info, scratch.times, scratch.bytes);
+        scratchGiven.add(addon);
+      }
+      return new NativeFrameReaderAdapter(new addon.FrameReader(limits));
+    },
     chordPositions: wrap(addon.chordPositions),
   };
 }

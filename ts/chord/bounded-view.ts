@@ -143,14 +143,15 @@ export class BoundedView {
    */
   trim(): void {
     const node = this.o.node;
-    const keep = new Set<string>();
-    for (const m of this.o.successors) keep.add(m.id);
-    for (const m of this.o.predecessors) keep.add(m.id);
-    // fingers are links (found by lookups, wanted()); an unlinked one is only a name that may be stale
-    for (const p of node.peers.values()) if (p.id && !p.conn.closed) keep.add(p.id);
+    const near = (id: string) => this.o.successors.some((m) => m.id === id) || this.o.predecessors.some((m) => m.id === id);
     let changed = false;
-    for (const m of [...node.membership.members.values()]) {
-      if (m.verified && !m.dead && !keep.has(m.id) && node.membership.forget(m.id)) changed = true;
+    // once a round on every node: no set or copy of the view is built (deleting while iterating a Map is safe)
+    for (const m of node.membership.members.values()) {
+      if (!m.verified || m.dead) continue;
+      // fingers are links (found by lookups, wanted()); an unlinked one is only a name that may be stale
+      const link = node.peers.get(m.id);
+      if ((link && !link.conn.closed) || near(m.id)) continue;
+      if (node.membership.forget(m.id)) changed = true;
     }
     if (changed) this.o.derive();
   }

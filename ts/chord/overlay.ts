@@ -64,7 +64,10 @@ export class Overlay {
   readonly dialed = new Map<string, number>();
   private posFor = { id: '', pos: 0n };
   /** Ring version seen last, and when it changed (drops wait for the view to settle). */
-  private viewVersion: number | string = -1;
+  private viewVersion = -1;
+  /** Overlay 'log': the successors' and predecessors' IDs when its view last changed, and how many were successors. */
+  private neighbourhood: string[] = [];
+  private neighbourhoodSuccessors = 0;
   viewChangedAt = Date.now();
   /** When this node's range [self, successor) last changed, and its successor then. */
   rangeChangedAt = 0;
@@ -190,11 +193,8 @@ export class Overlay {
     // 'log': the view changes every few rounds (links open and close, trims): what an item's replica
     // set depends on is the neighbourhood, and a hand-over waits for that to settle, not for a view
     // that never would (its copies were pushed again on every tick, never dropped)
-    const viewKey = this.log ? this.neighbourhoodKey() : node.membership.version;
-    if (viewKey !== this.viewVersion) {
-      this.viewVersion = viewKey;
-      this.viewChangedAt = now;
-    }
+    if (this.log ? this.neighbourhoodMoved() : node.membership.version !== this.viewVersion) this.viewChangedAt = now;
+    this.viewVersion = node.membership.version;
     if (this.log) this.bounded.onRound(beat);
     if (beat) this.gossip.onRound(now);
     if (node.storing) this.ensureConnections(now);
@@ -254,9 +254,16 @@ export class Overlay {
     return want;
   }
 
-  /** Overlay 'log': its successors and predecessors, as one string (changes when either list does). */
-  private neighbourhoodKey(): string {
-    return `${this.successors.map((m) => m.id).join(',')}|${this.predecessors.map((m) => m.id).join(',')}`;
+  /** Overlay 'log': whether its successors or predecessors changed since the last call that said so. */
+  private neighbourhoodMoved(): boolean {
+    const ids = this.neighbourhood;
+    const n = this.successors.length;
+    const same =
+      this.neighbourhoodSuccessors === n && ids.length === n + this.predecessors.length && this.successors.every((m, i) => m.id === ids[i]) && this.predecessors.every((m, i) => m.id === ids[n + i]);
+    if (same) return false;
+    this.neighbourhood = [...this.successors, ...this.predecessors].map((m) => m.id);
+    this.neighbourhoodSuccessors = n;
+    return true;
   }
 
   /** This node's entry, its predecessors, successors and fingers (distinct): what it sends a new link in 'log'. */

@@ -6,7 +6,7 @@
  * item's replica set answered 2 (keeps it), and never while this node's ring
  * view is younger than two stabilisation rounds.
  */
-import { randomBytes } from 'crypto';
+import { randomHex } from '../base/random-hex';
 import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
@@ -76,7 +76,7 @@ export class Replication {
     // made as they are sent (a batch's answer is awaited from when it is made)
     function* batches(): Generator<unknown[]> {
       for (const batch of copyBatches(items, node.bodyLimitFor(peer!), () => node.refusals.tooLargeForPeer++)) {
-        const batchId = randomBytes(8).toString('hex');
+        const batchId = randomHex(8);
         answers.push(
           self.awaitAck(batchId, m.id, batch.length).then((st) => {
             if (st) batch.forEach((c, k) => (statuses[c.index] = st[k]));

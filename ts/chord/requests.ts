@@ -9,7 +9,7 @@
  * maxPendingLookups forwarded), so that an answer goes back the way the
  * request came and a link is not closed while an answer is due over it.
  */
-import { randomBytes } from 'crypto';
+import { randomHex } from '../base/random-hex';
 import { MemoryBudgetError, TimeoutError } from '../base/errors';
 import { flags } from '../base/flags';
 import { textOf } from '../mesh/wire';
@@ -157,7 +157,7 @@ export class RouteRequests {
     }
     if (from && !isRead(op) && !this.chargeEntry(from, value)) return Promise.resolve({ status: 'error', hops: -1, code: BUDGET_ERROR });
     return new Promise((resolve) => {
-      const reqId = randomBytes(12).toString('hex');
+      const reqId = randomHex(12);
       const timer = setTimeout(() => {
         this.forget(reqId);
         noteRoute(this.o.node, 'timeout', reqId, op, table, pos, -1);

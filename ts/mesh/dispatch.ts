@@ -391,6 +391,7 @@ export function maintain(node: MeshNode, stall: StallDetector): void {
       peer.lastPingAt = now;
       node.ping(peer);
     }
+    peer.compactLastSent();
   }
   if (!stalled) node.expirePending(now);
   node.requests.prune(now);

@@ -66,6 +66,24 @@ export class Peer {
   lastResendAt = 0;
   /** Last whisper/broadcast frame sent to this peer (for a resend request, §13). @internal */
   lastSent: Buffer | null = null;
+
+  /** lastSent as compactLastSent copied it (not copied again). */
+  private compactedLastSent: Buffer | null = null;
+
+  /**
+   * Copy lastSent out of what it was cut from (an 8 KiB pool slab, a tick's
+   * run of frames) when that is more than twice as large: a frame kept for a
+   * rare resend must not pin it (with 20 peers, 160 KiB per node of slabs).
+   * The copy is a pool slice too, shared with the node's other copies of the
+   * same round: an ArrayBuffer of its own per frame cost more CPU than the
+   * memory is worth. Once a second (maintain), not per send. @internal
+   */
+  compactLastSent(): void {
+    const frame = this.lastSent;
+    if (!frame || frame === this.compactedLastSent || frame.buffer.byteLength <= 2 * frame.length) return;
+    this.lastSent = this.compactedLastSent = Buffer.from(frame);
+  }
+
   /** ID expected from a peer list entry (an outgoing connection to a known node). @internal */
   expectedId: string | null;
 

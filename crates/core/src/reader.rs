@@ -72,7 +72,7 @@ pub struct Dedup<'a> {
 }
 
 /// Stop a batch after this many frames or output bytes (offsets stay small, memory bounded).
-const MAX_FRAMES: usize = 4096;
+pub const MAX_FRAMES: usize = 4096;
 const MAX_BATCH_BYTES: usize = 4 << 20;
 
 /// The receiver's budgets (ts/base/body-budget.ts).
