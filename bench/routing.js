@@ -40,6 +40,8 @@ function sealBench(b, packets, count = 64) {
 for (const [name, mk] of [
   // the receive path: one FrameReader call per socket read of 64 frames (split, checksum, header scan, duplicate check)
   ['FrameReader, read of 64 x 100B', (b) => readerBench(b, small)],
+  // a read of one small frame: the usual read of a chord or sync node (a request, an answer, a copy)
+  ['FrameReader, read of 1 x 100B', (b) => readerBench(b, small, 1)],
   ['FrameReader, read of 8 x 10KiB', (b) => readerBench(b, big, 8)],
   // the sender: one seal per tick's run of 64 frames (SHA-256 IDs written in place, recorded as seen)
   ['sealFrames, run of 64 x 100B', (b) => sealBench(b, small)],

@@ -361,6 +361,7 @@ async function runNodeSim({
   const sim = new ChordSim({ seed, latencyMs, jitterMs, clock, nodeOptions });
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
+  const buffersBefore = process.memoryUsage().arrayBuffers;
   const t0 = Date.now();
   const wallStart = realTimers.now();
   const acked = new Map(); // key -> value, once set() resolved
@@ -382,6 +383,8 @@ async function runNodeSim({
     const entriesSetup = sim.routingEntries();
     collectGarbage();
     const memoryPerNodeKiB = (process.memoryUsage().heapUsed - heapBefore) / nodes / 1024;
+    // Buffers live outside the heap (after a full GC: what the nodes hold, not garbage)
+    const buffersPerNodeKiB = (process.memoryUsage().arrayBuffers - buffersBefore) / nodes / 1024;
     log(
       `nodes N=${nodes} (overlay ${sim.overlay}): ring converged in ${setupMs} ms (wall ${(setupWallMs / 1000).toFixed(1)} s), ` +
         `routing entries/node mean ${entriesSetup.mean.toFixed(1)} max ${entriesSetup.max}` +
@@ -532,6 +535,7 @@ async function runNodeSim({
       killsPerStep,
       failureTimeout,
       memoryPerNodeKiB,
+      buffersPerNodeKiB,
       // routing entries per live node (membership.ring(false)) once the ring converged, and at the end of the run
       routingEntriesMean: entriesSetup.mean,
       routingEntriesMax: entriesSetup.max,

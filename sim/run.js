@@ -38,7 +38,7 @@ function chordLine(r) {
     (r.mode === 'nodes'
       ? `, keys acked ${r.keysAcked}, lost ${r.keysLost}, churn ${r.churn} (${r.killed} killed, ${r.added} added), overlay ${r.overlay || 'full'}${r.announceKeys === false ? ', keys not announced' : ''}, ` +
         `routing entries/node mean/max ${f(r.routingEntriesMean, 1)}/${f(r.routingEntriesMax)} at setup, ${f(r.routingEntriesEndMean, 1)}/${f(r.routingEntriesEndMax)} at end, ` +
-        `maintenance ${f(r.maintenanceFramesPerNodePerMin, 1)} frames/node/min, heap/node ${f(r.memoryPerNodeKiB, 1)} KiB, ` +
+        `maintenance ${f(r.maintenanceFramesPerNodePerMin, 1)} frames/node/min, heap/node ${f(r.memoryPerNodeKiB, 1)} KiB (+ ${f(r.buffersPerNodeKiB, 1)} KiB of buffers), ` +
         `setup ${r.setupMs} ms, run ${r.runMs} ms (${r.clock} clock), wall setup/total ${f(r.setupWallMs / 1000, 1)}/${(r.wallMs / 1000).toFixed(1)} s`
       : `, links/node ${f(r.linksPerNode, 1)}, build ${r.setupMs} ms, route ${r.runMs} ms (converged views installed, not gossiped)`)
   );

@@ -91,8 +91,9 @@ test('a copy larger than a joining peer accepts is left out and counted; the lin
   await waitFor(() => nodes.some((n) => n.chordStats().refused.tooLargeForPeer > 0), 10000, 'the oversize copy counted');
   await waitFor(() => [...small.store.all()].some((i) => i.value === 'small'), 10000, 'the other copies arrive');
   t.false([...small.store.all()].some((i) => Buffer.isBuffer(i.value) && i.value.length === big.length));
-  t.deepEqual(errors.filter((e) => !/ECONNRESET/.test(e)), []);
-  // (a link may be replaced a moment: two nodes that dial each other at once keep one of the two links)
+  // a link replaced (two nodes that dial each other at once keep one of the two links) may end in a
+  // reset or, when a write was under way, EPIPE; anything else (a budget, a size error) fails here
+  t.deepEqual(errors.filter((e) => !/ECONNRESET|EPIPE/.test(e)), []);
   await waitFor(() => nodes.every((n) => n.peers.has(small.id)) || small.peers.size === 2, 5000, 'the newcomer stays linked');
   t.true(nodes[0].peers.has(nodes[1].id), 'the ring stays linked');
   // the nodes that hold it keep their copies (never dropped: the newcomer cannot confirm holding it);

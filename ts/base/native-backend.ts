@@ -40,7 +40,7 @@ interface NativeFrameReader {
 
 /** Frames a native batch holds at most (reader.rs MAX_FRAMES). */
 const MAX_FRAMES = 4096;
-/** Where readInto writes the status in `info`: frames read, more (0/1), error (0/1), bytes (SAME_AS_CHUNK: the chunk pushed last). */
+/** Where readInto writes the status in `info`: frames read, more (0/1), error (0/1), bytes (SAME_AS_CHUNK: the chunk pushed last), bytes still buffered. */
 const STATUS_AT = MAX_FRAMES * FIELDS;
 /** A batch up to this long comes back in the scratch bytes (longer ones in a Buffer of their own). */
 const SCRATCH_BYTES = 64 * 1024;
@@ -51,7 +51,7 @@ const SAME_AS_CHUNK = -1;
  * One pair of arrays for every native reader: a read is synchronous and its
  * rows are copied out at once (the frames of a batch may outlive it).
  */
-const scratch = { info: new Int32Array(STATUS_AT + 4), times: new Float64Array(MAX_FRAMES), bytes: Buffer.alloc(SCRATCH_BYTES) };
+const scratch = { info: new Int32Array(STATUS_AT + 5), times: new Float64Array(MAX_FRAMES), bytes: Buffer.alloc(SCRATCH_BYTES) };
 /** Addons already given the scratch arrays (setReaderScratch). */
 const scratchGiven = new WeakSet<NativeAddon>();
 
@@ -64,6 +64,8 @@ function asBuffer(b: Uint8Array): Buffer {
 class NativeFrameReaderAdapter implements FrameReaderLike {
   /** The chunk pushed last, until the read after it (the batch may be that chunk). */
   private chunk: Uint8Array | null = null;
+  /** `buffered` as the last read reported it; -1 after a push (then asked). */
+  private held = 0;
 
   constructor(private readonly inner: NativeFrameReader) {}
 
@@ -78,6 +80,7 @@ class NativeFrameReaderAdapter implements FrameReaderLike {
   push(chunk: Uint8Array): void {
     this.inner.push(chunk);
     this.chunk = chunk;
+    this.held = -1;
   }
 
   read(now: number): FrameBatch {
@@ -89,13 +92,15 @@ class NativeFrameReaderAdapter implements FrameReaderLike {
     // the frames of a batch may outlive it: the scratch is copied out (Buffer.from takes a pooled slice for short ones)
     const bytes = own ?? (length === SAME_AS_CHUNK && chunk ? asBuffer(chunk) : Buffer.from(scratch.bytes.subarray(0, length)));
     const frames = info[STATUS_AT];
+    this.held = info[STATUS_AT + 4];
     const batch: FrameBatch = { bytes, info: info.slice(0, frames * FIELDS), times: times.slice(0, frames), more: info[STATUS_AT + 1] === 1 };
     if (info[STATUS_AT + 2] === 1) [batch.errorCode, batch.errorMessage] = this.inner.lastError() ?? [];
     return batch;
   }
 
   get buffered(): number {
-    return this.inner.buffered;
+    if (this.held < 0) this.held = this.inner.buffered;
+    return this.held;
   }
 }
 

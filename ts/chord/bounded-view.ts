@@ -143,6 +143,11 @@ export class BoundedView {
    */
   trim(): void {
     const node = this.o.node;
+    // a view and links unchanged since the last trim have nothing to trim; every 8th round runs anyway
+    // (a link replaced by another between two rounds leaves the count as it was)
+    const state = () => node.membership.version * 65_536 + node.peers.size;
+    if (state() === this.trimmedState && ++this.roundsSinceTrim < 8) return;
+    this.roundsSinceTrim = 0;
     const near = (id: string) => this.o.successors.some((m) => m.id === id) || this.o.predecessors.some((m) => m.id === id);
     let changed = false;
     // once a round on every node: no set or copy of the view is built (deleting while iterating a Map is safe)
@@ -154,7 +159,12 @@ export class BoundedView {
       if (node.membership.forget(m.id)) changed = true;
     }
     if (changed) this.o.derive();
+    this.trimmedState = state();
   }
+
+  /** View version and link count at the last trim, and rounds since it ran. */
+  private trimmedState = -1;
+  private roundsSinceTrim = 0;
 
   private fingerTurn = 0;
   private finding = false;

@@ -29,7 +29,7 @@ export function keyBytes(key: string | Uint8Array): Buffer {
 /** The five (table, position) slots of a key. */
 export function slotsOf(key: string | Uint8Array): Slot[] {
   const pos = core.chordPositions(keyBytes(key));
-  return TABLES.map((table, i) => ({ table, pos: pos[i], b58: core.base58EncodeInt(pos[i]) }));
+  return TABLES.map((table, i) => ({ table, pos: pos[i], b58: positionText(pos[i]) }));
 }
 
 /** A table-name field (str or bin); null unless it names one of the five tables. */
@@ -38,15 +38,43 @@ export function tableOf(v: unknown): TableName | null {
   return t !== null && (TABLES as readonly string[]).includes(t) ? (t as TableName) : null;
 }
 
+/**
+ * Positions decoded and encoded lately, both ways: the same node IDs and key
+ * positions come back in every lookup, answer and replica batch, and base58
+ * is a crossing into the addon or a bigint loop each time (2-3 % of a
+ * simulated node's CPU). Each map is cleared when full, so a peer that sends
+ * new positions only costs at most CACHED_POSITIONS entries of ≤ 100 chars.
+ */
+const CACHED_POSITIONS = 16_384;
+const decoded = new Map<string, bigint>();
+const encoded = new Map<bigint, string>();
+
 /** A base58 position field (str or bin); null when malformed or absurdly large. */
 export function positionOf(v: unknown): bigint | null {
   const t = textOf(v);
   if (t === null || t.length === 0 || t.length > 100) return null;
+  const known = decoded.get(t);
+  if (known !== undefined) return known;
+  let pos: bigint;
   try {
-    return core.base58DecodeInt(t);
+    pos = core.base58DecodeInt(t);
   } catch {
     return null;
   }
+  if (decoded.size >= CACHED_POSITIONS) decoded.clear();
+  decoded.set(t, pos);
+  return pos;
+}
+
+/** A position as base58 text, as on the wire. */
+export function positionText(pos: bigint): string {
+  let text = encoded.get(pos);
+  if (text === undefined) {
+    text = core.base58EncodeInt(pos);
+    if (encoded.size >= CACHED_POSITIONS) encoded.clear();
+    encoded.set(pos, text);
+  }
+  return text;
 }
 
 /** A node ID text as a ring position; null when not base58. */

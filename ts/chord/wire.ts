@@ -23,7 +23,7 @@
  * Versions are [time_ms, writer ID].
  */
 import { flags } from '../base/flags';
-import { core } from '../native';
+import { positionText } from './positions';
 import type { Item } from './store';
 
 /** The overlay's sub-flags. */
@@ -115,7 +115,7 @@ export function routedMessage(reqId: unknown, status: RoutedStatus, value: unkno
 
 /** One copy of a replica batch: [table, pos58, value or nil (a tombstone), version]. */
 export function copyWire(it: Item): unknown[] {
-  return [it.table, core.base58EncodeInt(it.pos), it.value === undefined ? null : it.value, it.ver];
+  return [it.table, positionText(it.pos), it.value === undefined ? null : it.value, it.ver];
 }
 
 export function replicaMessage(copies: unknown[][], batchId: string): unknown[] {

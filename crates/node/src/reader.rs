@@ -39,9 +39,10 @@ pub struct ReaderLimits {
 /// Where `read_into` writes its status, in `info` after the rows of
 /// `MAX_FRAMES` frames: the frames read, 1 if more may be buffered (the
 /// batch's `more`), 1 if an error ended the batch (`last_error` tells it),
-/// the batch's length in bytes (`SAME_AS_CHUNK`: the batch is the chunk pushed last, byte for byte).
+/// the batch's length in bytes (`SAME_AS_CHUNK`: the batch is the chunk pushed last, byte for byte),
+/// the bytes still buffered (the `buffered` getter, without another crossing).
 const STATUS_AT: usize = MAX_FRAMES * FIELDS;
-const STATUS_LEN: usize = 4;
+const STATUS_LEN: usize = 5;
 /// The batch's bytes are those of the chunk pushed last: whole raw frames,
 /// laid out as they came (`[length][id][msgpack]`). The caller keeps that
 /// chunk instead of a copy: most reads are one or a few whole frames.
@@ -190,6 +191,7 @@ impl FrameReader {
                 info[STATUS_AT] = b.len() as i32;
                 info[STATUS_AT + 1] = i32::from(b.more);
                 info[STATUS_AT + 2] = i32::from(self.error.is_some());
+                info[STATUS_AT + 4] = i32::try_from(self.inner.buffered()).unwrap_or(i32::MAX);
                 if same_as_chunk {
                     info[STATUS_AT + 3] = SAME_AS_CHUNK;
                     return Ok(true);
