@@ -327,12 +327,21 @@ export function addMeshHandlers(node: MeshNode): void {
   add(flags.response, response);
 }
 
+/** Longest period between two maintain() runs. */
+const MAX_MAINTENANCE_PERIOD = 2500;
+
 /**
- * How often maintain() runs: once a second, or twice per keepAliveInterval
- * when that is shorter, so pings go out at the configured pace.
+ * How often maintain() runs: a quarter of the shortest timeout it enforces,
+ * so a drop comes at most a quarter late, and twice per keepAliveInterval
+ * when that is shorter, so pings go out at the configured pace; between 25 ms
+ * and 2.5 s (the defaults: 2.5 s). A fixed second cost every node a timer
+ * and a walk over its links each second, though its timeouts are 10 s or more.
  */
-export function maintenancePeriod(o: { keepAliveInterval: number }): number {
-  return o.keepAliveInterval > 0 ? Math.max(25, Math.min(1000, Math.floor(o.keepAliveInterval / 2))) : 1000;
+export function maintenancePeriod(o: { keepAliveInterval: number; handshakeTimeout: number; frameTimeout: number; writeTimeout: number; idleTimeout: number }): number {
+  let period = MAX_MAINTENANCE_PERIOD;
+  for (const timeout of [o.handshakeTimeout, o.frameTimeout, o.writeTimeout]) if (timeout > 0) period = Math.min(period, timeout / 4);
+  if (o.keepAliveInterval > 0) period = Math.min(period, o.idleTimeout / 4, o.keepAliveInterval / 2);
+  return Math.max(25, Math.floor(period));
 }
 
 /**
