@@ -12,13 +12,11 @@ export declare class FrameReader {
   setCompressions(methods: Array<number>): void
   push(chunk: Uint8Array): void
   /**
-   * Read the frames buffered: their rows into the scratch `info` (`FIELDS`
-   * integers per frame, then the status at `STATUS_AT`), their times into
-   * the scratch `times` (set_reader_scratch), and their bytes into the
-   * scratch `bytes` when they fit, else into the Buffer returned.
-   * `now`: the receiver's clock in Unix seconds (the dedup window).
+   * Read the frames buffered into `scratch` (laid out as `reader_scratch_layout`
+   * says; at least `BYTES_AT` bytes); returns the batch's bytes when they
+   * do not fit in it. `now`: the receiver's clock in Unix seconds (the dedup window).
    */
-  readInto(now: number): Buffer | null
+  readInto(now: number, scratch: Uint8Array): Buffer | null
   /** The `ERR_*` code and message of the error that ended the last batch. */
   lastError(): Array<string> | null
   get buffered(): number
@@ -70,6 +68,12 @@ export interface ReaderLimits {
 }
 
 /**
+ * Where the scratch's parts start, in bytes, and how many frames it holds:
+ * `[rows, times, bytes, MAX_FRAMES, FIELDS]` (the caller lays out its views by it).
+ */
+export declare function readerScratchLayout(): Array<number>
+
+/**
  * Write an uncompressed frame's length and ID in place (core's seal_frame)
  * and, given a cache, record (ID, time) in it: the sender's whole per-message
  * native work in one call.
@@ -81,14 +85,6 @@ export declare function sealFrame(frame: Buffer, record: WaterfallCache | undefi
  * tick for a sender's broadcasts.
  */
 export declare function sealFrames(buf: Buffer, ends: Uint32Array, times: Float64Array, record?: WaterfallCache | undefined | null): void
-
-/**
- * Give the readers of this environment the arrays `read_into` fills: `info`
- * must hold `MAX_FRAMES` rows and the status, `times` `MAX_FRAMES` times;
- * `bytes` takes a batch of up to its length. Kept (referenced) until
- * replaced: a read passes no arrays.
- */
-export declare function setReaderScratch(info: Int32Array, times: Float64Array, bytes: Uint8Array): void
 
 export declare function sha384(data: Uint8Array): Buffer
 

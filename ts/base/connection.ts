@@ -252,7 +252,7 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
       for (let at = 0; at < frame.length;) {
         const end = frames === 1 ? frame.length : at + 4 + frame.readUInt32BE(at);
         this.writes.add(end - at);
-        this.stream.write(ownBytes(frame.subarray(at, end)), this.written);
+        this.stream.write(ownBytes(frames === 1 ? frame : frame.subarray(at, end)), this.written);
         at = end;
       }
     }

@@ -24,40 +24,58 @@ export interface NativeAddon {
   sealFrames(frames: Buffer, ends: Uint32Array, times: Float64Array, record: WaterfallCacheLike | null): void;
   WaterfallCache: new (windowSeconds: number, maxEntries: number) => WaterfallCacheLike;
   FrameReader: new (limits: ReaderLimits) => NativeFrameReader;
-  setReaderScratch(info: Int32Array, times: Float64Array, bytes: Uint8Array): void;
+  readerScratchLayout(): number[];
   chordPositions(key: Uint8Array): bigint[];
 }
 
-/** crates/node/src/reader.rs: rows and times go into the caller's arrays, the status after the rows. */
+/** crates/node/src/reader.rs: a read fills the scratch the caller passes (status, rows, times, bytes that fit). */
 interface NativeFrameReader {
   setCompressions(methods: number[]): void;
   setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void;
   push(chunk: Uint8Array): void;
-  readInto(now: number): Buffer | null;
+  readInto(now: number, scratch: Uint8Array): Buffer | null;
   lastError(): string[] | null;
   readonly buffered: number;
 }
 
-/** Frames a native batch holds at most (reader.rs MAX_FRAMES). */
-const MAX_FRAMES = 4096;
-/** Where readInto writes the status in `info`: frames read, more (0/1), error (0/1), bytes (SAME_AS_CHUNK: the chunk pushed last), bytes still buffered. */
-const STATUS_AT = MAX_FRAMES * FIELDS;
-/** A batch up to this long comes back in the scratch bytes (longer ones in a Buffer of their own). */
+/** A batch up to this long comes back in the scratch (longer ones in a Buffer of their own). */
 const SCRATCH_BYTES = 64 * 1024;
 /** The batch is the chunk pushed last, byte for byte (whole raw frames): no copy is made. */
 const SAME_AS_CHUNK = -1;
 
 /**
- * One pair of arrays for every native reader: a read is synchronous and its
- * rows are copied out at once (the frames of a batch may outlive it).
+ * The scratch every reader of one addon passes to readInto, laid out as the
+ * addon says (readerScratchLayout), with views of its parts. A read is
+ * synchronous and what it wrote is copied out at once: the frames of a batch
+ * may outlive it.
  */
-const scratch = { info: new Int32Array(STATUS_AT + 5), times: new Float64Array(MAX_FRAMES), bytes: Buffer.alloc(SCRATCH_BYTES) };
-/** Addons already given the scratch arrays (setReaderScratch). */
-const scratchGiven = new WeakSet<NativeAddon>();
+class ReaderScratch {
+  readonly all: Uint8Array;
+  readonly status: Int32Array;
+  readonly rows: Int32Array;
+  readonly times: Float64Array;
+  readonly bytes: Buffer;
 
-/** A Buffer over the same memory (no copy). */
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  constructor(addon: NativeAddon) {
+    const [rowsAt, timesAt, bytesAt, maxFrames, fields] = addon.readerScratchLayout();
+    if (fields !== FIELDS) throw new Error(`the native addon lays out ${fields} integers per frame, this package ${FIELDS}: rebuild it (npm run build:native)`);
+    const buffer = new ArrayBuffer(bytesAt + SCRATCH_BYTES);
+    this.all = new Uint8Array(buffer);
+    this.status = new Int32Array(buffer, 0, rowsAt / 4);
+    this.rows = new Int32Array(buffer, rowsAt, maxFrames * fields);
+    this.times = new Float64Array(buffer, timesAt, maxFrames);
+    this.bytes = Buffer.from(buffer, bytesAt, SCRATCH_BYTES);
+  }
+}
+
+/**
+ * The batch's bytes when they are the chunk pushed: that chunk, unless it is a
+ * view of a much larger buffer (a WebSocket message within a socket read):
+ * then a copy, so that a kept frame does not pin the whole read.
+ */
+function chunkBytes(chunk: Uint8Array): Buffer {
+  if (chunk.byteLength * 2 < chunk.buffer.byteLength) return Buffer.from(chunk);
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /** FrameReaderLike over the addon's reader: one crossing per read, no object built in Rust. */
@@ -67,7 +85,10 @@ class NativeFrameReaderAdapter implements FrameReaderLike {
   /** `buffered` as the last read reported it; -1 after a push (then asked). */
   private held = 0;
 
-  constructor(private readonly inner: NativeFrameReader) {}
+  constructor(
+    private readonly inner: NativeFrameReader,
+    private readonly scratch: ReaderScratch,
+  ) {}
 
   setCompressions(methods: number[]): void {
     this.inner.setCompressions(methods);
@@ -77,6 +98,7 @@ class NativeFrameReaderAdapter implements FrameReaderLike {
     this.inner.setDedup(cache, linkOnly);
   }
 
+  /** The chunk is the reader's from here on (a read may keep it as its batch): not to be written again. */
   push(chunk: Uint8Array): void {
     this.inner.push(chunk);
     this.chunk = chunk;
@@ -84,17 +106,22 @@ class NativeFrameReaderAdapter implements FrameReaderLike {
   }
 
   read(now: number): FrameBatch {
-    const { info, times } = scratch;
-    const own = this.inner.readInto(now);
+    const s = this.scratch;
+    const own = this.inner.readInto(now, s.all);
     const chunk = this.chunk;
     this.chunk = null;
-    const length = info[STATUS_AT + 3];
-    // the frames of a batch may outlive it: the scratch is copied out (Buffer.from takes a pooled slice for short ones)
-    const bytes = own ?? (length === SAME_AS_CHUNK && chunk ? asBuffer(chunk) : Buffer.from(scratch.bytes.subarray(0, length)));
-    const frames = info[STATUS_AT];
-    this.held = info[STATUS_AT + 4];
-    const batch: FrameBatch = { bytes, info: info.slice(0, frames * FIELDS), times: times.slice(0, frames), more: info[STATUS_AT + 1] === 1 };
-    if (info[STATUS_AT + 2] === 1) [batch.errorCode, batch.errorMessage] = this.inner.lastError() ?? [];
+    const status = s.status;
+    const frames = status[0];
+    const length = status[3];
+    let bytes: Buffer;
+    if (own) bytes = own;
+    else if (length !== SAME_AS_CHUNK)
+      bytes = Buffer.from(s.bytes.subarray(0, length)); // a pooled slice when short
+    else if (chunk) bytes = chunkBytes(chunk);
+    else throw new Error('the native frame reader returned the chunk pushed last, but none was pushed since the last read');
+    this.held = status[4];
+    const batch: FrameBatch = { bytes, info: s.rows.slice(0, frames * FIELDS), times: s.times.slice(0, frames), more: status[1] === 1 };
+    if (status[2] === 1) [batch.errorCode, batch.errorMessage] = this.inner.lastError() ?? [];
     return batch;
   }
 
@@ -135,6 +162,7 @@ function wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R 
 }
 
 export function createNativeOps(addon: NativeAddon): NativeOps {
+  let scratch: ReaderScratch | undefined;
   return {
     base58EncodeInt: wrap((n: bigint) => {
       if (typeof n !== 'bigint') throw new TypeError('base58EncodeInt expects a bigint');
@@ -155,13 +183,7 @@ export function createNativeOps(addon: NativeAddon): NativeOps {
     sealFrame: wrap(addon.sealFrame),
     sealFrames: wrap(addon.sealFrames),
     createWaterfallCache: (windowSeconds: number, maxEntries: number) => new addon.WaterfallCache(windowSeconds, maxEntries),
-    createFrameReader: (limits: ReaderLimits) => {
-      if (!scratchGiven.has(addon)) {
-        addon.setReaderScratch(scratch.info, scratch.times, scratch.bytes);
-        scratchGiven.add(addon);
-      }
-      return new NativeFrameReaderAdapter(new addon.FrameReader(limits));
-    },
+    createFrameReader: (limits: ReaderLimits) => new NativeFrameReaderAdapter(new addon.FrameReader(limits), (scratch ??= new ReaderScratch(addon))),
     chordPositions: wrap(addon.chordPositions),
   };
 }

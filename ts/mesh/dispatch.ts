@@ -340,7 +340,7 @@ const MAX_MAINTENANCE_PERIOD = 2500;
 export function maintenancePeriod(o: { keepAliveInterval: number; handshakeTimeout: number; frameTimeout: number; writeTimeout: number; idleTimeout: number }): number {
   let period = MAX_MAINTENANCE_PERIOD;
   for (const timeout of [o.handshakeTimeout, o.frameTimeout, o.writeTimeout]) if (timeout > 0) period = Math.min(period, timeout / 4);
-  if (o.keepAliveInterval > 0) period = Math.min(period, o.idleTimeout / 4, o.keepAliveInterval / 2);
+  if (o.keepAliveInterval > 0) period = Math.min(period, o.keepAliveInterval / 2, o.idleTimeout > 0 ? o.idleTimeout / 4 : Infinity);
   return Math.max(25, Math.floor(period));
 }
 
@@ -364,7 +364,8 @@ export class StallDetector {
 
   /** True when this tick came late after a stall and timeout checks should wait for the next one. */
   stalledBefore(now: number): boolean {
-    const late = now - this.lastAt > 2 * this.period;
+    // a whole period late, or a second with long periods (a stall of 1-2.5 s must be excused too)
+    const late = now - this.lastAt > this.period + Math.min(this.period, 1000);
     this.lastAt = now;
     this.excused = late && !this.excused;
     return this.excused;

@@ -31,6 +31,9 @@ class RateWindow {
 /** A connection class a node makes its peers of (MeshNode.peerClass, js2p's conn_type): Peer or a subclass. Its constructor is internal. */
 export type PeerClass = typeof Peer;
 
+/** A buffer larger than this that a kept frame is a small part of is not kept for it (compactLastSent). */
+const LARGE_BUFFER = 64 * 1024;
+
 export class Peer {
   /** Peer's node ID as text (null until its handshake). */
   id: string | null = null;
@@ -67,20 +70,19 @@ export class Peer {
   /** Last whisper/broadcast frame sent to this peer (for a resend request, §13). @internal */
   lastSent: Buffer | null = null;
 
-  /** lastSent as compactLastSent copied it (not copied again). */
+  /** lastSent as compactLastSent copied it (not copied again). @internal */
   private compactedLastSent: Buffer | null = null;
 
   /**
-   * Copy lastSent out of what it was cut from (an 8 KiB pool slab, a tick's
-   * run of frames) when that is more than twice as large: a frame kept for a
-   * rare resend must not pin it (with 20 peers, 160 KiB per node of slabs).
-   * The copy is a pool slice too, shared with the node's other copies of the
-   * same round: an ArrayBuffer of its own per frame cost more CPU than the
-   * memory is worth. Once a second (maintain), not per send. @internal
+   * Copy lastSent out of what it was cut from when that is a large buffer (a
+   * tick's run of frames, a socket read): a frame kept for a rare resend must
+   * not pin it. A pool slab (8 KiB, shared with the node's other small
+   * buffers) is left as it is: copying every frame out of one cost more CPU
+   * than the memory was worth. Once a second (maintain), not per send. @internal
    */
   compactLastSent(): void {
     const frame = this.lastSent;
-    if (!frame || frame === this.compactedLastSent || frame.buffer.byteLength <= 2 * frame.length) return;
+    if (!frame || frame === this.compactedLastSent || frame.buffer.byteLength <= Math.max(2 * frame.length, LARGE_BUFFER)) return;
     this.lastSent = this.compactedLastSent = Buffer.from(frame);
   }
 

@@ -18,7 +18,7 @@ use crate::bigint::{from_biguint, to_biguint};
 use crate::convert::{core_err, JsError};
 
 pub use classes::WaterfallCache;
-pub use reader::set_reader_scratch;
+pub use reader::reader_scratch_layout;
 
 /// A JS number as a compression flag (errors for non-flags).
 fn flag(m: f64) -> Result<u8, JsError> {

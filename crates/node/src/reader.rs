@@ -2,19 +2,21 @@
 //! (polyp2p_core::reader): the JS side gets the batch's bytes, a row of
 //! integers and a time per frame, and builds values only for what it reads.
 //!
-//! The rows and times go into typed arrays the caller owns and reuses, and the
-//! status into the rows' tail; only the bytes come back as a new Buffer, a copy
-//! in V8's own memory. Returning an object of three Rust-owned arrays (external
-//! buffers with finalizers) cost 2.2 us per call even when empty, and 5.7 us
-//! for a read of one 184-byte frame, three times the TypeScript reader's
-//! (bench/README.md, "Routing").
+//! The rows, times, status and (when it fits) the bytes of a read go into one
+//! scratch array the caller passes with each call and copies out; only a batch
+//! larger than the scratch comes back as a Buffer of its own (a copy in V8's
+//! memory), and a read of whole raw frames is the chunk the caller pushed.
+//! Returning an object of three Rust-owned arrays (external buffers with
+//! finalizers) cost 2.2 us per call even when empty, and 5.7 us for a read of
+//! one 184-byte frame, three times the TypeScript reader's (bench/README.md,
+//! "Routing"). The scratch is borrowed for the call only: nothing of the
+//! caller's is kept between calls (a kept pointer would outlive a transferred
+//! or collected ArrayBuffer).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use napi::bindgen_prelude::{
-    BufferSlice, Env, Float64Array, Int32Array, Uint8Array, Uint8ArraySlice,
-};
+use napi::bindgen_prelude::{BufferSlice, Env, Uint8ArraySlice};
 use napi_derive::napi;
 use polyp2p_core::reader::{
     col, Dedup, FrameReader as CoreFrameReader, Limits, FIELDS, MAX_FRAMES,
@@ -36,49 +38,33 @@ pub struct ReaderLimits {
     pub max_values: f64,
 }
 
-/// Where `read_into` writes its status, in `info` after the rows of
-/// `MAX_FRAMES` frames: the frames read, 1 if more may be buffered (the
-/// batch's `more`), 1 if an error ended the batch (`last_error` tells it),
-/// the batch's length in bytes (`SAME_AS_CHUNK`: the batch is the chunk pushed last, byte for byte),
-/// the bytes still buffered (the `buffered` getter, without another crossing).
-const STATUS_AT: usize = MAX_FRAMES * FIELDS;
-const STATUS_LEN: usize = 5;
+/// The scratch `read_into` fills, in bytes (native endianness, as JS typed
+/// arrays read them): the status (`STATUS_LEN` i32: frames read; 1 if more may
+/// be buffered, the batch's `more`; 1 if an error ended the batch, which
+/// `last_error` tells; the batch's length in bytes, or `SAME_AS_CHUNK`; the
+/// bytes still buffered, or -1 above i32), then `MAX_FRAMES` rows of `FIELDS`
+/// i32, then `MAX_FRAMES` f64 times, then the batch's bytes when they fit.
+const STATUS_LEN: usize = 6;
+const ROWS_AT: usize = STATUS_LEN * 4;
+const TIMES_AT: usize = ROWS_AT + MAX_FRAMES * FIELDS * 4;
+const BYTES_AT: usize = TIMES_AT + MAX_FRAMES * 8;
 /// The batch's bytes are those of the chunk pushed last: whole raw frames,
 /// laid out as they came (`[length][id][msgpack]`). The caller keeps that
 /// chunk instead of a copy: most reads are one or a few whole frames.
 const SAME_AS_CHUNK: i32 = -1;
 
-/// The caller's arrays every reader of this thread (one JS environment) writes to.
-struct Scratch {
-    info: Int32Array,
-    times: Float64Array,
-    /// A batch that fits is written here (the caller copies it out with V8's
-    /// pooled allocation, faster than a Buffer made by N-API).
-    bytes: Uint8Array,
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
-}
-
-/// Give the readers of this environment the arrays `read_into` fills: `info`
-/// must hold `MAX_FRAMES` rows and the status, `times` `MAX_FRAMES` times;
-/// `bytes` takes a batch of up to its length. Kept (referenced) until
-/// replaced: a read passes no arrays.
+/// Where the scratch's parts start, in bytes, and how many frames it holds:
+/// `[rows, times, bytes, MAX_FRAMES, FIELDS]` (the caller lays out its views by it).
 #[napi]
-pub fn set_reader_scratch(
-    info: Int32Array,
-    times: Float64Array,
-    bytes: Uint8Array,
-) -> napi::Result<()> {
-    if info.len() < STATUS_AT + STATUS_LEN || times.len() < MAX_FRAMES {
-        return Err(napi::Error::from_reason(format!(
-            "setReaderScratch: info needs {} integers and times {MAX_FRAMES} numbers",
-            STATUS_AT + STATUS_LEN
-        )));
-    }
-    SCRATCH.with(|s| *s.borrow_mut() = Some(Scratch { info, times, bytes }));
-    Ok(())
+pub fn reader_scratch_layout() -> Vec<u32> {
+    [ROWS_AT, TIMES_AT, BYTES_AT, MAX_FRAMES, FIELDS]
+        .iter()
+        .map(|&n| n as u32)
+        .collect()
+}
+
+fn put_i32(out: &mut [u8], at: usize, v: i32) {
+    out[at..at + 4].copy_from_slice(&v.to_ne_bytes());
 }
 
 #[napi]
@@ -146,17 +132,23 @@ impl FrameReader {
         self.inner.push(&chunk);
     }
 
-    /// Read the frames buffered: their rows into the scratch `info` (`FIELDS`
-    /// integers per frame, then the status at `STATUS_AT`), their times into
-    /// the scratch `times` (set_reader_scratch), and their bytes into the
-    /// scratch `bytes` when they fit, else into the Buffer returned.
-    /// `now`: the receiver's clock in Unix seconds (the dedup window).
+    /// Read the frames buffered into `scratch` (laid out as `reader_scratch_layout`
+    /// says; at least `BYTES_AT` bytes); returns the batch's bytes when they
+    /// do not fit in it. `now`: the receiver's clock in Unix seconds (the dedup window).
     #[napi]
     pub fn read_into<'env>(
         &mut self,
         env: &'env Env,
         now: f64,
+        mut scratch: Uint8ArraySlice,
     ) -> napi::Result<Option<BufferSlice<'env>>> {
+        // SAFETY: the caller's array, borrowed for this call only; JS runs nothing while it is written
+        let out = unsafe { scratch.as_mut() };
+        if out.len() < BYTES_AT {
+            return Err(napi::Error::from_reason(format!(
+                "FrameReader.readInto: the scratch needs at least {BYTES_AT} bytes (readerScratchLayout)"
+            )));
+        }
         let mut cache = self.dedup.as_ref().map(|c| c.borrow_mut());
         let dedup = cache.as_deref_mut().map(|cache| Dedup {
             cache,
@@ -175,41 +167,27 @@ impl FrameReader {
             && b.error.is_none()
             && b.info.chunks(FIELDS).all(|row| row[col::WIRE_START] < 0);
         self.fresh_chunk = 0;
-        SCRATCH
-            .with(|s| {
-                let mut s = s.borrow_mut();
-                let Some(Scratch { info, times, bytes }) = s.as_mut() else {
-                    return Err(napi::Error::from_reason(
-                        "FrameReader.readInto: call setReaderScratch first",
-                    ));
-                };
-                // SAFETY: the arrays are referenced (alive) and JS runs nothing while this call writes them
-                let (info, times, bytes) =
-                    unsafe { (info.as_mut(), times.as_mut(), bytes.as_mut()) };
-                info[..b.info.len()].copy_from_slice(&b.info);
-                times[..b.times.len()].copy_from_slice(&b.times);
-                info[STATUS_AT] = b.len() as i32;
-                info[STATUS_AT + 1] = i32::from(b.more);
-                info[STATUS_AT + 2] = i32::from(self.error.is_some());
-                info[STATUS_AT + 4] = i32::try_from(self.inner.buffered()).unwrap_or(i32::MAX);
-                if same_as_chunk {
-                    info[STATUS_AT + 3] = SAME_AS_CHUNK;
-                    return Ok(true);
-                }
-                info[STATUS_AT + 3] = b.bytes.len() as i32; // at most MAX_BATCH_BYTES and one frame
-                let fits = b.bytes.len() <= bytes.len();
-                if fits {
-                    bytes[..b.bytes.len()].copy_from_slice(&b.bytes);
-                }
-                Ok(fits)
-            })
-            .and_then(|fits| {
-                if fits {
-                    Ok(None)
-                } else {
-                    BufferSlice::copy_from(env, &b.bytes).map(Some)
-                }
-            })
+        for (i, v) in b.info.iter().enumerate() {
+            put_i32(out, ROWS_AT + 4 * i, *v);
+        }
+        for (i, t) in b.times.iter().enumerate() {
+            out[TIMES_AT + 8 * i..TIMES_AT + 8 * i + 8].copy_from_slice(&t.to_ne_bytes());
+        }
+        put_i32(out, 0, b.len() as i32);
+        put_i32(out, 4, i32::from(b.more));
+        put_i32(out, 8, i32::from(self.error.is_some()));
+        put_i32(out, 16, i32::try_from(self.inner.buffered()).unwrap_or(-1));
+        if same_as_chunk {
+            put_i32(out, 12, SAME_AS_CHUNK);
+            return Ok(None);
+        }
+        // the batch's length fits an i32: at most MAX_BATCH_BYTES and one frame within maxFrameSize
+        put_i32(out, 12, i32::try_from(b.bytes.len()).unwrap_or(i32::MAX));
+        if BYTES_AT + b.bytes.len() <= out.len() {
+            out[BYTES_AT..BYTES_AT + b.bytes.len()].copy_from_slice(&b.bytes);
+            return Ok(None);
+        }
+        BufferSlice::copy_from(env, &b.bytes).map(Some)
     }
 
     /// The `ERR_*` code and message of the error that ended the last batch.
