@@ -150,7 +150,7 @@ export class BoundedView {
     this.roundsSinceTrim = 0;
     const near = (id: string) => this.o.successors.some((m) => m.id === id) || this.o.predecessors.some((m) => m.id === id);
     let changed = false;
-    // once a round on every node: no set or copy of the view is built (deleting while iterating a Map is safe)
+    // no set or copy of the view is built (deleting while iterating a Map is safe)
     for (const m of node.membership.members.values()) {
       if (!m.verified || m.dead) continue;
       // fingers are links (found by lookups, wanted()); an unlinked one is only a name that may be stale
