@@ -182,7 +182,9 @@ for (const impl of ORIGINALS) {
     const link = () => [...ours.peers.values()].find((p) => p.id === theirs.id);
     t.true(!!link() && ours.isStoring(link()), `still linked to ${impl}, which stores data\n${theirs.describe()}`);
     let key = null;
-    for (let i = 0; i < 64 && !key; i++) if (heldByOriginal(ours, `mixed-delete-${i}`) > 0) key = `mixed-delete-${i}`;
+    // with two nodes the original's arc of the ring can be small (about 1 % of the time under 1 %):
+    // search enough keys that one of them has a table there for any arc but a vanishing one
+    for (let i = 0; i < 4096 && !key; i++) if (heldByOriginal(ours, `mixed-delete-${i}`) > 0) key = `mixed-delete-${i}`;
     t.truthy(key, `a key with tables on the original (mode ${ours.mode})`);
     const before = await entriesAt(theirs);
     await ours.set(key, 'doomed');
