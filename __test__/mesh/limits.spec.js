@@ -147,6 +147,23 @@ test('compression renegotiation is answered and resend repeats the last message 
   t.is(p.received[p.received.length - 1].packets[4], 'last one');
 });
 
+test('resend: nothing is kept for, or resent to, a peer that answered a ping (polyp2p nodes never ask, §11)', async (t) => {
+  const [victim] = await startNodes(t, 1, { keepAliveInterval: 150, idleTimeout: 5000 });
+  const p = await rawPeer(t, victim.port, { protocolId: victim.protocolId });
+  await waitFor(() => p.received.some((m) => m.packets && m.packets[0] === 3), 4000, 'ping');
+  p.send(4, [4]); // a pong: what a polyp2p node answers
+  const link = () => [...victim.peers.values()][0];
+  await waitFor(() => link() && link().answersPings, 4000, 'pong noted');
+  const count = () => p.received.filter((m) => m.packets && m.packets[4] === 'last one').length;
+  victim.broadcast('last one', 'x'.repeat(600));
+  await waitFor(() => count() === 1, 4000, 'broadcast');
+  t.is(link().lastSent, null, 'no frame kept for a resend');
+  p.send(1, [9]);
+  await sleep(400);
+  t.is(count(), 1, 'not resent');
+  t.is(victim.peers.size, 1, 'the link stays');
+});
+
 test('keep-alive: polyp2p peers answer pings, a silent one is dropped by idleTimeout', async (t) => {
   const [a, b] = await startNodes(t, 2, { keepAliveInterval: 150, idleTimeout: 1500 });
   await b.connect('127.0.0.1', a.port);

@@ -57,7 +57,7 @@ export function dispatch(node: MeshNode, peer: Peer, frame: ReceivedFrame): void
   if (mainFlag === PONG) {
     notePeerBodyLimit(peer, frame.payload[1]);
     if (!peer.answersPings) {
-      peer.answersPings = true;
+      peer.markPolyp2p();
       // A pong means a polyp2p node: extensions (sync anti-entropy, chord routing) may talk to it.
       node.emit('polyp2pPeer', peer);
     }

@@ -688,7 +688,7 @@ export class MeshNode extends EventEmitter {
       if ((compressible && peer.conn.sendCompression != null) || largestBody > this.bodyLimitFor(peer)) byFrame.push(peer);
       else {
         peer.conn.writeFrame(run.frames, run.ends.length);
-        peer.lastSent = run.frames.subarray(lastStart);
+        peer.keepForResend(run.frames, lastStart);
       }
     }
     if (byFrame.length) this.writeRunByFrame(run, byFrame);
@@ -706,7 +706,7 @@ export class MeshNode extends EventEmitter {
         if (peer.conn.closed || !this.fitsPeer(peer, frame.length - 4)) continue;
         const out = this.frameFor(peer, enc, cache);
         peer.conn.writeFrame(out);
-        peer.lastSent = out;
+        peer.keepForResend(out);
       }
     }
   }
@@ -728,7 +728,7 @@ export class MeshNode extends EventEmitter {
       if (peer.conn.closed || !this.fitsPeer(peer, enc.frame.length - 4)) continue;
       const frame = this.frameFor(peer, enc, cache);
       peer.conn.writeFrame(frame);
-      peer.lastSent = frame;
+      peer.keepForResend(frame);
     }
     return enc.id;
   }
@@ -793,7 +793,7 @@ export class MeshNode extends EventEmitter {
     }
     const frame = uncompressed ? enc.frame : this.frameFor(peer, enc);
     peer.conn.writeFrame(frame);
-    if (mainFlag === flags.broadcast || mainFlag === flags.whisper) peer.lastSent = frame;
+    if (mainFlag === flags.broadcast || mainFlag === flags.whisper) peer.keepForResend(frame);
   }
 
   /** @internal */
