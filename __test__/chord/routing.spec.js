@@ -48,3 +48,41 @@ test('fingerTable gives the fingers of the definition on rings of 2 to 300 membe
   }
   t.true(checked > 200);
 });
+
+// routeStepOnRing (the overlay's nextHop) must decide as routeStep does over every usable link.
+test('routeStepOnRing decides as routeStep over the same links: random rings, link sets, storing or not, positions past 2^384', (t) => {
+  const { routeStep, routeStepOnRing } = require('../../dist/chord/routing.js');
+  const { Membership } = require('../../dist/chord/ring.js');
+  const { RING } = require('../../dist/chord/positions.js');
+  const describe = (s) => (s.kind === 'peer' ? `peer ${s.peer}` : s.kind === 'connect' ? `connect ${s.member.id}` : s.kind);
+  let random = 7;
+  const next = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const kinds = new Map();
+  const mismatches = [];
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 1 + Math.floor(next() * 40);
+    const members = Array.from({ length: n }, (_, i) => {
+      const id = nodeId(`route-${trial}-${i}`);
+      return { id, pos: core.base58DecodeInt(id) };
+    }).sort((a, b) => (a.pos < b.pos ? -1 : 1));
+    const selfMember = members[Math.floor(next() * n)];
+    const storing = next() < 0.7;
+    // a storing node is in its own ring; some trials drop it anyway (routeStepOnRing must still compare distances)
+    const ring = storing && next() < 0.85 ? members : members.filter((m) => m !== selfMember);
+    const self = { id: selfMember.id, pos: selfMember.pos, storing };
+    const density = next();
+    const linked = new Set(members.filter((m) => m !== selfMember && next() < density).map((m) => m.id));
+    const linkTo = (m) => (linked.has(m.id) ? m.id : undefined);
+    const candidates = ring.filter((m) => m.id !== self.id && linked.has(m.id)).map((m) => ({ pos: m.pos, via: m.id }));
+    for (let q = 0; q < 20; q++) {
+      const pos = q === 0 ? selfMember.pos : q === 1 ? members[0].pos : core.base58DecodeInt(nodeId(`target-${trial}-${q}`)) + (q % 4 === 0 ? RING : 0n);
+      const responsible = ring.length ? ring[Membership.responsibleIndex(ring, pos)] : undefined;
+      const want = describe(routeStep(self, responsible, pos, candidates));
+      const got = describe(routeStepOnRing(self, ring, pos, linkTo));
+      kinds.set(want.split(' ')[0], (kinds.get(want.split(' ')[0]) || 0) + 1);
+      if (want !== got) mismatches.push(`trial ${trial} query ${q}: routeStep ${want}, routeStepOnRing ${got}`);
+    }
+  }
+  t.deepEqual(mismatches.slice(0, 5), []);
+  for (const kind of ['self', 'peer', 'connect']) t.true((kinds.get(kind) || 0) > 20, `${kind} decisions covered (${kinds.get(kind) || 0})`);
+});

@@ -249,7 +249,9 @@ export class Overlay {
     // lists a flash crowd of joiners gets name the same few early nodes, whose links would fill up
     // (maxPeers) before a round had run
     const want = new Map<string, Member>();
-    for (const m of [...this.successors.slice(0, this.node.chord.replicas), ...this.predecessors.slice(0, 1)]) want.set(m.id, m);
+    const r = Math.min(this.node.chord.replicas, this.successors.length);
+    for (let i = 0; i < r; i++) want.set(this.successors[i].id, this.successors[i]);
+    if (this.predecessors.length) want.set(this.predecessors[0].id, this.predecessors[0]);
     for (const m of this.fingers) if (this.node.peers.has(m.id)) want.set(m.id, m);
     return want;
   }

@@ -16,10 +16,10 @@ import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
-import { Membership } from './ring';
+import type { Member } from './ring';
 import { compareVersions, tooFarAhead, versionOf, type Version } from './store';
 import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
-import { routeStep, type RouteCandidate, type RouteStep } from './routing';
+import { routeStepOnRing, type RouteStep } from './routing';
 import { ITEM_BYTES } from './budget';
 import { encodedSize } from './values';
 import { Notifier, waitUntil } from '../base/wait-until';
@@ -90,21 +90,15 @@ export class RouteRequests {
 
   nextHop(pos: bigint): Hop {
     const node = this.o.node;
-    const ring = node.membership.ring(node.storing);
-    const responsible = ring.length ? ring[Membership.responsibleIndex(ring, pos)] : undefined;
-    return routeStep({ id: node.id, pos: this.o.selfPos(), storing: node.storing }, responsible, pos, this.candidates());
+    return routeStepOnRing({ id: node.id, pos: this.o.selfPos(), storing: node.storing }, node.membership.ring(node.storing), pos, this.linkTo);
   }
 
-  /** Connected polyp2p peers that store data and are live ring members, at their ring positions. */
-  private *candidates(): Generator<RouteCandidate<Peer>> {
+  /** The link a request may go on to a live ring member: a polyp2p peer that stores data, not over a link being closed. */
+  private readonly linkTo = (m: Member): Peer | undefined => {
     const node = this.o.node;
-    for (const p of node.peers.values()) {
-      if (!p.answersPings || !p.id || !node.isStoring(p) || this.o.unlinked.has(p)) continue; // not over a link being closed
-      const m = node.membership.liveMember(p.id);
-      if (!m) continue;
-      yield { pos: m.pos, via: p };
-    }
-  }
+    const p = node.peers.get(m.id);
+    return p && p.answersPings && node.isStoring(p) && !this.o.unlinked.has(p) ? p : undefined;
+  };
 
   /** Write a request to a peer; false (reported) when it cannot be sent, e.g. larger than that peer accepts. */
   private write(peer: Peer, payload: unknown[]): boolean {

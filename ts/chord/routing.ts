@@ -6,7 +6,7 @@
  * where gossiping the member list among real nodes in one process is too slow.
  */
 import { core } from '../native';
-import type { Member } from './ring';
+import { Membership, type Member } from './ring';
 import { RING, ringDistance } from './positions';
 
 /** This node as routing sees it. */
@@ -51,6 +51,32 @@ export function routeStep<T>(self: RouteSelf, responsible: Member | undefined, p
     }
   }
   return found ? { kind: 'peer', peer: best as T } : { kind: 'connect', member: responsible };
+}
+
+/**
+ * routeStep over this node's sorted ring view, without measuring every link:
+ * walking back from the responsible node, distances to `pos` only grow, so the
+ * first member `linkTo` gives a link for is the candidate routeStep would pick
+ * (the links routeStep is given are exactly the live members linkTo accepts).
+ * `ring` is sorted by position and holds this node when it stores
+ * (Membership.ring). One binary search and a few lookups, where routeStep
+ * looked up every link (a fifth of a 10,000-node simulation's CPU).
+ */
+export function routeStepOnRing<T>(self: RouteSelf, ring: readonly Member[], pos: bigint, linkTo: (m: Member) => T | undefined): RouteStep<T> {
+  if (!ring.length) return self.storing ? { kind: 'self' } : { kind: 'none' };
+  const first = Membership.responsibleIndex(ring, pos);
+  const responsible = ring[first];
+  if (responsible.id === self.id) return { kind: 'self' };
+  for (let k = 0, i = first; k < ring.length; k++, i = i === 0 ? ring.length - 1 : i - 1) {
+    const m = ring[i];
+    if (m.id === self.id) break; // this node is closer than every member after it
+    const via = linkTo(m);
+    if (via === undefined) continue;
+    // a ring without this node's own entry: the link must still be closer than this node
+    if (self.storing && ringDistance(m.pos, pos) >= ringDistance(self.pos, pos)) break;
+    return { kind: 'peer', peer: via };
+  }
+  return { kind: 'connect', member: responsible };
 }
 
 /** Finger i: the first ring node at or after self + 2^i (targets from the core's ring math); distinct, nearest first. */
