@@ -1,32 +1,29 @@
 'use strict';
-// Ring positions as base58 text (ts/chord/positions.ts): the encode cache is keyed by a position's
-// top bits, so positions that share them must each still get their own text.
+// Every row of the chord vectors (PROTOCOL.md §15.1) through the public API and the js2p drop-in.
 const test = require('ava');
-const { slotsOf, positionText, positionOf, RING } = require('../../dist/chord/positions.js');
-const { core } = require('../../dist/native.js');
+const { load, vectorTest, IMPLS } = require('../helpers/vectors');
+const { base58Encode, TABLES } = require('../../dist/index.js');
+const { chordPositions, ringDistance } = require('../../dist/base/api.js'); // ring math: internal, not in the main entry
+const compat = require('../../dist/compat/chord.js');
 
-test('positionText: positions sharing their top 53 bits (a cache key) each get their own text', (t) => {
-  const base = slotsOf('shared-top-bits')[0].pos; // a sha1-table position: its low 64 bits are zero
-  t.is(base & ((1n << 64n) - 1n), 0n);
-  const near = [base, base + 1n, base + (1n << 200n), base - 1n];
-  for (let round = 0; round < 2; round++) {
-    for (const pos of near) {
-      const text = positionText(pos);
-      t.is(core.base58DecodeInt(text), pos);
-      t.is(positionOf(text), pos);
+for (const impl of IMPLS) {
+  vectorTest(test, `[${impl}] key positions and ring distances`, (t) => {
+    const v = load(`${impl}/chord.json`);
+    for (const row of v.key_hashes) {
+      const key = Buffer.from(row.key_hex, 'hex');
+      const got = chordPositions(key);
+      t.deepEqual(row.hashes.map((h) => h.table), [...TABLES]);
+      row.hashes.forEach((h, i) => {
+        t.is(got[i].toString(), h.int, `${h.table} of ${row.key_hex}`);
+        t.is(base58Encode(got[i]), h.base58);
+      });
+      t.deepEqual(compat.get_hashes(key).map(String), row.hashes.map((h) => h.int));
     }
-  }
-});
-
-test('positionText: every table of many keys round-trips, past the cache size, and the SHA-512 table unreduced', (t) => {
-  let sha512Beyond = 0;
-  const wrong = [];
-  for (let round = 0; round < 2; round++)
-    for (let i = 0; i < 5000; i++)
-      for (const s of slotsOf(`key-${i}`)) {
-        if (s.pos >= RING) sha512Beyond++;
-        if (positionText(s.pos) !== core.base58EncodeInt(s.pos)) wrong.push(`${s.table} of key-${i}`);
-      }
-  t.deepEqual(wrong.slice(0, 5), []);
-  t.true(sha512Beyond > 0, 'some SHA-512 positions lie beyond 2^384');
-});
+    for (const d of v.distance) {
+      const a = BigInt(d.a);
+      const b = BigInt(d.b);
+      t.is(ringDistance(a, b).toString(), d.distance_b_minus_a_mod_2_384);
+      t.is(compat.distance(d.a, d.b).toString(), d.distance_b_minus_a_mod_2_384);
+    }
+  });
+}
