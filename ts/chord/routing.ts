@@ -4,6 +4,8 @@
  * (overlay.ts) calls them with its live state; the simulator (sim/chord.js)
  * calls the same functions with converged ring views to measure hops at sizes
  * where gossiping the member list among real nodes in one process is too slow.
+ * The overlay's own step is routeStepOnRing, which decides as routeStep does
+ * (__test__/chord/routing.spec.js compares them) without measuring every link.
  */
 import { core } from '../native';
 import { Membership, type Member } from './ring';
