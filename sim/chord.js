@@ -342,6 +342,11 @@ async function runNodeSim({
   // nodes killed (and as many added) per churn step: one per 1,000 nodes, so that each node sees the
   // same churn per round at every N (the N = 1,000 run's rate), and the run's simulated time does not grow with N
   killsPerStep = Math.max(1, Math.round(nodes / 1000)),
+  // clients: 4 writers (load, and setting and getting during churn) and 8 readers (the read-back) per
+  // 1,000 nodes, so each node serves the same workload per simulated second at every N (the N = 1,000
+  // run's); with 4 and 8 at any N, a 10,000-node run spent 135 of its 645 simulated seconds, a fifth of
+  // its wall time, waiting on a workload ten times thinner per node
+  workloadScale = Math.max(1, Math.round(nodes / 1000)),
   // dead members' records are kept 10x this long (membership gossip sends changes only)
   failureTimeout = 8 * stabilizeInterval,
   latencyMs = 2,
@@ -365,6 +370,7 @@ async function runNodeSim({
   const t0 = Date.now();
   const wallStart = realTimers.now();
   const acked = new Map(); // key -> value, once set() resolved
+  const ackedKeys = []; // acked's keys, in order (a random get picks one without copying them)
   const hops = [];
   let getsDone = 0;
   let getsOk = 0;
@@ -414,6 +420,7 @@ async function runNodeSim({
       try {
         await sim.pick(sim.live()).set(k, v);
         if (process.env.SIM_DEBUG && Date.now() - t > 1000) log(`  slow set ${Date.now() - t} ms`);
+        if (!acked.has(k)) ackedKeys.push(k);
         acked.set(k, v);
       } catch (e) {
         setsFailed++;
@@ -421,7 +428,7 @@ async function runNodeSim({
     };
     /** A get of a random acknowledged key from a random node; hops from that node's record of its lookups. */
     const get = async (key) => {
-      const k = key ?? sim.pick([...acked.keys()]);
+      const k = key ?? sim.pick(ackedKeys);
       let pool;
       while (!(pool = sim.settled(2 * stabilizeInterval)).length) await sleep(50);
       const node = sim.pick(pool);
@@ -439,9 +446,11 @@ async function runNodeSim({
       else failures.push({ key: k, phase: churnPhase ? 'churn' : 'after', from: view, got: v instanceof Error ? `${v.name}: ${v.message}` : v });
     };
 
-    // load, 4 writers at a time
+    const writers = 4 * workloadScale;
+    const readers = 8 * workloadScale;
+    // load, `writers` at a time
     const batch = async (n, fn) => {
-      for (let i = 0; i < n; i += 4) await Promise.all(Array.from({ length: Math.min(4, n - i) }, () => fn()));
+      for (let i = 0; i < n; i += writers) await Promise.all(Array.from({ length: Math.min(writers, n - i) }, () => fn()));
     };
     const churnTotal = Math.round(churn * nodes);
     const churnSteps = Math.ceil(churnTotal / killsPerStep);
@@ -450,7 +459,7 @@ async function runNodeSim({
     await batch(loadKeys, set);
     const loadMs = Date.now() - tLoad;
     // churn: every churnIntervalMs killsPerStep random nodes are killed without notice (close({ leave: false }))
-    // and as many fresh ones join, while 4 workers keep setting and getting
+    // and as many fresh ones join, while `writers` workers keep setting and getting
     const t1 = Date.now();
     let killed = 0;
     churnPhase = true;
@@ -469,7 +478,7 @@ async function runNodeSim({
           } else await sleep(20);
         }
       };
-      const workers = Array.from({ length: 4 }, worker);
+      const workers = Array.from({ length: writers }, worker);
       for (let s = 0; s < churnSteps; s++) {
         await sleep(churnIntervalMs);
         // killsPerStep at once: a larger ring gets the same churn per node and round, not a longer run
@@ -499,16 +508,16 @@ async function runNodeSim({
     const rest = Math.max(0, gets - getsDone);
     const all = [...acked.keys()];
     let lost = 0;
-    for (let i = 0; i < all.length; i += 8) {
+    for (let i = 0; i < all.length; i += readers) {
       await Promise.all(
-        all.slice(i, i + 8).map(async (k) => {
+        all.slice(i, i + readers).map(async (k) => {
           const okBefore = getsOk;
           await get(k);
           if (getsOk === okBefore) lost++;
         }),
       );
     }
-    for (let i = 0; i < rest; i += 8) await Promise.all(Array.from({ length: Math.min(8, rest - i) }, () => get()));
+    for (let i = 0; i < rest; i += readers) await Promise.all(Array.from({ length: Math.min(readers, rest - i) }, () => get()));
     const readMs = Date.now() - t2;
     await sleep(500); // lookups of the two tables a quorum read did not wait for
     for (const n of sim.nodes) hops.push(...n.hops.slice(hopsFrom.get(n) ?? 0));
@@ -533,6 +542,8 @@ async function runNodeSim({
       added: killed,
       churnIntervalMs,
       killsPerStep,
+      writers: 4 * workloadScale,
+      readers: 8 * workloadScale,
       failureTimeout,
       memoryPerNodeKiB,
       buffersPerNodeKiB,
