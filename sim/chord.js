@@ -426,7 +426,7 @@ async function runNodeSim({
         setsFailed++;
       }
     };
-    /** A get of a random acknowledged key from a random node; hops from that node's record of its lookups. */
+    /** A get of a random acknowledged key from a random node; hops from that node's record of its lookups. True when it read the acknowledged value. */
     const get = async (key) => {
       const k = key ?? sim.pick(ackedKeys);
       let pool;
@@ -442,8 +442,10 @@ async function runNodeSim({
       }
       if (process.env.SIM_DEBUG && Date.now() - t > 1000) log(`  slow get ${Date.now() - t} ms`);
       getsDone++;
-      if (JSON.stringify(v) === JSON.stringify(acked.get(k))) getsOk++;
+      const ok = JSON.stringify(v) === JSON.stringify(acked.get(k));
+      if (ok) getsOk++;
       else failures.push({ key: k, phase: churnPhase ? 'churn' : 'after', from: view, got: v instanceof Error ? `${v.name}: ${v.message}` : v });
+      return ok;
     };
 
     const writers = 4 * workloadScale;
@@ -511,9 +513,8 @@ async function runNodeSim({
     for (let i = 0; i < all.length; i += readers) {
       await Promise.all(
         all.slice(i, i + readers).map(async (k) => {
-          const okBefore = getsOk;
-          await get(k);
-          if (getsOk === okBefore) lost++;
+          // its own answer: with readers in parallel, getsOk also counts the others'
+          if (!(await get(k))) lost++;
         }),
       );
     }
