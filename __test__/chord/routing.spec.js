@@ -59,6 +59,7 @@ test('routeStepOnRing decides as routeStep over the same links: random rings, li
   const next = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const kinds = new Map();
   const mismatches = [];
+  let gaveUp = 0;
   for (let trial = 0; trial < 300; trial++) {
     const n = 1 + Math.floor(next() * 40);
     const members = Array.from({ length: n }, (_, i) => {
@@ -78,11 +79,16 @@ test('routeStepOnRing decides as routeStep over the same links: random rings, li
       const pos = q === 0 ? selfMember.pos : q === 1 ? members[0].pos : core.base58DecodeInt(nodeId(`target-${trial}-${q}`)) + (q % 4 === 0 ? RING : 0n);
       const responsible = ring.length ? ring[Membership.responsibleIndex(ring, pos)] : undefined;
       const want = describe(routeStep(self, responsible, pos, candidates));
-      const got = describe(routeStepOnRing(self, ring, pos, linkTo));
+      const got = describe(routeStepOnRing(self, ring, pos, linkTo, Infinity));
+      // a bounded walk gives up (null) rather than decide otherwise: the overlay then measures its links
+      const bounded = routeStepOnRing(self, ring, pos, linkTo, 3);
+      if (bounded === null) gaveUp++;
+      const combined = describe(bounded ?? routeStep(self, responsible, pos, candidates));
       kinds.set(want.split(' ')[0], (kinds.get(want.split(' ')[0]) || 0) + 1);
-      if (want !== got) mismatches.push(`trial ${trial} query ${q}: routeStep ${want}, routeStepOnRing ${got}`);
+      if (want !== got || want !== combined) mismatches.push(`trial ${trial} query ${q}: routeStep ${want}, routeStepOnRing ${got}, bounded to 3 steps ${combined}`);
     }
   }
   t.deepEqual(mismatches.slice(0, 5), []);
   for (const kind of ['self', 'peer', 'connect']) t.true((kinds.get(kind) || 0) > 20, `${kind} decisions covered (${kinds.get(kind) || 0})`);
+  t.true(gaveUp > 20, `bounded walks that gave up: ${gaveUp}`);
 });

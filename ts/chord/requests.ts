@@ -16,10 +16,10 @@ import { textOf } from '../mesh/wire';
 import type { Peer } from '../mesh/peer';
 import type { MeshMessage } from '../mesh/message';
 import { core } from '../native';
-import type { Member } from './ring';
+import { Membership, type Member } from './ring';
 import { compareVersions, tooFarAhead, versionOf, type Version } from './store';
 import { isMapping, positionOf, tableOf, type Slot, type TableName } from './positions';
-import { routeStepOnRing, type RouteStep } from './routing';
+import { routeStep, routeStepOnRing, type RouteCandidate, type RouteStep } from './routing';
 import { ITEM_BYTES } from './budget';
 import { encodedSize } from './values';
 import { Notifier, waitUntil } from '../base/wait-until';
@@ -90,7 +90,12 @@ export class RouteRequests {
 
   nextHop(pos: bigint): Hop {
     const node = this.o.node;
-    return routeStepOnRing({ id: node.id, pos: this.o.selfPos(), storing: node.storing }, node.membership.ring(node.storing), pos, this.linkTo);
+    const self = { id: node.id, pos: this.o.selfPos(), storing: node.storing };
+    const ring = node.membership.ring(node.storing);
+    // the walk is bounded by about the link count: past it, measuring each link is cheaper
+    const walked = routeStepOnRing(self, ring, pos, this.linkTo, 8 + 2 * node.peers.size);
+    if (walked) return walked;
+    return routeStep(self, ring[Membership.responsibleIndex(ring, pos)], pos, this.candidates());
   }
 
   /** The link a request may go on to a live ring member: a polyp2p peer that stores data, not over a link being closed. */
@@ -99,6 +104,16 @@ export class RouteRequests {
     const p = node.peers.get(m.id);
     return p && p.answersPings && node.isStoring(p) && !this.o.unlinked.has(p) ? p : undefined;
   };
+
+  /** Connected polyp2p peers that store data and are live ring members, at their ring positions. */
+  private *candidates(): Generator<RouteCandidate<Peer>> {
+    const node = this.o.node;
+    for (const p of node.peers.values()) {
+      if (!p.answersPings || !p.id || !node.isStoring(p) || this.o.unlinked.has(p)) continue; // not over a link being closed
+      const m = node.membership.liveMember(p.id);
+      if (m) yield { pos: m.pos, via: p };
+    }
+  }
 
   /** Write a request to a peer; false (reported) when it cannot be sent, e.g. larger than that peer accepts. */
   private write(peer: Peer, payload: unknown[]): boolean {

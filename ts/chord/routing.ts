@@ -62,14 +62,19 @@ export function routeStep<T>(self: RouteSelf, responsible: Member | undefined, p
  * (the links routeStep is given are exactly the live members linkTo accepts).
  * `ring` is sorted by position and holds this node when it stores
  * (Membership.ring). One binary search and a few lookups, where routeStep
- * looked up every link (a fifth of a 10,000-node simulation's CPU).
+ * looked up every link (a fifth of a 10,000-node simulation's CPU). After
+ * `maxSteps` members without a link it gives up (null): in a large view with
+ * few links (overlay 'full', or a node that does not store) a position chosen
+ * by a peer could make it walk the whole view; the caller then measures its
+ * links with routeStep.
  */
-export function routeStepOnRing<T>(self: RouteSelf, ring: readonly Member[], pos: bigint, linkTo: (m: Member) => T | undefined): RouteStep<T> {
+export function routeStepOnRing<T>(self: RouteSelf, ring: readonly Member[], pos: bigint, linkTo: (m: Member) => T | undefined, maxSteps: number): RouteStep<T> | null {
   if (!ring.length) return self.storing ? { kind: 'self' } : { kind: 'none' };
   const first = Membership.responsibleIndex(ring, pos);
   const responsible = ring[first];
   if (responsible.id === self.id) return { kind: 'self' };
   for (let k = 0, i = first; k < ring.length; k++, i = i === 0 ? ring.length - 1 : i - 1) {
+    if (k >= maxSteps) return null;
     const m = ring[i];
     if (m.id === self.id) break; // this node is closer than every member after it
     const via = linkTo(m);
