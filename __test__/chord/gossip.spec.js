@@ -253,7 +253,8 @@ test('vouchedBy: what a peer introduced (or also reported) before it became trus
 test('rumours about others: ignored while this node has a live link to the member; at most maxRumoursPerRound per peer and round', async (t) => {
   const { ChordNode } = require('../../dist/chord/chord-node.js');
   // the full overlay: 'log' would answer the fake rumourer with its neighbourhood (the rumour bound is the same)
-  const node = new ChordNode({ host: '127.0.0.1', port: 0, stabilizeInterval: 100, maxRumoursPerRound: 8, overlay: 'full' }); // not listening: no timers, no dials
+  // 1 s rounds: under a loaded CI host two calls a few ms apart at the start of a 100 ms round could fall in two
+  const node = new ChordNode({ host: '127.0.0.1', port: 0, stabilizeInterval: 1000, maxRumoursPerRound: 8, overlay: 'full' }); // not listening: no timers, no dials
   t.teardown(() => node.close());
   const members = Array.from({ length: 20 }, (_, i) => nodeId(`rumour-target-${i}`));
   for (const id of members) node.membership.merge(entry(id, 5), Date.now(), false, 'vouched');
@@ -261,7 +262,7 @@ test('rumours about others: ignored while this node has a live link to the membe
   const rumourer = { id: 'EvilRumourer', conn: { closed: false }, answersPings: true };
   const rumours = { packets: [0x30, members.map((id) => entry(id, 5, true, true)), 0] };
   // start at the beginning of a round so that the first batch falls in one round
-  await sleep(100 - (Date.now() % 100));
+  await sleep(1000 - (Date.now() % 1000));
   node.overlay.gossip.onMembers(rumourer, rumours);
   const dead = () => members.filter((id) => node.membership.members.get(id).dead).length;
   t.is(dead(), 8);
@@ -269,7 +270,7 @@ test('rumours about others: ignored while this node has a live link to the membe
   t.is(node.chordStats().gossip.rumoursIgnored, 12);
   node.overlay.gossip.onMembers(rumourer, rumours);
   t.is(dead(), 8, 'the same round: nothing more');
-  await sleep(110);
+  await sleep(1010 - (Date.now() % 1000));
   node.overlay.gossip.onMembers(rumourer, rumours);
   t.is(dead(), 16, 'the next round: eight more');
   // the member's own entry is always believed (it refutes, or leaves)
