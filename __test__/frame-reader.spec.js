@@ -15,9 +15,10 @@ function readAll(reader, chunks, onFrame = () => {}) {
   const frames = [];
   let error = null;
   for (const c of chunks) {
-    reader.push(c);
-    for (;;) {
-      const b = reader.read(Math.floor(Date.now() / 1000));
+    // as a connection reads: the chunk pushed with its first read (pushRead), then reads while more are buffered
+    for (let first = true; ; first = false) {
+      const now = Math.floor(Date.now() / 1000);
+      const b = first ? reader.pushRead(c, now) : reader.read(now);
       for (let i = 0; i < b.times.length; i++) {
         const f = new ReceivedFrame(b, i);
         frames.push(f);

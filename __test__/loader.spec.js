@@ -36,3 +36,18 @@ test('public API exposes backend and flags', (t) => {
   t.is(p.base.from_base_58('2').toString(), '1');
   t.is(p.base === require('../dist/compat/base.js'), true);
 });
+
+// an addon older than the TypeScript side fails at load (then the fallback runs and says why),
+// not on every socket read: a frame layout of another size, or no pushReadInto on its reader
+test('an addon whose frame reader does not match this package is refused at load, with "rebuild it"', (t) => {
+  const { createNativeOps } = require('../dist/base/native-backend.js');
+  const { FIELDS } = require('../dist/base/frame-batch.js');
+  const addon = (fields, reader) => ({ readerScratchLayout: () => [24, 1024, 2048, 64, fields], FrameReader: reader, compressionMethods: () => [] });
+  class Current {
+    pushReadInto() {}
+  }
+  class Older {}
+  t.throws(() => createNativeOps(addon(FIELDS, Older)), { message: /pushReadInto .*rebuild it \(npm run build:native\)/ });
+  t.throws(() => createNativeOps(addon(FIELDS + 1, Current)), { message: /integers per frame.*rebuild it/ });
+  t.notThrows(() => createNativeOps(addon(FIELDS, Current)));
+});

@@ -21,10 +21,9 @@ function readerBench(b, packets, count = 64) {
   let cache = null;
   return (i) => {
     if ((i & 1023) === 0) reader.setDedup((cache = b.createWaterfallCache(60, 1 << 20)), []);
-    reader.push(frames[i & 1023]);
-    let batch;
-    do batch = reader.read(t0 + 1024);
-    while (batch.more);
+    // as a connection reads a socket's chunk: push and the first read in one call, then reads while more are buffered
+    let batch = reader.pushRead(frames[i & 1023], t0 + 1024);
+    while (batch.more) batch = reader.read(t0 + 1024);
     return batch;
   };
 }

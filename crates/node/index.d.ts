@@ -12,6 +12,11 @@ export declare class FrameReader {
   setCompressions(methods: Array<number>): void
   push(chunk: Uint8Array): void
   /**
+   * `push(chunk)` then `read_into(now, scratch)`: a socket read's first
+   * batch in one crossing (the crossing cost as much as the push itself).
+   */
+  pushReadInto(chunk: Uint8Array, now: number, scratch: Uint8Array): Buffer | null
+  /**
    * Read the frames buffered into `scratch` (laid out as `reader_scratch_layout`
    * says; at least `BYTES_AT` bytes); returns the batch's bytes when they
    * do not fit in it. `now`: the receiver's clock in Unix seconds (the dedup window).

@@ -128,10 +128,9 @@ export class FramedConnection extends EventEmitter implements PendingHolder {
     if (this.closed || this.closing) return;
     this.counters.bytesIn += chunk.length;
     this.lastReceivedAt = Date.now();
-    this.reader.push(chunk);
     let frames = 0;
-    for (;;) {
-      const batch = this.reader.read(nowSeconds());
+    for (let first = true; ; first = false) {
+      const batch = first ? this.reader.pushRead(chunk, nowSeconds()) : this.reader.read(nowSeconds());
       const n = batch.times.length;
       for (let i = 0; i < n; i++) {
         if (this.closed) return this.abandon(batch, i);

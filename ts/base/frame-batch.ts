@@ -114,6 +114,8 @@ export interface FrameReaderLike {
   push(chunk: Uint8Array): void;
   /** `now`: the receiver's clock, Unix seconds (the dedup window). */
   read(now: number): FrameBatch;
+  /** push(chunk), then read(now): a socket read's first batch (one crossing into the addon, not two). */
+  pushRead(chunk: Uint8Array, now: number): FrameBatch;
   /** Bytes of the frame in progress, header included: 0 exactly between frames. */
   readonly buffered: number;
 }

@@ -34,6 +34,7 @@ interface NativeFrameReader {
   setDedup(cache: WaterfallCacheLike, linkOnly: number[]): void;
   push(chunk: Uint8Array): void;
   readInto(now: number, scratch: Uint8Array): Buffer | null;
+  pushReadInto(chunk: Uint8Array, now: number, scratch: Uint8Array): Buffer | null;
   lastError(): string[] | null;
   readonly buffered: number;
 }
@@ -57,8 +58,7 @@ class ReaderScratch {
   readonly bytes: Buffer;
 
   constructor(addon: NativeAddon) {
-    const [rowsAt, timesAt, bytesAt, maxFrames, fields] = addon.readerScratchLayout();
-    if (fields !== FIELDS) throw new Error(`the native addon lays out ${fields} integers per frame, this package ${FIELDS}: rebuild it (npm run build:native)`);
+    const [rowsAt, timesAt, bytesAt, maxFrames, fields] = checkReader(addon);
     const buffer = new ArrayBuffer(bytesAt + SCRATCH_BYTES);
     this.all = new Uint8Array(buffer);
     this.status = new Int32Array(buffer, 0, rowsAt / 4);
@@ -106,8 +106,19 @@ class NativeFrameReaderAdapter implements FrameReaderLike {
   }
 
   read(now: number): FrameBatch {
+    return this.batch(this.inner.readInto(now, this.scratch.all));
+  }
+
+  /** The chunk is the reader's from here on, as with push(). */
+  pushRead(chunk: Uint8Array, now: number): FrameBatch {
+    this.chunk = chunk;
+    this.held = -1;
+    return this.batch(this.inner.pushReadInto(chunk, now, this.scratch.all));
+  }
+
+  /** The batch the last read left in the scratch (`own`: its bytes when they did not fit there). */
+  private batch(own: Buffer | null): FrameBatch {
     const s = this.scratch;
-    const own = this.inner.readInto(now, s.all);
     const chunk = this.chunk;
     this.chunk = null;
     const status = s.status;
@@ -161,7 +172,22 @@ function wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R 
   };
 }
 
+/**
+ * The addon's frame reader matches this package's TypeScript side (else the
+ * load fails and the fallback runs, rather than every socket read throwing).
+ * Returns readerScratchLayout().
+ */
+function checkReader(addon: NativeAddon): number[] {
+  const layout = addon.readerScratchLayout();
+  const fields = layout[4];
+  if (fields !== FIELDS) throw new Error(`the native addon lays out ${fields} integers per frame, this package ${FIELDS}: rebuild it (npm run build:native)`);
+  const reader = addon.FrameReader.prototype as Partial<NativeFrameReader>;
+  if (typeof reader.pushReadInto !== 'function') throw new Error('the native addon has no FrameReader.pushReadInto (it is older than this package): rebuild it (npm run build:native)');
+  return layout;
+}
+
 export function createNativeOps(addon: NativeAddon): NativeOps {
+  checkReader(addon);
   let scratch: ReaderScratch | undefined;
   return {
     base58EncodeInt: wrap((n: bigint) => {

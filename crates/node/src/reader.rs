@@ -132,6 +132,20 @@ impl FrameReader {
         self.inner.push(&chunk);
     }
 
+    /// `push(chunk)` then `read_into(now, scratch)`: a socket read's first
+    /// batch in one crossing (the crossing cost as much as the push itself).
+    #[napi]
+    pub fn push_read_into<'env>(
+        &mut self,
+        env: &'env Env,
+        chunk: Uint8ArraySlice,
+        now: f64,
+        scratch: Uint8ArraySlice,
+    ) -> napi::Result<Option<BufferSlice<'env>>> {
+        self.push(chunk);
+        self.read_into(env, now, scratch)
+    }
+
     /// Read the frames buffered into `scratch` (laid out as `reader_scratch_layout`
     /// says; at least `BYTES_AT` bytes); returns the batch's bytes when they
     /// do not fit in it. `now`: the receiver's clock in Unix seconds (the dedup window).

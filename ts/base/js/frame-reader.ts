@@ -67,6 +67,11 @@ export class JsFrameReader implements FrameReaderLike {
     }
   }
 
+  pushRead(chunk: Uint8Array, now: number): FrameBatch {
+    this.push(chunk);
+    return this.read(now);
+  }
+
   read(now: number): FrameBatch {
     this.now = now;
     const parts: Buffer[] = [];
