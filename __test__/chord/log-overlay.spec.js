@@ -188,3 +188,56 @@ test.serial("overlay 'log': after many replacements no copy spreads beyond its r
     await close();
   }
 });
+
+test.serial("overlay 'log': finger lookups back off on a quiet ring, and a finger whose link closed is looked up the next round", async (t) => {
+  t.timeout(240_000);
+  const { RouteRequests } = require('../../dist/chord/requests.js');
+  const { ringDistance } = require('../../dist/chord/positions.js');
+  const { nodes, add, close } = virtualRing();
+  const finds = []; // [node, target, time] of every 'find' a node originates
+  const originate = RouteRequests.prototype.originate;
+  RouteRequests.prototype.originate = function (table, pos, op, ...rest) {
+    if (op === 'find') finds.push([this.o.node, pos, Date.now()]);
+    return originate.call(this, table, pos, op, ...rest);
+  };
+  try {
+    for (let i = 0; i < 32; i++) await add();
+    await waitNeighbours(t, nodes, 60_000);
+    await sleep(120_000); // fingers found, lookups backed off
+    const before = finds.length;
+    await sleep(60_000);
+    const perNodePerMinute = (finds.length - before) / nodes.length;
+    t.log(`quiet ring of 32, 500 ms rounds: ${perNodePerMinute.toFixed(1)} finger lookups per node per minute`);
+    // one a round would be 120 a minute, one per 8 rounds 15; one per 32 rounds is 3.75
+    t.true(perNodePerMinute <= 6, `${perNodePerMinute.toFixed(1)} lookups per node per minute on a quiet ring`);
+
+    // a node's finger (not a neighbour of it) dies: the node looks its slot up within a few rounds
+    // (a lookup of its cycle may still be under way: at most 4 rounds, and one per 32 rounds by now)
+    const near = (n, id) => [...n.overlay.successors, ...n.overlay.predecessors].some((m) => m.id === id);
+    let pick = null;
+    for (const n of nodes) {
+      const f = n.overlay.fingers.find((m) => n.peers.has(m.id) && !near(n, m.id));
+      if (f) {
+        pick = [n, f];
+        break;
+      }
+    }
+    if (!pick) return t.fail('no node has a linked finger that is not its neighbour');
+    const [node, finger] = pick;
+    const slot = ringDistance(node.overlay.selfPos(), finger.pos).toString(2).length - 1;
+    const target = (node.overlay.selfPos() + (1n << BigInt(slot))) % (1n << 384n);
+    const killedAt = Date.now();
+    await nodes.find((n) => n.id === finger.id).close({ leave: false });
+    await sleep(3_000);
+    const looked = finds.filter(([n, pos, at]) => n === node && at >= killedAt && pos === target);
+    t.is(looked.length, 1, `lookups of the lost finger's slot ${slot} within 6 rounds of its death`);
+    await sleep(5_000);
+    // the slot's finger now: the first live node at or after the target, which the node links to again
+    const live = nodes.filter((n) => !n.closed);
+    const successor = live.reduce((a, b) => (ringDistance(target, b.overlay.selfPos()) < ringDistance(target, a.overlay.selfPos()) ? b : a));
+    t.true(node.peers.has(successor.id), `the node links to its slot's new finger ${successor.host}`);
+  } finally {
+    RouteRequests.prototype.originate = originate;
+    await close();
+  }
+});

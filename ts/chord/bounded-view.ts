@@ -13,6 +13,16 @@ import { textOf } from '../mesh/wire';
 
 /** Join lookups a node makes before it leaves finding its place to its ordinary dials. */
 const LOCATE_TRIES = 3;
+/**
+ * Most rounds between two finger lookups while they find nothing new. At 8,
+ * lookups (about log2 N hops there and back each) were four fifths of a quiet
+ * 10,000-node ring's frames; a finger lost is looked up again the next round
+ * (fingerLost), so a longer wait leaves no slot empty, only a finger that a
+ * newer node could have bettered (one hop at most).
+ */
+const MAX_FIND_EVERY = 32;
+/** Lost fingers' slots waiting for a lookup (a node's links are bounded; this bounds the list against a burst of closes). */
+const MAX_LOST_SLOTS = 16;
 
 export class BoundedView {
   constructor(private readonly o: Overlay) {}
@@ -21,7 +31,7 @@ export class BoundedView {
   onRound(beat: boolean): void {
     this.trim();
     if (!this.located) this.locate();
-    if (beat && ++this.roundsSinceFind >= this.findEvery) this.findFinger();
+    if (beat && (++this.roundsSinceFind >= this.findEvery || this.lostSlots.length)) this.findFinger();
   }
 
   /** Whether this node found its place on the ring since it started (or was cut off). */
@@ -168,9 +178,19 @@ export class BoundedView {
 
   private fingerTurn = 0;
   private finding = false;
-  /** Rounds between finger lookups: doubles (up to 8) while lookups find no finger this node lacked, back to 1 when one does. */
+  /** Rounds between finger lookups: doubles (up to MAX_FIND_EVERY) while lookups find no finger this node lacked, back to 1 when one does. */
   private findEvery = 1;
   private roundsSinceFind = 0;
+  /** Finger slots (bit i of self + 2^i) whose finger's link closed, and lookups of each made: looked up before the cycle goes on. */
+  private lostSlots: LostSlot[] = [];
+
+  /** A link closed to a member this node used as a finger: its slot is looked up next round, not when the cycle comes back to it. */
+  fingerLost(id: string, pos: bigint): void {
+    const d = ringDistance(this.o.selfPos(), pos);
+    if (d === 0n) return;
+    const slot = d.toString(2).length - 1; // the largest i with self + 2^i at or before the lost finger
+    if (!this.lostSlots.some((l) => l.slot === slot) && this.lostSlots.length < MAX_LOST_SLOTS) this.lostSlots.push({ slot, id, tries: 0 });
+  }
 
   /**
    * One finger lookup per round, successor(self + 2^i) by a
@@ -187,12 +207,16 @@ export class BoundedView {
     const self = this.o.selfPos();
     const first = ringDistance(self, succ.pos).toString(2).length; // 2^first > distance to the successor
     if (first >= 384) return;
-    const i = first + (this.fingerTurn++ % (384 - first));
+    const next = this.lostSlots.shift();
+    const lost = next && next.slot >= first ? next : null;
+    const i = lost ? lost.slot : first + (this.fingerTurn++ % (384 - first));
     const target = (self + (1n << BigInt(i))) % RING;
     this.finding = true;
     void this.o.requests.originate('sha384', target, 'find', null, null, 4 * node.chord.stabilizeInterval, false).then((a) => {
       this.finding = false;
-      if (a.status === 'ok') this.found(a.value, target);
+      const named = a.status === 'ok' && this.found(a.value, target, lost);
+      // a lookup through the lost finger itself (timed out) or that named no other is made again (three in all)
+      if (lost && !named && lost.tries < 2 && this.lostSlots.length < MAX_LOST_SLOTS) this.lostSlots.push({ ...lost, tries: lost.tries + 1 });
     });
   }
 
@@ -263,17 +287,25 @@ export class BoundedView {
    * A 'find' answer: [entry of the node responsible for `target` (at or before
    * it), its successors…]. Finger i is successor(target), the first of them at
    * or after the target: dialled unless this node already links to it.
+   * Entries of the finger being replaced or of members held dead are passed
+   * over. True when it named a finger.
    */
-  private found(value: unknown, target: bigint): void {
+  private found(value: unknown, target: bigint, replacing: LostSlot | null): boolean {
     let best: (FoundEntry & { gap: bigint }) | null = null;
+    const members = this.o.node.membership.members;
     for (const e of entriesOf(value, 1 + 2 * this.o.node.chord.replicas)) {
+      // the finger being replaced, or one held dead here: the answering node has not heard yet
+      if (e.id === replacing?.id || members.get(e.id)?.dead) continue;
       const gap = ringDistance(target, e.pos);
       if (!best || gap < best.gap) best = { ...e, gap };
     }
     // a finger this node already links to; one only in its view is dialled (fingers are kept as links, wanted())
     const known = !best || best.id === this.o.node.id || this.o.node.peers.has(best.id);
-    this.findEvery = known ? Math.min(8, this.findEvery * 2) : 1;
+    // a lost finger's replacement is news by design: it does not speed the cycle up (else a finger
+    // that closes and reopens its link would keep this node at one lookup a round)
+    if (!replacing) this.findEvery = known ? Math.min(MAX_FIND_EVERY, this.findEvery * 2) : 1;
     if (best && !known) this.dialFound(best.id, best.host, best.port);
+    return !!best;
   }
 
   /** Dial a node a lookup named (not one already linked, or dialled in the last 2 s). */
@@ -283,6 +315,13 @@ export class BoundedView {
     this.o.dialed.set(id, Date.now());
     this.dialQuietly(host, port, id);
   }
+}
+
+interface LostSlot {
+  slot: number;
+  /** The finger lost. */
+  id: string;
+  tries: number;
 }
 
 interface FoundEntry {

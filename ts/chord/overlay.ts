@@ -428,7 +428,11 @@ export function installOverlay(node: ChordNode): void {
     // unless a link to it is back within the grace period (two nodes that dialled each other at
     // once keep one of the two links, and one side may see the other closed first).
     const id = peer.id;
-    if (!id || overlay.unlinked.has(peer)) return;
+    if (!id) return;
+    // a finger gone (without notice or not) leaves its slot to the next closer one until it is looked up
+    const finger = overlay.log && !node.peers.has(id) ? overlay.fingers.find((m) => m.id === id) : undefined;
+    if (finger) overlay.bounded.fingerLost(finger.id, finger.pos);
+    if (overlay.unlinked.has(peer)) return;
     overlay.later(Math.min(1000, node.chord.stabilizeInterval), () => {
       if (node.peers.has(id)) return;
       if (node.membership.members.get(id)?.dead === false) overlay.gossip.stats.declaredDeadLinkLost++;
