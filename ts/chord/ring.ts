@@ -170,6 +170,7 @@ export class Membership {
 
   private noteChange(m: Member, now: number, flood: boolean): void {
     m.seenAt = now;
+    if (m.dead || !m.verified) this.expiresFrom = Math.min(this.expiresFrom, now + this.keptDeadFor);
     if (!m.verified) return; // not part of the view: nothing changed for the peers
     this.changedAt = now;
     if (flood) this.dirty.set(m.id, m);
@@ -368,13 +369,26 @@ export class Membership {
   /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours), and introductions not verified within as long. */
   expire(now: number, keepDead: number): void {
     if (this.deadCount === 0 && this.unverifiedSet.size === 0) return;
+    // nothing expires before the earliest (seenAt + keepDead) of the last walk or of a change since: no walk of the view every round
+    if (now <= this.expiresFrom && keepDead === this.keptDeadFor) return;
+    this.keptDeadFor = keepDead;
+    let next = Infinity;
     for (const [id, m] of this.members) {
-      if (!(m.dead || !m.verified) || now - m.seenAt <= keepDead || this.dirty.has(id)) continue;
+      if (!(m.dead || !m.verified)) continue;
+      if (now - m.seenAt <= keepDead || this.dirty.has(id)) {
+        next = Math.min(next, m.seenAt + keepDead);
+        continue;
+      }
       if (!m.verified) this.countPending(m, -1);
       this.account(m, -1);
       this.members.delete(id);
     }
+    this.expiresFrom = next;
   }
+
+  /** No dead or unverified member expires before this time (expire()), for `keptDeadFor`. */
+  private expiresFrom = 0;
+  private keptDeadFor = 0;
 
   /** The entries changed since the last call (the delta to send), oldest first; clears the queue. */
   drain(): MemberWire[] {
