@@ -113,12 +113,12 @@ for (const impl of ['js2p', 'py2p-0.7.878']) {
 const { slotsOf } = require('../../dist/chord/positions.js');
 const { legacyFind } = require('../../dist/chord/legacy-find.js');
 
-/** The original's get (timeout in seconds): { found, value, ms }. */
-async function theirGet(theirs, key, timeout) {
+/** The original's get (timeout in seconds; its answer awaited for `waitMs`): { found, value, ms }. */
+async function theirGet(theirs, key, timeout, waitMs = timeout * 1000 + 5000) {
   const from = theirs.events.length;
   const started = Date.now();
   theirs.command({ cmd: 'get', key, timeout });
-  const ev = await theirs.waitFor((e) => e.event === 'value' && e.key === key, timeout * 1000 + 5000, from);
+  const ev = await theirs.waitFor((e) => e.event === 'value' && e.key === key, waitMs, from);
   const value = ev.value && ev.value.$bin ? Buffer.from(ev.value.$bin, 'hex').toString() : ev.value;
   return { found: ev.found, value, ms: Date.now() - started };
 }
@@ -155,27 +155,44 @@ for (const impl of ORIGINALS) {
       t.log(`${impl} read a polyp2p write ${Date.now() - setAt} ms after the set`);
     }
 
-    // the later of two writes in one second wins for every reader, in both orders
+    // the later of two writes in one second wins for every reader, in both orders. An attempt whose
+    // writes could not share a second is made again with a fresh key (at most three): once in CI,
+    // js2p left a get of its own unanswered for 5 s (its own 0.3 s timeout did not fire either)
     for (const [first, second] of [
       ['polyp2p', 'original'],
       ['original', 'polyp2p'],
     ]) {
-      const key = `same-second-${first}-then-${second}`;
-      const write = async (who, value) => {
-        if (who === 'polyp2p') return ours.set(key, value);
-        theirs.command({ cmd: 'set', key, value });
-        await theirs.waitFor((e) => e.event === 'ok' && e.cmd === 'set', 5000);
-      };
-      const at = await startOfSecond();
-      await write(first, `by ${first}`);
-      // the second write starts once the first is readable at the second writer: it is the later one
-      if (second === 'original') await waitFor(async () => (await theirGet(theirs, key, 0.3)).value === `by ${first}`, 3000, 'the first write at the original');
-      else await waitFor(async () => (await ours.getOr(key, null, { timeout: 300 }).catch(() => null)) === `by ${first}`, 3000, 'the first write at polyp2p');
-      await write(second, `by ${second}`);
-      t.is(Math.floor(Date.now() / 1000), at, 'both writes in one second');
-      await sleep(200);
-      t.is(await ours.get(key, { timeout: 3000 }), `by ${second}`, `${key}: polyp2p reads the later write`);
-      t.is((await theirGet(theirs, key, 2)).value, `by ${second}`, `${key}: ${impl} reads the later write`);
+      let decided = false;
+      for (let attempt = 0; attempt < 3 && !decided; attempt++) {
+        const key = `same-second-${first}-then-${second}-${attempt}`;
+        const write = async (who, value) => {
+          if (who === 'polyp2p') return ours.set(key, value);
+          const from = theirs.events.length; // its own answer, not an earlier write's
+          theirs.command({ cmd: 'set', key, value });
+          await theirs.waitFor((e) => e.event === 'ok' && e.cmd === 'set', 5000, from);
+        };
+        const at = await startOfSecond();
+        await write(first, `by ${first}`);
+        // the second write starts once the first is readable at the second writer: it is the later one
+        const readable =
+          second === 'original'
+            ? async () => (await theirGet(theirs, key, 0.3, 1000).catch(() => null))?.value === `by ${first}`
+            : async () => (await ours.getOr(key, null, { timeout: 300 }).catch(() => null)) === `by ${first}`;
+        const seen = await waitFor(readable, 3000, `the first write at the ${second}`).then(
+          () => true,
+          () => false,
+        );
+        if (seen) await write(second, `by ${second}`);
+        if (!seen || Math.floor(Date.now() / 1000) !== at) {
+          t.log(`${key}: ${seen ? 'the two writes fell in two seconds' : `the first write was not read back at the ${second} within 3 s`}; again with a fresh key`);
+          continue;
+        }
+        decided = true;
+        await sleep(200);
+        t.is(await ours.get(key, { timeout: 3000 }), `by ${second}`, `${key}: polyp2p reads the later write`);
+        t.is((await theirGet(theirs, key, 2)).value, `by ${second}`, `${key}: ${impl} reads the later write`);
+      }
+      t.true(decided, `${first} then ${second}: in none of three attempts did both writes share a second\n${theirs.describe()}`);
     }
 
     // a delete made on polyp2p: within 0.5 s the original holds nothing of the key, and reads it as absent
