@@ -172,11 +172,7 @@ function wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R 
   };
 }
 
-/**
- * The addon's frame reader matches this package's TypeScript side (else the
- * load fails and the fallback runs, rather than every socket read throwing).
- * Returns readerScratchLayout().
- */
+/** The addon's reader matches this package (else the load fails, not every read); returns its layout. */
 function checkReader(addon: NativeAddon): number[] {
   const layout = addon.readerScratchLayout();
   const fields = layout[4];

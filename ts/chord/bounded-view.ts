@@ -13,15 +13,8 @@ import { textOf } from '../mesh/wire';
 
 /** Join lookups a node makes before it leaves finding its place to its ordinary dials. */
 const LOCATE_TRIES = 3;
-/**
- * Most rounds between two finger lookups while they find nothing new. At 8,
- * lookups (about log2 N hops there and back each) were four fifths of a quiet
- * 10,000-node ring's frames; a finger lost is looked up again the next round
- * (fingerLost), so a longer wait leaves no slot empty, only a finger that a
- * newer node could have bettered (one hop at most).
- */
+/** Most rounds between finger lookups that find nothing new (at 8 they were 4/5 of a quiet ring's frames; a lost finger is looked up at once). */
 const MAX_FIND_EVERY = 32;
-/** Lost fingers' slots waiting for a lookup (a node's links are bounded; this bounds the list against a burst of closes). */
 const MAX_LOST_SLOTS = 16;
 
 export class BoundedView {
@@ -181,7 +174,7 @@ export class BoundedView {
   /** Rounds between finger lookups: doubles (up to MAX_FIND_EVERY) while lookups find no finger this node lacked, back to 1 when one does. */
   private findEvery = 1;
   private roundsSinceFind = 0;
-  /** Finger slots (bit i of self + 2^i) whose finger's link closed, and lookups of each made: looked up before the cycle goes on. */
+  /** Slots (i of self + 2^i) whose finger's link closed: looked up before the cycle goes on. */
   private lostSlots: LostSlot[] = [];
 
   /** A link closed to a member this node used as a finger: its slot is looked up next round, not when the cycle comes back to it. */
@@ -215,7 +208,7 @@ export class BoundedView {
     void this.o.requests.originate('sha384', target, 'find', null, null, 4 * node.chord.stabilizeInterval, false).then((a) => {
       this.finding = false;
       const named = a.status === 'ok' && this.found(a.value, target, lost);
-      // a lookup through the lost finger itself (timed out) or that named no other is made again (three in all)
+      // timed out (through the lost finger?) or named no other: again, three tries in all
       if (lost && !named && lost.tries < 2 && this.lostSlots.length < MAX_LOST_SLOTS) this.lostSlots.push({ ...lost, tries: lost.tries + 1 });
     });
   }
@@ -294,15 +287,14 @@ export class BoundedView {
     let best: (FoundEntry & { gap: bigint }) | null = null;
     const members = this.o.node.membership.members;
     for (const e of entriesOf(value, 1 + 2 * this.o.node.chord.replicas)) {
-      // the finger being replaced, or one held dead here: the answering node has not heard yet
+      // the answering node may not know yet
       if (e.id === replacing?.id || members.get(e.id)?.dead) continue;
       const gap = ringDistance(target, e.pos);
       if (!best || gap < best.gap) best = { ...e, gap };
     }
     // a finger this node already links to; one only in its view is dialled (fingers are kept as links, wanted())
     const known = !best || best.id === this.o.node.id || this.o.node.peers.has(best.id);
-    // a lost finger's replacement is news by design: it does not speed the cycle up (else a finger
-    // that closes and reopens its link would keep this node at one lookup a round)
+    // a replacement does not speed the cycle up (a finger closing and reopening its link would)
     if (!replacing) this.findEvery = known ? Math.min(MAX_FIND_EVERY, this.findEvery * 2) : 1;
     if (best && !known) this.dialFound(best.id, best.host, best.port);
     return !!best;

@@ -302,8 +302,7 @@ export class Overlay {
    */
   private prune(now: number): void {
     const node = this.node;
-    // a view and links unchanged since a prune that found nothing to close leave nothing to close (it
-    // walked every link each round: 7 % of a 10,000-node ring's CPU); every 8th round runs anyway
+    // nothing changed since a prune that found nothing: nothing to close (every 8th round runs anyway)
     const p = this.pruned;
     const same = p.version === node.membership.version && p.links === node.peers.size && p.outgoing === node.outgoingCount;
     if (same && ++p.rounds < 8) return;
@@ -313,7 +312,7 @@ export class Overlay {
     p.outgoing = node.outgoingCount;
   }
 
-  /** View version (-1: prune next round), link and outgoing counts when prune last found nothing to close, and rounds since. */
+  /** What prune last found nothing to close at (version -1: prune next round). */
   private readonly pruned = { version: -1, links: 0, outgoing: 0, rounds: 0 };
 
   /** One prune: true when it closed a link or left one for a later round (too young to close). */

@@ -369,7 +369,7 @@ export class Membership {
   /** Forget members declared dead longer than `keepDead` ms ago (their tombstone outlives the rumours), and introductions not verified within as long. */
   expire(now: number, keepDead: number): void {
     if (this.deadCount === 0 && this.unverifiedSet.size === 0) return;
-    // nothing expires before the earliest (seenAt + keepDead) of the last walk or of a change since: no walk of the view every round
+    // nothing expires before the earliest seenAt + keepDead (of the last walk, or a change since)
     if (now <= this.expiresFrom && keepDead === this.keptDeadFor) return;
     this.keptDeadFor = keepDead;
     let next = Infinity;
