@@ -13,6 +13,9 @@ module.exports = tseslint.config(
     rules: {
       // An async function without await is how a method that returns a Promise turns a throw into a rejection (transport/memory.ts).
       '@typescript-eslint/require-await': 'off',
+      // `import x = require('x')` is TypeScript's import of a CommonJS `export =` module (big-integer, ws):
+      // without esModuleInterop (tsconfig.json) it compiles to a plain require(), with no helper per file
+      '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
     },
   },
   {

@@ -6,7 +6,7 @@
  * key once, unjoin() hands data over, copy() waits for every read, reads need
  * three agreeing tables (not two).
  */
-import bigInt from 'big-integer';
+import bigInt = require('big-integer');
 import { MeshSocket, outgoingSetting } from './mesh';
 import { Protocol } from './base';
 import type { MeshNode } from '../mesh/mesh-node';

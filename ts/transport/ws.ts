@@ -11,7 +11,7 @@
  */
 import type * as http from 'http';
 import * as net from 'net';
-import type WebSocket from 'ws';
+import type WebSocket = require('ws');
 
 // `ws` (and `http`, ~0.9 MiB) are loaded on the first WebSocket listen or dial, not by every plain-TCP node.
 let wsLib: typeof import('ws') | undefined;
