@@ -250,10 +250,11 @@ test('vouchedBy: what a peer introduced (or also reported) before it became trus
   t.false(m.vouchedBy('peer-z', 3));
 });
 
-test('rumours about others: ignored while this node has a live link to the member; at most maxRumoursPerRound per peer and round', async (t) => {
+test('rumours about others: ignored while this node has a live link to the member; at most maxRumoursPerRound per peer and round', (t) => {
   const { ChordNode } = require('../../dist/chord/chord-node.js');
   // the full overlay: 'log' would answer the fake rumourer with its neighbourhood (the rumour bound is the same)
-  // 1 s rounds: under a loaded CI host two calls a few ms apart at the start of a 100 ms round could fall in two
+  // rounds are read from Date.now(): the calls below run at fixed times (a timer may fire a millisecond before
+  // Date.now() reaches the round's start, so sleeping to a boundary would not pin the round)
   const node = new ChordNode({ host: '127.0.0.1', port: 0, stabilizeInterval: 1000, maxRumoursPerRound: 8, overlay: 'full' }); // not listening: no timers, no dials
   t.teardown(() => node.close());
   const members = Array.from({ length: 20 }, (_, i) => nodeId(`rumour-target-${i}`));
@@ -261,17 +262,24 @@ test('rumours about others: ignored while this node has a live link to the membe
   node.peers.set(members[0], { id: members[0], conn: { closed: false } }); // a live direct link to this one
   const rumourer = { id: 'EvilRumourer', conn: { closed: false }, answersPings: true };
   const rumours = { packets: [0x30, members.map((id) => entry(id, 5, true, true)), 0] };
-  // start at the beginning of a round so that the first batch falls in one round
-  await sleep(1000 - (Date.now() % 1000));
-  node.overlay.gossip.onMembers(rumourer, rumours);
+  const roundStart = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+  const at = (ms, fn) => {
+    const realNow = Date.now;
+    Date.now = () => ms;
+    try {
+      fn();
+    } finally {
+      Date.now = realNow;
+    }
+  };
+  at(roundStart + 10, () => node.overlay.gossip.onMembers(rumourer, rumours));
   const dead = () => members.filter((id) => node.membership.members.get(id).dead).length;
   t.is(dead(), 8);
   t.false(node.membership.members.get(members[0]).dead, 'the linked member is never taken for dead on hearsay');
   t.is(node.chordStats().gossip.rumoursIgnored, 12);
-  node.overlay.gossip.onMembers(rumourer, rumours);
+  at(roundStart + 990, () => node.overlay.gossip.onMembers(rumourer, rumours));
   t.is(dead(), 8, 'the same round: nothing more');
-  await sleep(1010 - (Date.now() % 1000));
-  node.overlay.gossip.onMembers(rumourer, rumours);
+  at(roundStart + 1000, () => node.overlay.gossip.onMembers(rumourer, rumours));
   t.is(dead(), 16, 'the next round: eight more');
   // the member's own entry is always believed (it refutes, or leaves)
   node.overlay.gossip.onMembers({ id: members[1], conn: { closed: false }, answersPings: true }, { packets: [0x30, [entry(members[1], 6)], 0] });
