@@ -26,6 +26,10 @@ async function waitFor(cond, ms, what, { every = 100, detail } = {}) {
     if (last) return last;
     await new Promise((r) => setTimeout(r, every));
   }
+  // one last look after the deadline: a stall longer than the time left must not fail a condition that holds
+  await new Promise((r) => setImmediate(r));
+  last = await cond();
+  if (last) return last;
   throw new Error(`timed out after ${ms} ms waiting for ${what}${detail ? detail() : ''}`);
 }
 

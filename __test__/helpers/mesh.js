@@ -4,13 +4,19 @@ const net = require('net');
 const { createMesh } = require('../../dist/index.js');
 const { core } = require('../../dist/native.js');
 
-/** Poll `cond` every 10 ms until true; fail after `ms` with `what`. */
+/**
+ * Poll `cond` every 10 ms until true; fail after `ms` with `what`. After the deadline it reads
+ * what arrived meanwhile (setImmediate: after a stall, timers run before pending socket data)
+ * and asks once more, so one stall longer than the time left does not fail a condition that holds.
+ */
 async function waitFor(cond, ms = 5000, what = 'condition') {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await cond()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
+  await new Promise((r) => setImmediate(r));
+  if (await cond()) return;
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 

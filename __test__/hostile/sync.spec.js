@@ -157,6 +157,9 @@ test.serial('forged anti-entropy: entries and digests claiming a leased key (old
   }
   await waitFor(() => refused.length >= 3, 5000, 'refusals at the victim');
   await sleep(1500); // settling runs: the owner restamps its write to the later claim's second, the victim and B follow
+  // (a loaded host may need longer than 1.5 s for the restamp to travel a → victim → b)
+  const oneVersion = () => [victim, b].every((n) => n.metadata('leased')?.timestamp === a.metadata('leased')?.timestamp);
+  await waitFor(oneVersion, 10_000, 'the restamp everywhere').catch(() => {});
   for (const n of [victim, a, b]) {
     t.is(n.get('leased'), 'by a', 'the owner\'s value everywhere');
     t.is(n.metadata('leased').owner, a.id);

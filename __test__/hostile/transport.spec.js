@@ -23,16 +23,16 @@ async function flood(t, victim, n, send = () => {}) {
   }, 2);
   t.teardown(() => clearInterval(sampler));
   const started = Date.now();
+  // each close is timed from its socket's connect on (a slow burst of connects must not miss an early close)
+  const closedAt = new Array(n).fill(0);
   const socks = await Promise.all(
     Array.from({ length: n }, (_, i) =>
       rawSocket(t, victim.port).then(
-        (s) => (send(s.sock, i), s),
+        (s) => (s.sock.once('close', () => (closedAt[i] = Date.now())), send(s.sock, i), s),
         () => null,
       ),
     ),
   );
-  const closedAt = new Array(n).fill(0);
-  socks.forEach((s, i) => s && s.sock.once('close', () => (closedAt[i] = Date.now())));
   await waitFor(() => socks.every((s) => !s || s.closed), 15000, 'every flood connection closed').catch((e) => {
     t.log(`closed ${socks.filter((s) => s && s.closed).length}/${n}; node holds ${victim.openConnections}`);
     throw e;

@@ -227,10 +227,18 @@ async function startNodeOnce(impl, opts) {
           }
         },
       };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`waitFor: timed out after ${timeoutMs} ms on ${describeState()}`));
-      }, timeoutMs);
+      // at the deadline, the child's output already queued is read first (setImmediate) and checked
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (!waiters.has(w)) return;
+            w.check();
+            if (!waiters.has(w)) return;
+            done();
+            reject(new Error(`waitFor: timed out after ${timeoutMs} ms on ${describeState()}`));
+          }),
+        timeoutMs,
+      );
       function done() {
         clearTimeout(timer);
         waiters.delete(w);

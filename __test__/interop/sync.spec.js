@@ -143,7 +143,11 @@ for (const impl of ORIGINALS) {
       await delay(300);
       const peer = ours.peers.get(theirs.id);
       const winner = ours.id < theirs.id ? 'ours' : 'theirs';
-      for (let i = 0; i < 3; i++) {
+      // three ties decided in one second each; an attempt whose answer came in the next second (a
+      // loaded host) says nothing of a tie and is made again with a fresh key, at most nine attempts
+      let decided = 0;
+      for (let i = 0; decided < 3; i++) {
+        if (i === 9) return t.fail(`only ${decided} of nine attempts kept both writes in one second\n${theirs.describe()}`);
         const key = `tie-${i}`;
         await delay(1000 - (Date.now() % 1000) + 20); // both writes early in one second
         const second = Math.floor(Date.now() / 1000);
@@ -160,9 +164,13 @@ for (const impl of ORIGINALS) {
         const answer = await theirs.waitFor((e) => (e.event === 'ok' || e.event === 'error') && e.cmd === 'set', 3000, from);
         // (without leasing too: in one second the smaller ID wins, so a write arriving after a smaller ID's is refused, §14.4 rule 5)
         const theirsWrote = answer.event === 'ok';
-        t.is(Math.floor(Date.now() / 1000), second, 'both writes in one second');
+        if (Math.floor(Date.now() / 1000) !== second) {
+          t.log(`${key}: the original answered in the next second; again with a fresh key`);
+          continue;
+        }
+        decided++;
         const expected = oursWrote && theirsWrote ? winner : oursWrote ? 'ours' : 'theirs';
-        await waitFor(async () => ours.get(key) === expected && (await valueAt(theirs, key)) === expected, 3000, `${key}: both hold ${expected}'s value`).catch(() => {});
+        await waitFor(async () => ours.get(key) === expected && (await valueAt(theirs, key)) === expected, 10_000, `${key}: both hold ${expected}'s value`).catch(() => {});
         t.is(ours.get(key), expected, `${key} at polyp2p`);
         t.is(await valueAt(theirs, key), expected, `${key} at ${impl}`);
       }

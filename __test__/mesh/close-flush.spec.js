@@ -42,6 +42,6 @@ test('a peer that does not read holds close() up for at most flushTimeout', asyn
   const started = Date.now();
   await a.close();
   const took = Date.now() - started;
-  t.true(took >= 400 && took < 2000, `close() took ${took} ms (flushTimeout 500)`);
+  t.true(took >= 400 && took < 5000, `close() took ${took} ms (flushTimeout 500)`);
   t.is(a.connections.filter((c) => !c.conn.closed).length, 0, 'every connection closed');
 });

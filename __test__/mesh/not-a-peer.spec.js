@@ -1,7 +1,8 @@
 'use strict';
 // connect() to something that is not a p2p node fails at once, naming what the
 // remote sent (ERR_CONNECT_FAILED whose cause is ERR_NOT_A_PEER); a silent
-// server still times out after handshakeTimeout.
+// server still times out after handshakeTimeout. "At once" is checked as under 5 s, half the
+// default handshakeTimeout (10 s): it takes milliseconds, and a stalled CI host must not fail it.
 const test = require('ava');
 const net = require('net');
 const http = require('http');
@@ -45,7 +46,7 @@ test('an HTTP server: rejected at once, naming its status line', async (t) => {
   t.is(err.code, 'ERR_CONNECT_FAILED');
   t.is(err.cause.code, 'ERR_NOT_A_PEER');
   t.regex(err.message, new RegExp(`could not connect to 127\\.0\\.0\\.1:${web.address().port}: it is not a p2p node: it sent 'HTTP/1\\.1 400 Bad Request'.*an HTTP server`));
-  t.true(ms < 2000, `${ms} ms (handshakeTimeout is 10 s)`);
+  t.true(ms < 5000, `${ms} ms (handshakeTimeout is 10 s)`);
   t.deepEqual(errors.map((e) => e.code), ['ERR_NOT_A_PEER']);
   t.truthy(errors[0].peer);
 });
@@ -55,7 +56,7 @@ test('an SSH server (it talks first): rejected at once, naming its banner', asyn
   const { err, ms } = await connectFails(t, port);
   t.is(err.cause.code, 'ERR_NOT_A_PEER');
   t.regex(err.message, /it sent 'SSH-2\.0-OpenSSH_9\.0'.*an SSH server/);
-  t.true(ms < 1000, `${ms} ms`);
+  t.true(ms < 5000, `${ms} ms`);
 });
 
 test('a server sending binary bytes that are no frame header: rejected at once, with the bytes', async (t) => {
@@ -63,7 +64,7 @@ test('a server sending binary bytes that are no frame header: rejected at once, 
   const { err, ms } = await connectFails(t, port);
   t.is(err.cause.code, 'ERR_NOT_A_PEER');
   t.regex(err.message, /first bytes \(ff fe 00 01 80 00 00 00\) are no frame header \(length 4294836225 > maxFrameSize 16777216\)/);
-  t.true(ms < 1000, `${ms} ms`);
+  t.true(ms < 5000, `${ms} ms`);
 });
 
 test('a server that closes at once: rejected at once, saying it sent nothing', async (t) => {
@@ -71,7 +72,7 @@ test('a server that closes at once: rejected at once, saying it sent nothing', a
   const { err, ms } = await connectFails(t, port);
   t.is(err.code, 'ERR_CONNECT_FAILED');
   t.regex(err.message, /closed the connection before its handshake \(it sent nothing\)/);
-  t.true(ms < 1000, `${ms} ms`);
+  t.true(ms < 5000, `${ms} ms`);
 });
 
 test('a server that closes right after our handshake: rejected at once (after one retry with a bin protocol ID, for py2p 0.7.878)', async (t) => {
@@ -81,7 +82,7 @@ test('a server that closes right after our handshake: rejected at once (after on
   t.is(err.code, 'ERR_CONNECT_FAILED');
   t.regex(err.message, /closed the connection before its handshake/);
   t.is(handshakes, 2);
-  t.true(ms < 2000, `${ms} ms`);
+  t.true(ms < 5000, `${ms} ms`);
 });
 
 test('a server that accepts and says nothing: times out after handshakeTimeout, with that cause', async (t) => {
@@ -90,7 +91,7 @@ test('a server that accepts and says nothing: times out after handshakeTimeout, 
   t.is(err.code, 'ERR_CONNECT_FAILED');
   t.is(err.cause.code, 'ERR_HANDSHAKE_TIMEOUT');
   t.regex(err.message, /no handshake within handshakeTimeout \(1500 ms\)/);
-  t.true(ms >= 1500 && ms < 1500 + 1000 + 1500, `${ms} ms`);
+  t.true(ms >= 1500 && ms < 1500 + 1000 + 3000, `${ms} ms`);
 });
 
 test('a peer on another subnet: the rejection gives the protocol mismatch', async (t) => {
@@ -98,7 +99,7 @@ test('a peer on another subnet: the rejection gives the protocol mismatch', asyn
   const { err, ms } = await connectFails(t, other.port);
   t.is(err.cause.code, 'ERR_WRONG_PROTOCOL');
   t.regex(err.message, /handshake names protocol/);
-  t.true(ms < 2000, `${ms} ms`);
+  t.true(ms < 5000, `${ms} ms`);
 });
 
 test('an HTTP client on a p2p port: ERR_NOT_A_PEER names its request line', async (t) => {
