@@ -230,12 +230,56 @@ test.serial("overlay 'log': finger lookups back off on a quiet ring, and a finge
     await nodes.find((n) => n.id === finger.id).close({ leave: false });
     await sleep(3_000);
     const looked = finds.filter(([n, pos, at]) => n === node && at >= killedAt && pos === target);
-    t.is(looked.length, 1, `lookups of the lost finger's slot ${slot} within 6 rounds of its death`);
+    // one, or up to three tries when an answer names no other node; the cycle may come to the same slot
+    // in those rounds too (it does not wait behind lost slots)
+    t.true(looked.length >= 1 && looked.length <= 4, `${looked.length} lookups of the lost finger's slot ${slot} within 6 rounds of its death`);
     await sleep(5_000);
     // the slot's finger now: the first live node at or after the target, which the node links to again
     const live = nodes.filter((n) => !n.closed);
     const successor = live.reduce((a, b) => (ringDistance(target, b.overlay.selfPos()) < ringDistance(target, a.overlay.selfPos()) ? b : a));
     t.true(node.peers.has(successor.id), `the node links to its slot's new finger ${successor.host}`);
+  } finally {
+    RouteRequests.prototype.originate = originate;
+    await close();
+  }
+});
+
+test.serial("overlay 'log': a node that joins a quiet ring looks up every finger slot past its successors in its first rounds, and links to each slot's finger", async (t) => {
+  t.timeout(240_000);
+  const { RouteRequests } = require('../../dist/chord/requests.js');
+  const { ringDistance } = require('../../dist/chord/positions.js');
+  const RING = 1n << 384n;
+  const { nodes, add, close } = virtualRing();
+  const finds = []; // [node, target, time] of every 'find' a node originates
+  const originate = RouteRequests.prototype.originate;
+  RouteRequests.prototype.originate = function (table, pos, op, ...rest) {
+    if (op === 'find') finds.push([this.o.node, pos, Date.now()]);
+    return originate.call(this, table, pos, op, ...rest);
+  };
+  try {
+    for (let i = 0; i < 48; i++) await add();
+    await waitNeighbours(t, nodes, 60_000);
+    await sleep(60_000); // the ring's own lookups backed off
+    const newcomer = await add();
+    await waitNeighbours(t, nodes, 30_000);
+    const placedAt = Date.now();
+    const self = newcomer.overlay.selfPos();
+    const first = ringDistance(self, newcomer.overlay.successors.at(-1).pos).toString(2).length;
+    const slots = Array.from({ length: 384 - first }, (_, k) => first + k);
+    // one lookup a round from its place on: every slot within a few rounds (backing off after lookups
+    // that found a finger it had, it reached the far slots only after 2 + 4 + 8 + ... rounds)
+    await sleep((slots.length + 3) * 500);
+    const looked = new Set(finds.filter(([n]) => n === newcomer).map(([, pos]) => pos));
+    const missed = slots.filter((i) => !looked.has((self + (1n << BigInt(i))) % RING));
+    t.deepEqual(missed, [], `slots ${first}..383 looked up within ${slots.length + 3} rounds of the newcomer finding its place (${(Date.now() - placedAt) / 1000} s)`);
+    await sleep(5_000);
+    // each slot's finger (the first live node at or after its target) is linked
+    const live = nodes.filter((n) => !n.closed && n !== newcomer);
+    for (const i of slots) {
+      const target = (self + (1n << BigInt(i))) % RING;
+      const finger = live.reduce((a, b) => (ringDistance(target, b.overlay.selfPos()) < ringDistance(target, a.overlay.selfPos()) ? b : a));
+      t.true(newcomer.peers.has(finger.id), `slot ${i}: linked to its finger ${finger.host}`);
+    }
   } finally {
     RouteRequests.prototype.originate = originate;
     await close();

@@ -20,11 +20,17 @@ const MAX_LOST_SLOTS = 16;
 export class BoundedView {
   constructor(private readonly o: Overlay) {}
 
-  /** One stabilisation round: trim, the join lookup until it found this node's place, then a finger lookup when one is due. */
+  /**
+   * One stabilisation round: trim, the join lookup until it found this node's place, then a finger
+   * lookup: the cycle's when one is due, else a lost slot's (lost slots wait at most a round, and
+   * under churn they do not hold the cycle back).
+   */
   onRound(beat: boolean): void {
     this.trim();
     if (!this.located) this.locate();
-    if (beat && (++this.roundsSinceFind >= this.findEvery || this.lostSlots.length)) this.findFinger();
+    if (!beat) return;
+    const due = ++this.roundsSinceFind >= this.findEvery;
+    if (due || this.lostSlots.length) this.findFinger(due);
   }
 
   /** Whether this node found its place on the ring since it started (or was cut off). */
@@ -171,9 +177,15 @@ export class BoundedView {
 
   private fingerTurn = 0;
   private finding = false;
-  /** Rounds between finger lookups: doubles (up to MAX_FIND_EVERY) while lookups find no finger this node lacked, back to 1 when one does. */
+  /**
+   * Rounds between the cycle's finger lookups: 1 until the cycle went once over every slot (a node
+   * that just joined fills its table before it slows down), then doubling (up to MAX_FIND_EVERY)
+   * while lookups find no finger this node lacked, back to 1 when one does.
+   */
   private findEvery = 1;
   private roundsSinceFind = 0;
+  /** Cycle lookups left in the first pass over every slot (null: not started). */
+  private sweepLeft: number | null = null;
   /** Slots (i of self + 2^i) whose finger's link closed: looked up before the cycle goes on. */
   private lostSlots: LostSlot[] = [];
 
@@ -186,28 +198,34 @@ export class BoundedView {
   }
 
   /**
-   * One finger lookup per round, successor(self + 2^i) by a
-   * routed 'find', cycling over the bits whose target lies past the successor
-   * (nearer ones are the successor). The node found is dialled: its handshake
+   * One finger lookup, successor(self + 2^i) by a routed 'find': the cycle's
+   * (`cycleDue`) over the bits whose target lies past the last successor
+   * (nearer ones are successors), else the next lost slot. The node found is dialled: its handshake
    * verifies it, and the member lists exchanged on the new link bring it into
    * the view, where fingerTable picks it (the first node at or after the target).
    */
-  private findFinger(): void {
+  private findFinger(cycleDue: boolean): void {
     const node = this.o.node;
-    const succ = this.o.successors[0];
-    if (!succ || !node.storing || this.finding) return;
-    this.roundsSinceFind = 0;
+    const lastSucc = this.o.successors[this.o.successors.length - 1];
+    if (!lastSucc || !node.storing || this.finding) return;
     const self = this.o.selfPos();
-    const first = ringDistance(self, succ.pos).toString(2).length; // 2^first > distance to the successor
+    // slots whose target lies at or before the last successor have a successor as their finger: not looked up
+    const first = ringDistance(self, lastSucc.pos).toString(2).length; // 2^first > distance to the last successor
     if (first >= 384) return;
-    const next = this.lostSlots.shift();
-    const lost = next && next.slot >= first ? next : null;
+    let lost: LostSlot | null = null;
+    if (!cycleDue) {
+      const next = this.lostSlots.shift();
+      if (!next || next.slot < first) return;
+      lost = next;
+    } else this.roundsSinceFind = 0;
+    const sweeping = !lost && (this.sweepLeft ??= 384 - first) > 0;
+    if (sweeping) this.sweepLeft!--;
     const i = lost ? lost.slot : first + (this.fingerTurn++ % (384 - first));
     const target = (self + (1n << BigInt(i))) % RING;
     this.finding = true;
     void this.o.requests.originate('sha384', target, 'find', null, null, 4 * node.chord.stabilizeInterval, false).then((a) => {
       this.finding = false;
-      const named = a.status === 'ok' && this.found(a.value, target, lost);
+      const named = a.status === 'ok' && this.found(a.value, target, lost, sweeping);
       // timed out (through the lost finger?) or named no other: again, three tries in all
       if (lost && !named && lost.tries < 2 && this.lostSlots.length < MAX_LOST_SLOTS) this.lostSlots.push({ ...lost, tries: lost.tries + 1 });
     });
@@ -223,7 +241,8 @@ export class BoundedView {
    */
   rejoin(now: number): void {
     const node = this.o.node;
-    if (!this.cutOff) [this.cutOff, this.located, this.locating, this.locateTries] = [true, false, false, 0];
+    // cut off: find its place again, and fill its finger table again from its first pass
+    if (!this.cutOff) [this.cutOff, this.located, this.locating, this.locateTries, this.sweepLeft, this.findEvery] = [true, false, false, 0, null, 1];
     this.generation++;
     const targets: [string, number, string | undefined][] = [];
     for (const m of node.membership.members.values()) if (m.verified && m.dead) targets.push([m.host, m.port, m.id]);
@@ -283,7 +302,7 @@ export class BoundedView {
    * Entries of the finger being replaced or of members held dead are passed
    * over. True when it named a finger.
    */
-  private found(value: unknown, target: bigint, replacing: LostSlot | null): boolean {
+  private found(value: unknown, target: bigint, replacing: LostSlot | null, sweeping: boolean): boolean {
     let best: (FoundEntry & { gap: bigint }) | null = null;
     const members = this.o.node.membership.members;
     for (const e of entriesOf(value, 1 + 2 * this.o.node.chord.replicas)) {
@@ -294,8 +313,9 @@ export class BoundedView {
     }
     // a finger this node already links to; one only in its view is dialled (fingers are kept as links, wanted())
     const known = !best || best.id === this.o.node.id || this.o.node.peers.has(best.id);
-    // a replacement does not speed the cycle up (a finger closing and reopening its link would)
-    if (!replacing) this.findEvery = known ? Math.min(MAX_FIND_EVERY, this.findEvery * 2) : 1;
+    // a replacement does not speed the cycle up (a finger closing and reopening its link would);
+    // the first pass over the slots does not slow it down
+    if (!replacing) this.findEvery = !known ? 1 : sweeping ? this.findEvery : Math.min(MAX_FIND_EVERY, this.findEvery * 2);
     if (best && !known) this.dialFound(best.id, best.host, best.port);
     return !!best;
   }
