@@ -186,7 +186,7 @@ export class BoundedView {
   private roundsSinceFind = 0;
   /** Cycle lookups left in the first pass over every slot (null: not started). */
   private sweepLeft: number | null = null;
-  /** Slots (i of self + 2^i) whose finger's link closed: looked up before the cycle goes on. */
+  /** Slots (i of self + 2^i) whose finger's link closed: looked up in the rounds the cycle is not due. */
   private lostSlots: LostSlot[] = [];
 
   /** A link closed to a member this node used as a finger: its slot is looked up next round, not when the cycle comes back to it. */
