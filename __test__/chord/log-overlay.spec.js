@@ -21,6 +21,18 @@ async function waitNeighbours(t, nodes, simulatedMs) {
   t.fail(`${wrongNeighbours(nodes)} nodes still have a wrong successor or predecessor after ${simulatedMs / 1000} simulated s`);
 }
 
+/** Record [node, target, time] of every 'find' a node originates (finger and join lookups); restore() stops. */
+function recordFinds() {
+  const { RouteRequests } = require('../../dist/chord/requests.js');
+  const finds = [];
+  const originate = RouteRequests.prototype.originate;
+  RouteRequests.prototype.originate = function (table, pos, op, ...rest) {
+    if (op === 'find') finds.push([this.o.node, pos, Date.now()]);
+    return originate.call(this, table, pos, op, ...rest);
+  };
+  return { finds, restore: () => (RouteRequests.prototype.originate = originate) };
+}
+
 /** A ring on a virtual clock installed as the global one: add() joins a node through a random live one. */
 function virtualRing() {
   const clock = new VirtualClock({ start: realTimers.now() });
@@ -191,15 +203,9 @@ test.serial("overlay 'log': after many replacements no copy spreads beyond its r
 
 test.serial("overlay 'log': finger lookups back off on a quiet ring, and a finger whose link closed is looked up the next round", async (t) => {
   t.timeout(240_000);
-  const { RouteRequests } = require('../../dist/chord/requests.js');
   const { ringDistance } = require('../../dist/chord/positions.js');
   const { nodes, add, close } = virtualRing();
-  const finds = []; // [node, target, time] of every 'find' a node originates
-  const originate = RouteRequests.prototype.originate;
-  RouteRequests.prototype.originate = function (table, pos, op, ...rest) {
-    if (op === 'find') finds.push([this.o.node, pos, Date.now()]);
-    return originate.call(this, table, pos, op, ...rest);
-  };
+  const { finds, restore } = recordFinds();
   try {
     for (let i = 0; i < 32; i++) await add();
     await waitNeighbours(t, nodes, 60_000);
@@ -239,23 +245,17 @@ test.serial("overlay 'log': finger lookups back off on a quiet ring, and a finge
     const successor = live.reduce((a, b) => (ringDistance(target, b.overlay.selfPos()) < ringDistance(target, a.overlay.selfPos()) ? b : a));
     t.true(node.peers.has(successor.id), `the node links to its slot's new finger ${successor.host}`);
   } finally {
-    RouteRequests.prototype.originate = originate;
+    restore();
     await close();
   }
 });
 
 test.serial("overlay 'log': a node that joins a quiet ring looks up every finger slot past its successors in its first rounds, and links to each slot's finger", async (t) => {
   t.timeout(240_000);
-  const { RouteRequests } = require('../../dist/chord/requests.js');
   const { ringDistance } = require('../../dist/chord/positions.js');
   const RING = 1n << 384n;
   const { nodes, add, close } = virtualRing();
-  const finds = []; // [node, target, time] of every 'find' a node originates
-  const originate = RouteRequests.prototype.originate;
-  RouteRequests.prototype.originate = function (table, pos, op, ...rest) {
-    if (op === 'find') finds.push([this.o.node, pos, Date.now()]);
-    return originate.call(this, table, pos, op, ...rest);
-  };
+  const { finds, restore } = recordFinds();
   try {
     for (let i = 0; i < 48; i++) await add();
     await waitNeighbours(t, nodes, 60_000);
@@ -281,7 +281,7 @@ test.serial("overlay 'log': a node that joins a quiet ring looks up every finger
       t.true(newcomer.peers.has(finger.id), `slot ${i}: linked to its finger ${finger.host}`);
     }
   } finally {
-    RouteRequests.prototype.originate = originate;
+    restore();
     await close();
   }
 });
