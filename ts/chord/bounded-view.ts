@@ -13,7 +13,7 @@ import { textOf } from '../mesh/wire';
 
 /** Join lookups a node makes before it leaves finding its place to its ordinary dials. */
 const LOCATE_TRIES = 3;
-/** Most rounds between finger lookups that find nothing new (at 8 they were 4/5 of a quiet ring's frames; a lost finger is looked up at once). */
+/** Most rounds between finger lookups that find nothing new (at 8 they were 4/5 of a quiet ring's frames; a lost finger's slot is looked up sooner). */
 const MAX_FIND_EVERY = 32;
 const MAX_LOST_SLOTS = 16;
 
@@ -22,8 +22,8 @@ export class BoundedView {
 
   /**
    * One stabilisation round: trim, the join lookup until it found this node's place, then a finger
-   * lookup: the cycle's when one is due, else a lost slot's (lost slots wait at most a round, and
-   * under churn they do not hold the cycle back).
+   * lookup: the cycle's when one is due, else a lost slot's (under churn, lost slots do not hold the
+   * cycle back; while the cycle runs every round it reaches their slots itself).
    */
   onRound(beat: boolean): void {
     this.trim();
@@ -60,7 +60,7 @@ export class BoundedView {
     if (!node.bootstrapAddresses().length && !this.cutOff) return; // a ring's first node: others find it
     if (![...node.peers.values()].some((p) => p.answersPings && p.id && !p.conn.closed)) return;
     if (++this.locateTries > LOCATE_TRIES) {
-      [this.located, this.cutOff] = [true, false]; // the ordinary dials (wanted links) find the way
+      this.placed(); // the ordinary dials (wanted links) find the way
       return;
     }
     this.locating = true;
@@ -74,9 +74,18 @@ export class BoundedView {
       const entries = a.status === 'ok' && a.hops > 0 ? this.fitting(entriesOf(a.value, 1 + node.chord.replicas), target) : null;
       this.holdDialsUntil = entries ? Date.now() + round : 0;
       if (!entries) return;
-      [this.located, this.cutOff] = [true, false];
+      this.placed();
       for (const e of entries) this.dialFound(e.id, e.host, e.port);
     });
+  }
+
+  /**
+   * The node found its place (or leaves it to its ordinary dials): its successors are its own now,
+   * so the first pass over its finger slots starts here, sized by them (before, the successors of
+   * the node it joined through would have sized it).
+   */
+  private placed(): void {
+    [this.located, this.cutOff, this.sweepLeft, this.findEvery] = [true, false, null, 1];
   }
 
   /** Set by rejoin(): the node lost every member and must find its place again. */
@@ -189,7 +198,7 @@ export class BoundedView {
   /** Slots (i of self + 2^i) whose finger's link closed: looked up in the rounds the cycle is not due. */
   private lostSlots: LostSlot[] = [];
 
-  /** A link closed to a member this node used as a finger: its slot is looked up next round, not when the cycle comes back to it. */
+  /** A link closed to a member this node used as a finger: its slot is looked up in a round the cycle is not due, not when the cycle comes back to it. */
   fingerLost(id: string, pos: bigint): void {
     const d = ringDistance(this.o.selfPos(), pos);
     if (d === 0n) return;
@@ -213,14 +222,22 @@ export class BoundedView {
     const first = ringDistance(self, lastSucc.pos).toString(2).length; // 2^first > distance to the last successor
     if (first >= 384) return;
     let lost: LostSlot | null = null;
-    if (!cycleDue) {
-      const next = this.lostSlots.shift();
-      if (!next || next.slot < first) return;
-      lost = next;
-    } else this.roundsSinceFind = 0;
-    const sweeping = !lost && (this.sweepLeft ??= 384 - first) > 0;
+    let i: number;
+    if (cycleDue) {
+      this.roundsSinceFind = 0;
+      i = first + (this.fingerTurn++ % (384 - first));
+      // the cycle's lookup stands for a lost entry of the same slot (and passes over the lost finger)
+      const k = this.lostSlots.findIndex((l) => l.slot === i);
+      if (k >= 0) lost = this.lostSlots.splice(k, 1)[0];
+    } else {
+      // entries nearer than the first slot were successors: dropped
+      let next = this.lostSlots.shift();
+      while (next && next.slot < first) next = this.lostSlots.shift();
+      if (!next) return;
+      [lost, i] = [next, next.slot];
+    }
+    const sweeping = cycleDue && (this.sweepLeft ??= 384 - first) > 0;
     if (sweeping) this.sweepLeft!--;
-    const i = lost ? lost.slot : first + (this.fingerTurn++ % (384 - first));
     const target = (self + (1n << BigInt(i))) % RING;
     this.finding = true;
     void this.o.requests.originate('sha384', target, 'find', null, null, 4 * node.chord.stabilizeInterval, false).then((a) => {
@@ -313,9 +330,10 @@ export class BoundedView {
     }
     // a finger this node already links to; one only in its view is dialled (fingers are kept as links, wanted())
     const known = !best || best.id === this.o.node.id || this.o.node.peers.has(best.id);
-    // a replacement does not speed the cycle up (a finger closing and reopening its link would);
-    // the first pass over the slots does not slow it down
-    if (!replacing) this.findEvery = !known ? 1 : sweeping ? this.findEvery : Math.min(MAX_FIND_EVERY, this.findEvery * 2);
+    // the first pass over the slots runs every round; after it a replacement does not speed the
+    // cycle up (a finger closing and reopening its link would)
+    if (sweeping) this.findEvery = 1;
+    else if (!replacing) this.findEvery = known ? Math.min(MAX_FIND_EVERY, this.findEvery * 2) : 1;
     if (best && !known) this.dialFound(best.id, best.host, best.port);
     return !!best;
   }
