@@ -60,7 +60,7 @@ export class BoundedView {
     if (!node.bootstrapAddresses().length && !this.cutOff) return; // a ring's first node: others find it
     if (![...node.peers.values()].some((p) => p.answersPings && p.id && !p.conn.closed)) return;
     if (++this.locateTries > LOCATE_TRIES) {
-      this.placed(); // the ordinary dials (wanted links) find the way
+      [this.located, this.cutOff] = [true, false]; // the ordinary dials (wanted links) find the way
       return;
     }
     this.locating = true;
@@ -74,18 +74,9 @@ export class BoundedView {
       const entries = a.status === 'ok' && a.hops > 0 ? this.fitting(entriesOf(a.value, 1 + node.chord.replicas), target) : null;
       this.holdDialsUntil = entries ? Date.now() + round : 0;
       if (!entries) return;
-      this.placed();
+      [this.located, this.cutOff] = [true, false];
       for (const e of entries) this.dialFound(e.id, e.host, e.port);
     });
-  }
-
-  /**
-   * The node found its place (or leaves it to its ordinary dials): its successors are its own now,
-   * so the first pass over its finger slots starts here, sized by them (before, the successors of
-   * the node it joined through would have sized it).
-   */
-  private placed(): void {
-    [this.located, this.cutOff, this.sweepLeft, this.findEvery] = [true, false, null, 1];
   }
 
   /** Set by rejoin(): the node lost every member and must find its place again. */
@@ -236,8 +227,13 @@ export class BoundedView {
       if (!next) return;
       [lost, i] = [next, next.slot];
     }
-    const sweeping = cycleDue && (this.sweepLeft ??= 384 - first) > 0;
-    if (sweeping) this.sweepLeft!--;
+    // the pass is sized at its first lookup, often before the join lookup found the node's place
+    // (its successors may then be the node's it joined through); sizing it there instead made every
+    // joiner's pass longer and the N = 10,000 simulation about 2 minutes slower (docs/chord-scaling.md).
+    // Never longer than the slots there are now.
+    this.sweepLeft = Math.min(this.sweepLeft ?? 384 - first, 384 - first);
+    const sweeping = cycleDue && this.sweepLeft > 0;
+    if (sweeping) this.sweepLeft--;
     const target = (self + (1n << BigInt(i))) % RING;
     this.finding = true;
     void this.o.requests.originate('sha384', target, 'find', null, null, 4 * node.chord.stabilizeInterval, false).then((a) => {
