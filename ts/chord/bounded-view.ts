@@ -228,9 +228,9 @@ export class BoundedView {
       [lost, i] = [next, next.slot];
     }
     // the pass is sized at its first lookup, often before the join lookup found the node's place
-    // (its successors may then be the node's it joined through); sizing it there instead made every
-    // joiner's pass longer and the N = 10,000 simulation about 2 minutes slower (docs/chord-scaling.md).
-    // Never longer than the slots there are now.
+    // (its successors may then be those of the node it joined through); sizing it once the node
+    // found its place made every joiner's pass longer and the N = 10,000 simulation about 2 minutes
+    // slower (docs/chord-scaling.md). It is never longer than the slots there are now.
     this.sweepLeft = Math.min(this.sweepLeft ?? 384 - first, 384 - first);
     const sweeping = cycleDue && this.sweepLeft > 0;
     if (sweeping) this.sweepLeft--;
