@@ -194,9 +194,14 @@ for (const impl of ORIGINALS) {
           continue;
         }
         decided = true;
-        await sleep(200);
-        t.is(await ours.get(key, { timeout: 3000 }), `by ${second}`, `${key}: polyp2p reads the later write`);
-        t.is((await theirGet(theirs, key, 2)).value, `by ${second}`, `${key}: ${impl} reads the later write`);
+        // every reader comes to the later write: an original applies a store it was sent a while
+        // later (py2p 0.7.870 took over 200 ms on a loaded CI host), so each side is read until
+        // it shows it, for at most 5 s; a write that lost would never show
+        const later = `by ${second}`;
+        await waitFor(async () => (await ours.get(key, { timeout: 1000 }).catch(() => null)) === later, 5000, `${key} at polyp2p`).catch(() => {});
+        t.is(await ours.get(key, { timeout: 3000 }), later, `${key}: polyp2p reads the later write`);
+        await waitFor(async () => (await theirGet(theirs, key, 1).catch(() => null))?.value === later, 5000, `${key} at ${impl}`).catch(() => {});
+        t.is((await theirGet(theirs, key, 2)).value, later, `${key}: ${impl} reads the later write`);
       }
       t.true(decided, `${first} then ${second}: in none of three attempts did both writes share a second\n${theirs.describe()}`);
     }
