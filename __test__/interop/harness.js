@@ -91,7 +91,8 @@ function summarize(events, n = 15) {
  * Start one original node. `impl` is 'js2p' | 'py2p-0.7.870' | 'py2p-0.7.878'.
  * Options: kind 'mesh'|'sync' (default mesh), port (default: a free one), host (127.0.0.1),
  * subnet, encryption ('Plaintext' default, 'SSL', or 'ws' for js2p only), leasing (true/false,
- * or 'omit' to leave the constructor argument out), readyTimeout.
+ * or 'omit' to leave the constructor argument out), maxOutgoing (the original's module-wide
+ * max_outgoing: how many peers from the peer lists it is sent it dials), readyTimeout.
  * Resolves to a node handle after its 'ready' event, or to { skip: reason } (not under CI).
  */
 async function startNode(impl, opts = {}) {
@@ -120,6 +121,7 @@ async function startNodeOnce(impl, opts) {
   if (opts.subnet) args.push('--subnet', opts.subnet);
   if (opts.encryption) args.push('--encryption', opts.encryption);
   if (opts.leasing !== undefined) args.push('--leasing', opts.leasing === 'omit' ? 'omit' : opts.leasing ? '1' : '0');
+  if (opts.maxOutgoing !== undefined) args.push('--max-outgoing', String(opts.maxOutgoing));
 
   const driver = path.join(driversDir, spec.driver);
   const cmd = spec.venv ? venvPython(spec.venv) : process.execPath;

@@ -112,8 +112,9 @@ needing(test, 'js2p', 'py2p-0.7.878')('bridge: js2p and py2p 0.7.878, which cann
 });
 
 needing(test, 'js2p', 'py2p-0.7.870')('a chain js2p -> polyp2p -> py2p 0.7.870 -> polyp2p relays broadcasts end to end, once each', async (t) => {
-  const js2p = await original(t, 'js2p');
-  const py870 = await original(t, 'py2p-0.7.870');
+  // a chain: the originals dial no peer from the peer lists they are sent (maxOutgoing 0), as polyp2p
+  const js2p = await original(t, 'js2p', { maxOutgoing: 0 });
+  const py870 = await original(t, 'py2p-0.7.870', { maxOutgoing: 0 });
   const a = await polyp2p(t, { maxOutgoing: 0 });
   const b = await polyp2p(t, { maxOutgoing: 0 });
   await a.connect('127.0.0.1', js2p.port);

@@ -19,7 +19,7 @@ function emit(obj) {
 }
 
 function parseArgs(argv) {
-  const opts = { kind: 'mesh', host: '127.0.0.1', subnet: null, leasing: '1', port: null, encryption: 'Plaintext' };
+  const opts = { kind: 'mesh', host: '127.0.0.1', subnet: null, leasing: '1', port: null, encryption: 'Plaintext', maxOutgoing: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -29,6 +29,7 @@ function parseArgs(argv) {
     else if (a === '--subnet') opts.subnet = v;
     else if (a === '--leasing') opts.leasing = v;
     else if (a === '--encryption') opts.encryption = v;
+    else if (a === '--max-outgoing') opts.maxOutgoing = Number(v);
     else throw new Error(`unknown argument ${a}`);
     i++;
   }
@@ -36,6 +37,7 @@ function parseArgs(argv) {
   if (!Number.isInteger(opts.port)) throw new Error('--port is required');
   if (!['0', '1', 'omit'].includes(opts.leasing)) throw new Error('--leasing must be 0, 1 or omit');
   if (!['Plaintext', 'SSL', 'ws'].includes(opts.encryption)) throw new Error('--encryption must be Plaintext, SSL or ws');
+  if (opts.maxOutgoing !== null && !(Number.isInteger(opts.maxOutgoing) && opts.maxOutgoing >= 0)) throw new Error('--max-outgoing must be an integer >= 0');
   return opts;
 }
 
@@ -83,6 +85,9 @@ function main() {
   const base = require(path.join(js2pDir, 'js_src', 'base.js'));
   const mesh = require(path.join(js2pDir, 'js_src', 'mesh.js'));
   const sync = require(path.join(js2pDir, 'js_src', 'sync.js'));
+
+  // js2p's module-wide setting: peers it dials from the peer lists it is sent
+  if (opts.maxOutgoing !== null) mesh.max_outgoing = opts.maxOutgoing;
 
   let sock;
   if (opts.kind === 'chord') {

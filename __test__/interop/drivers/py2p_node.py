@@ -110,7 +110,11 @@ def main():
     ap.add_argument('--leasing', choices=('0', '1', 'omit'), default='1')
     # py2p has no WebSocket transport; its TLS needs ssl.wrap_socket (Python <= 3.11).
     ap.add_argument('--encryption', choices=('Plaintext', 'SSL'), default='Plaintext')
+    ap.add_argument('--max-outgoing', type=int, default=None)
     args = ap.parse_args()
+    if args.max_outgoing is not None:
+        # py2p's module-wide setting: peers it dials from the peer lists it is sent
+        py2p.mesh.max_outgoing = args.max_outgoing
 
     if args.kind == 'chord':
         prot = Protocol(args.subnet or 'chord', args.encryption)
