@@ -24,7 +24,7 @@ async function legacyPair(t, impl) {
   // the originals record our meta after their own handshake handling (later on a loaded host):
   // until then they read every table from themselves, so wait until one reads a value of ours
   await ours.set('warm-up', 'ready');
-  await waitFor(async () => (await theirGet(theirs, 'warm-up', 1)).value === 'ready', 15000, `${impl} reads from polyp2p (it took our meta)`);
+  await waitFor(async () => (await theirGet(theirs, 'warm-up', 1).catch(() => null))?.value === 'ready', 15000, `${impl} reads from polyp2p (it took our meta)`);
   // what a failed read names: whether the link to the original is still up, and the original's state
   const why = () => `${closes()}; linked: ${ours.peers.has(theirs.id)}\n${theirs.describe()}`;
   return { theirs, ours, why };
@@ -44,15 +44,13 @@ for (const impl of ORIGINALS) {
     t.deepEqual(read, { n: 1, s: impl });
     await waitFor(() => ours.keys().some((k) => k.toString() === 'from-original'), 3000, 'the notify');
 
-    // polyp2p -> original
+    // polyp2p -> original: once the original applied the stores it was sent (it reads its own
+    // tables once, when a get starts; a loaded host delays that), its get finds the value
     await ours.set('from-polyp2p', 'hello ' + impl);
-    await sleep(300);
-    const from = theirs.events.length;
-    theirs.command({ cmd: 'get', key: 'from-polyp2p', timeout: 5 });
-    const ev = await theirs.waitFor((e) => e.event === 'value' && e.key === 'from-polyp2p', 8000, from);
-    t.true(ev.found, ev.error);
-    const v = ev.value && ev.value.$bin ? Buffer.from(ev.value.$bin, 'hex').toString() : ev.value;
-    t.is(v, 'hello ' + impl);
+    await waitFor(() => originalHolds(theirs, ours, 'from-polyp2p', 'hello ' + impl), 5000, `${impl} holds its tables of the key`);
+    const got = await theirGetAnswered(t, theirs, 'from-polyp2p', 5);
+    t.true(got.found, why());
+    t.is(got.value, 'hello ' + impl);
 
     // a missing key: polyp2p answers NotFound instead of waiting for the whole timeout
     await t.throwsAsync(ours.get('never-set', { timeout: 5000 }), { code: 'ERR_NOT_FOUND' });
@@ -91,14 +89,17 @@ for (const impl of ['js2p', 'py2p-0.7.878']) {
     t.is(await a.get('mixed-from-original', { timeout: 5000 }), 'o', "an original's write is read by its neighbour");
 
     // a's write: through the ring, and mirrored to the original for the positions closer to it
+    // (a get that misses, because the original had not applied a mirrored store yet when it
+    // started, is made again: at most 3 times, logged)
     await a.set('mixed-from-polyp2p', 'p');
     await sleep(300);
-    const from = theirs.events.length;
-    theirs.command({ cmd: 'get', key: 'mixed-from-polyp2p', timeout: 5 });
-    const ev = await theirs.waitFor((e) => e.event === 'value' && e.key === 'mixed-from-polyp2p', 8000, from);
-    t.true(ev.found, ev.error);
-    const v = ev.value && ev.value.$bin ? Buffer.from(ev.value.$bin, 'hex').toString() : ev.value;
-    t.is(v, 'p');
+    let got = null;
+    for (let attempt = 1; attempt <= 3 && !got?.found; attempt++) {
+      got = await theirGetAnswered(t, theirs, 'mixed-from-polyp2p', 3);
+      if (!got.found) t.log(`${impl}: get ${attempt} of mixed-from-polyp2p missed it`);
+    }
+    t.true(got.found, theirs.describe());
+    t.is(got.value, 'p');
     // (a write by b, which the original is not linked to, is found by the original for the tables
     // it asks of a; those it reads from itself it never received: as between two originals that
     // are not linked. js2p resolves a get only when all five tables answered)
@@ -113,28 +114,62 @@ for (const impl of ['js2p', 'py2p-0.7.878']) {
 const { slotsOf } = require('../../dist/chord/positions.js');
 const { legacyFind } = require('../../dist/chord/legacy-find.js');
 
-/** The original's get (timeout in seconds; its answer awaited for `waitMs`): { found, value, ms }. */
+let getIds = 0;
+
+/**
+ * The original's get (timeout in seconds; its answer awaited for `waitMs`): { found, value, ms }.
+ * The answer is matched by the command's id, never by key: a late answer to an earlier get of
+ * the same key is not this one's. Rejects when the original gave no answer at all.
+ */
 async function theirGet(theirs, key, timeout, waitMs = timeout * 1000 + 5000) {
   const from = theirs.events.length;
   const started = Date.now();
-  theirs.command({ cmd: 'get', key, timeout });
-  const ev = await theirs.waitFor((e) => e.event === 'value' && e.key === key, waitMs, from);
-  const value = ev.value && ev.value.$bin ? Buffer.from(ev.value.$bin, 'hex').toString() : ev.value;
-  return { found: ev.found, value, ms: Date.now() - started };
+  const id = ++getIds;
+  theirs.command({ cmd: 'get', key, timeout, id });
+  const ev = await theirs.waitFor((e) => e.event === 'value' && e.id === id, waitMs, from);
+  return { found: ev.found, value: textOf(ev.value), ms: Date.now() - started };
 }
 
-async function entriesAt(theirs) {
+/**
+ * theirGet, made again (at most `tries` times) only when the original gave no answer at all: a
+ * loaded host once stalled js2p's process for 7 s in CI. A miss is an answer and is returned.
+ */
+async function theirGetAnswered(t, theirs, key, timeout, tries = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await theirGet(theirs, key, timeout);
+    } catch (e) {
+      if (attempt === tries) throw e;
+      t.log(`get ${attempt} of ${key} had no answer at all (the original's process stalled); again`);
+    }
+  }
+}
+
+const textOf = (v) => (v && v.$bin ? Buffer.from(v.$bin, 'hex').toString() : v);
+
+/** What the original holds itself at the key's five positions (its own tables: one round trip, no network). */
+async function theirHolds(theirs, key) {
   const from = theirs.events.length;
-  theirs.command({ cmd: 'entries' });
-  return (await theirs.waitFor((e) => e.event === 'entries', 3000, from)).count;
+  theirs.command({ cmd: 'holds', key });
+  return (await theirs.waitFor((e) => e.event === 'holds' && e.key === key, 3000, from)).values.map(textOf);
+}
+
+/** The original holds `value` at every table of `key` this node routes to it (they were stored there). */
+async function originalHolds(theirs, ours, key, value) {
+  const held = await theirHolds(theirs, key).catch(() => []);
+  return held.filter((v) => v === value).length === heldByOriginal(ours, key);
 }
 
 /** Tables of `key` whose position the original is responsible for (as this node routes them). */
 const heldByOriginal = (ours, key) => slotsOf(key).filter(({ pos }) => legacyFind(ours, pos) !== 'self').length;
 
-/** Wait for the start of a second, so that two writes a few hundred ms apart share it. */
-async function startOfSecond() {
-  await sleep(1000 - (Date.now() % 1000) + 20);
+/**
+ * Wait for the start of a second (plus `offsetMs`), so that two writes a few hundred ms apart
+ * share it. Tests that run at once use different offsets, so that their writes do not all start
+ * at the same moment on a loaded host.
+ */
+async function startOfSecond(offsetMs = 20) {
+  await sleep(1000 - (Date.now() % 1000) + offsetMs);
   return Math.floor(Date.now() / 1000);
 }
 
@@ -180,12 +215,16 @@ for (const impl of ORIGINALS) {
           theirs.command({ cmd: 'set', key, value });
           await theirs.waitFor((e) => e.event === 'ok' && e.cmd === 'set', 5000, from);
         };
-        const at = await startOfSecond();
+        const at = await startOfSecond(20 + 150 * ORIGINALS.indexOf(impl));
         await write(first, `by ${first}`);
-        // the second write starts once the first is readable at the second writer: it is the later one
+        // the second write starts once the first is readable at the second writer: it is the later
+        // one. The original reads its own tables when a get starts, and asks polyp2p for the rest,
+        // which holds the first write already (its set resolved): so the first write is readable
+        // there once the original holds it in its tables (asked directly: one round trip, where a
+        // get polls the network for a time)
         const readable =
           second === 'original'
-            ? async () => (await theirGet(theirs, key, 0.3, 1000).catch(() => null))?.value === `by ${first}`
+            ? () => originalHolds(theirs, ours, key, `by ${first}`)
             : async () => (await ours.getOr(key, null, { timeout: 300 }).catch(() => null)) === `by ${first}`;
         const seen = await waitFor(readable, 3000, `the first write at the ${second}`).then(
           () => true,
@@ -204,7 +243,7 @@ for (const impl of ORIGINALS) {
         await waitFor(async () => (await ours.get(key, { timeout: 1000 }).catch(() => null)) === later, 5000, `${key} at polyp2p`).catch(() => {});
         t.is(await ours.get(key, { timeout: 3000 }), later, `${key}: polyp2p reads the later write`);
         await waitFor(async () => (await theirGet(theirs, key, 1).catch(() => null))?.value === later, 5000, `${key} at ${impl}`).catch(() => {});
-        t.is((await theirGet(theirs, key, 2)).value, later, `${key}: ${impl} reads the later write`);
+        t.is((await theirGetAnswered(t, theirs, key, 2)).value, later, `${key}: ${impl} reads the later write`);
       }
       t.true(decided, `${first} then ${second}: in none of three attempts did both writes share a second\n${theirs.describe()}`);
     }
@@ -217,16 +256,16 @@ for (const impl of ORIGINALS) {
     // search enough keys that one of them has a table there for any arc but a vanishing one
     for (let i = 0; i < 4096 && !key; i++) if (heldByOriginal(ours, `mixed-delete-${i}`) > 0) key = `mixed-delete-${i}`;
     t.truthy(key, `a key with tables on the original (mode ${ours.mode})`);
-    const before = await entriesAt(theirs);
     await ours.set(key, 'doomed');
-    await waitFor(async () => (await entriesAt(theirs)) === before + heldByOriginal(ours, key), 3000, 'the original holds its tables of the key');
+    await waitFor(() => originalHolds(theirs, ours, key, 'doomed'), 5000, 'the original holds its tables of the key');
     await ours.delete(key);
     const deletedAt = Date.now();
     // each check is a round trip to the original's process: a loaded host can take 0.5 s for one,
-    // so the wait is longer and the time it took is logged
-    await waitFor(async () => (await entriesAt(theirs)) === before, 5000, `${impl} drops every table of the deleted key`);
+    // so the wait is 5 s and the time it took is logged
+    const holdsNothing = async () => (await theirHolds(theirs, key).catch(() => [key])).every((v) => v === null);
+    await waitFor(holdsNothing, 5000, `${impl} drops every table of the deleted key`);
     t.log(`${impl} dropped ${heldByOriginal(ours, key)} tables of a deleted key within ${Date.now() - deletedAt} ms`);
-    const gone = await theirGet(theirs, key, 1);
+    const gone = await theirGetAnswered(t, theirs, key, 1);
     t.false(gone.found, `${impl} reads the deleted key as absent`);
     await t.throwsAsync(ours.get(key, { timeout: 3000 }), { code: 'ERR_NOT_FOUND' });
   });

@@ -120,6 +120,7 @@ needing(test, 'js2p', 'py2p-0.7.870')('a chain js2p -> polyp2p -> py2p 0.7.870 -
   await a.connect('127.0.0.1', js2p.port);
   await a.connect('127.0.0.1', py870.port);
   await b.connect('127.0.0.1', py870.port);
+  await js2p.waitForPeer(a.id, 8000); // js2p sends only to peers in its routing table
   await py870.waitForPeer(a.id, 8000);
   await py870.waitForPeer(b.id, 8000);
   const atB = [];

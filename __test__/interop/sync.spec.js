@@ -34,7 +34,8 @@ async function waitValue(node, key, expected, ms = 6000) {
   const end = Date.now() + ms;
   let v;
   while (Date.now() < end) {
-    v = await valueAt(node, key);
+    // an original's process a loaded host stalls for a while answers nothing: asked again until the deadline
+    v = await valueAt(node, key).catch(() => v);
     if (JSON.stringify(v) === JSON.stringify(expected)) return v;
     await delay(100);
   }
@@ -153,7 +154,8 @@ for (const impl of ORIGINALS) {
       for (let i = 0; decided < 3; i++) {
         if (i === 9) return t.fail(`only ${decided} of nine attempts kept both writes in one second\n${theirs.describe()}`);
         const key = `tie-${i}`;
-        await delay(1000 - (Date.now() % 1000) + 20); // both writes early in one second
+        // both writes early in one second; the six tests of this loop run at once, each at its own offset in the second
+        await delay(1000 - (Date.now() % 1000) + 20 + 60 * (2 * ORIGINALS.indexOf(impl) + (leasing ? 0 : 1)));
         const second = Math.floor(Date.now() / 1000);
         const from = theirs.events.length;
         theirs.command({ cmd: 'set', key, value: 'theirs' });
@@ -165,11 +167,11 @@ for (const impl of ORIGINALS) {
           t.is(e.code, 'ERR_LEASE');
           oursWrote = false;
         }
-        const answer = await theirs.waitFor((e) => (e.event === 'ok' || e.event === 'error') && e.cmd === 'set', 3000, from);
+        const answer = await theirs.waitFor((e) => (e.event === 'ok' || e.event === 'error') && e.cmd === 'set', 3000, from).catch(() => null);
         // (without leasing too: in one second the smaller ID wins, so a write arriving after a smaller ID's is refused, §14.4 rule 5)
-        const theirsWrote = answer.event === 'ok';
-        if (Math.floor(Date.now() / 1000) !== second) {
-          t.log(`${key}: the original answered in the next second; again with a fresh key`);
+        const theirsWrote = answer?.event === 'ok';
+        if (!answer || Math.floor(Date.now() / 1000) !== second) {
+          t.log(`${key}: the original answered ${answer ? 'in the next second' : 'not within 3 s (its process stalled)'}; again with a fresh key`);
           continue;
         }
         decided++;

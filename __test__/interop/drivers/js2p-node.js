@@ -90,9 +90,10 @@ function main() {
   if (opts.maxOutgoing !== null) mesh.max_outgoing = opts.maxOutgoing;
 
   let sock;
+  let chordModule = null;
   if (opts.kind === 'chord') {
-    const chord = require(path.join(js2pDir, 'js_src', 'chord.js'));
-    sock = new chord.ChordSocket(opts.host, opts.port, new base.Protocol(opts.subnet || 'chord', opts.encryption));
+    chordModule = require(path.join(js2pDir, 'js_src', 'chord.js'));
+    sock = new chordModule.ChordSocket(opts.host, opts.port, new base.Protocol(opts.subnet || 'chord', opts.encryption));
   } else if (opts.kind === 'mesh') {
     sock = new mesh.MeshSocket(opts.host, opts.port, new base.Protocol(opts.subnet || 'mesh', opts.encryption));
   } else {
@@ -201,9 +202,10 @@ function main() {
         // js2p's promise ignores the fallback and rejects on a miss/timeout: report the fallback then.
         const fallback = cmd.fallback === undefined ? null : cmd.fallback;
         const timeout = cmd.timeout === undefined ? undefined : Number(cmd.timeout);
+        const id = cmd.id === undefined ? null : cmd.id;
         sock.get(parse(cmd.key), parse(fallback), timeout).then(
-          (v) => emit({ event: 'value', key: cmd.key, value: render(v), found: true }),
-          (e) => emit({ event: 'value', key: cmd.key, value: fallback, found: false, error: errMsg(e) }),
+          (v) => emit({ event: 'value', key: cmd.key, id, value: render(v), found: true }),
+          (e) => emit({ event: 'value', key: cmd.key, id, value: fallback, found: false, error: errMsg(e) }),
         );
         return true;
       }
@@ -218,6 +220,13 @@ function main() {
         // what the node holds in its five tables (data[method][position]), deleted items gone
         emit({ event: 'entries', count: Object.values(sock.data).reduce((n, table) => n + Object.keys(table).length, 0) });
         return true;
+      case 'holds': {
+        // what the node holds itself at the key's five positions (its own tables, no network)
+        const positions = chordModule.get_hashes(Buffer.from(parse(cmd.key)));
+        const methods = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
+        emit({ event: 'holds', key: cmd.key, values: methods.map((m, i) => render(sock.data[m][positions[i]])) });
+        return true;
+      }
       case 'keys': {
         const keys = [...new Set([...sock.keys()].map((k) => k.toString('hex')))].map((h) => Buffer.from(h, 'hex'));
         emit({ event: 'keys', keys: keys.map(render), key_texts: keys.map(text) });

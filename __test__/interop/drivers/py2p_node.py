@@ -207,10 +207,11 @@ def main():
         fallback = parse(cmd.get('fallback'))
         try:
             value = sock.getSync(parse(cmd['key']), ifError=fallback, timeout=cmd.get('timeout', 10))
-            emit({'event': 'value', 'key': cmd['key'], 'value': render(value), 'found': value is not fallback})
+            emit({'event': 'value', 'key': cmd['key'], 'id': cmd.get('id'), 'value': render(value),
+                  'found': value is not fallback})
         except Exception as e:
-            emit({'event': 'value', 'key': cmd['key'], 'value': render(fallback), 'found': False,
-                  'error': '%s: %s' % (type(e).__name__, e)})
+            emit({'event': 'value', 'key': cmd['key'], 'id': cmd.get('id'), 'value': render(fallback),
+                  'found': False, 'error': '%s: %s' % (type(e).__name__, e)})
 
     def chord_apply_delta(cmd):
         # apply_delta reads the key first (blocking on the tables): off the stdin thread too
@@ -241,6 +242,11 @@ def main():
         elif name == 'entries':
             # what the node holds in its five tables (data[method][position]), deleted items gone
             emit({'event': 'entries', 'count': sum(len(table) for table in sock.data.values())})
+        elif name == 'holds':
+            # what the node holds itself at the key's five positions (its own tables, no network)
+            positions = py2p.chord.get_hashes(py2p.chord.sanitize_packet(parse(cmd['key'])))
+            held = [sock.data[method].get(pos) for method, pos in zip(py2p.chord.hashes, positions)]
+            emit({'event': 'holds', 'key': cmd['key'], 'values': [render(v) for v in held]})
         elif name == 'keys':
             keys = list(sock.keys())
             emit({'event': 'keys', 'keys': [render(k) for k in keys], 'key_texts': [key_text(k) for k in keys]})
