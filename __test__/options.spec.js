@@ -90,6 +90,7 @@ test('ranges: ports, counts, sizes and timeouts; NaN and Infinity are no numbers
   refuses(t, () => made(ChordNode, { replicas: 0 }), 'replicas', /^replicas must be a positive integer \(got the number 0\)$/);
   refuses(t, () => made(ChordNode, { replicas: 2.5 }), 'replicas', /positive integer/);
   refuses(t, () => made(ChordNode, { stabilizeInterval: 0 }), 'stabilizeInterval', /above 0/);
+  refuses(t, () => made(ChordNode, { repairInterval: 0 }), 'repairInterval', /above 0/);
   refuses(t, () => made(ChordNode, { timeout: 2 ** 31 }), 'timeout', /Node's longest timer/);
   refuses(t, () => made(ChordNode, { maxStoreBytes: Infinity }), 'maxStoreBytes', /positive integer/);
 });

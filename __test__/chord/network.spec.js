@@ -15,8 +15,13 @@ test.serial('five nodes agree on set, get, applyDelta and delete', async (t) => 
   t.is(await nodes[0].getOr('key-5', 'gone'), 'gone');
   await waitFor(() => nodes.every((n) => n.keys().some((k) => k.toString() === 'key-7')), 3000, 'notifies');
   t.false(nodes[0].keys().some((k) => k.toString() === 'key-5'), 'a delete removes the key from key lists');
-  // copies to successors follow the acknowledgement asynchronously; repair completes them
-  await waitFor(() => [...copies(nodes).values()].every((c) => c === 3), 15000, 'r = 3 copies of every item');
+  // copies to successors follow the acknowledgement asynchronously; repair completes them: on the
+  // next view change, or at the latest the full re-push every repairInterval (30 s; a copy left
+  // missing or extra while views settle, seen once in about ten loaded runs, took that long)
+  const waitStart = Date.now();
+  await waitFor(() => [...copies(nodes).values()].every((c) => c === 3), 40_000, 'r = 3 copies of every item');
+  const took = Date.now() - waitStart;
+  if (took > 5000) t.log(`r = 3 copies of every item after ${took} ms`);
   t.pass();
 });
 
@@ -50,6 +55,24 @@ test.serial('killing 2 of 16 nodes loses no acknowledged key and restores 3 copi
   t.teardown(() => t.log(hist()));
   await waitFor(() => [...copies(alive).values()].every((c) => c === 3) && copies(alive).size === 300, 25000, 'three copies of every item');
   for (let i = 0; i < 60; i++) t.is(await alive[i % alive.length].get(`item-${i}`), `value-${i}`);
+});
+
+// The full re-push every repairInterval (30 s by default) is the safety net behind the copies sent
+// on view changes, with writes and after unanswered copies: it brings back a copy a holder lost
+// while nothing else changed (here dropped from its store by hand). With the interval at 1.5 s
+// the copy is back within a few seconds; a node that ignored the option would take 30 s.
+test.serial('repairInterval: a copy a holder lost silently is pushed to it again within the interval', async (t) => {
+  const nodes = await ring(t, 4, { repairInterval: 1500 });
+  await nodes[0].set('lost-copy', 'v');
+  await waitFor(() => copies(nodes).size === 5 && [...copies(nodes).values()].every((c) => c === 3), 10000, 'three copies of each table');
+  const holder = nodes.find((n) => [...n.store.all()].length > 0);
+  const [it] = holder.store.all();
+  const slot = it.table + it.pos;
+  holder.store.drop(it.table, it.pos);
+  const droppedAt = Date.now();
+  t.is(copies(nodes).get(slot), 2, 'one copy fewer');
+  await waitFor(() => copies(nodes).get(slot) === 3, 6000, 'the lost copy pushed again');
+  t.log(`the copy was back ${Date.now() - droppedAt} ms after it was dropped (repairInterval 1500 ms)`);
 });
 
 test.serial('a joining node takes over its keys; after it leaves no stale answer remains', async (t) => {

@@ -91,8 +91,8 @@ function summarize(events, n = 15) {
  * Start one original node. `impl` is 'js2p' | 'py2p-0.7.870' | 'py2p-0.7.878'.
  * Options: kind 'mesh'|'sync' (default mesh), port (default: a free one), host (127.0.0.1),
  * subnet, encryption ('Plaintext' default, 'SSL', or 'ws' for js2p only), leasing (true/false,
- * or 'omit' to leave the constructor argument out), maxOutgoing (the original's module-wide
- * max_outgoing: how many peers from the peer lists it is sent it dials), readyTimeout.
+ * or 'omit' to leave the constructor argument out), maxOutgoing (mesh and sync: the original's
+ * module-wide max_outgoing, how many peers from the peer lists it is sent it dials), readyTimeout.
  * Resolves to a node handle after its 'ready' event, or to { skip: reason } (not under CI).
  */
 async function startNode(impl, opts = {}) {

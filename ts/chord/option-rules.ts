@@ -19,6 +19,7 @@ export const chordOptionRules: OptionRules<ChordOptions> = {
   join: boolean,
   replicas: positiveCount,
   stabilizeInterval: positiveTimer,
+  repairInterval: positiveMs,
   failureTimeout: positiveMs,
   timeout: positiveTimer,
   missGrace: positiveMs,

@@ -10,6 +10,14 @@ export interface ChordOptions extends MeshOptions {
   replicas?: number;
   /** ms between stabilisation rounds: anti-entropy digest, finger/successor upkeep, repair (default 1000). */
   stabilizeInterval?: number;
+  /**
+   * ms between full re-pushes of every item a node holds to the other members of its replica set
+   * (default 30 000). A safety net: copies also go out on every ring view change, with every write
+   * (acknowledged), and again within a second after a copy went unanswered. Lower heals a copy a
+   * holder lost silently sooner, at the cost of about one frame each way per replica-set member
+   * per push (docs/chord.md, "Replication").
+   */
+  repairInterval?: number;
   /** A dead member's record is kept 10x this many ms, so late rumours cannot revive it (default 15 000). */
   failureTimeout?: number;
   /** Default timeout of get/set/delete/applyDelta in ms (default 10 000, the originals' read timeout). */
@@ -58,7 +66,7 @@ export interface ChordOptions extends MeshOptions {
    */
   announceKeys?: boolean;
   /**
-   * Routing state among polyp2p nodes (default 'full'). 'full': every node holds the whole ring view
+   * Routing state among polyp2p nodes (default 'log'). 'full': every node holds the whole ring view
    * (at most 16 384 members), gossiped; a lookup can dial the responsible node directly. 'log': each
    * node keeps only its neighbourhood (2r successors, r predecessors), its fingers and its links, about
    * log2 N entries, kept by a stabilisation exchange with its successor and predecessor each round and
@@ -71,6 +79,7 @@ export interface ResolvedChordOptions {
   join: boolean;
   replicas: number;
   stabilizeInterval: number;
+  repairInterval: number;
   failureTimeout: number;
   timeout: number;
   missGrace: number;
@@ -96,6 +105,7 @@ export function resolveChordOptions(o: ChordOptions): ResolvedChordOptions {
     join: o.join ?? true,
     replicas: o.replicas ?? 3,
     stabilizeInterval: o.stabilizeInterval ?? 1000,
+    repairInterval: o.repairInterval ?? 30_000,
     failureTimeout: o.failureTimeout ?? 15_000,
     timeout: o.timeout ?? 10_000,
     missGrace: o.missGrace ?? 1000,

@@ -35,7 +35,6 @@ import { onEvent, waitUntil } from '../base/wait-until';
 
 /** Consecutive failed dials to a member after which this node declares it dead. */
 const DIAL_FAILURES_DEAD = 2;
-const FULL_REPAIR_MS = 10_000;
 /** Longest a peer sending writes is left unread while the links they go out on drain (as the mesh's relays). */
 const WRITE_HOLD_MAX_MS = 2000;
 
@@ -201,8 +200,8 @@ export class Overlay {
     // 'log': once a round (its view changes often, each change would close another link)
     if (node.storing && node.mode === 'overlay' && (beat || !this.log)) this.prune(now);
     const ringVersion = node.membership.version;
-    // a full re-push every FULL_REPAIR_MS, sooner (at most once a second) after a copy went unanswered
-    const fullDue = now - this.lastFullRepair > FULL_REPAIR_MS || (this.replication.pushFailed && now - this.lastFullRepair > 1000);
+    // a full re-push every repairInterval, sooner (at most once a second) after a copy went unanswered
+    const fullDue = now - this.lastFullRepair > node.chord.repairInterval || (this.replication.pushFailed && now - this.lastFullRepair > 1000);
     if (ringVersion !== this.repairedVersion || fullDue) {
       const full = fullDue;
       if (full) this.replication.pushFailed = false;

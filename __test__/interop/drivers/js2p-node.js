@@ -38,6 +38,8 @@ function parseArgs(argv) {
   if (!['0', '1', 'omit'].includes(opts.leasing)) throw new Error('--leasing must be 0, 1 or omit');
   if (!['Plaintext', 'SSL', 'ws'].includes(opts.encryption)) throw new Error('--encryption must be Plaintext, SSL or ws');
   if (opts.maxOutgoing !== null && !(Number.isInteger(opts.maxOutgoing) && opts.maxOutgoing >= 0)) throw new Error('--max-outgoing must be an integer >= 0');
+  // js2p's chord dials its ring neighbours past the limit, through code that fails once it is reached
+  if (opts.maxOutgoing !== null && opts.kind === 'chord') throw new Error('--max-outgoing is for --kind mesh or sync');
   return opts;
 }
 

@@ -112,6 +112,9 @@ def main():
     ap.add_argument('--encryption', choices=('Plaintext', 'SSL'), default='Plaintext')
     ap.add_argument('--max-outgoing', type=int, default=None)
     args = ap.parse_args()
+    if args.max_outgoing is not None and args.kind == 'chord':
+        # py2p's chord has a max_outgoing of its own and dials its ring neighbours past it
+        ap.error('--max-outgoing is for --kind mesh or sync')
     if args.max_outgoing is not None:
         # py2p's module-wide setting: peers it dials from the peer lists it is sent
         py2p.mesh.max_outgoing = args.max_outgoing
