@@ -11,11 +11,12 @@ export interface ChordOptions extends MeshOptions {
   /** ms between stabilisation rounds: anti-entropy digest, finger/successor upkeep, repair (default 1000). */
   stabilizeInterval?: number;
   /**
-   * ms between full re-pushes of every item a node holds to the other members of its replica set
-   * (default 30 000). A safety net: copies also go out on every ring view change, with every write
-   * (acknowledged), and again within a second after a copy went unanswered. Lower heals a copy a
-   * holder lost silently sooner, at the cost of about one frame each way per replica-set member
-   * per push (docs/chord.md, "Replication").
+   * ms between full repairs (default 30 000): every item a node holds is sent again, by the
+   * responsible node to the other members of its replica set, by a replica to the responsible node.
+   * A safety net: a write is acknowledged once r nodes hold it, a ring view change sends copies to
+   * members new to a replica set, and a batch left unanswered brings the full repair forward (at
+   * most once a second). Lower heals a copy a holder lost or refused sooner, at the cost of sending
+   * everything the node holds once per interval. Keep it well below `tombstoneTtl` (docs/chord.md).
    */
   repairInterval?: number;
   /** A dead member's record is kept 10x this many ms, so late rumours cannot revive it (default 15 000). */

@@ -209,6 +209,7 @@ export class Overlay {
       this.repairedVersion = ringVersion;
       if (node.mode === 'overlay') void this.replication.repair(full);
     }
+    if (beat && node.mode === 'overlay') this.replication.retryMissed();
     this.requests.prune(now);
     node.legacyPending.prune(now);
     node.store.prune();

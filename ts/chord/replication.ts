@@ -26,6 +26,11 @@ const ACK_MS = 3000;
 const HAND_OVER_IN_FLIGHT = 16;
 /** Longest a push waits for a new link's ping or pong to say how large a frame the peer accepts. */
 const LIMIT_WAIT_MS = 2000;
+/** Rounds a copy a member answered without holding is sent to it again, alone (then the full repair heals it). */
+const RETRIES = 3;
+/** Members, and copies per member, kept for those retries (beyond: left to the full repair). */
+const MAX_RETRY_MEMBERS = 64;
+const MAX_RETRY_ITEMS = 1000;
 
 export class Replication {
   /** Replica batches awaiting their 0x35 answer. */
@@ -36,6 +41,8 @@ export class Replication {
   pushFailed = false;
   /** Told when a replica batch no longer awaits its answer (a link being closed waits for them, overlay.ts). */
   readonly settled = new Notifier();
+  /** Copies a member answered without holding (0 not held, 3 refused), by member ID: sent again next round (retryMissed). */
+  private readonly missed = new Map<string, { member: Member; items: Map<string, Item>; tries: number }>();
 
   constructor(private readonly o: Overlay) {}
 
@@ -48,6 +55,7 @@ export class Replication {
   stop(): void {
     for (const [, a] of this.acks) a.resolve(null);
     this.acks.clear();
+    this.missed.clear();
   }
 
   /**
@@ -63,7 +71,7 @@ export class Replication {
     return targets.filter((m) => m.id !== this.o.node.id).map((m) => this.pushToOne(m, items));
   }
 
-  private async pushToOne(m: Member, items: Item[]): Promise<number[] | null> {
+  private async pushToOne(m: Member, items: Item[], tries = 0): Promise<number[] | null> {
     const node = this.o.node;
     const peer = await this.linkTo(m);
     if (!peer || !(await this.limitKnown(peer))) {
@@ -107,8 +115,43 @@ export class Replication {
         })(),
       );
     const answered = await Promise.all(answers);
-    if (answered.includes(false)) this.pushFailed = true; // an unanswered batch: push everything again soon
+    // an unanswered batch: everything is pushed again soon; copies answered but not held: those, next round
+    if (answered.includes(false)) this.pushFailed = true;
+    else this.noteMissed(m, items, statuses, tries);
     return answered.length && !answered.includes(true) ? null : statuses;
+  }
+
+  /**
+   * Copies the member answered without holding (refused for a budget, or not held: its view did
+   * not vouch for this node, a copy too large for it): they are sent to it again at the next
+   * rounds, at most RETRIES times, instead of waiting for the full repair (repairInterval).
+   */
+  private noteMissed(m: Member, items: Item[], statuses: number[], tries: number): void {
+    if (tries >= RETRIES || this.o.node.closed) return;
+    const missed = items.filter((_, i) => !holds(statuses[i]));
+    if (!missed.length) return;
+    const entry = this.missed.get(m.id);
+    if (!entry && this.missed.size >= MAX_RETRY_MEMBERS) return;
+    const kept = entry ? entry.items : new Map<string, Item>();
+    for (const it of missed) if (kept.size < MAX_RETRY_ITEMS) kept.set(`${it.table}:${it.pos}`, it);
+    this.missed.set(m.id, { member: m, items: kept, tries: entry ? Math.min(entry.tries, tries) : tries });
+  }
+
+  /** Once a round: the copies members answered without holding go to them again, those still theirs at the version sent. */
+  retryMissed(): void {
+    if (!this.missed.size) return;
+    const node = this.o.node;
+    const ring = node.membership.ring(node.storing);
+    const r = node.chord.replicas;
+    const due = [...this.missed.values()];
+    this.missed.clear();
+    for (const { member, items, tries } of due) {
+      const still = [...items.values()].filter((it) => {
+        const cur = node.store.get(it.table, it.pos);
+        return cur !== undefined && compareVersions(cur.ver, it.ver) === 0 && Membership.replicaSet(ring, it.pos, r).some((x) => x.id === member.id);
+      });
+      if (still.length) this.pushToOne(member, still, tries + 1).catch((e: Error) => node.reportError(e));
+    }
   }
 
   /** The link to a member: the one open, or a new one (of two links to one node only one survives: the one kept). */
@@ -295,7 +338,12 @@ export class Replication {
     if (!held && !vouched) node.refusals.unvouchedReplica++;
     if (!held) return result === 'stored' || result === 'stale' ? NOT_HELD : REFUSED;
     if (result === 'stored' && set.length && set[0].id === node.id) mineNow.push(cur);
-    return node.storing && set.some((m) => m.id === node.id) ? KEEPS : HELD;
+    if (node.storing && set.some((m) => m.id === node.id)) return KEEPS;
+    // held outside its replica set by this node's view (the sender's view differs, or it is far):
+    // the next round's repair hands it over, not the next view change or full re-push (at most one
+    // repair a round, however many such copies arrive)
+    this.o.repairedVersion = -1;
+    return HELD;
   }
 
   /**
