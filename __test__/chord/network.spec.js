@@ -86,7 +86,7 @@ test.serial('repairInterval: a copy a holder lost silently is pushed to it again
 test.serial('a refused copy is sent again at the next rounds, well before the full repair', async (t) => {
   const nodes = await ring(t, 6, { repairInterval: 60_000 });
   for (let i = 0; i < 12; i++) await nodes[i % 6].set(`refused-${i}`, i);
-  await waitFor(() => copies(nodes).size === 60 && [...copies(nodes).values()].every((c) => c === 3), 10000, 'three copies of every slot');
+  await waitFor(() => copies(nodes).size === 60 && [...copies(nodes).values()].every((c) => c === 3), 20_000, 'three copies of every slot');
   let refused = 0;
   for (const n of nodes) {
     const put = n.store.put.bind(n.store);

@@ -199,6 +199,8 @@ export class Overlay {
     if (node.storing) this.ensureConnections(now);
     // 'log': once a round (its view changes often, each change would close another link)
     if (node.storing && node.mode === 'overlay' && (beat || !this.log)) this.prune(now);
+    // a copy stored outside its replica set: handed over by this round's repair (once a round at most)
+    if (beat && this.replication.surplusDue) [this.replication.surplusDue, this.repairedVersion] = [false, -1];
     const ringVersion = node.membership.version;
     // a full re-push every repairInterval, sooner (at most once a second) after a copy went unanswered
     const fullDue = now - this.lastFullRepair > node.chord.repairInterval || (this.replication.pushFailed && now - this.lastFullRepair > 1000);

@@ -16,6 +16,7 @@ import { Membership, type Member } from './ring';
 import { compareVersions, tooFarAhead, versionOf, type Item } from './store';
 import { positionOf, tableOf } from './positions';
 import { copyBatches } from './copies';
+import { CopyRetries } from './copy-retries';
 import { copyWire, HELD, holds, KEEPS, NOT_HELD, REFUSED, replicaMessage, storedMessage } from './wire';
 import { sendPaced } from '../mesh/bulk';
 import { Notifier, onEvent, waitUntil } from '../base/wait-until';
@@ -26,11 +27,6 @@ const ACK_MS = 3000;
 const HAND_OVER_IN_FLIGHT = 16;
 /** Longest a push waits for a new link's ping or pong to say how large a frame the peer accepts. */
 const LIMIT_WAIT_MS = 2000;
-/** Rounds a copy a member answered without holding is sent to it again, alone (then the full repair heals it). */
-const RETRIES = 3;
-/** Members, and copies per member, kept for those retries (beyond: left to the full repair). */
-const MAX_RETRY_MEMBERS = 64;
-const MAX_RETRY_ITEMS = 1000;
 
 export class Replication {
   /** Replica batches awaiting their 0x35 answer. */
@@ -41,8 +37,10 @@ export class Replication {
   pushFailed = false;
   /** Told when a replica batch no longer awaits its answer (a link being closed waits for them, overlay.ts). */
   readonly settled = new Notifier();
-  /** Copies a member answered without holding (0 not held, 3 refused), by member ID: sent again next round (retryMissed). */
-  private readonly missed = new Map<string, { member: Member; items: Map<string, Item>; tries: number }>();
+  /** Copies members answered without holding: sent to them again at the next rounds (retryMissed). */
+  private readonly retries = new CopyRetries();
+  /** A copy was stored outside its replica set by this node's view: the next round's repair hands it over. */
+  surplusDue = false;
 
   constructor(private readonly o: Overlay) {}
 
@@ -55,7 +53,7 @@ export class Replication {
   stop(): void {
     for (const [, a] of this.acks) a.resolve(null);
     this.acks.clear();
-    this.missed.clear();
+    this.retries.clear();
   }
 
   /**
@@ -71,14 +69,16 @@ export class Replication {
     return targets.filter((m) => m.id !== this.o.node.id).map((m) => this.pushToOne(m, items));
   }
 
-  private async pushToOne(m: Member, items: Item[], tries = 0): Promise<number[] | null> {
+  /** `retry`: copies the member did not hold before (retryMissed); a failure then is not one of the ring's. */
+  private async pushToOne(m: Member, items: Item[], retry = false): Promise<number[] | null> {
     const node = this.o.node;
     const peer = await this.linkTo(m);
     if (!peer || !(await this.limitKnown(peer))) {
-      this.pushFailed = true; // no link: push everything again soon
+      if (!retry) this.pushFailed = true; // no link: push everything again soon
       return null;
     }
-    const statuses = items.map(() => NOT_HELD);
+    // per item: its status once its batch was answered (undefined: not sent, too large, or not answered)
+    const statuses: (number | undefined)[] = items.map(() => undefined);
     const answers: Promise<boolean>[] = [];
     const self = this;
     // made as they are sent (a batch's answer is awaited from when it is made)
@@ -115,42 +115,31 @@ export class Replication {
         })(),
       );
     const answered = await Promise.all(answers);
-    // an unanswered batch: everything is pushed again soon; copies answered but not held: those, next round
-    if (answered.includes(false)) this.pushFailed = true;
-    else this.noteMissed(m, items, statuses, tries);
-    return answered.length && !answered.includes(true) ? null : statuses;
+    if (answered.includes(false) && !retry) this.pushFailed = true; // an unanswered batch: push everything again soon
+    this.retries.note(m, items, statuses); // copies answered but not held: those again, next round
+    return answered.length && !answered.includes(true) ? null : statuses.map((st) => st ?? NOT_HELD);
   }
 
   /**
-   * Copies the member answered without holding (refused for a budget, or not held: its view did
-   * not vouch for this node, a copy too large for it): they are sent to it again at the next
-   * rounds, at most RETRIES times, instead of waiting for the full repair (repairInterval).
+   * Once a round: copies members answered without holding go to them again (CopyRetries), those
+   * this node still holds at that version, in whose replica set it and the member still are (a
+   * copy held outside its set is handed over by repair instead).
    */
-  private noteMissed(m: Member, items: Item[], statuses: number[], tries: number): void {
-    if (tries >= RETRIES || this.o.node.closed) return;
-    const missed = items.filter((_, i) => !holds(statuses[i]));
-    if (!missed.length) return;
-    const entry = this.missed.get(m.id);
-    if (!entry && this.missed.size >= MAX_RETRY_MEMBERS) return;
-    const kept = entry ? entry.items : new Map<string, Item>();
-    for (const it of missed) if (kept.size < MAX_RETRY_ITEMS) kept.set(`${it.table}:${it.pos}`, it);
-    this.missed.set(m.id, { member: m, items: kept, tries: entry ? Math.min(entry.tries, tries) : tries });
-  }
-
-  /** Once a round: the copies members answered without holding go to them again, those still theirs at the version sent. */
   retryMissed(): void {
-    if (!this.missed.size) return;
     const node = this.o.node;
+    const due = this.retries.take();
+    if (!due.length) return;
     const ring = node.membership.ring(node.storing);
     const r = node.chord.replicas;
-    const due = [...this.missed.values()];
-    this.missed.clear();
-    for (const { member, items, tries } of due) {
-      const still = [...items.values()].filter((it) => {
-        const cur = node.store.get(it.table, it.pos);
-        return cur !== undefined && compareVersions(cur.ver, it.ver) === 0 && Membership.replicaSet(ring, it.pos, r).some((x) => x.id === member.id);
-      });
-      if (still.length) this.pushToOne(member, still, tries + 1).catch((e: Error) => node.reportError(e));
+    for (const { member, copies } of due) {
+      const items: Item[] = [];
+      for (const c of copies) {
+        const cur = node.store.get(c.table, c.pos);
+        if (!cur || compareVersions(cur.ver, c.ver) !== 0) continue;
+        const set = Membership.replicaSet(ring, c.pos, r);
+        if (set.some((x) => x.id === member.id) && set.some((x) => x.id === node.id)) items.push(cur);
+      }
+      if (items.length) this.pushToOne(member, items, true).catch((e: Error) => node.reportError(e));
     }
   }
 
@@ -207,6 +196,7 @@ export class Replication {
     const ring = node.membership.ring(node.storing);
     const prev = this.lastRing ?? [];
     this.lastRing = ring;
+    if (full) this.retries.clear(); // everything goes out again: retries count from there
     if (!ring.length) return [];
     const r = node.chord.replicas;
     const batches = new Map<string, { member: Member; items: Item[] }>();
@@ -339,10 +329,10 @@ export class Replication {
     if (!held) return result === 'stored' || result === 'stale' ? NOT_HELD : REFUSED;
     if (result === 'stored' && set.length && set[0].id === node.id) mineNow.push(cur);
     if (node.storing && set.some((m) => m.id === node.id)) return KEEPS;
-    // held outside its replica set by this node's view (the sender's view differs, or it is far):
-    // the next round's repair hands it over, not the next view change or full re-push (at most one
-    // repair a round, however many such copies arrive)
-    this.o.repairedVersion = -1;
+    // held outside its replica set by this node's view, from a plausible holder (their views
+    // differ): the next round's repair hands it over, not the next view change or full repair.
+    // An unvouched copy waits for those (a peer outside the set must not set off a repair a round)
+    if (vouched) this.surplusDue = true;
     return HELD;
   }
 
